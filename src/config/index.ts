@@ -1,0 +1,1 @@
+export { envSchema, parseEnv, ConfigError, type Env } from './env.ts';

@@ -1,0 +1,513 @@
+import { z } from 'zod';
+import type { EntityDefinition, Issue, RecordData } from './entity.ts';
+import { address, code, countryCode, customFields, email, externalKey, id, isoDate, isoDateTime, name, text } from './fields.ts';
+import { currencyCode, decimalString, equalAmounts, fitsCurrency, normaliseAmount, sum } from './money.ts';
+
+// ---- shared rules -------------------------------------------------------------------------------
+
+function dateOrder(data: RecordData, from: string, to: string): Issue[] {
+  const start = data[from];
+  const end = data[to];
+  if (typeof start === 'string' && typeof end === 'string' && end < start) {
+    return [{ path: [to], message: `must be on or after ${from} (${start})` }];
+  }
+  return [];
+}
+
+function amountFits(data: RecordData, path: (string | number)[], amount: unknown, currency: unknown): Issue[] {
+  if (typeof amount !== 'string' || typeof currency !== 'string') return [];
+  return fitsCurrency(amount, currency)
+    ? []
+    : [{ path, message: `has more decimal places than ${currency} allows` }];
+}
+
+function normaliseFields(data: RecordData, fields: string[]): RecordData {
+  const currency = data.currency;
+  if (typeof currency !== 'string') return data;
+  const out = { ...data };
+  for (const field of fields) {
+    const value = out[field];
+    if (typeof value === 'string') out[field] = normaliseAmount(value, currency);
+  }
+  return out;
+}
+
+// ---- billing entities --------------------------------------------------------------------------
+
+const account: EntityDefinition = {
+  name: 'accounts',
+  label: 'account',
+  typeName: 'Account',
+  keyField: 'code',
+  schema: z.strictObject({
+    code,
+    name,
+    emailAddress: email.optional(),
+    currency: currencyCode.optional(),
+    parentAccountId: id.optional(),
+    address: address.optional(),
+    type: text(100).optional(),
+    status: text(100).optional(),
+    billGroup: text(100).optional(),
+    arTerm: text(100).optional(),
+    ownerUserId: id.optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [
+    { field: 'parentAccountId', entity: 'accounts' },
+    { field: 'ownerUserId', entity: 'users' },
+  ],
+  filters: ['status', 'type', 'currency'],
+};
+
+const phone = z.strictObject({
+  type: z.enum(['WORK', 'MOBILE', 'HOME', 'FAX', 'OTHER']),
+  number: z.string().regex(/^\+?[0-9 ()./-]{3,32}$/, 'must be a phone number: digits, spaces and + ( ) . / - only'),
+});
+
+const contact: EntityDefinition = {
+  name: 'contacts',
+  label: 'contact',
+  typeName: 'Contact',
+  schema: z.strictObject({
+    accountId: id,
+    firstName: text(80).optional(),
+    lastName: name,
+    title: text(128).optional(),
+    email: email.optional(),
+    phones: z.array(phone).max(10).optional(),
+    type: text(100).optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [{ field: 'accountId', entity: 'accounts' }],
+  account: { field: 'accountId' },
+  filters: ['email', 'type'],
+};
+
+const contract: EntityDefinition = {
+  name: 'contracts',
+  label: 'contract',
+  typeName: 'Contract',
+  keyField: 'code',
+  schema: z.strictObject({
+    accountId: id,
+    code,
+    name,
+    startDate: isoDate,
+    endDate: isoDate.optional(),
+    purchaseOrderNumber: text(100).optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [{ field: 'accountId', entity: 'accounts' }],
+  account: { field: 'accountId' },
+  filters: [],
+  check: (data) => dateOrder(data, 'startDate', 'endDate'),
+};
+
+const scheduleEntry = z.strictObject({ date: isoDate, amount: decimalString });
+
+const commitment: EntityDefinition = {
+  name: 'commitments',
+  label: 'commitment',
+  typeName: 'Commitment',
+  schema: z.strictObject({
+    accountId: id,
+    contractId: id.optional(),
+    amount: decimalString,
+    currency: currencyCode,
+    startDate: isoDate,
+    endDate: isoDate,
+    billingSchedule: z.array(scheduleEntry).max(366).optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [
+    { field: 'accountId', entity: 'accounts' },
+    { field: 'contractId', entity: 'contracts' },
+  ],
+  account: { field: 'accountId' },
+  parentField: 'contractId',
+  filters: ['contractId', 'currency'],
+  check: (data) => {
+    const issues = [...dateOrder(data, 'startDate', 'endDate'), ...amountFits(data, ['amount'], data.amount, data.currency)];
+    const schedule = data.billingSchedule as { date: string; amount: string }[] | undefined;
+    if (schedule !== undefined && schedule.length > 0 && typeof data.amount === 'string') {
+      schedule.forEach((entry, index) => issues.push(...amountFits(data, ['billingSchedule', index, 'amount'], entry.amount, data.currency)));
+      const total = sum(schedule.map((entry) => entry.amount));
+      if (!equalAmounts(total, data.amount)) {
+        issues.push({ path: ['billingSchedule'], message: `amounts add up to ${total.toString()}, but the commitment amount is ${data.amount}` });
+      }
+    }
+    return issues;
+  },
+  normalise: (data) => {
+    const out = normaliseFields(data, ['amount']);
+    const schedule = out.billingSchedule as { date: string; amount: string }[] | undefined;
+    if (schedule !== undefined && typeof out.currency === 'string') {
+      const currency = out.currency;
+      out.billingSchedule = schedule.map((entry) => ({ ...entry, amount: normaliseAmount(entry.amount, currency) }));
+    }
+    return out;
+  },
+};
+
+const balance: EntityDefinition = {
+  name: 'balances',
+  label: 'balance',
+  typeName: 'Balance',
+  keyField: 'code',
+  schema: z.strictObject({
+    accountId: id,
+    code,
+    name,
+    currency: currencyCode,
+    amount: decimalString,
+    startDate: isoDate,
+    endDate: isoDate.optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [{ field: 'accountId', entity: 'accounts' }],
+  account: { field: 'accountId' },
+  filters: ['currency'],
+  check: (data) => [...dateOrder(data, 'startDate', 'endDate'), ...amountFits(data, ['amount'], data.amount, data.currency)],
+  normalise: (data) => normaliseFields(data, ['amount']),
+};
+
+const balanceTransaction: EntityDefinition = {
+  name: 'balance-transactions',
+  label: 'balance transaction',
+  typeName: 'BalanceTransaction',
+  schema: z.strictObject({
+    balanceId: id,
+    amount: decimalString,
+    type: z.enum(['CREDIT', 'DEBIT', 'ADJUSTMENT', 'EXPIRY', 'ROLLOVER']),
+    appliedAt: isoDateTime,
+    description: text(1000).optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [{ field: 'balanceId', entity: 'balances' }],
+  account: { via: 'balanceId' },
+  parentField: 'balanceId',
+  filters: ['balanceId', 'type'],
+};
+
+export const LINE_ITEM_TYPES = [
+  'STANDING_CHARGE',
+  'USAGE',
+  'MINIMUM_SPEND',
+  'COMMITMENT_FEE',
+  'OVERAGE',
+  'CREDIT_MEMO',
+  'DEBIT_MEMO',
+  'ADJUSTMENT',
+] as const;
+
+const lineItem = z.strictObject({
+  lineItemType: z.enum(LINE_ITEM_TYPES),
+  productCode: text(100).optional(),
+  description: text(1000).optional(),
+  quantity: decimalString,
+  unitPrice: decimalString,
+  amount: decimalString,
+});
+
+const bill: EntityDefinition = {
+  name: 'bills',
+  label: 'bill',
+  typeName: 'Bill',
+  keyField: 'billNumber',
+  schema: z.strictObject({
+    accountId: id,
+    billNumber: code,
+    billDate: isoDate,
+    periodStart: isoDate,
+    periodEnd: isoDate,
+    dueDate: isoDate,
+    status: z.enum(['PENDING', 'APPROVED']).default('PENDING'),
+    locked: z.boolean().default(false),
+    currency: currencyCode,
+    total: decimalString,
+    lineItems: z.array(lineItem).max(10_000),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [{ field: 'accountId', entity: 'accounts' }],
+  account: { field: 'accountId' },
+  filters: ['status'],
+  check: (data) => {
+    const issues = [
+      ...dateOrder(data, 'periodStart', 'periodEnd'),
+      ...dateOrder(data, 'billDate', 'dueDate'),
+      ...amountFits(data, ['total'], data.total, data.currency),
+    ];
+    const items = data.lineItems as { amount: string }[];
+    items.forEach((item, index) => issues.push(...amountFits(data, ['lineItems', index, 'amount'], item.amount, data.currency)));
+    if (typeof data.total === 'string') {
+      const total = sum(items.map((item) => item.amount));
+      if (!equalAmounts(total, data.total)) {
+        issues.push({ path: ['total'], message: `is ${data.total}, but the line item amounts add up to ${total.toString()}` });
+      }
+    }
+    return issues;
+  },
+  normalise: (data) => {
+    const out = normaliseFields(data, ['total']);
+    const currency = out.currency as string;
+    out.lineItems = (out.lineItems as { amount: string }[]).map((item) => ({ ...item, amount: normaliseAmount(item.amount, currency) }));
+    return out;
+  },
+  frozen: (data) => (data.locked === true ? 'the bill is locked; no change is accepted' : undefined),
+  actions: { approve: { summary: 'Approve a bill (idempotent)', patch: { status: 'APPROVED' } } },
+};
+
+// ---- catalogue ----------------------------------------------------------------------------------
+
+const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'SEMI_ANNUAL', 'ANNUAL', 'ONE_TIME'] as const;
+
+const pricingRule = z.strictObject({
+  currency: currencyCode,
+  frequency: z.enum(FREQUENCIES),
+  price: decimalString,
+  description: text(255).optional(),
+});
+
+const product: EntityDefinition = {
+  name: 'products',
+  label: 'product',
+  typeName: 'Product',
+  keyField: 'code',
+  schema: z.strictObject({
+    code,
+    name,
+    description: text(2000).optional(),
+    active: z.boolean().default(true),
+    frequencies: z.array(z.enum(FREQUENCIES)).max(FREQUENCIES.length).default([]),
+    currencies: z.array(currencyCode).max(200).default([]),
+    pricingRules: z.array(pricingRule).max(1000).default([]),
+    externalKey: externalKey.optional(),
+  }),
+  references: [],
+  filters: ['active'],
+  check: (data) => {
+    const issues: Issue[] = [];
+    const frequencies = data.frequencies as string[];
+    const currencies = data.currencies as string[];
+    (data.pricingRules as z.infer<typeof pricingRule>[]).forEach((rule, index) => {
+      issues.push(...amountFits(data, ['pricingRules', index, 'price'], rule.price, rule.currency));
+      if (currencies.length > 0 && !currencies.includes(rule.currency)) {
+        issues.push({ path: ['pricingRules', index, 'currency'], message: `${rule.currency} is not one of the product's currencies` });
+      }
+      if (frequencies.length > 0 && !frequencies.includes(rule.frequency)) {
+        issues.push({ path: ['pricingRules', index, 'frequency'], message: `${rule.frequency} is not one of the product's frequencies` });
+      }
+    });
+    return issues;
+  },
+};
+
+const service: EntityDefinition = {
+  name: 'services',
+  label: 'service',
+  typeName: 'Service',
+  keyField: 'code',
+  schema: z.strictObject({
+    code,
+    name,
+    description: text(2000).optional(),
+    unit: text(64).optional(),
+    active: z.boolean().default(true),
+    externalKey: externalKey.optional(),
+  }),
+  references: [],
+  filters: ['active'],
+};
+
+const tier = z.strictObject({ fromQuantity: decimalString, unitPrice: decimalString });
+
+const ratePlan: EntityDefinition = {
+  name: 'rate-plans',
+  label: 'rate plan',
+  typeName: 'RatePlan',
+  keyField: 'code',
+  schema: z.strictObject({
+    code,
+    name,
+    productId: id,
+    serviceId: id.optional(),
+    currency: currencyCode,
+    frequency: z.enum(FREQUENCIES),
+    tiers: z.array(tier).min(1, 'needs at least one tier').max(100),
+    externalKey: externalKey.optional(),
+  }),
+  references: [
+    { field: 'productId', entity: 'products' },
+    { field: 'serviceId', entity: 'services' },
+  ],
+  parentField: 'productId',
+  filters: ['productId', 'serviceId'],
+};
+
+// ---- reference data -----------------------------------------------------------------------------
+
+function referenceList(
+  entityName: string,
+  label: string,
+  typeName: string,
+  extra: Record<string, z.ZodType> = {},
+): EntityDefinition {
+  return {
+    name: entityName,
+    label,
+    typeName,
+    keyField: 'code',
+    schema: z.strictObject({
+      code,
+      name,
+      description: text(1000).optional(),
+      active: z.boolean().default(true),
+      externalKey: externalKey.optional(),
+      ...extra,
+    }),
+    references: [],
+    filters: ['active'],
+  };
+}
+
+const state = z.strictObject({ code: z.string().regex(/^[A-Z0-9]{1,3}$/, 'must be 1-3 capital letters or digits'), name });
+
+const referenceData: EntityDefinition[] = [
+  referenceList('account-types', 'account type', 'AccountType'),
+  referenceList('account-statuses', 'account status', 'AccountStatus'),
+  referenceList('contact-types', 'contact type', 'ContactType'),
+  referenceList('bill-groups', 'bill group', 'BillGroup'),
+  referenceList('ar-terms', 'AR term', 'ArTerm', { days: z.number().int().min(0).max(3650) }),
+  {
+    ...referenceList('currencies', 'currency', 'Currency'),
+    schema: z.strictObject({ code: currencyCode, name, active: z.boolean().default(true), externalKey: externalKey.optional() }),
+  },
+  {
+    ...referenceList('countries', 'country', 'Country'),
+    schema: z.strictObject({
+      code: countryCode,
+      name,
+      states: z.array(state).max(500).default([]),
+      active: z.boolean().default(true),
+      externalKey: externalKey.optional(),
+    }),
+  },
+];
+
+// ---- CRM-side entities --------------------------------------------------------------------------
+
+const subscription: EntityDefinition = {
+  name: 'subscriptions',
+  label: 'subscription',
+  typeName: 'Subscription',
+  schema: z.strictObject({
+    accountId: id,
+    productId: id.optional(),
+    name,
+    status: z.enum(['ACTIVE', 'EXPIRED', 'CANCELLED']).default('ACTIVE'),
+    startDate: isoDate,
+    endDate: isoDate.optional(),
+    currency: currencyCode,
+    quantity: decimalString.default('1'),
+    recurringAmount: decimalString.default('0'),
+    oneTimeAmount: decimalString.default('0'),
+    billingPeriod: z.enum(FREQUENCIES).optional(),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [
+    { field: 'accountId', entity: 'accounts' },
+    { field: 'productId', entity: 'products' },
+  ],
+  account: { field: 'accountId' },
+  filters: ['status', 'productId'],
+  check: (data) => [
+    ...dateOrder(data, 'startDate', 'endDate'),
+    ...amountFits(data, ['recurringAmount'], data.recurringAmount, data.currency),
+    ...amountFits(data, ['oneTimeAmount'], data.oneTimeAmount, data.currency),
+  ],
+  normalise: (data) => normaliseFields(data, ['recurringAmount', 'oneTimeAmount']),
+};
+
+const ticket: EntityDefinition = {
+  name: 'tickets',
+  label: 'ticket',
+  typeName: 'Ticket',
+  schema: z.strictObject({
+    accountId: id.optional(),
+    contactId: id.optional(),
+    subject: name,
+    description: text(32_000).optional(),
+    status: z.enum(['NEW', 'OPEN', 'PENDING', 'SOLVED', 'CLOSED']).default('NEW'),
+    priority: z.enum(['LOW', 'MEDIUM', 'HIGH', 'URGENT']).default('MEDIUM'),
+    customFields: customFields.optional(),
+    externalKey: externalKey.optional(),
+  }),
+  references: [
+    { field: 'accountId', entity: 'accounts' },
+    { field: 'contactId', entity: 'contacts' },
+  ],
+  account: { field: 'accountId' },
+  parentField: 'contactId',
+  filters: ['status', 'contactId'],
+};
+
+const user: EntityDefinition = {
+  name: 'users',
+  label: 'user',
+  typeName: 'User',
+  keyField: 'email',
+  schema: z.strictObject({
+    email,
+    name,
+    active: z.boolean().default(true),
+    externalKey: externalKey.optional(),
+  }),
+  references: [],
+  filters: ['active'],
+};
+
+// ---- external mappings --------------------------------------------------------------------------
+
+const mappedEntities = [
+  'accounts', 'contacts', 'contracts', 'commitments', 'balances', 'balance-transactions', 'bills',
+  'products', 'services', 'rate-plans', 'subscriptions', 'tickets', 'users',
+] as const;
+
+const externalMapping: EntityDefinition = {
+  name: 'external-mappings',
+  label: 'external mapping',
+  typeName: 'ExternalMapping',
+  keyOf: (data) =>
+    [data.integrationId ?? '*', data.externalSystem, data.externalTable, data.externalId].map(String).join('|'),
+  schema: z.strictObject({
+    externalSystem: code,
+    externalTable: code,
+    externalId: text(255).min(1, 'must not be empty'),
+    entity: z.enum(mappedEntities),
+    entityId: id,
+    integrationId: id.optional(),
+  }),
+  references: (data) => (typeof data.entity === 'string' ? [{ field: 'entityId', entity: data.entity }] : []),
+  filters: ['externalSystem', 'externalTable', 'externalId', 'entity', 'entityId', 'integrationId'],
+};
+
+export const ENTITIES: readonly EntityDefinition[] = [
+  account, contact, contract, commitment, balance, balanceTransaction, bill,
+  product, service, ratePlan, ...referenceData, subscription, ticket, user, externalMapping,
+];
+
+const byName = new Map(ENTITIES.map((definition) => [definition.name, definition]));
+
+export function entityByName(entityName: string): EntityDefinition | undefined {
+  return byName.get(entityName);
+}
+
+export const ENTITY_NAMES = ENTITIES.map((definition) => definition.name);

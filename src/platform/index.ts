@@ -1,0 +1,16 @@
+export { ENTITIES, ENTITY_NAMES, entityByName, LINE_ITEM_TYPES } from './entities.ts';
+export type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts';
+export { appendJournal, readChanges, type Change, type JournalEntry, type Operation, type Origin } from './journal.ts';
+export { RecordStore, toStoredRecord, type StoredRecord, type Written, type WriteStatus, type ListOptions } from './store.ts';
+export { fail, ok, type Result, type StoreError, type StoreErrorCode } from './result.ts';
+export {
+  authenticateApiKey,
+  createOrganization,
+  ensureDefaultOrganization,
+  generateApiKey,
+  hashApiKey,
+  listOrganizations,
+  type CreatedOrganization,
+  type Organization,
+} from './organizations.ts';
+export { isCurrency, minorUnits } from './money.ts';

@@ -1,0 +1,26 @@
+import type { Issue } from './entity.ts';
+
+/** Expected outcomes of a write are values, not exceptions: the API maps each code to a status. */
+export type StoreErrorCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'version_conflict'
+  | 'duplicate_key'
+  | 'record_locked'
+  | 'has_dependents'
+  | 'reference_not_found';
+
+export interface StoreError {
+  code: StoreErrorCode;
+  message: string;
+  details: Issue[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: StoreError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export const fail = <T = never>(code: StoreErrorCode, message: string, details: Issue[] = []): Result<T> => ({
+  ok: false,
+  error: { code, message, details },
+});

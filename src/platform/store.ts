@@ -1,0 +1,492 @@
+import { isDeepStrictEqual } from 'node:util';
+import { v7 as uuidv7 } from 'uuid';
+import type { Database, Queryable } from '../storage/index.ts';
+import { SqlState, sqlStateOf } from '../storage/index.ts';
+import { entityByName, ENTITIES } from './entities.ts';
+import type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts';
+import { appendJournal, type JournalEntry, type Origin } from './journal.ts';
+import { fail, ok, type Result, type StoreError } from './result.ts';
+
+/** A record as the API shows it: its fields, plus id, version and timestamps. */
+export interface StoredRecord {
+  id: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+  [field: string]: unknown;
+}
+
+export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'deleted';
+
+export interface Written {
+  status: WriteStatus;
+  record: StoredRecord;
+}
+
+export interface ListOptions {
+  limit: number;
+  after?: string | undefined;
+  accountId?: string | undefined;
+  updatedSince?: string | undefined;
+  includeDeleted?: boolean | undefined;
+  filters?: Record<string, string> | undefined;
+}
+
+interface RecordRow {
+  id: string;
+  version: number;
+  key: string | null;
+  account_id: string | null;
+  parent_id: string | null;
+  data: RecordData;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+const COLUMNS = 'id, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at';
+
+export function toStoredRecord(row: RecordRow): StoredRecord {
+  const record: StoredRecord = {
+    id: row.id,
+    version: row.version,
+    ...row.data,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+  if (row.deleted_at !== null) record.deletedAt = row.deleted_at.toISOString();
+  return record;
+}
+
+/** One item of a write batch, before it meets the database. */
+type Intent =
+  | { kind: 'create'; input: RecordData }
+  | { kind: 'upsert'; input: RecordData }
+  | { kind: 'patch'; id: string; input: RecordData; version?: number | undefined }
+  | { kind: 'delete'; id: string; version?: number | undefined };
+
+/** What a write batch decided for one item. */
+interface Planned {
+  index: number;
+  status: WriteStatus;
+  id: string;
+  version: number;
+  key: string | null;
+  accountId: string | null;
+  parentId: string | null;
+  data: RecordData;
+  changedFields: string[];
+  existing: RecordRow | undefined;
+}
+
+const RETRIES_ON_RACE = 3;
+
+/** Applies a JSON merge at the top level: a field set to null is removed. */
+function mergeTopLevel(base: RecordData, patch: RecordData): RecordData {
+  const out: RecordData = { ...base };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete out[field];
+    else out[field] = value;
+  }
+  return out;
+}
+
+function changedFieldsOf(before: RecordData, after: RecordData): string[] {
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...fields].filter((field) => !isDeepStrictEqual(before[field], after[field])).sort();
+}
+
+function referencesOf(definition: EntityDefinition, data: RecordData): Reference[] {
+  return typeof definition.references === 'function' ? definition.references(data) : definition.references;
+}
+
+function keyOf(definition: EntityDefinition, data: RecordData): string | null {
+  if (definition.keyOf !== undefined) return definition.keyOf(data);
+  const value = data[definition.keyField ?? 'externalKey'];
+  return typeof value === 'string' ? value : null;
+}
+
+function keyFieldName(definition: EntityDefinition): string {
+  return definition.keyField ?? 'externalKey';
+}
+
+function validate(definition: EntityDefinition, candidate: RecordData): Result<RecordData> {
+  const parsed = definition.schema.safeParse(candidate);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+    return fail('validation_failed', `The ${definition.label} is not valid.`, details);
+  }
+  const data = parsed.data;
+  const issues = definition.check?.(data) ?? [];
+  if (issues.length > 0) return fail('validation_failed', `The ${definition.label} is not valid.`, issues);
+  return ok(definition.normalise?.(data) ?? data);
+}
+
+/**
+ * The billing-entity store. Every write runs in one transaction that also appends its journal
+ * entries; a batch checks all of its items first and writes only the valid ones, so a failed item
+ * leaves nothing behind while its neighbours are written.
+ */
+export class RecordStore {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async get(orgId: string, entity: string, id: string): Promise<Result<StoredRecord>> {
+    const definition = this.#definition(entity);
+    const rows = await this.#db.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND entity = $2 AND id = $3`,
+      [orgId, entity, id],
+    );
+    const row = rows[0];
+    if (row === undefined) return fail('not_found', `No ${definition.label} has id ${id}.`);
+    if (row.deleted_at !== null) {
+      return fail('not_found', `The ${definition.label} ${id} was deleted at ${row.deleted_at.toISOString()}.`);
+    }
+    return ok(toStoredRecord(row));
+  }
+
+  async list(orgId: string, entity: string, options: ListOptions): Promise<{ records: StoredRecord[]; hasMore: boolean }> {
+    const definition = this.#definition(entity);
+    const params: unknown[] = [orgId, entity];
+    const where = ['org_id = $1', 'entity = $2'];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (options.includeDeleted !== true) where.push('deleted_at IS NULL');
+    if (options.after !== undefined) add((n) => `id > $${n}`, options.after);
+    if (options.accountId !== undefined) add((n) => `account_id = $${n}`, options.accountId);
+    if (options.updatedSince !== undefined) add((n) => `updated_at >= $${n}`, options.updatedSince);
+    for (const [field, value] of Object.entries(options.filters ?? {})) {
+      if (!definition.filters.includes(field)) throw new Error(`${field} is not a filter of ${entity}`);
+      if (field === definition.parentField) add((n) => `parent_id = $${n}`, value);
+      else add((n) => `data->>'${field}' = $${n}`, value);
+    }
+    params.push(options.limit + 1);
+    const rows = await this.#db.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM records WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`,
+      params,
+    );
+    const hasMore = rows.length > options.limit;
+    return { records: rows.slice(0, options.limit).map(toStoredRecord), hasMore };
+  }
+
+  async create(orgId: string, entity: string, input: RecordData, origin: Origin): Promise<Result<Written>> {
+    const [result] = await this.#write(orgId, entity, [{ kind: 'create', input }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
+  async update(orgId: string, entity: string, id: string, input: RecordData, origin: Origin, version?: number): Promise<Result<Written>> {
+    const [result] = await this.#write(orgId, entity, [{ kind: 'patch', id, input, version }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
+  async delete(orgId: string, entity: string, id: string, origin: Origin, version?: number): Promise<Result<Written>> {
+    const [result] = await this.#write(orgId, entity, [{ kind: 'delete', id, version }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
+  /** Creates or updates each item by its natural key; one result per item, in order. */
+  async upsertMany(orgId: string, entity: string, items: readonly RecordData[], origin: Origin): Promise<Result<Written>[]> {
+    return this.#write(orgId, entity, items.map((input) => ({ kind: 'upsert', input })), origin);
+  }
+
+  async #write(orgId: string, entity: string, intents: Intent[], origin: Origin): Promise<Result<Written>[]> {
+    const definition = this.#definition(entity);
+    // Two batches racing to create the same key: the loser's insert hits the unique index, its
+    // transaction rolls back whole, and it runs again, now seeing the winner's row as existing.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction((tx) => this.#writeInTransaction(tx, orgId, definition, intents, origin));
+      } catch (error) {
+        if (sqlStateOf(error) !== SqlState.uniqueViolation || attempt >= RETRIES_ON_RACE) throw error;
+      }
+    }
+  }
+
+  async #writeInTransaction(
+    tx: Queryable,
+    orgId: string,
+    definition: EntityDefinition,
+    intents: Intent[],
+    origin: Origin,
+  ): Promise<Result<Written>[]> {
+    const results: (Result<Written> | undefined)[] = intents.map(() => undefined);
+    const keyField = keyFieldName(definition);
+
+    // 1. Find the existing rows, locked for the rest of the transaction.
+    const ids = intents.flatMap((intent) => ('id' in intent ? [intent.id] : []));
+    const keys: string[] = [];
+    const keyIndex = new Map<string, number>();
+    intents.forEach((intent, index) => {
+      if (intent.kind === 'create' || intent.kind === 'upsert') {
+        const key = keyOf(definition, intent.input);
+        if (key === null) {
+          if (intent.kind === 'upsert') {
+            results[index] = fail('validation_failed', `Each ${definition.label} in a bulk upsert needs its ${keyField}.`, [
+              { path: [keyField], message: 'is required to match an existing record' },
+            ]);
+          }
+          return;
+        }
+        if (keyIndex.has(key)) {
+          results[index] = fail('duplicate_key', `The same ${keyField} appears twice in this request.`, [
+            { path: [keyField], message: `"${key}" was already given by item ${keyIndex.get(key)}` },
+          ]);
+          return;
+        }
+        keyIndex.set(key, index);
+        keys.push(key);
+      }
+    });
+    const existingRows = ids.length + keys.length === 0 ? [] : await tx.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM records
+       WHERE org_id = $1 AND entity = $2 AND (id = ANY($3::uuid[]) OR (key = ANY($4::text[]) AND deleted_at IS NULL))
+       FOR UPDATE`,
+      [orgId, definition.name, ids, keys],
+    );
+    const byId = new Map(existingRows.map((row) => [row.id, row]));
+    const byKey = new Map(existingRows.filter((row) => row.key !== null && row.deleted_at === null).map((row) => [row.key!, row]));
+
+    // 2. Decide each item: merge, validate, check the state it changes.
+    const candidates: { index: number; data: RecordData; existing: RecordRow | undefined; deleting: boolean }[] = [];
+    intents.forEach((intent, index) => {
+      if (results[index] !== undefined) return;
+      const decided = this.#decide(definition, intent, byId, byKey);
+      if (!decided.ok) results[index] = decided;
+      else candidates.push({ index, ...decided.value });
+    });
+
+    // 3. References must point at live records of this organization; their account is inherited.
+    const referenced = await this.#loadReferences(tx, orgId, definition, candidates.filter((c) => !c.deleting).map((c) => c.data));
+    const planned: Planned[] = [];
+    const claimedKeys = new Map<string, number>();
+    for (const candidate of candidates) {
+      const { index, data, existing, deleting } = candidate;
+      if (deleting) {
+        const blockers = await this.#dependents(tx, orgId, definition, existing!.id);
+        if (blockers.length > 0) {
+          results[index] = fail('has_dependents', `The ${definition.label} still has live records that refer to it; delete or move them first.`, blockers);
+          continue;
+        }
+        planned.push({
+          index, status: 'deleted', id: existing!.id, version: existing!.version + 1, key: existing!.key,
+          accountId: existing!.account_id, parentId: existing!.parent_id, data: existing!.data, changedFields: [], existing,
+        });
+        continue;
+      }
+      const missing: Issue[] = [];
+      for (const reference of referencesOf(definition, data)) {
+        const value = data[reference.field];
+        if (typeof value !== 'string') continue;
+        if (!referenced.has(`${reference.entity}/${value}`)) {
+          const target = entityByName(reference.entity);
+          missing.push({ path: [reference.field], message: `no live ${target?.label ?? reference.entity} has id ${value}` });
+        }
+      }
+      if (missing.length > 0) {
+        results[index] = fail('reference_not_found', `The ${definition.label} refers to records that do not exist.`, missing);
+        continue;
+      }
+      const key = keyOf(definition, data);
+      // A patch that changes the key must not collide with another live record.
+      if (key !== null && existing !== undefined && key !== existing.key) {
+        const owner = claimedKeys.get(key);
+        const clash = await tx.query<{ id: string }>(
+          'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND key = $3 AND deleted_at IS NULL AND id <> $4',
+          [orgId, definition.name, key, existing.id],
+        );
+        if (clash.length > 0 || owner !== undefined) {
+          results[index] = fail('duplicate_key', `Another ${definition.label} already has this ${keyField}.`, [
+            { path: [keyField], message: `"${key}" is taken by ${clash[0]?.id ?? `item ${owner}`}` },
+          ]);
+          continue;
+        }
+      }
+      if (key !== null) claimedKeys.set(key, index);
+      const id = existing?.id ?? uuidv7();
+      const accountId = this.#accountOf(definition, id, data, referenced);
+      const parentValue = definition.parentField === undefined ? undefined : data[definition.parentField];
+      const parentId = typeof parentValue === 'string' ? parentValue : null;
+      if (existing === undefined) {
+        planned.push({ index, status: 'created', id, version: 1, key, accountId, parentId, data, changedFields: Object.keys(data).sort(), existing });
+        continue;
+      }
+      const changedFields = changedFieldsOf(existing.data, data);
+      planned.push({
+        index,
+        status: changedFields.length === 0 ? 'unchanged' : 'updated',
+        id,
+        version: changedFields.length === 0 ? existing.version : existing.version + 1,
+        key, accountId, parentId, data, changedFields, existing,
+      });
+    }
+
+    // 4. Write, then journal (last: see appendJournal).
+    const written = await this.#apply(tx, orgId, definition.name, planned);
+    const journal: JournalEntry[] = planned
+      .filter((p) => p.status !== 'unchanged')
+      .map((p) => ({
+        entity: definition.name,
+        entityId: p.id,
+        operation: p.status === 'created' ? 'create' : p.status === 'deleted' ? 'delete' : 'update',
+        version: p.version,
+        changedFields: p.changedFields,
+      }));
+    await appendJournal(tx, orgId, origin, journal);
+    for (const p of planned) results[p.index] = ok({ status: p.status, record: written.get(p.id)! });
+    return results.map((result) => result ?? fail('validation_failed', 'The item was not processed.'));
+  }
+
+  #decide(
+    definition: EntityDefinition,
+    intent: Intent,
+    byId: Map<string, RecordRow>,
+    byKey: Map<string, RecordRow>,
+  ): Result<{ data: RecordData; existing: RecordRow | undefined; deleting: boolean }> {
+    let existing: RecordRow | undefined;
+    if (intent.kind === 'patch' || intent.kind === 'delete') {
+      existing = byId.get(intent.id);
+      if (existing === undefined || existing.deleted_at !== null) {
+        return fail('not_found', `No live ${definition.label} has id ${intent.id}.`);
+      }
+      if (intent.version !== undefined && intent.version !== existing.version) {
+        return fail('version_conflict', `The ${definition.label} is at version ${existing.version}, not ${intent.version}; read it again and reapply your change.`, [
+          { path: ['version'], message: `current version is ${existing.version}` },
+        ]);
+      }
+    } else {
+      const key = keyOf(definition, intent.input);
+      existing = key === null ? undefined : byKey.get(key);
+      if (existing !== undefined && intent.kind === 'create') {
+        const keyField = keyFieldName(definition);
+        return fail('duplicate_key', `A ${definition.label} with this ${keyField} already exists (${existing.id}); update it instead, or use the bulk upsert.`, [
+          { path: [keyField], message: `"${key}" is taken by ${existing.id}` },
+        ]);
+      }
+    }
+    const reason = existing === undefined ? undefined : definition.frozen?.(existing.data);
+    if (reason !== undefined) return fail('record_locked', `The ${definition.label} cannot change: ${reason}.`);
+    if (intent.kind === 'delete') return ok({ data: existing!.data, existing, deleting: true });
+    const input = intent.input;
+    const candidate = existing === undefined ? mergeTopLevel({}, input) : mergeTopLevel(existing.data, input);
+    const validated = validate(definition, candidate);
+    if (!validated.ok) return validated;
+    return ok({ data: validated.value, existing, deleting: false });
+  }
+
+  async #loadReferences(tx: Queryable, orgId: string, definition: EntityDefinition, records: RecordData[]): Promise<Map<string, string | null>> {
+    const wanted = new Map<string, Set<string>>();
+    for (const data of records) {
+      for (const reference of referencesOf(definition, data)) {
+        const value = data[reference.field];
+        if (typeof value !== 'string') continue;
+        let set = wanted.get(reference.entity);
+        if (set === undefined) wanted.set(reference.entity, (set = new Set()));
+        set.add(value);
+      }
+    }
+    const found = new Map<string, string | null>();
+    for (const [entity, idSet] of wanted) {
+      const rows = await tx.query<{ id: string; account_id: string | null }>(
+        'SELECT id, account_id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
+        [orgId, entity, [...idSet]],
+      );
+      for (const row of rows) found.set(`${entity}/${row.id}`, row.account_id);
+    }
+    return found;
+  }
+
+  #accountOf(definition: EntityDefinition, id: string, data: RecordData, referenced: Map<string, string | null>): string | null {
+    if (definition.name === 'accounts') return id;
+    const account = definition.account;
+    if (account === undefined) return null;
+    if ('field' in account) {
+      const value = data[account.field];
+      return typeof value === 'string' ? value : null;
+    }
+    const parent = data[account.via];
+    const reference = referencesOf(definition, data).find((r) => r.field === account.via);
+    if (typeof parent !== 'string' || reference === undefined) return null;
+    return referenced.get(`${reference.entity}/${parent}`) ?? null;
+  }
+
+  /** Live records of any entity that refer to this one. */
+  async #dependents(tx: Queryable, orgId: string, definition: EntityDefinition, id: string): Promise<Issue[]> {
+    const issues: Issue[] = [];
+    for (const other of ENTITIES) {
+      if (typeof other.references === 'function') continue;
+      for (const reference of other.references) {
+        if (reference.entity !== definition.name) continue;
+        const column =
+          other.account !== undefined && 'field' in other.account && other.account.field === reference.field
+            ? 'account_id'
+            : other.parentField === reference.field
+              ? 'parent_id'
+              : `(data->>'${reference.field}')::uuid`;
+        const rows = await tx.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM records WHERE org_id = $1 AND entity = $2 AND ${column} = $3 AND deleted_at IS NULL AND id <> $3`,
+          [orgId, other.name, id],
+        );
+        const count = rows[0]?.count ?? 0;
+        if (count > 0) issues.push({ path: [other.name, reference.field], message: `${count} live ${other.label} record(s) refer to it` });
+      }
+    }
+    return issues;
+  }
+
+  async #apply(tx: Queryable, orgId: string, entity: string, planned: Planned[]): Promise<Map<string, StoredRecord>> {
+    const out = new Map<string, StoredRecord>();
+    const row = (p: Planned) => ({ id: p.id, version: p.version, key: p.key, account_id: p.accountId, parent_id: p.parentId, data: p.data });
+    const inserts = planned.filter((p) => p.status === 'created').map(row);
+    const updates = planned.filter((p) => p.status === 'updated').map(row);
+    const deletes = planned.filter((p) => p.status === 'deleted').map((p) => ({ id: p.id, version: p.version }));
+    const returned: RecordRow[] = [];
+    if (inserts.length > 0) {
+      returned.push(...(await tx.query<RecordRow>(
+        `INSERT INTO records (org_id, entity, id, version, key, account_id, parent_id, data, created_at, updated_at)
+         SELECT $1, $2, x.id, x.version, x.key, x.account_id, x.parent_id, x.data, now(), now()
+         FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer, key text, account_id uuid, parent_id uuid, data jsonb)
+         RETURNING ${COLUMNS}`,
+        [orgId, entity, JSON.stringify(inserts)],
+      )));
+    }
+    if (updates.length > 0) {
+      returned.push(...(await tx.query<RecordRow>(
+        `UPDATE records r SET version = x.version, key = x.key, account_id = x.account_id, parent_id = x.parent_id,
+                data = x.data, updated_at = now()
+         FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer, key text, account_id uuid, parent_id uuid, data jsonb)
+         WHERE r.org_id = $1 AND r.entity = $2 AND r.id = x.id
+         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at`,
+        [orgId, entity, JSON.stringify(updates)],
+      )));
+    }
+    if (deletes.length > 0) {
+      returned.push(...(await tx.query<RecordRow>(
+        `UPDATE records r SET version = x.version, deleted_at = now(), updated_at = now()
+         FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer)
+         WHERE r.org_id = $1 AND r.entity = $2 AND r.id = x.id
+         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at`,
+        [orgId, entity, JSON.stringify(deletes)],
+      )));
+    }
+    for (const r of returned) out.set(r.id, toStoredRecord(r));
+    for (const p of planned) if (p.status === 'unchanged' && p.existing !== undefined) out.set(p.id, toStoredRecord(p.existing));
+    return out;
+  }
+
+  #definition(entity: string): EntityDefinition {
+    const definition = entityByName(entity);
+    if (definition === undefined) throw new Error(`Unknown entity ${entity}`);
+    return definition;
+  }
+}
+
+export type { StoreError };
