@@ -1,3 +1,4 @@
+import countries from 'i18n-iso-countries';
 import { z } from 'zod';
 
 /** Field types shared by the entity schemas. Each message says what a valid value looks like. */
@@ -26,10 +27,9 @@ export const text = (max = 255) => z.string().max(max, `must be at most ${max} c
 /** The caller's own identifier for a record, unique per entity: the upsert key where no code exists. */
 export const externalKey = text(255).min(1, 'must not be empty');
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-
+/** ISO 3166-1 alpha-2, capitals only (the library also accepts lower case and alpha-3). */
 export function isCountryCode(value: string): boolean {
-  return /^[A-Z]{2}$/.test(value) && regionNames.of(value) !== undefined;
+  return /^[A-Z]{2}$/.test(value) && countries.isValid(value);
 }
 
 export const countryCode = z

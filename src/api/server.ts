@@ -1,0 +1,108 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { authenticateApiKey, RecordStore } from '../platform/index.ts';
+import type { Database } from '../storage/index.ts';
+import { listChanges } from './changes/list-changes.ts';
+import type { ApiDeps, Endpoint } from './contract.ts';
+import { renderDocsPage } from './docs/docs-page.ts';
+import { entityEndpoints } from './entities/endpoints.ts';
+import { ApiError, formatPath, type ErrorDetail } from './errors.ts';
+import { healthz, readyz } from './health/health.ts';
+import { buildOpenApi } from './openapi.ts';
+
+export const API_VERSION = '0.1.0';
+
+export interface ServerOptions {
+  db: Database;
+  logger?: FastifyBaseLogger | undefined;
+  bodyLimitBytes?: number | undefined;
+}
+
+/** Every endpoint of the API, in the order the OpenAPI document lists them. */
+export function allEndpoints(): Endpoint[] {
+  return [healthz, readyz, listChanges, ...entityEndpoints()];
+}
+
+function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
+  if (schema === undefined) return value as T;
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const details: ErrorDetail[] = parsed.error.issues.map((issue) => ({
+    path: formatPath(location, issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  const what = location === 'body' ? 'request body' : location === 'path' ? 'path' : 'query string';
+  throw new ApiError('validation_failed', `The ${what} is not valid.`, details);
+}
+
+async function authenticate(request: FastifyRequest, db: Database): Promise<string> {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (match === null) {
+    throw new ApiError('unauthorized', "Send your organization's API key as 'Authorization: Bearer <key>'.");
+  }
+  const orgId = await authenticateApiKey(db, match[1]!);
+  if (orgId === undefined) throw new ApiError('unauthorized', 'The API key is not valid (unknown or revoked).');
+  return orgId;
+}
+
+/** Maps Fastify's own request errors (body parsing, size, media type) to Ferry's error shape. */
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : '';
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('malformed_json', 'The body is not valid JSON.', [{ path: 'body', message }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', 'The body is larger than this server accepts; send fewer items per request.', [
+        { path: 'body', message },
+      ]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('unsupported_media_type', "Send JSON with 'Content-Type: application/json'.", [{ path: 'headers.content-type', message }]);
+    default:
+      if (error instanceof SyntaxError) return new ApiError('malformed_json', 'The body is not valid JSON.', [{ path: 'body', message }]);
+      return new ApiError('internal_error', 'Something went wrong on the server; the request changed nothing it did not report.');
+  }
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    ...(options.logger !== undefined ? { loggerInstance: options.logger } : {}),
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+    disableRequestLogging: true,
+  });
+  const deps: ApiDeps = { db: options.db, store: new RecordStore(options.db) };
+  const endpoints = allEndpoints();
+  const openapi = buildOpenApi(endpoints, { version: API_VERSION });
+  const docsPage = renderDocsPage(openapi);
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'internal_error') request.log.error({ err: error, url: request.url }, 'request failed');
+    void reply.status(apiError.status).send(apiError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('route_not_found', `No endpoint answers ${request.method} ${request.url.split('?')[0]}; see /api/v1/docs.`);
+    void reply.status(error.status).send(error.toBody());
+  });
+
+  for (const endpoint of endpoints) {
+    app.route({
+      method: endpoint.method,
+      url: endpoint.path.replaceAll(/\{(\w+)\}/g, ':$1'),
+      handler: async (request, reply) => {
+        const orgId = endpoint.auth ? await authenticate(request, options.db) : '';
+        const params = checkPart(endpoint.params, request.params, 'path');
+        const query = checkPart(endpoint.query, request.query, 'query');
+        const body = checkPart(endpoint.body, request.body, 'body');
+        const result = await endpoint.handler({ orgId, params, query, body, deps });
+        return reply.status(result.status).send(result.body);
+      },
+    });
+  }
+  app.get('/api/v1/openapi.json', (_request, reply) => reply.send(openapi));
+  app.get('/api/v1/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage));
+  return app;
+}
