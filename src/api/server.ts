@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { authenticateApiKey, RecordStore } from '../platform/index.ts';
 import type { Database } from '../storage/index.ts';
@@ -71,7 +71,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const app: FastifyInstance = Fastify({
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const deps: ApiDeps = { db: options.db, store: new RecordStore(options.db) };
   const endpoints = allEndpoints();

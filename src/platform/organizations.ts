@@ -96,3 +96,11 @@ export async function listOrganizations(db: Queryable): Promise<Organization[]> 
   const rows = await db.query<OrganizationRow>('SELECT id, name, is_default, created_at FROM organizations ORDER BY created_at');
   return rows.map(toOrganization);
 }
+
+/** Adds `key` to the organization unless it is already a key (used for FERRY_API_KEY on later starts). */
+export async function addApiKeyIfMissing(db: Database, orgId: string, key: string): Promise<boolean> {
+  const known = await db.query('SELECT 1 FROM api_keys WHERE key_hash = $1', [hashApiKey(key)]);
+  if (known.length > 0) return false;
+  await db.transaction((tx) => insertKey(tx, orgId, key, 'FERRY_API_KEY'));
+  return true;
+}

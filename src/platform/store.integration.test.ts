@@ -132,6 +132,8 @@ describe('record store', () => {
     expect(change.ok ? 'ok' : change.error.code).toBe('record_locked');
     const removal = await store.delete(orgId, 'bills', created.record.id, 'api');
     expect(removal.ok ? 'ok' : removal.error.code).toBe('record_locked');
+    const resent = await store.upsertMany(orgId, 'bills', [{ ...bill(account.record.id, 'INV-L'), locked: true }], 'import');
+    expect(resent.map((r) => (r.ok ? r.value.status : r.error.code))).toEqual(['unchanged']);
   });
 
   it('derives a balance transaction\'s account from its balance', async () => {

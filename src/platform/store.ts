@@ -372,12 +372,15 @@ export class RecordStore {
         ]);
       }
     }
+    // A frozen record (a locked bill) refuses every change, but sending it again unchanged is not
+    // a change: re-running an import must not report the locked rows as refused.
     const reason = existing === undefined ? undefined : definition.frozen?.(existing.data);
-    if (reason !== undefined) return fail('record_locked', `The ${definition.label} cannot change: ${reason}.`);
-    if (intent.kind === 'delete') return ok({ data: existing!.data, existing, deleting: true });
+    const locked = () => fail<never>('record_locked', `The ${definition.label} cannot change: ${reason}.`);
+    if (intent.kind === 'delete') return reason !== undefined ? locked() : ok({ data: existing!.data, existing, deleting: true });
     const input = intent.input;
     const candidate = existing === undefined ? mergeTopLevel({}, input) : mergeTopLevel(existing.data, input);
     const validated = validate(definition, candidate);
+    if (reason !== undefined && !(validated.ok && changedFieldsOf(existing!.data, validated.value).length === 0)) return locked();
     if (!validated.ok) return validated;
     return ok({ data: validated.value, existing, deleting: false });
   }
