@@ -128,7 +128,7 @@ function evaluate(node: Expression, account: Record<string, unknown>): unknown {
     case 'UnaryExpression':
       return !truthy(evaluate(node.argument as Expression, account));
     case 'BinaryExpression': {
-      const op = String(node.operator).toUpperCase();
+      const op = (node.operator as string).toUpperCase();
       if (op === 'AND' || op === '&&') return truthy(evaluate(node.left as Expression, account)) && truthy(evaluate(node.right as Expression, account));
       if (op === 'OR' || op === '||') return truthy(evaluate(node.left as Expression, account)) || truthy(evaluate(node.right as Expression, account));
       const left = evaluate(node.left as Expression, account);

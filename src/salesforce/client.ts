@@ -1,0 +1,227 @@
+import type { Connection } from 'jsforce';
+import pRetry, { AbortError } from 'p-retry';
+import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInfo } from './errors.ts';
+
+/** One call to Salesforce as the request log records it. */
+export interface RequestLogEntry {
+  operation: 'upsert' | 'bulk_upsert' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
+  method: string;
+  object?: string | undefined;
+  records: number;
+}
+
+export interface RequestOutcome {
+  status: 'Success' | 'Failed';
+  httpStatus?: number | undefined;
+  durationMs: number;
+  apiUsed?: number | undefined;
+  apiMax?: number | undefined;
+  error?: SalesforceErrorInfo | undefined;
+}
+
+/** Where the client reports its calls: `start` writes a Waiting row, `finish` settles it. */
+export interface RequestLogger {
+  start(entry: RequestLogEntry): Promise<(outcome: RequestOutcome) => Promise<void>>;
+}
+
+export interface ClientOptions {
+  /** Abandon a call after this long and treat it as a transient failure (ms). */
+  timeoutMs?: number;
+  /** Attempts for transient failures (first try included). */
+  attempts?: number;
+  /** Base backoff delay (ms); grows ×2 per attempt, with jitter. */
+  backoffMs?: number;
+  /** Stop before Ferry's usage passes this share of the org's daily API allocation (0..1). */
+  budgetShare?: number;
+  logger?: RequestLogger | undefined;
+}
+
+export const CLIENT_DEFAULTS = { timeoutMs: 120_000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
+
+export type SaveResult =
+  | { success: true; id: string; created: boolean }
+  | { success: false; errors: { statusCode: string; message: string; fields: string[] }[] };
+
+export const COLLECTION_SIZE = 200;
+
+interface JsforceSaveResult {
+  id?: string;
+  success: boolean;
+  created?: boolean;
+  errors?: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
+}
+
+function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `no answer within ${ms} ms` })), ms);
+  });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Ferry's Salesforce client. Every call is logged (with the API usage Salesforce reports in
+ * Sforce-Limit-Info), retried with exponential backoff and jitter when the failure is transient,
+ * and refused before Ferry's usage passes its budget share. Upserts are keyed by an external id
+ * field, so a retried call can never create a duplicate.
+ */
+export class SalesforceClient {
+  readonly connection: Connection;
+  readonly #options: Required<Omit<ClientOptions, 'logger'>> & { logger?: RequestLogger | undefined };
+
+  constructor(connection: Connection, options: ClientOptions = {}) {
+    this.connection = connection;
+    this.#options = { ...CLIENT_DEFAULTS, ...options };
+  }
+
+  /** Latest usage Salesforce reported: { used, max } of the daily allocation. */
+  get apiUsage(): { used: number; max: number } | undefined {
+    const usage = this.connection.limitInfo?.apiUsage;
+    return usage === undefined ? undefined : { used: usage.used, max: usage.limit };
+  }
+
+  #checkBudget(): void {
+    const usage = this.apiUsage;
+    if (usage !== undefined && usage.max > 0 && usage.used >= usage.max * this.#options.budgetShare) {
+      throw new SalesforceError({
+        kind: 'rate_limit',
+        errorCode: 'FERRY_API_BUDGET_EXHAUSTED',
+        message: `Ferry has used ${usage.used} of ${usage.max} daily API requests, its budget of ${Math.round(this.#options.budgetShare * 100)}%`,
+      });
+    }
+  }
+
+  async #call<T>(entry: RequestLogEntry, work: () => Promise<T>): Promise<T> {
+    return pRetry(
+      async () => {
+        this.#checkBudget();
+        const finish = await this.#options.logger?.start(entry);
+        const started = performance.now();
+        try {
+          const result = await timeout(work(), this.#options.timeoutMs);
+          await finish?.({ status: 'Success', durationMs: Math.round(performance.now() - started), ...this.#usage() });
+          return result;
+        } catch (caught) {
+          const error = toSalesforceError(caught);
+          await finish?.({ status: 'Failed', durationMs: Math.round(performance.now() - started), httpStatus: error.info.httpStatus, error: error.info, ...this.#usage() });
+          if (error.info.kind !== 'transient') throw new AbortError(error);
+          throw error;
+        }
+      },
+      { retries: this.#options.attempts - 1, minTimeout: this.#options.backoffMs, factor: 2, randomize: true },
+    ).catch((error: unknown) => {
+      throw toSalesforceError(error);
+    });
+  }
+
+  #usage(): { apiUsed?: number; apiMax?: number } {
+    const usage = this.apiUsage;
+    return usage === undefined ? {} : { apiUsed: usage.used, apiMax: usage.max };
+  }
+
+  /**
+   * Upserts by `externalIdField` through sObject Collections, 200 records a call. Records that fail
+   * only because of a row lock are sent again (with backoff); other refusals come back per record.
+   */
+  async upsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
+    const results: SaveResult[] = new Array<SaveResult>(records.length);
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
+      let pending = records.slice(start, start + COLLECTION_SIZE).map((record, i) => ({ index: start + i, record }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const batch = pending;
+        const raw = await this.#call({ operation: 'upsert', method: 'PATCH', object, records: batch.length }, async () => {
+          const answer = (await this.connection.sobject(object).upsert(batch.map((p) => ({ attributes: { type: object }, ...p.record })), externalIdField, { allOrNone: false })) as unknown;
+          return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
+        });
+        pending = [];
+        raw.forEach((result, i) => {
+          const item = batch[i]!;
+          const saved = normaliseSave(result);
+          const locked = !saved.success && saved.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
+          if (locked && attempt < this.#options.attempts) pending.push(item);
+          else results[item.index] = saved;
+        });
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
+      }
+    }
+    return results;
+  }
+
+  /** Deletes by Salesforce id through sObject Collections, 200 a call. */
+  async delete(object: string, ids: string[]): Promise<SaveResult[]> {
+    const results: SaveResult[] = [];
+    for (let start = 0; start < ids.length; start += COLLECTION_SIZE) {
+      const chunk = ids.slice(start, start + COLLECTION_SIZE);
+      const raw = await this.#call({ operation: 'delete', method: 'DELETE', object, records: chunk.length }, async () => {
+        const answer = (await this.connection.sobject(object).destroy(chunk, { allOrNone: false })) as unknown;
+        return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
+      });
+      results.push(...raw.map(normaliseSave));
+    }
+    return results;
+  }
+
+  /**
+   * Upserts through Bulk API 2.0: one job, results read back and matched to the input by the
+   * external id column. Used above the integration's bulk threshold.
+   */
+  async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs = 1000): Promise<SaveResult[]> {
+    const results = await this.#call({ operation: 'bulk_upsert', method: 'POST', object, records: records.length }, async () => {
+      return this.connection.bulk2.loadAndWaitForResults({
+        object,
+        operation: 'upsert',
+        externalIdFieldName: externalIdField,
+        input: records,
+        pollInterval: pollIntervalMs,
+        pollTimeout: this.#options.timeoutMs,
+      });
+    });
+    const byKey = new Map<string, SaveResult>();
+    for (const row of results.successfulResults as unknown as Record<string, string>[]) {
+      byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });
+    }
+    for (const row of results.failedResults as unknown as Record<string, string>[]) {
+      const [statusCode = 'UNKNOWN_ERROR', message = '', fields = ''] = (row.sf__Error ?? '').split(':');
+      byKey.set(row[externalIdField] ?? '', { success: false, errors: [{ statusCode, message, fields: fields ? fields.split(',') : [] }] });
+    }
+    return records.map((record) => {
+      const value = record[externalIdField];
+      const key = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+      return byKey.get(key) ?? { success: false, errors: [{ statusCode: 'UNPROCESSED', message: 'Bulk API did not process this record', fields: [] }] };
+    });
+  }
+
+  async query<T extends Record<string, unknown>>(soql: string, object?: string): Promise<T[]> {
+    return this.#call({ operation: 'query', method: 'GET', object, records: 0 }, async () => {
+      const result = await this.connection.query<T>(soql, { autoFetch: true, maxFetch: 1_000_000 });
+      return result.records;
+    });
+  }
+
+  async describe(object: string): Promise<{ name: string; fields: { name: string; type: string; externalId?: boolean }[] }> {
+    return this.#call({ operation: 'describe', method: 'GET', object, records: 0 }, async () => {
+      const result = await this.connection.sobject(object).describe();
+      return { name: result.name, fields: result.fields.map((f) => ({ name: f.name, type: f.type, externalId: f.externalId })) };
+    });
+  }
+
+  async describeGlobal(): Promise<string[]> {
+    return this.#call({ operation: 'describe', method: 'GET', records: 0 }, async () => (await this.connection.describeGlobal()).sobjects.map((s) => s.name));
+  }
+
+  /** Daily API allocation, asked of Salesforce (one call). */
+  async limits(): Promise<{ used: number; max: number }> {
+    return this.#call({ operation: 'limits', method: 'GET', records: 0 }, async () => {
+      const limits = (await this.connection.limits()) as { DailyApiRequests: { Max: number; Remaining: number } };
+      return { used: limits.DailyApiRequests.Max - limits.DailyApiRequests.Remaining, max: limits.DailyApiRequests.Max };
+    });
+  }
+}
+
+function normaliseSave(result: JsforceSaveResult): SaveResult {
+  if (result.success && result.id !== undefined) return { success: true, id: result.id, created: result.created === true };
+  return {
+    success: false,
+    errors: (result.errors ?? []).map((e) => ({ statusCode: e.statusCode ?? e.errorCode ?? 'UNKNOWN_ERROR', message: e.message, fields: e.fields ?? [] })),
+  };
+}

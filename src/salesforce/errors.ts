@@ -1,0 +1,83 @@
+/**
+ * What went wrong talking to Salesforce, sorted by what Ferry should do about it. Salesforce's own
+ * errorCode, message and fields are kept intact all the way to the event log.
+ */
+export type SalesforceErrorKind =
+  /** Credentials refused or session unusable after one refresh: stop, tell a person. */
+  | 'auth'
+  /** REQUEST_LIMIT_EXCEEDED, or Ferry's own budget share used up: pause until allowed. */
+  | 'rate_limit'
+  /** Worth retrying: row locks, 5xx, timeouts, dropped connections. */
+  | 'transient'
+  /** The org lacks an object or field Ferry needs: fix the org or the mapping. */
+  | 'config'
+  /** Anything else: a person must look. */
+  | 'fatal';
+
+export interface SalesforceErrorInfo {
+  kind: SalesforceErrorKind;
+  errorCode: string;
+  message: string;
+  fields?: string[];
+  httpStatus?: number;
+}
+
+export class SalesforceError extends Error {
+  override name = 'SalesforceError';
+  readonly info: SalesforceErrorInfo;
+
+  constructor(info: SalesforceErrorInfo, options?: { cause?: unknown }) {
+    super(`${info.errorCode}: ${info.message}`, options);
+    this.info = info;
+  }
+}
+
+const TRANSIENT_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT', 'TIMEOUT']);
+const AUTH_CODES = new Set(['INVALID_SESSION_ID', 'INVALID_LOGIN', 'invalid_grant', 'invalid_client', 'invalid_client_id', 'unsupported_grant_type', 'INVALID_AUTH_HEADER', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'PASSWORD_LOCKOUT']);
+const CONFIG_CODES = new Set(['INVALID_TYPE', 'INVALID_FIELD', 'NOT_FOUND_SOBJECT', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+export function kindOfCode(errorCode: string, httpStatus?: number): SalesforceErrorKind {
+  if (errorCode === 'REQUEST_LIMIT_EXCEEDED') return 'rate_limit';
+  if (AUTH_CODES.has(errorCode)) return 'auth';
+  if (TRANSIENT_CODES.has(errorCode) || NETWORK_CODES.has(errorCode)) return 'transient';
+  if (httpStatus !== undefined && httpStatus >= 500) return 'transient';
+  if (CONFIG_CODES.has(errorCode)) return 'config';
+  return 'fatal';
+}
+
+/** Turns whatever jsforce or the network threw into a SalesforceError. */
+export function toSalesforceError(error: unknown): SalesforceError {
+  if (error instanceof SalesforceError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    errorCode?: unknown;
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    fields?: unknown;
+    statusCode?: unknown;
+    content?: unknown;
+    data?: unknown;
+  };
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  const httpStatus = typeof e.statusCode === 'number' ? e.statusCode : statusFromMessage(message);
+  let errorCode =
+    typeof e.errorCode === 'string' ? e.errorCode
+    : typeof e.code === 'string' && NETWORK_CODES.has(e.code) ? e.code
+    : typeof e.name === 'string' && e.name !== 'Error' && !e.name.endsWith('Error') ? e.name
+    : '';
+  if (errorCode === '' && /aborted due to timeout|timed out/i.test(message)) errorCode = 'TIMEOUT';
+  if (errorCode === '' && httpStatus !== undefined && httpStatus >= 500) errorCode = `HTTP_${httpStatus}`;
+  if (errorCode === '' && /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed/i.test(message)) errorCode = 'ECONNRESET';
+  if (errorCode === '') errorCode = 'UNKNOWN_ERROR';
+  const fields = Array.isArray(e.fields) ? e.fields.map(String) : undefined;
+  return new SalesforceError(
+    { kind: kindOfCode(errorCode, httpStatus), errorCode, message, ...(fields ? { fields } : {}), ...(httpStatus !== undefined ? { httpStatus } : {}) },
+    { cause: error },
+  );
+}
+
+function statusFromMessage(message: string): number | undefined {
+  const match = /\b(?:HTTP|status(?: code)?)[ :]*([45]\d\d)\b/i.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
