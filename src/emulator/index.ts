@@ -1,0 +1,156 @@
+// The Salesforce emulator's public surface: start it, stop it, reach its controls. It imports
+// nothing from the rest of Ferry and runs alone (`ferry emulator`).
+import { oauthRoutes } from './auth/oauth.ts';
+import { soapRoutes } from './auth/soap.ts';
+import { EmulatorControls, controlsHandler } from './controls/controls.ts';
+import { createDispatcher } from './http/dispatch.ts';
+import type { Route } from './http/types.ts';
+import { compositeRoutes } from './rest/composite.ts';
+import { resolveOptions, type EmulatorOptions } from './options.ts';
+import { Org } from './org.ts';
+import { limitRoutes, queryRoutes } from './rest/query.ts';
+import { sobjectRoutes } from './rest/sobjects.ts';
+import { EmulatorServer } from './server.ts';
+import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
+
+export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
+export type { EmulatorOptions, EmulatorUser } from './options.ts';
+export type { EmulatorControls, SeedResult } from './controls/controls.ts';
+export type { FaultSpec, LatencyModel } from './controls/faults.ts';
+export type { Counters } from './org.ts';
+
+export interface EmulatorIdentity {
+  loginUrl: string;
+  instanceUrl: string;
+  username: string;
+  password: string;
+  securityToken: string;
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  userId: string;
+  apiVersion: string;
+}
+
+export interface RunningEmulator {
+  /** Base URL of the instance (also the login URL; one origin serves both). */
+  url: string;
+  loginUrl: string;
+  port: number;
+  identity: EmulatorIdentity;
+  /** Test controls, callable in-process; the same ones are served under /__emulator. */
+  controls: EmulatorControls;
+  /** Writes the snapshot now (if one is configured). */
+  saveSnapshot(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function routes(org: Org): Route[] {
+  const all: Route[] = [];
+  const dispatch = createDispatcher(() => all);
+  // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X.
+  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org));
+  return all;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const resolved = resolveOptions(options);
+  const org = await Org.create(resolved);
+  if (resolved.snapshot !== undefined) await loadSnapshot(org, resolved.snapshot);
+  const writer = resolved.snapshot === undefined ? null : new SnapshotWriter(org, resolved.snapshot);
+  if (writer !== null) org.store.onChange(() => writer.schedule());
+  let identity: EmulatorIdentity | null = null;
+  // Controls need the server's state and the server needs the controls' handler: build in order.
+  const holder: { controls: EmulatorControls | null } = { controls: null };
+  const server = new EmulatorServer(org, routes(org), (req) => {
+    if (holder.controls === null || identity === null) throw new Error('emulator is still starting');
+    return controlsHandler(holder.controls, () => ({ ...identity }))(req);
+  });
+  const controls = new EmulatorControls(org, server.state, () => writer?.schedule());
+  holder.controls = controls;
+  const address = await server.listen(resolved.port, resolved.host);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  identity = {
+    loginUrl: url,
+    instanceUrl: url,
+    username: resolved.username,
+    password: resolved.password,
+    securityToken: resolved.securityToken,
+    clientId: resolved.clientId,
+    clientSecret: resolved.clientSecret,
+    orgId: org.orgId,
+    userId: org.adminUserId,
+    apiVersion: resolved.apiVersion,
+  };
+  if (resolved.printIdentity) printIdentity(identity, resolved.snapshot);
+  let stopped = false;
+  return {
+    url,
+    loginUrl: url,
+    port: address.port,
+    identity,
+    controls,
+    saveSnapshot: async () => {
+      await writer?.flush();
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.close();
+      await writer?.flush();
+    },
+  };
+}
+
+function printIdentity(identity: EmulatorIdentity, snapshot: string | undefined): void {
+  const lines = [
+    `Salesforce emulator listening on ${identity.instanceUrl}`,
+    `  login URL      ${identity.loginUrl}`,
+    `  username       ${identity.username}`,
+    `  password       ${identity.password}`,
+    `  security token ${identity.securityToken}   (password grant: ${identity.password}${identity.securityToken})`,
+    `  client id      ${identity.clientId}`,
+    `  client secret  ${identity.clientSecret}`,
+    `  org id         ${identity.orgId}`,
+    `  API version    ${identity.apiVersion}`,
+    `  data           ${snapshot === undefined ? 'in memory' : `snapshot ${snapshot}`}`,
+    `  controls       ${identity.instanceUrl}/__emulator`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export interface EmulatorCommandOptions {
+  port?: number | string;
+  host?: string;
+  snapshot?: string;
+}
+
+/**
+ * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]`: starts the emulator,
+ * prints its identity and runs until SIGINT/SIGTERM. Resolves with the exit code.
+ */
+export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): Promise<number> {
+  const port = options.port === undefined ? undefined : Number(options.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    process.stderr.write(`ferry emulator: invalid port ${String(options.port)}\n`);
+    return 2;
+  }
+  const emulator = await startEmulator({
+    ...(port === undefined ? {} : { port }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+    printIdentity: true,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await emulator.stop();
+  return 0;
+}

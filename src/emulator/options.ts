@@ -1,0 +1,119 @@
+// Options of the emulator and their defaults. The identity defaults are the ones printed on start
+// and documented in docs/emulator.md; tests and benchmarks rely on them.
+import { fileURLToPath } from 'node:url';
+
+export interface EmulatorUser {
+  username: string;
+  password: string;
+  securityToken?: string;
+  firstName?: string;
+  lastName: string;
+  email?: string;
+}
+
+export interface EmulatorOptions {
+  /** TCP port; 0 lets the OS pick (tests). Default 8788. */
+  port?: number;
+  host?: string;
+  /** JSON file the org's data is loaded from on start and saved to on changes and stop. */
+  snapshot?: string;
+  /** SFDX project folders whose objects and fields extend the schema. Default: the repo's salesforce/. */
+  sfdxProjects?: string[];
+  username?: string;
+  password?: string;
+  securityToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Users besides the admin (an integration user, a sales rep...). */
+  users?: EmulatorUser[];
+  /** PEM certificate or public key of the connected app, for the JWT bearer flow. */
+  jwtCertificate?: string;
+  /** Redirect URIs accepted by the authorization-code flow; empty accepts any. */
+  callbackUrls?: string[];
+  /** Access tokens expire after this long. Default 2 hours, as in a real org. */
+  sessionTtlSeconds?: number;
+  /** Newest API version served; older ones down to 31.0 are accepted too. */
+  apiVersion?: string;
+  /** Daily API request allocation; once used, calls answer REQUEST_LIMIT_EXCEEDED. */
+  dailyApiRequests?: number;
+  /** Objects that publish Change Data Capture events; "all" for every stored object. */
+  cdcObjects?: string[] | 'all';
+  /** How long streaming events stay replayable. Default 72 hours. */
+  eventRetentionHours?: number;
+  /** Most events kept for replay, whatever their age. */
+  eventRetentionCount?: number;
+  /** Longest a CometD connect is held open. Default 110 s as in Salesforce; tests shorten it. */
+  streamingTimeoutMs?: number;
+  /** Clock, for tests that need fixed dates. */
+  now?: () => number;
+  /** Print the identity and URLs on start. */
+  printIdentity?: boolean;
+}
+
+export const DEFAULT_PORT = 8788;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const DEFAULT_IDENTITY = {
+  username: 'admin@ferry.test',
+  password: 'ferry',
+  securityToken: 'emulator',
+  clientId: 'ferry-emulator',
+  clientSecret: 'ferry-emulator-secret',
+} as const;
+
+export const DEFAULT_USERS: EmulatorUser[] = [
+  { username: 'integration@ferry.test', password: 'ferry', securityToken: 'emulator', firstName: 'Ferry', lastName: 'Integration' },
+  { username: 'rep@ferry.test', password: 'ferry', securityToken: 'emulator', firstName: 'Sam', lastName: 'Rep' },
+];
+
+export const DEFAULT_SFDX_PROJECT = fileURLToPath(new URL('../../salesforce', import.meta.url));
+
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  snapshot: string | undefined;
+  sfdxProjects: string[];
+  username: string;
+  password: string;
+  securityToken: string;
+  clientId: string;
+  clientSecret: string;
+  users: EmulatorUser[];
+  jwtCertificate: string | undefined;
+  callbackUrls: string[];
+  sessionTtlSeconds: number;
+  apiVersion: string;
+  dailyApiRequests: number;
+  cdcObjects: string[] | 'all';
+  eventRetentionHours: number;
+  eventRetentionCount: number;
+  streamingTimeoutMs: number;
+  now: () => number;
+  printIdentity: boolean;
+}
+
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  return {
+    port: options.port ?? DEFAULT_PORT,
+    host: options.host ?? DEFAULT_HOST,
+    snapshot: options.snapshot,
+    sfdxProjects: options.sfdxProjects ?? [DEFAULT_SFDX_PROJECT],
+    username: options.username ?? DEFAULT_IDENTITY.username,
+    password: options.password ?? DEFAULT_IDENTITY.password,
+    securityToken: options.securityToken ?? DEFAULT_IDENTITY.securityToken,
+    clientId: options.clientId ?? DEFAULT_IDENTITY.clientId,
+    clientSecret: options.clientSecret ?? DEFAULT_IDENTITY.clientSecret,
+    users: options.users ?? DEFAULT_USERS,
+    jwtCertificate: options.jwtCertificate,
+    callbackUrls: options.callbackUrls ?? [],
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 7200,
+    apiVersion: options.apiVersion ?? '60.0',
+    dailyApiRequests: options.dailyApiRequests ?? 1_000_000,
+    cdcObjects: options.cdcObjects ?? 'all',
+    eventRetentionHours: options.eventRetentionHours ?? 72,
+    eventRetentionCount: options.eventRetentionCount ?? 100_000,
+    streamingTimeoutMs: options.streamingTimeoutMs ?? 110_000,
+    now: options.now ?? Date.now,
+    printIdentity: options.printIdentity ?? false,
+  };
+}

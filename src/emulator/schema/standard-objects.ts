@@ -1,0 +1,261 @@
+// The standard objects the emulator knows, with the fields integrations usually touch. Field
+// names, types, lengths and relationship names follow a real org's describe.
+import { makeField as f, makeObject, picklist, type FieldDef, type ObjectDef, type RecordValues } from './types.ts';
+
+function systemFields(): FieldDef[] {
+  const audit = { createable: false, updateable: false, nillable: false, defaultedOnCreate: true };
+  const userRef = { ...audit, referenceTo: ['User'] };
+  return [
+    f('Id', 'id', { label: 'Record ID', nillable: false, createable: false, updateable: false, defaultedOnCreate: true }),
+    f('IsDeleted', 'boolean', { label: 'Deleted', createable: false, updateable: false }),
+    f('CreatedDate', 'datetime', { label: 'Created Date', ...audit }),
+    f('CreatedById', 'reference', { label: 'Created By ID', ...userRef, relationshipName: 'CreatedBy' }),
+    f('LastModifiedDate', 'datetime', { label: 'Last Modified Date', ...audit }),
+    f('LastModifiedById', 'reference', { label: 'Last Modified By ID', ...userRef, relationshipName: 'LastModifiedBy' }),
+    f('SystemModstamp', 'datetime', { label: 'System Modstamp', ...audit }),
+  ];
+}
+
+function owner(): FieldDef {
+  return f('OwnerId', 'reference', {
+    label: 'Owner ID',
+    referenceTo: ['User'],
+    relationshipName: 'Owner',
+    nillable: false,
+    defaultedOnCreate: true,
+  });
+}
+
+function nameOf(first: string, last: string) {
+  return (r: RecordValues): unknown => {
+    const parts = [r[first], r[last]].filter((v) => typeof v === 'string' && v !== '');
+    return parts.length === 0 ? null : parts.join(' ');
+  };
+}
+
+function address(prefix: string): FieldDef[] {
+  return [
+    f(`${prefix}Street`, 'textarea', { length: 255 }),
+    f(`${prefix}City`, 'string', { length: 40 }),
+    f(`${prefix}State`, 'string', { length: 80 }),
+    f(`${prefix}PostalCode`, 'string', { length: 20 }),
+    f(`${prefix}Country`, 'string', { length: 80 }),
+  ];
+}
+
+const INDUSTRIES = ['Agriculture', 'Banking', 'Communications', 'Consulting', 'Education', 'Energy', 'Finance', 'Healthcare', 'Manufacturing', 'Media', 'Retail', 'Technology', 'Other'];
+const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
+
+function ref(name: string, to: string, relationshipName: string, childRelationshipName: string | null, extra: Partial<FieldDef> = {}): FieldDef {
+  return f(name, 'reference', { referenceTo: [to], relationshipName, childRelationshipName, ...extra });
+}
+
+function obj(name: string, keyPrefix: string, labelPlural: string, fields: FieldDef[], flags: Partial<ObjectDef> = {}): ObjectDef {
+  return makeObject({
+    name,
+    label: name.replace(/([a-z])([A-Z])/g, '$1 $2'),
+    labelPlural,
+    keyPrefix,
+    custom: false,
+    createable: true,
+    updateable: true,
+    deletable: true,
+    queryable: true,
+    isEvent: false,
+    ...flags,
+    fields: [...systemFields(), ...fields],
+  });
+}
+
+export function standardObjects(): ObjectDef[] {
+  return [
+    obj(
+      'Organization',
+      '00D',
+      'Organizations',
+      [
+        f('Name', 'string', { length: 80, nillable: false, nameField: true }),
+        f('OrganizationType', 'picklist', { picklistValues: picklist(['Developer Edition', 'Enterprise Edition']), createable: false }),
+        f('InstanceName', 'string', { length: 5, createable: false }),
+        f('IsSandbox', 'boolean', { createable: false }),
+        f('NamespacePrefix', 'string', { length: 15, createable: false }),
+        f('TrialExpirationDate', 'datetime', { createable: false }),
+        f('LanguageLocaleKey', 'picklist', { picklistValues: picklist(['en_US']) }),
+        f('TimeZoneSidKey', 'picklist', { picklistValues: picklist(['GMT', 'America/Los_Angeles']) }),
+        f('DefaultLocaleSidKey', 'picklist', { picklistValues: picklist(['en_US']) }),
+        f('Country', 'string', { length: 80 }),
+      ],
+      { createable: false, deletable: false },
+    ),
+    obj('User', '005', 'Users', [
+      f('Username', 'string', { length: 80, nillable: false, unique: true, idLookup: true }),
+      f('FirstName', 'string', { length: 40 }),
+      f('LastName', 'string', { length: 80, nillable: false }),
+      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
+      f('Email', 'email', { length: 128, nillable: false }),
+      f('Alias', 'string', { length: 8, nillable: false }),
+      f('CommunityNickname', 'string', { length: 40 }),
+      f('Title', 'string', { length: 80 }),
+      f('CompanyName', 'string', { length: 80 }),
+      f('IsActive', 'boolean', { defaultValue: true }),
+      f('UserType', 'picklist', { picklistValues: picklist(['Standard'], 'Standard'), createable: false, updateable: false, defaultedOnCreate: true, defaultValue: 'Standard' }),
+      f('TimeZoneSidKey', 'picklist', { picklistValues: picklist(['GMT', 'America/Los_Angeles'], 'GMT'), defaultValue: 'GMT', defaultedOnCreate: true }),
+      f('LocaleSidKey', 'picklist', { picklistValues: picklist(['en_US'], 'en_US'), defaultValue: 'en_US', defaultedOnCreate: true }),
+      f('LanguageLocaleKey', 'picklist', { picklistValues: picklist(['en_US'], 'en_US'), defaultValue: 'en_US', defaultedOnCreate: true }),
+      f('EmailEncodingKey', 'picklist', { picklistValues: picklist(['UTF-8'], 'UTF-8'), defaultValue: 'UTF-8', defaultedOnCreate: true }),
+    ]),
+    obj('Account', '001', 'Accounts', [
+      owner(),
+      f('Name', 'string', { label: 'Account Name', nillable: false, nameField: true }),
+      f('AccountNumber', 'string', { length: 40 }),
+      f('Site', 'string', { length: 80 }),
+      f('Type', 'picklist', { picklistValues: picklist(['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other']) }),
+      ref('ParentId', 'Account', 'Parent', 'ChildAccounts'),
+      ...address('Billing'),
+      ...address('Shipping'),
+      f('Phone', 'phone', { length: 40 }),
+      f('Fax', 'phone', { length: 40 }),
+      f('Website', 'url'),
+      f('Industry', 'picklist', { picklistValues: picklist(INDUSTRIES) }),
+      f('AnnualRevenue', 'currency'),
+      f('NumberOfEmployees', 'int', { digits: 8 }),
+      f('Rating', 'picklist', { picklistValues: picklist(['Hot', 'Warm', 'Cold']) }),
+      f('Description', 'textarea'),
+    ]),
+    obj('Contact', '003', 'Contacts', [
+      owner(),
+      ref('AccountId', 'Account', 'Account', 'Contacts'),
+      f('Salutation', 'picklist', { picklistValues: picklist(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']) }),
+      f('FirstName', 'string', { length: 40 }),
+      f('LastName', 'string', { length: 80, nillable: false }),
+      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
+      f('Title', 'string', { length: 128 }),
+      f('Department', 'string', { length: 80 }),
+      f('Email', 'email'),
+      f('Phone', 'phone', { length: 40 }),
+      f('MobilePhone', 'phone', { length: 40 }),
+      ...address('Mailing'),
+      f('Birthdate', 'date'),
+      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
+      ref('ReportsToId', 'Contact', 'ReportsTo', null),
+      f('Description', 'textarea'),
+    ]),
+    obj('Lead', '00Q', 'Leads', [
+      owner(),
+      f('FirstName', 'string', { length: 40 }),
+      f('LastName', 'string', { length: 80, nillable: false }),
+      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
+      f('Company', 'string', { nillable: false }),
+      f('Title', 'string', { length: 128 }),
+      f('Email', 'email'),
+      f('Phone', 'phone', { length: 40 }),
+      f('Status', 'picklist', {
+        nillable: false,
+        defaultedOnCreate: true,
+        defaultValue: 'Open - Not Contacted',
+        picklistValues: picklist(['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'], 'Open - Not Contacted'),
+      }),
+      f('Industry', 'picklist', { picklistValues: picklist(INDUSTRIES) }),
+      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
+      f('Rating', 'picklist', { picklistValues: picklist(['Hot', 'Warm', 'Cold']) }),
+      f('AnnualRevenue', 'currency'),
+      f('NumberOfEmployees', 'int', { digits: 8 }),
+      ...address(''),
+      f('IsConverted', 'boolean', { updateable: false }),
+      ref('ConvertedAccountId', 'Account', 'ConvertedAccount', null, { createable: false, updateable: false }),
+      ref('ConvertedContactId', 'Contact', 'ConvertedContact', null, { createable: false, updateable: false }),
+      ref('ConvertedOpportunityId', 'Opportunity', 'ConvertedOpportunity', null, { createable: false, updateable: false }),
+      f('Description', 'textarea'),
+    ]),
+    obj('Opportunity', '006', 'Opportunities', [
+      owner(),
+      ref('AccountId', 'Account', 'Account', 'Opportunities'),
+      f('Name', 'string', { length: 120, nillable: false, nameField: true }),
+      f('StageName', 'picklist', {
+        label: 'Stage',
+        nillable: false,
+        picklistValues: picklist(['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost']),
+      }),
+      f('CloseDate', 'date', { nillable: false }),
+      f('Amount', 'currency'),
+      f('Probability', 'percent', { precision: 3, scale: 0 }),
+      f('Type', 'picklist', { picklistValues: picklist(['Existing Customer - Upgrade', 'Existing Customer - Replacement', 'New Customer']) }),
+      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
+      f('NextStep', 'string'),
+      f('IsClosed', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => typeof r['StageName'] === 'string' && r['StageName'].startsWith('Closed') }),
+      f('IsWon', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => r['StageName'] === 'Closed Won' }),
+      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'Opportunities'),
+      f('Description', 'textarea'),
+    ]),
+    obj('Product2', '01t', 'Products', [
+      f('Name', 'string', { nillable: false, nameField: true, label: 'Product Name' }),
+      f('ProductCode', 'string'),
+      f('Description', 'textarea', { length: 4000 }),
+      f('IsActive', 'boolean'),
+      f('Family', 'picklist', { picklistValues: picklist(['None', 'Subscription', 'Usage', 'Services']) }),
+      f('QuantityUnitOfMeasure', 'picklist', { picklistValues: picklist(['Each', 'Hour', 'GB']) }),
+      f('StockKeepingUnit', 'string', { length: 180 }),
+      f('ExternalId', 'string', { externalId: true, idLookup: true }),
+    ]),
+    obj('Pricebook2', '01s', 'Price Books', [
+      f('Name', 'string', { nillable: false, nameField: true, label: 'Price Book Name' }),
+      f('IsActive', 'boolean'),
+      f('IsStandard', 'boolean', { createable: false, updateable: false }),
+      f('Description', 'string'),
+    ]),
+    obj('PricebookEntry', '01u', 'Price Book Entries', [
+      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'PricebookEntries', { nillable: false, updateable: false }),
+      ref('Product2Id', 'Product2', 'Product2', 'PricebookEntries', { nillable: false, updateable: false }),
+      f('Name', 'string', { calculated: true, createable: false, updateable: false, nameField: true }),
+      f('ProductCode', 'string', { calculated: true, createable: false, updateable: false }),
+      f('UnitPrice', 'currency', { nillable: false, label: 'List Price' }),
+      f('IsActive', 'boolean'),
+      f('UseStandardPrice', 'boolean'),
+    ]),
+    obj('OpportunityLineItem', '00k', 'Opportunity Product', [
+      ref('OpportunityId', 'Opportunity', 'Opportunity', 'OpportunityLineItems', { nillable: false, updateable: false, cascadeDelete: true }),
+      ref('PricebookEntryId', 'PricebookEntry', 'PricebookEntry', 'OpportunityLineItems', { updateable: false }),
+      ref('Product2Id', 'Product2', 'Product2', null, { updateable: false }),
+      f('Name', 'string', { length: 376, calculated: true, createable: false, updateable: false, nameField: true }),
+      f('Quantity', 'double', { nillable: false, precision: 12, scale: 2 }),
+      f('UnitPrice', 'currency', { label: 'Sales Price' }),
+      f('ListPrice', 'currency', { createable: false, updateable: false }),
+      f('TotalPrice', 'currency', {
+        calculated: true,
+        createable: false,
+        updateable: false,
+        compute: (r) => (typeof r['Quantity'] === 'number' && typeof r['UnitPrice'] === 'number' ? Math.round(r['Quantity'] * r['UnitPrice'] * 100) / 100 : null),
+      }),
+      f('ServiceDate', 'date'),
+      f('Description', 'string'),
+    ]),
+    obj('Case', '500', 'Cases', [
+      owner(),
+      f('CaseNumber', 'string', { length: 30, autoNumber: true, createable: false, updateable: false, defaultedOnCreate: true, nillable: false, nameField: true, autoNumberFormat: '{00000000}' }),
+      ref('AccountId', 'Account', 'Account', 'Cases'),
+      ref('ContactId', 'Contact', 'Contact', 'Cases'),
+      f('Subject', 'string'),
+      f('Description', 'textarea'),
+      f('Status', 'picklist', {
+        nillable: false,
+        defaultedOnCreate: true,
+        defaultValue: 'New',
+        picklistValues: picklist(['New', 'Working', 'Escalated', 'Closed'], 'New'),
+      }),
+      f('Priority', 'picklist', { defaultedOnCreate: true, defaultValue: 'Medium', picklistValues: picklist(['High', 'Medium', 'Low'], 'Medium') }),
+      f('Origin', 'picklist', { picklistValues: picklist(['Phone', 'Email', 'Web']) }),
+      f('Type', 'picklist', { picklistValues: picklist(['Question', 'Problem', 'Feature Request']) }),
+      f('Reason', 'picklist', { picklistValues: picklist(['Installation', 'Performance', 'Breakdown', 'Other']) }),
+      f('IsClosed', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => r['Status'] === 'Closed' }),
+      f('ClosedDate', 'datetime', { createable: false, updateable: false }),
+      f('SuppliedEmail', 'email'),
+    ]),
+  ];
+}
+
+/** Fields Salesforce adds to every custom object. */
+export function customObjectSystemFields(nameField: FieldDef, isDetail: boolean): FieldDef[] {
+  return [...systemFields(), ...(isDetail ? [] : [owner()]), nameField];
+}
+
+export { systemFields };

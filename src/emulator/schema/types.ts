@@ -1,0 +1,182 @@
+// The emulator's schema model: close to describe's shape so that describe is a projection of it,
+// with the few extras the store needs (how to compute calculated fields, auto-number formats).
+
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'boolean'
+  | 'int'
+  | 'double'
+  | 'currency'
+  | 'percent'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'picklist'
+  | 'multipicklist'
+  | 'reference'
+  | 'textarea'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'address'
+  | 'base64';
+
+export interface PicklistValue {
+  value: string;
+  label: string;
+  active: boolean;
+  defaultValue: boolean;
+}
+
+export type RecordValues = Record<string, unknown>;
+
+export interface FieldDef {
+  name: string;
+  label: string;
+  type: FieldType;
+  length: number;
+  precision: number;
+  scale: number;
+  digits: number;
+  nillable: boolean;
+  createable: boolean;
+  updateable: boolean;
+  externalId: boolean;
+  unique: boolean;
+  caseSensitive: boolean;
+  idLookup: boolean;
+  nameField: boolean;
+  custom: boolean;
+  calculated: boolean;
+  autoNumber: boolean;
+  defaultedOnCreate: boolean;
+  defaultValue: unknown;
+  referenceTo: string[];
+  /** Name used to reach the parent from this object (Account, Bill__r). */
+  relationshipName: string | null;
+  /** Name used to reach this object's rows from the parent (Contacts, Line_Items__r). */
+  childRelationshipName: string | null;
+  /** Master-detail: deleting the parent deletes the children. */
+  cascadeDelete: boolean;
+  /** Lookup whose parent's deletion clears the field (SetNull), which is the Salesforce default. */
+  restrictedDelete: boolean;
+  picklistValues: PicklistValue[];
+  restrictedPicklist: boolean;
+  /** For calculated fields: derives the value from the stored record. */
+  compute?: (record: RecordValues) => unknown;
+  autoNumberFormat?: string;
+}
+
+export interface ChildRelationship {
+  childSObject: string;
+  field: string;
+  relationshipName: string | null;
+  cascadeDelete: boolean;
+}
+
+export interface ObjectDef {
+  name: string;
+  label: string;
+  labelPlural: string;
+  keyPrefix: string;
+  custom: boolean;
+  createable: boolean;
+  updateable: boolean;
+  deletable: boolean;
+  queryable: boolean;
+  /** Platform event (X__e): publish-only, never stored. */
+  isEvent: boolean;
+  fields: FieldDef[];
+  fieldMap: Map<string, FieldDef>;
+  childRelationships: ChildRelationship[];
+}
+
+export type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>>;
+
+const NUMERIC: ReadonlySet<FieldType> = new Set(['int', 'double', 'currency', 'percent']);
+
+export function isNumericType(type: FieldType): boolean {
+  return NUMERIC.has(type);
+}
+
+/** Text-like types whose values are limited by `length`. */
+export function isTextType(type: FieldType): boolean {
+  return (
+    type === 'string' ||
+    type === 'textarea' ||
+    type === 'email' ||
+    type === 'phone' ||
+    type === 'url' ||
+    type === 'picklist' ||
+    type === 'multipicklist'
+  );
+}
+
+function labelOf(name: string): string {
+  return name
+    .replace(/__c$/, '')
+    .replace(/Id$/, '')
+    .replace(/_/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .trim();
+}
+
+/** Builds a field with Salesforce's defaults for its type; options override them. */
+export function makeField(name: string, type: FieldType, options: FieldOptions = {}): FieldDef {
+  const custom = name.endsWith('__c');
+  const defaultLength =
+    type === 'string' || type === 'picklist' || type === 'url'
+      ? 255
+      : type === 'textarea'
+        ? 32768
+        : type === 'email' || type === 'phone'
+          ? 80
+          : type === 'multipicklist'
+            ? 4099
+            : type === 'id' || type === 'reference'
+              ? 18
+              : 0;
+  const base: FieldDef = {
+    name,
+    label: labelOf(name),
+    type,
+    length: defaultLength,
+    precision: type === 'currency' ? 18 : type === 'double' || type === 'percent' ? 18 : 0,
+    scale: type === 'currency' || type === 'percent' ? 2 : 0,
+    digits: type === 'int' ? 9 : 0,
+    nillable: type !== 'boolean' && type !== 'id',
+    createable: type !== 'id',
+    updateable: type !== 'id',
+    externalId: false,
+    unique: false,
+    caseSensitive: false,
+    idLookup: type === 'id',
+    nameField: false,
+    custom,
+    calculated: false,
+    autoNumber: false,
+    defaultedOnCreate: type === 'boolean',
+    defaultValue: type === 'boolean' ? false : null,
+    referenceTo: [],
+    relationshipName: null,
+    childRelationshipName: null,
+    cascadeDelete: false,
+    restrictedDelete: false,
+    picklistValues: [],
+    restrictedPicklist: false,
+  };
+  return { ...base, ...options };
+}
+
+export function picklist(values: string[], defaultValue?: string): PicklistValue[] {
+  return values.map((value) => ({ value, label: value, active: true, defaultValue: value === defaultValue }));
+}
+
+export function makeObject(
+  spec: Omit<ObjectDef, 'fieldMap' | 'childRelationships' | 'fields'> & { fields: FieldDef[] },
+): ObjectDef {
+  const fieldMap = new Map<string, FieldDef>();
+  for (const f of spec.fields) fieldMap.set(f.name.toLowerCase(), f);
+  return { ...spec, fieldMap, childRelationships: [] };
+}

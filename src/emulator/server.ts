@@ -1,0 +1,207 @@
+// The HTTP front: plain node:http rather than a framework, because the wire shapes are the point
+// of the emulator (error arrays, Sforce-Limit-Info on every REST answer, `Sforce-Locator: null`,
+// CSV and XML bodies, CometD long polls held open) and a framework would fight several of them.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Org } from './org.ts';
+import { Faults, NO_LATENCY, type LatencyModel } from './controls/faults.ts';
+import { JSON_TYPE, sfError, type EmuRequest, type EmuResponse, type Route } from './http/types.ts';
+
+const MAX_BODY = 150 * 1024 * 1024;
+
+export interface ServerState {
+  faults: Faults;
+  latency: LatencyModel;
+}
+
+export type ControlHandler = (req: EmuRequest) => EmuResponse | Promise<EmuResponse>;
+
+function bearer(headers: IncomingMessage['headers']): string | null {
+  const header = headers.authorization;
+  if (header === undefined) return null;
+  const m = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header.trim());
+  return m?.[1] ?? null;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export class EmulatorServer {
+  readonly #org: Org;
+  readonly #routes: Route[];
+  readonly #controls: ControlHandler;
+  readonly state: ServerState = { faults: new Faults(), latency: { ...NO_LATENCY } };
+  #server: Server | null = null;
+  #closing = new AbortController();
+
+  constructor(org: Org, routes: Route[], controls: ControlHandler) {
+    this.#org = org;
+    this.#routes = routes;
+    this.#controls = controls;
+  }
+
+  /** Aborted when the server stops: long polls and hung requests end at once. */
+  get closingSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    const server = createServer({ keepAlive: true }, (req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'Content-Type': JSON_TYPE });
+          res.end(JSON.stringify([{ message: error instanceof Error ? error.message : String(error), errorCode: 'UNKNOWN_EXCEPTION' }]));
+        } else {
+          res.destroy();
+        }
+      });
+    });
+    // Long polls hold connections for up to the CometD timeout; don't let Node cut them first.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.keepAliveTimeout = 5_000;
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server.address() as AddressInfo;
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+    const server = this.#server;
+    if (server === null) return;
+    this.#server = null;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(raw.url ?? '/', 'http://emulator.invalid');
+    const method = (raw.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    const body = await readBody(raw);
+    const abort = new AbortController();
+    const onClose = (): void => abort.abort();
+    res.on('close', onClose);
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    const req: EmuRequest = {
+      method,
+      path,
+      query: url.searchParams,
+      headers: raw.headers,
+      body,
+      params: [],
+      session: null,
+      apiVersion: this.#org.options.apiVersion,
+      baseUrl: `http://${raw.headers.host ?? 'localhost'}`,
+      signal: abort.signal,
+    };
+    let response: EmuResponse;
+    let limitHeader = false;
+    try {
+      if (path.startsWith('/__emulator/') || path === '/__emulator') {
+        response = await this.#controls(req);
+      } else {
+        limitHeader = /^\/services\/data\/v\d+\.\d/.test(path);
+        response = await this.#dispatch(req, method, path);
+      }
+    } finally {
+      this.#closing.signal.removeEventListener('abort', onClose);
+    }
+    const latency = this.state.latency;
+    const delay = path.startsWith('/__emulator') ? 0 : latency.fixedMs + latency.perRecordMs * (response.records ?? 0);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    this.#write(res, response, limitHeader);
+  }
+
+  async #dispatch(req: EmuRequest, method: string, path: string): Promise<EmuResponse> {
+    const org = this.#org;
+    const fault = this.state.faults.take(method, path);
+    if (fault !== undefined) {
+      if (fault.hangMs !== null) await this.#hang(fault.hangMs, req.signal);
+      return sfError(fault.status, fault.errorCode, fault.message);
+    }
+    let pathMatched = false;
+    for (const route of this.#routes) {
+      const m = route.pattern.exec(path);
+      if (m === null) continue;
+      pathMatched = true;
+      if (route.method !== method) continue;
+      const captures = m.slice(1).map((c) => c ?? '');
+      if (route.counted) {
+        req.apiVersion = captures[0] ?? req.apiVersion;
+        req.params = captures.slice(1);
+      } else {
+        req.params = captures;
+      }
+      if (route.auth) {
+        const token = bearer(req.headers);
+        const lookup = token === null ? { ok: false as const } : org.auth.lookup(token);
+        if (!lookup.ok) return sfError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+        req.session = lookup.session;
+      }
+      if (route.counted) {
+        if (org.apiUsed >= org.apiMax) return sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+        org.apiUsed += 1;
+      }
+      org.countCall(route.kind);
+      return await route.handler(req);
+    }
+    if (pathMatched) {
+      const allowed = [...new Set(this.#routes.filter((r) => r.pattern.test(path)).map((r) => r.method))].join(',');
+      return sfError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${allowed}`);
+    }
+    return sfError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  }
+
+  #hang(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  #write(res: ServerResponse, response: EmuResponse, limitHeader: boolean): void {
+    if (res.destroyed || res.writableEnded) return;
+    const headers: Record<string, string> = { ...(response.headers ?? {}) };
+    if (limitHeader) headers['Sforce-Limit-Info'] = `api-usage=${this.#org.apiUsed}/${this.#org.apiMax}`;
+    let payload: string | Buffer = '';
+    if (response.raw !== undefined) {
+      payload = response.raw;
+      if (response.contentType !== undefined) headers['Content-Type'] = response.contentType;
+    } else if (response.body !== undefined) {
+      payload = JSON.stringify(response.body);
+      headers['Content-Type'] = response.contentType ?? JSON_TYPE;
+    }
+    if (response.status === 204) payload = '';
+    headers['Content-Length'] = String(Buffer.byteLength(payload));
+    res.writeHead(response.status, headers);
+    res.end(payload);
+  }
+}

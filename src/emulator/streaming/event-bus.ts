@@ -1,0 +1,86 @@
+// Retained streaming events with replay ids. Change events are stored once, on their entity
+// channel (/data/AccountChangeEvent); /data/ChangeEvents sees every change event with the same
+// replay id, as in Salesforce where both channels share one event stream.
+
+export interface StreamEvent {
+  channel: string;
+  replayId: number;
+  createdAt: number;
+  /** The Bayeux `data` member: {schema, payload, event: {replayId}}. */
+  data: Record<string, unknown>;
+}
+
+export type ReplayOutcome = { ok: true; events: StreamEvent[] } | { ok: false };
+
+export function channelMatches(subscription: string, eventChannel: string): boolean {
+  if (subscription === eventChannel) return true;
+  if (subscription === '/data/ChangeEvents') return eventChannel.startsWith('/data/') && eventChannel.endsWith('ChangeEvent');
+  return false;
+}
+
+export class EventBus {
+  #events: StreamEvent[] = [];
+  #nextReplayId = 1;
+  #listeners = new Set<(event: StreamEvent) => void>();
+  readonly #retentionMs: number;
+  readonly #retentionCount: number;
+  readonly #now: () => number;
+
+  constructor(retentionMs: number, retentionCount: number, now: () => number) {
+    this.#retentionMs = retentionMs;
+    this.#retentionCount = retentionCount;
+    this.#now = now;
+  }
+
+  publish(channel: string, build: (replayId: number) => Record<string, unknown>): StreamEvent {
+    const replayId = this.#nextReplayId++;
+    const event: StreamEvent = { channel, replayId, createdAt: this.#now(), data: build(replayId) };
+    this.#events.push(event);
+    this.#trim();
+    for (const listener of this.#listeners) listener(event);
+    return event;
+  }
+
+  onEvent(listener: (event: StreamEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #trim(): void {
+    const cutoff = this.#now() - this.#retentionMs;
+    let drop = 0;
+    while (drop < this.#events.length && ((this.#events[drop]?.createdAt ?? 0) < cutoff || this.#events.length - drop > this.#retentionCount)) drop += 1;
+    if (drop > 0) this.#events.splice(0, drop);
+  }
+
+  /**
+   * Events after `replayId` on `channel`: -1 means none (new events only), -2 every retained one.
+   * A replay id older than the retention window, or one never issued, is refused.
+   */
+  replay(channel: string, replayId: number): ReplayOutcome {
+    this.#trim();
+    if (replayId === -1) return { ok: true, events: [] };
+    const matching = (e: StreamEvent): boolean => channelMatches(channel, e.channel);
+    if (replayId === -2) return { ok: true, events: this.#events.filter(matching) };
+    const earliest = this.#events[0]?.replayId ?? this.#nextReplayId;
+    if (replayId < earliest - 1 || replayId >= this.#nextReplayId || replayId < 0) return { ok: false };
+    return { ok: true, events: this.#events.filter((e) => e.replayId > replayId && matching(e)) };
+  }
+
+  get lastReplayId(): number {
+    return this.#nextReplayId - 1;
+  }
+
+  clear(): void {
+    this.#events = [];
+  }
+
+  exportState(): { nextReplayId: number; events: StreamEvent[] } {
+    return { nextReplayId: this.#nextReplayId, events: this.#events };
+  }
+
+  importState(state: { nextReplayId: number; events: StreamEvent[] }): void {
+    this.#nextReplayId = state.nextReplayId;
+    this.#events = state.events;
+  }
+}
