@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Database } from '../storage/index.ts';
+import type { Engine } from '../engine/index.ts';
 import type { RecordStore } from '../platform/index.ts';
 import type { ErrorCode } from './errors.ts';
 
@@ -9,6 +10,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export interface ApiDeps {
   db: Database;
   store: RecordStore;
+  /** Present when the integration engine runs in this process. */
+  engine?: Engine | undefined;
+  /** Ferry's public base URL (for OAuth callbacks). */
+  publicUrl: string;
 }
 
 export interface HandlerContext<P, Q, B> {
@@ -49,6 +54,10 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   documentedBody?: z.ZodType;
   success: { status: number; description: string; schema?: z.ZodType };
   errors: ErrorCode[];
+  /** Needs the integration engine. */
+  engine?: boolean;
+  /** Content type of a non-JSON success (e.g. the OAuth callback's HTML page). */
+  produces?: string;
   handler: (context: HandlerContext<P, Q, B>) => Promise<Reply>;
 }
 

@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   record_locked: 409,
   has_dependents: 409,
   reference_not_found: 422,
+  org_mismatch: 409,
   payload_too_large: 413,
   internal_error: 500,
 } as const satisfies Record<StoreErrorCode, number> & Record<string, number>;

@@ -2,7 +2,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { z } from 'zod';
 import { authenticateApiKey, RecordStore } from '../platform/index.ts';
 import type { Database } from '../storage/index.ts';
+import type { Engine } from '../engine/index.ts';
 import { listChanges } from './changes/list-changes.ts';
+import { credentialEndpoints } from './credentials/endpoints.ts';
+import { integrationEndpoints } from './integrations/endpoints.ts';
+import { runEndpoints } from './runs/endpoints.ts';
 import type { ApiDeps, Endpoint } from './contract.ts';
 import { renderDocsPage } from './docs/docs-page.ts';
 import { entityEndpoints } from './entities/endpoints.ts';
@@ -16,11 +20,14 @@ export interface ServerOptions {
   db: Database;
   logger?: FastifyBaseLogger | undefined;
   bodyLimitBytes?: number | undefined;
+  engine?: Engine | undefined;
+  /** Base URL people and Salesforce reach Ferry at (OAuth callback); defaults to the listen address. */
+  publicUrl?: string | undefined;
 }
 
 /** Every endpoint of the API, in the order the OpenAPI document lists them. */
 export function allEndpoints(): Endpoint[] {
-  return [healthz, readyz, listChanges, ...entityEndpoints()];
+  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints];
 }
 
 function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
@@ -74,8 +81,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // Per-request lines would drown the log; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const deps: ApiDeps = { db: options.db, store: new RecordStore(options.db) };
-  const endpoints = allEndpoints();
+  const deps: ApiDeps = { db: options.db, store: new RecordStore(options.db), engine: options.engine, publicUrl: options.publicUrl ?? '' };
+  const endpoints = allEndpoints().filter((endpoint) => endpoint.engine !== true || options.engine !== undefined);
   const openapi = buildOpenApi(endpoints, { version: API_VERSION });
   const docsPage = renderDocsPage(openapi);
 
@@ -99,10 +106,17 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         const query = checkPart(endpoint.query, request.query, 'query');
         const body = checkPart(endpoint.body, request.body, 'body');
         const result = await endpoint.handler({ orgId, params, query, body, deps });
+        if (endpoint.produces !== undefined) void reply.type(endpoint.produces);
         return reply.status(result.status).send(result.body);
       },
     });
   }
+  app.addHook('onListen', () => {
+    if (deps.publicUrl === '') {
+      const address = app.server.address();
+      if (typeof address === 'object' && address !== null) deps.publicUrl = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+    }
+  });
   app.get('/api/v1/openapi.json', (_request, reply) => reply.send(openapi));
   app.get('/api/v1/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage));
   return app;

@@ -2,6 +2,9 @@ import type { Queryable } from '../storage/index.ts';
 
 export type Operation = 'create' | 'update' | 'delete';
 
+/** The NOTIFY channel that announces committed journal entries (payload: organization id). */
+export const JOURNAL_CHANNEL = 'ferry_journal';
+
 /** Who made a change: the API, a bulk import, or an integration (so sync never echoes its own writes). */
 export type Origin = 'api' | 'import' | `integration:${string}`;
 
@@ -29,6 +32,8 @@ export interface Change extends JournalEntry {
 export async function appendJournal(tx: Queryable, orgId: string, origin: Origin, entries: readonly JournalEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('ferry.journal/' || $1, 0))", [orgId]);
+  // Delivered when the transaction commits, to every process listening (the sync dispatcher).
+  await tx.query(`SELECT pg_notify('${JOURNAL_CHANNEL}', $1)`, [orgId]);
   await tx.query(
     `INSERT INTO journal (org_id, entity, entity_id, operation, version, origin, changed_fields)
      SELECT $1, x.entity, x.entity_id, x.operation, x.version, $2, x.changed_fields

@@ -8,7 +8,8 @@ export type StoreErrorCode =
   | 'duplicate_key'
   | 'record_locked'
   | 'has_dependents'
-  | 'reference_not_found';
+  | 'reference_not_found'
+  | 'org_mismatch';
 
 export interface StoreError {
   code: StoreErrorCode;

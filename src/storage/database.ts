@@ -7,10 +7,17 @@ export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs several statements without parameters (DDL, migrations). */
   exec(sql: string): Promise<void>;
+  /** Like exec, and returns the rows of the last statement (for libraries that send scripts). */
+  execRows<Row = Record<string, unknown>>(sql: string): Promise<Row[]>;
 }
 
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Calls `handler` for each NOTIFY on `channel` (from any process sharing the database; a NOTIFY
+   * sent inside a transaction arrives when it commits). Resolves to a function that stops listening.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -16,6 +16,10 @@ function wrap(client: PgliteLike): Queryable {
     async exec(sql: string) {
       await client.exec(sql);
     },
+    async execRows<Row>(sql: string) {
+      const results = (await client.exec(sql)) as { rows: Row[] }[];
+      return results[results.length - 1]?.rows ?? [];
+    },
   };
 }
 
@@ -33,6 +37,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     ...base,
     async transaction(fn) {
       return db.transaction((tx) => fn(wrap(tx)));
+    },
+    async listen(channel, handler) {
+      const stop = await db.listen(channel, handler);
+      return stop;
     },
     async close() {
       await db.close();

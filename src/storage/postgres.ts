@@ -19,6 +19,11 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
     async exec(sql: string) {
       await client.query(sql);
     },
+    async execRows<Row>(sql: string) {
+      const result = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      return (last?.rows ?? []) as Row[];
+    },
   };
 }
 
@@ -43,6 +48,19 @@ export function openPostgres(options: PostgresOptions): Database {
       } finally {
         client.release();
       }
+    },
+    async listen(channel, handler) {
+      // LISTEN needs a connection of its own for as long as it listens.
+      const client = new pg.Client({ connectionString: options.connectionString });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', (message) => {
+        if (message.channel === channel) handler(message.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => undefined);
+      };
     },
     async close() {
       await pool.end();

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -31,6 +31,11 @@ export class SecretBox {
     }
     chmodSync(path, 0o600);
     return SecretBox.fromBase64(readFileSync(path, 'utf8').trim());
+  }
+
+  /** A MAC for values Ferry hands out and must recognise later (OAuth state). */
+  stateMac(value: string): string {
+    return createHmac('sha256', this.#key).update(`ferry-oauth-state:${value}`).digest('base64url');
   }
 
   seal(plain: Record<string, string>): string {

@@ -70,6 +70,7 @@ CREATE TABLE runs (
   created         integer NOT NULL DEFAULT 0,
   updated         integer NOT NULL DEFAULT 0,
   skipped         integer NOT NULL DEFAULT 0,
+  deleted         integer NOT NULL DEFAULT 0,
   failed          integer NOT NULL DEFAULT 0,
   error           jsonb,
   created_at      timestamptz NOT NULL DEFAULT now(),
@@ -139,3 +140,6 @@ CREATE TABLE links (
   PRIMARY KEY (org_id, integration_id, entity, entity_id)
 );
 CREATE INDEX links_entity ON links (org_id, entity, entity_id);
+
+-- An integration asks "any change to my entities past my watermark?": one index probe per entity.
+CREATE INDEX journal_org_entity_seq ON journal (org_id, entity, seq);

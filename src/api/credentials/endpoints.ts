@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { credentialInput, credentialView } from '../../engine/index.ts';
+import { defineEndpoint, type Endpoint } from '../contract.ts';
+import { idParams } from '../entities/schemas.ts';
+import { engineOf, unwrap } from '../shared.ts';
+
+const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
+const tag = 'Credentials';
+
+const testResult = z.union([
+  z.strictObject({ ok: z.literal(true), organizationId: z.string(), userId: z.string(), instanceUrl: z.string(), apiUsage: z.strictObject({ used: z.number(), max: z.number() }).optional() }),
+  z.strictObject({ ok: z.literal(false), errorCode: z.string(), message: z.string(), hint: z.string() }),
+]);
+
+export const credentialEndpoints: Endpoint[] = [
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/credentials', operationId: 'list-credentials', summary: 'List Salesforce credentials (secrets are never returned)', tag, auth: true, engine: true,
+    success: { status: 200, description: 'Credentials', schema: z.strictObject({ data: z.array(credentialView) }) },
+    errors: ['unauthorized'],
+    handler: async ({ orgId, deps }) => ({ status: 200, body: { data: await engineOf(deps).credentials.list(orgId) } }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials', operationId: 'create-credential', summary: 'Create a credential: password, client_credentials, jwt_bearer, authorization_code or access_token', tag, auth: true, engine: true,
+    body: objectBody, documentedBody: credentialInput,
+    success: { status: 201, description: 'The credential', schema: credentialView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized'],
+    handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).credentials.create(orgId, body)) }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/credentials/{id}', operationId: 'get-credential', summary: 'Get a credential', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The credential', schema: credentialView },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.get(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'PATCH', path: '/api/v1/credentials/{id}', operationId: 'update-credential', summary: 'Change a credential (secrets sent replace the stored ones)', tag, auth: true, engine: true, params: idParams,
+    body: objectBody,
+    success: { status: 200, description: 'The credential', schema: credentialView },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.update(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'DELETE', path: '/api/v1/credentials/{id}', operationId: 'delete-credential', summary: 'Delete a credential no integration uses', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'Deleted', schema: z.strictObject({ id: z.uuid() }) },
+    errors: ['unauthorized', 'not_found', 'has_dependents'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.delete(orgId, params.id)) }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials/{id}/test', operationId: 'test-credential', summary: 'Test the connection: success with the org identity and API usage, or the precise reason', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The outcome', schema: testResult },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.test(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials/{id}/authorize', operationId: 'authorize-credential', summary: 'The URL where a person approves access (authorization_code credentials)', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'Open authorizeUrl in a browser', schema: z.strictObject({ authorizeUrl: z.string(), redirectUri: z.string() }) },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.authorizeUrl(orgId, params.id, `${deps.publicUrl}/api/v1/oauth/callback`)) }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/oauth/callback', operationId: 'oauth-callback', summary: 'Where Salesforce sends the person back with the authorization code', tag, auth: false, engine: true,
+    query: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional(), error_description: z.string().optional() }),
+    produces: 'text/html; charset=utf-8',
+    success: { status: 200, description: 'A page saying whether the credential is connected' },
+    errors: ['validation_failed'],
+    handler: async ({ query, deps }) => {
+      if (query.error !== undefined || query.code === undefined || query.state === undefined) {
+        return { status: 400, body: page('Authorization failed', `Salesforce answered: ${query.error ?? 'no code'} ${query.error_description ?? ''}`) };
+      }
+      const result = await engineOf(deps).credentials.completeAuthorization(query.state, query.code);
+      if (!result.ok) return { status: 400, body: page('Authorization failed', result.error.message) };
+      return { status: 200, body: page('Credential connected', `"${result.value.name}" is ${result.value.status}. You can close this page.`) };
+    },
+  }),
+];
+
+function page(title: string, text: string): string {
+  const esc = (value: string) => value.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body style="font:16px system-ui;margin:3rem"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`;
+}

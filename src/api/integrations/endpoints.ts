@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ENTITY_TYPES, integrationInput, integrationView, runView } from '../../engine/index.ts';
+import { defineEndpoint, type Endpoint } from '../contract.ts';
+import { idParams } from '../entities/schemas.ts';
+import { ApiError } from '../errors.ts';
+import { engineOf, unwrap } from '../shared.ts';
+
+const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
+const tag = 'Integrations';
+
+const simple = (action: string, summary: string, run: (engine: ReturnType<typeof engineOf>, orgId: string, id: string) => Promise<unknown>) =>
+  defineEndpoint({
+    method: 'POST', path: `/api/v1/integrations/{id}/${action}`, operationId: `${action}-integration`, summary, tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The integration', schema: integrationView },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: await run(engineOf(deps), orgId, params.id) }),
+  });
+
+export const integrationEndpoints: Endpoint[] = [
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations', operationId: 'list-integrations', summary: 'List integrations', tag, auth: true, engine: true,
+    query: z.strictObject({ entityType: z.enum(ENTITY_TYPES).optional() }),
+    success: { status: 200, description: 'Integrations', schema: z.strictObject({ data: z.array(integrationView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await engineOf(deps).integrations.list(orgId, { entityType: query.entityType }) } }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations', operationId: 'create-integration', summary: 'Create an integration', tag, auth: true, engine: true,
+    description: 'A new integration delivers changes made from now on; POST /integrations/{id}/sync with mode "full" sends what already exists.',
+    body: objectBody, documentedBody: integrationInput,
+    success: { status: 201, description: 'The integration', schema: integrationView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'reference_not_found'],
+    handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).integrations.create(orgId, body)) }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}', operationId: 'get-integration', summary: 'Get an integration', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The integration', schema: integrationView },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.get(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'PATCH', path: '/api/v1/integrations/{id}', operationId: 'update-integration', summary: 'Change name, settings, trigger, delivery or error threshold', tag, auth: true, engine: true, params: idParams,
+    body: objectBody,
+    success: { status: 200, description: 'The integration', schema: integrationView },
+    errors: ['validation_failed', 'unauthorized', 'not_found', 'version_conflict', 'reference_not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.update(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'DELETE', path: '/api/v1/integrations/{id}', operationId: 'delete-integration', summary: 'Delete an integration and its links', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'Deleted', schema: z.strictObject({ id: z.uuid() }) },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.delete(orgId, params.id), 'path') }),
+  }),
+  simple('enable', 'Enable (resets the successive-error count)', async (engine, orgId, id) => unwrap(await engine.integrations.setEnabled(orgId, id, true), 'path')),
+  simple('disable', 'Disable', async (engine, orgId, id) => unwrap(await engine.integrations.setEnabled(orgId, id, false), 'path')),
+  simple('disconnect', 'Disconnect from its credential', async (engine, orgId, id) => unwrap(await engine.integrations.disconnect(orgId, id), 'path')),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/connect', operationId: 'connect-integration', summary: 'Connect to a credential, or switch to another', tag, auth: true, engine: true, params: idParams,
+    description: 'Refused (409 org_mismatch) when the credential reaches another Salesforce org than the one this integration delivered to, until its links are purged.',
+    body: z.strictObject({ credentialId: z.uuid() }),
+    success: { status: 200, description: 'The integration', schema: integrationView },
+    errors: ['validation_failed', 'unauthorized', 'not_found', 'reference_not_found', 'org_mismatch'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.connect(orgId, params.id, body.credentialId)) }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/purge-links', operationId: 'purge-integration-links', summary: 'Forget every delivered record and the org lock, on purpose', tag, auth: true, engine: true, params: idParams,
+    body: z.strictObject({ confirm: z.literal(true, { error: 'send {"confirm": true}: this forgets which Salesforce records Ferry created' }) }),
+    success: { status: 200, description: 'Links purged', schema: z.strictObject({ purged: z.number(), integration: integrationView }) },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.purgeLinks(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/sync', operationId: 'sync-integration', summary: 'Run now: incremental (pending changes) or full (every record)', tag, auth: true, engine: true, params: idParams,
+    body: z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') }),
+    success: { status: 202, description: 'The run, queued', schema: runView },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).requestRun(orgId, params.id, { mode: body.mode, trigger: 'manual' }), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/preview', operationId: 'preview-integration', summary: 'What a run would send now, without sending it', tag, auth: true, engine: true, params: idParams,
+    query: z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental'), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    success: {
+      status: 200,
+      description: 'Per record: upsert (with the Salesforce fields), delete, or skip (with the reason)',
+      schema: z.strictObject({ data: z.array(z.strictObject({ entity: z.string(), id: z.string(), action: z.enum(['upsert', 'delete', 'skip']), reason: z.string().optional(), object: z.string(), fields: z.record(z.string(), z.unknown()).optional() })) }),
+    },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, query, deps }) => {
+      const items = await engineOf(deps).runner.preview(orgId, params.id, query.mode, query.limit);
+      if (items === undefined) throw new ApiError('not_found', `No integration has id ${params.id}.`);
+      return { status: 200, body: { data: items } };
+    },
+  }),
+];

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { EVENT_NAMES, eventView, listRequestLogs, requestLogView, RUN_STATUSES, runView } from '../../engine/index.ts';
+import { defineEndpoint, type Endpoint } from '../contract.ts';
+import { idParams } from '../entities/schemas.ts';
+import { ApiError } from '../errors.ts';
+import { engineOf, unwrap } from '../shared.ts';
+
+const page = { limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.uuid().optional().meta({ description: 'id of the last item of the previous page (newest first)' }) };
+
+export const runEndpoints: Endpoint[] = [
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/runs', operationId: 'list-runs', summary: 'List runs, newest first', tag: 'Runs', auth: true, engine: true,
+    query: z.strictObject({ integrationId: z.uuid().optional(), status: z.enum(RUN_STATUSES).optional(), ...page }),
+    success: { status: 200, description: 'Runs', schema: z.strictObject({ data: z.array(runView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await engineOf(deps).runs.list(orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/runs/{id}', operationId: 'get-run', summary: 'Get a run', tag: 'Runs', auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The run', schema: runView },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => {
+      const run = await engineOf(deps).runs.get(orgId, params.id);
+      if (run === undefined) throw new ApiError('not_found', `No run has id ${params.id}.`);
+      return { status: 200, body: run };
+    },
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/runs/{id}/replay', operationId: 'replay-run', summary: 'Send the records of a finished run again', tag: 'Runs', auth: true, engine: true, params: idParams,
+    success: { status: 202, description: 'The new run, queued', schema: runView },
+    errors: ['unauthorized', 'not_found', 'version_conflict', 'validation_failed'],
+    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).replay(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/events', operationId: 'list-events', summary: 'List events, newest first', tag: 'Events', auth: true, engine: true,
+    query: z.strictObject({
+      integrationId: z.uuid().optional(),
+      runId: z.uuid().optional(),
+      name: z.enum(EVENT_NAMES).optional(),
+      actioned: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+      ...page,
+    }),
+    success: { status: 200, description: 'Events', schema: z.strictObject({ data: z.array(eventView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await engineOf(deps).events.list(orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/events/{id}/action', operationId: 'action-event', summary: 'Mark an event as dealt with', tag: 'Events', auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The event', schema: eventView },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => {
+      const event = await engineOf(deps).events.markActioned(orgId, params.id);
+      if (event === undefined) throw new ApiError('not_found', `No event has id ${params.id}.`);
+      return { status: 200, body: event };
+    },
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/events/{id}/retry', operationId: 'retry-event', summary: 'Send the event\'s record again (after fixing the cause)', tag: 'Events', auth: true, engine: true, params: idParams,
+    success: { status: 202, description: 'The event and the queued run', schema: z.strictObject({ event: eventView, run: runView }) },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).retryEvent(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/request-logs', operationId: 'list-request-logs', summary: 'Every Salesforce call: operation, object, records, status, duration, API usage', tag: 'Request logs', auth: true, engine: true,
+    query: z.strictObject({ integrationId: z.uuid().optional(), runId: z.uuid().optional(), status: z.enum(['Waiting', 'Success', 'Failed']).optional(), ...page }),
+    success: { status: 200, description: 'Request logs', schema: z.strictObject({ data: z.array(requestLogView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listRequestLogs(deps.db, orgId, query) } }),
+  }),
+];

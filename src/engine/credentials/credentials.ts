@@ -1,0 +1,284 @@
+import { timingSafeEqual } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Issue } from '../../platform/index.ts';
+import { fail, ok, type Result } from '../../platform/index.ts';
+import {
+  authorizeUrl,
+  exchangeCode,
+  openConnection,
+  SalesforceClient,
+  SalesforceError,
+  type ClientOptions,
+  type ConnectionSpec,
+  type Identity,
+} from '../../salesforce/index.ts';
+import type { Database } from '../../storage/index.ts';
+import { credentialInput, SECRET_FIELDS, type CredentialInput, type CredentialView } from './schemas.ts';
+import type { SecretBox } from './secret-box.ts';
+
+interface CredentialRow {
+  id: string;
+  name: string;
+  type: CredentialView['type'];
+  login_url: string;
+  settings: Record<string, string>;
+  sealed_secrets: string;
+  status: CredentialView['status'];
+  salesforce_org_id: string | null;
+  salesforce_user_id: string | null;
+  instance_url: string | null;
+  last_tested_at: Date | null;
+  last_error: { errorCode: string; message: string } | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type CredentialTestResult =
+  | { ok: true; organizationId: string; userId: string; instanceUrl: string; apiUsage?: { used: number; max: number } | undefined }
+  | { ok: false; errorCode: string; message: string; hint: string };
+
+function toView(row: CredentialRow, secrets: Record<string, string>): CredentialView {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    loginUrl: row.login_url,
+    settings: row.settings,
+    secretsSet: Object.keys(secrets).sort(),
+    status: row.status,
+    salesforceOrgId: row.salesforce_org_id,
+    salesforceUserId: row.salesforce_user_id,
+    instanceUrl: row.instance_url,
+    lastTestedAt: row.last_tested_at?.toISOString() ?? null,
+    lastError: row.last_error,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function split(input: CredentialInput): { settings: Record<string, string>; secrets: Record<string, string> } {
+  const settings: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const [field, value] of Object.entries(input)) {
+    if (field === 'name' || field === 'type' || field === 'loginUrl' || value === undefined) continue;
+    if ((SECRET_FIELDS as readonly string[]).includes(field)) secrets[field] = String(value);
+    else settings[field] = String(value);
+  }
+  return { settings, secrets };
+}
+
+const HINTS: Record<string, string> = {
+  INVALID_LOGIN: 'Check the username, password and security token (the token is appended to the password).',
+  invalid_grant: 'Salesforce refused the grant: check the username and password (or the JWT subject), and that the connected app allows this flow.',
+  invalid_client_id: 'The client id is not a connected app of this org.',
+  invalid_client: 'The client secret does not match the connected app.',
+  INVALID_SESSION_ID: 'The access token is expired or revoked: issue a new one.',
+  ECONNREFUSED: 'Nothing answers at the login URL: check it, and that the org is reachable from Ferry.',
+  ECONNRESET: 'The connection to Salesforce failed: check the login URL and the network.',
+};
+
+/** Credentials: stored with sealed secrets, tested on demand, opened into clients for runs. */
+export class Credentials {
+  readonly #db: Database;
+  readonly #box: SecretBox;
+  readonly #clientOptions: ClientOptions;
+  readonly #sessions = new Map<string, Promise<{ connection: SalesforceClient['connection']; identity: Identity }>>();
+
+  constructor(db: Database, box: SecretBox, clientOptions: ClientOptions = {}) {
+    this.#db = db;
+    this.#box = box;
+    this.#clientOptions = clientOptions;
+  }
+
+  async create(orgId: string, body: unknown): Promise<Result<CredentialView>> {
+    const parsed = credentialInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesOf(parsed.error.issues));
+    const input = parsed.data;
+    const { settings, secrets } = split(input);
+    const status = input.type === 'authorization_code' && secrets.refreshToken === undefined ? 'awaiting_authorization' : 'untested';
+    const [row] = await this.#db.query<CredentialRow>(
+      `INSERT INTO credentials (org_id, id, name, type, login_url, settings, sealed_secrets, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [orgId, uuidv7(), input.name, input.type, 'loginUrl' in input ? input.loginUrl : input.instanceUrl, settings, this.#box.seal(secrets), status],
+    );
+    return ok(toView(row!, secrets));
+  }
+
+  async list(orgId: string): Promise<CredentialView[]> {
+    const rows = await this.#db.query<CredentialRow>('SELECT * FROM credentials WHERE org_id = $1 ORDER BY id', [orgId]);
+    return rows.map((row) => toView(row, this.#box.open(row.sealed_secrets)));
+  }
+
+  async get(orgId: string, id: string): Promise<Result<CredentialView>> {
+    const row = await this.#row(orgId, id);
+    return row === undefined ? fail('not_found', `No credential has id ${id}.`) : ok(toView(row, this.#box.open(row.sealed_secrets)));
+  }
+
+  /** Changes fields; secrets sent replace the stored ones. Any change means "untested" again. */
+  async update(orgId: string, id: string, body: unknown): Promise<Result<CredentialView>> {
+    const row = await this.#row(orgId, id);
+    if (row === undefined) return fail('not_found', `No credential has id ${id}.`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('validation_failed', 'The body must be a JSON object.');
+    if ('type' in body && (body).type !== row.type) {
+      return fail('validation_failed', 'A credential cannot change type; create a new one and switch the integrations to it.', [{ path: ['type'], message: `is ${row.type}` }]);
+    }
+    const current = { name: row.name, type: row.type, ...(row.type === 'access_token' ? { instanceUrl: row.login_url } : { loginUrl: row.login_url }), ...row.settings, ...this.#box.open(row.sealed_secrets) };
+    const parsed = credentialInput.safeParse({ ...current, ...(body as Record<string, unknown>) });
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesOf(parsed.error.issues));
+    const input = parsed.data;
+    const { settings, secrets } = split(input);
+    const [updated] = await this.#db.query<CredentialRow>(
+      `UPDATE credentials SET name = $3, login_url = $4, settings = $5, sealed_secrets = $6, status = $7, last_error = NULL, updated_at = now()
+       WHERE org_id = $1 AND id = $2 RETURNING *`,
+      [orgId, id, input.name, 'loginUrl' in input ? input.loginUrl : input.instanceUrl, settings, this.#box.seal(secrets),
+        input.type === 'authorization_code' && secrets.refreshToken === undefined ? 'awaiting_authorization' : 'untested'],
+    );
+    this.#sessions.delete(id);
+    return ok(toView(updated!, secrets));
+  }
+
+  async delete(orgId: string, id: string): Promise<Result<{ id: string }>> {
+    const used = await this.#db.query<{ id: string }>('SELECT id FROM integrations WHERE org_id = $1 AND credential_id = $2', [orgId, id]);
+    if (used.length > 0) {
+      return fail('has_dependents', 'Integrations still use this credential; disconnect or switch them first.', used.map((u) => ({ path: ['integrations', u.id], message: 'uses this credential' })));
+    }
+    const rows = await this.#db.query('DELETE FROM credentials WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id]);
+    this.#sessions.delete(id);
+    return rows.length === 0 ? fail('not_found', `No credential has id ${id}.`) : ok({ id });
+  }
+
+  /** Logs in and reads the org's identity and API usage; records the outcome on the credential. */
+  async test(orgId: string, id: string): Promise<Result<CredentialTestResult>> {
+    const row = await this.#row(orgId, id);
+    if (row === undefined) return fail('not_found', `No credential has id ${id}.`);
+    this.#sessions.delete(id);
+    try {
+      const { client, identity } = await this.open(orgId, id);
+      const usage = await client.limits().catch(() => undefined);
+      await this.#db.query(
+        `UPDATE credentials SET status = 'connected', salesforce_org_id = $3, salesforce_user_id = $4, instance_url = $5, last_tested_at = now(), last_error = NULL WHERE org_id = $1 AND id = $2`,
+        [orgId, id, identity.organizationId, identity.userId, identity.instanceUrl],
+      );
+      return ok({ ok: true, ...identity, apiUsage: usage });
+    } catch (error) {
+      const info = error instanceof SalesforceError ? error.info : { errorCode: 'UNKNOWN_ERROR', message: String(error) };
+      await this.#db.query(`UPDATE credentials SET status = 'failed', last_tested_at = now(), last_error = $3 WHERE org_id = $1 AND id = $2`, [
+        orgId, id, { errorCode: info.errorCode, message: info.message },
+      ]);
+      return ok({ ok: false, errorCode: info.errorCode, message: info.message, hint: HINTS[info.errorCode] ?? 'Check the credential settings and that the org is reachable.' });
+    }
+  }
+
+  /** A client on an open session for this credential; sessions are reused until they fail. */
+  async open(orgId: string, id: string, clientOptions: ClientOptions = {}): Promise<{ client: SalesforceClient; identity: Identity }> {
+    let session = this.#sessions.get(id);
+    if (session === undefined) {
+      session = this.#connect(orgId, id);
+      this.#sessions.set(id, session);
+      session.catch(() => this.#sessions.delete(id));
+    }
+    const { connection, identity } = await session;
+    return { client: new SalesforceClient(connection, { ...this.#clientOptions, ...clientOptions }), identity };
+  }
+
+  /** Forgets a cached session (after an authentication failure). */
+  forget(id: string): void {
+    this.#sessions.delete(id);
+  }
+
+  async #connect(orgId: string, id: string) {
+    const row = await this.#row(orgId, id);
+    if (row === undefined) throw new SalesforceError({ kind: 'config', errorCode: 'NO_CREDENTIAL', message: `Credential ${id} no longer exists.` });
+    const spec = this.#spec(row);
+    return openConnection(spec, {
+      onTokens: (tokens) => {
+        if (row.type !== 'authorization_code') return;
+        const secrets = { ...this.#box.open(row.sealed_secrets), accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) };
+        void this.#db
+          .query('UPDATE credentials SET sealed_secrets = $3, instance_url = $4 WHERE org_id = $1 AND id = $2', [orgId, id, this.#box.seal(secrets), tokens.instanceUrl])
+          .catch(() => undefined);
+      },
+    });
+  }
+
+  #spec(row: CredentialRow): ConnectionSpec {
+    const s = { ...row.settings, ...this.#box.open(row.sealed_secrets) };
+    const need = (field: string): string => {
+      const value = s[field];
+      if (value === undefined) throw new SalesforceError({ kind: 'auth', errorCode: 'CREDENTIAL_INCOMPLETE', message: `The credential has no ${field}.` });
+      return value;
+    };
+    switch (row.type) {
+      case 'password':
+        return { type: 'password', loginUrl: row.login_url, username: need('username'), password: need('password'), securityToken: s.securityToken, clientId: s.clientId, clientSecret: s.clientSecret };
+      case 'client_credentials':
+        return { type: 'client_credentials', loginUrl: row.login_url, clientId: need('clientId'), clientSecret: need('clientSecret') };
+      case 'jwt_bearer':
+        return { type: 'jwt_bearer', loginUrl: row.login_url, clientId: need('clientId'), username: need('username'), privateKey: need('privateKey') };
+      case 'authorization_code':
+        if (s.refreshToken === undefined) throw new SalesforceError({ kind: 'auth', errorCode: 'NOT_AUTHORIZED', message: 'The credential is awaiting authorization: open its authorize URL and approve access.' });
+        return { type: 'authorization_code', loginUrl: row.login_url, clientId: need('clientId'), clientSecret: need('clientSecret'), redirectUri: need('redirectUri'), refreshToken: s.refreshToken, accessToken: s.accessToken, instanceUrl: row.instance_url ?? undefined };
+      case 'access_token':
+        return { type: 'access_token', instanceUrl: row.login_url, accessToken: need('accessToken') };
+    }
+  }
+
+  // ---- authorization code flow -------------------------------------------------------------------
+
+  /** The URL a person opens to approve access; `redirectUri` defaults to Ferry's callback. */
+  async authorizeUrl(orgId: string, id: string, callbackUrl: string): Promise<Result<{ authorizeUrl: string; redirectUri: string }>> {
+    const row = await this.#row(orgId, id);
+    if (row === undefined) return fail('not_found', `No credential has id ${id}.`);
+    if (row.type !== 'authorization_code') return fail('validation_failed', 'Only authorization_code credentials are authorized in a browser.', [{ path: ['type'], message: `is ${row.type}` }]);
+    const redirectUri = row.settings.redirectUri ?? callbackUrl;
+    if (row.settings.redirectUri === undefined) {
+      await this.#db.query(`UPDATE credentials SET settings = settings || jsonb_build_object('redirectUri', $3::text) WHERE org_id = $1 AND id = $2`, [orgId, id, redirectUri]);
+    }
+    const state = `${orgId}.${id}.${this.#box.stateMac(`${orgId}.${id}`)}`;
+    return ok({ authorizeUrl: authorizeUrl({ loginUrl: row.login_url, clientId: row.settings.clientId ?? '', redirectUri }, state), redirectUri });
+  }
+
+  /** Completes the flow from the callback: checks the state, exchanges the code, stores the tokens. */
+  async completeAuthorization(state: string, code: string): Promise<Result<CredentialView>> {
+    const [orgId, id, mac] = state.split('.');
+    if (orgId === undefined || id === undefined || mac === undefined || !safeEqual(mac, this.#box.stateMac(`${orgId}.${id}`))) {
+      return fail('validation_failed', 'The authorization state is not one Ferry issued; start again from the authorize URL.', [{ path: ['state'], message: 'does not verify' }]);
+    }
+    const row = await this.#row(orgId, id);
+    if (row === undefined) return fail('not_found', `No credential has id ${id}.`);
+    const secrets = this.#box.open(row.sealed_secrets);
+    try {
+      const tokens = await exchangeCode({ loginUrl: row.login_url, clientId: row.settings.clientId ?? '', clientSecret: secrets.clientSecret ?? '', redirectUri: row.settings.redirectUri ?? '' }, code);
+      const sealed = this.#box.seal({ ...secrets, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+      const [updated] = await this.#db.query<CredentialRow>(
+        `UPDATE credentials SET sealed_secrets = $3, instance_url = $4, status = 'untested', last_error = NULL, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *`,
+        [orgId, id, sealed, tokens.instanceUrl],
+      );
+      this.#sessions.delete(id);
+      const tested = await this.test(orgId, id);
+      void tested;
+      return ok(toView((await this.#row(orgId, id)) ?? updated!, this.#box.open(sealed)));
+    } catch (error) {
+      const info = error instanceof SalesforceError ? error.info : { errorCode: 'UNKNOWN_ERROR', message: String(error) };
+      return fail('validation_failed', `Salesforce refused the authorization code: ${info.errorCode}: ${info.message}`);
+    }
+  }
+
+  async #row(orgId: string, id: string): Promise<CredentialRow | undefined> {
+    const rows = await this.#db.query<CredentialRow>('SELECT * FROM credentials WHERE org_id = $1 AND id = $2', [orgId, id]);
+    return rows[0];
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function issuesOf(issues: readonly { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): Issue[] {
+  return issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.code === 'unrecognized_keys' && issue.keys ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}

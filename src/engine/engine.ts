@@ -1,0 +1,205 @@
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import { fail, JOURNAL_CHANNEL, ok, type Result } from '../platform/index.ts';
+import { startBoss, type JobMap } from '../queue/boss.ts';
+import type { ClientOptions } from '../salesforce/index.ts';
+import type { Database } from '../storage/index.ts';
+import { Credentials } from './credentials/credentials.ts';
+import type { SecretBox } from './credentials/secret-box.ts';
+import { Integrations } from './integrations/integrations.ts';
+import { nextRunAt } from './integrations/schemas.ts';
+import { MAPPINGS } from './mapping/default-mappings.ts';
+import type { Mailer } from './notifications/mailer.ts';
+import { Runner, type RunnerOptions, type SyncJob } from './runner/runner.ts';
+import { Events, type EventView } from './runs/events.ts';
+import { Runs, type RunView } from './runs/runs.ts';
+import { ENTITY_TYPES } from './types.ts';
+
+export interface EngineOptions {
+  db: Database;
+  box: SecretBox;
+  logger: Logger;
+  /** The Postgres URL when not embedded: pg-boss opens its own pool there. */
+  connectionString?: string | undefined;
+  mailer?: Mailer | undefined;
+  runner?: RunnerOptions;
+  clientOptions?: ClientOptions;
+  /** Run the worker (queue consumers, dispatcher, scheduler) in this process. */
+  worker?: boolean;
+  /** Concurrent runs in this process. */
+  concurrency?: number;
+  /** The only process on this database (embedded): leases left by a crash are released at start. */
+  exclusive?: boolean;
+}
+
+const ENTITIES_BY_TYPE = JSON.stringify(Object.fromEntries(ENTITY_TYPES.map((type) => [type, MAPPINGS[type].map((m) => m.entity)])));
+
+/**
+ * The integration engine: credentials, integrations, runs and events, and (in a worker) the
+ * machinery that runs them: the journal listener that triggers on-change integrations within a
+ * second, the pg-boss queue that carries runs, and the per-minute tick that fires schedules.
+ */
+export class Engine {
+  readonly credentials: Credentials;
+  readonly integrations: Integrations;
+  readonly runner: Runner;
+  readonly runs: Runs;
+  readonly events: Events;
+  readonly #db: Database;
+  readonly #logger: Logger;
+  readonly #boss: PgBoss;
+  readonly #workerIds: string[] = [];
+  readonly #pending = new Map<string, NodeJS.Timeout>();
+  #stopListening: (() => Promise<void>) | undefined;
+
+  private constructor(options: EngineOptions, boss: PgBoss) {
+    this.#db = options.db;
+    this.#logger = options.logger.child({ component: 'engine' });
+    this.#boss = boss;
+    this.credentials = new Credentials(options.db, options.box, options.clientOptions);
+    this.integrations = new Integrations(options.db);
+    this.runs = new Runs(options.db);
+    this.events = new Events(options.db);
+    this.runner = new Runner(
+      {
+        db: options.db,
+        credentials: this.credentials,
+        integrations: this.integrations,
+        logger: this.#logger,
+        mailer: options.mailer,
+        requeue: (job, delayMs) => this.#enqueue(job, delayMs),
+      },
+      { ...options.runner, clientOptions: { ...options.clientOptions, ...options.runner?.clientOptions } },
+    );
+  }
+
+  static async start(options: EngineOptions): Promise<Engine> {
+    const boss = await startBoss(options.db, options.connectionString);
+    const engine = new Engine(options, boss);
+    if (options.worker !== false) await engine.#startWorker(options);
+    return engine;
+  }
+
+  async #startWorker(options: EngineOptions): Promise<void> {
+    if (options.exclusive === true) {
+      // Nobody else can hold a lease on an embedded database: whatever is held was left by a crash.
+      await this.#db.query(`UPDATE runs SET status = 'ERROR', finished_at = now(), error = '{"errorCode":"WORKER_STOPPED","message":"The worker stopped during this run; its changes are delivered by the next run."}'::jsonb WHERE status = 'STARTED'`);
+      await this.#db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL WHERE lease_run_id IS NOT NULL');
+    }
+    for (let i = 0; i < (options.concurrency ?? 2); i++) {
+      this.#workerIds.push(
+        await this.#boss.work<JobMap['integration-sync']>('integration-sync', { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {
+          if (job !== undefined) await this.runner.execute(job.data);
+        }),
+      );
+    }
+    await this.#boss.work('schedule-tick', { pollingIntervalSeconds: 5 }, async () => {
+      await this.tick();
+    });
+    await this.#boss.schedule('schedule-tick', '* * * * *');
+    this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.#onJournal(orgId));
+    // Changes committed while no worker was listening are picked up now.
+    await this.sweep();
+  }
+
+  /** Debounced per organization: a burst of writes becomes one dispatch. */
+  #onJournal(orgId: string): void {
+    if (this.#pending.has(orgId)) return;
+    this.#pending.set(
+      orgId,
+      setTimeout(() => {
+        this.#pending.delete(orgId);
+        this.dispatch(orgId).catch((error: unknown) => this.#logger.error({ err: error, orgId }, 'dispatch failed'));
+      }, 10),
+    );
+  }
+
+  async #enqueue(job: SyncJob, delayMs = 0): Promise<void> {
+    const singletonKey = job.runId === undefined ? job.integrationId : `${job.integrationId}:${job.runId}`;
+    const data: JobMap['integration-sync'] = {
+      orgId: job.orgId,
+      integrationId: job.integrationId,
+      trigger: job.trigger,
+      mode: job.mode,
+      ...(job.runId !== undefined ? { runId: job.runId } : {}),
+      ...(job.recordIds !== undefined ? { recordIds: job.recordIds } : {}),
+      ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
+    };
+    await this.#boss.send('integration-sync', data, { singletonKey, ...(delayMs > 0 ? { startAfter: Math.ceil(delayMs / 1000) } : {}) });
+    if (delayMs === 0) for (const id of this.#workerIds) this.#boss.notifyWorker(id);
+  }
+
+  /** Queues every on-change integration of the organization that has changes past its watermark. */
+  async dispatch(orgId: string): Promise<number> {
+    const rows = await this.#db.query<{ id: string }>(
+      `SELECT i.id FROM integrations i
+       WHERE i.org_id = $1 AND i.enabled AND i.credential_id IS NOT NULL AND (i.trigger->>'onChange')::boolean
+         AND (i.paused_until IS NULL OR i.paused_until < now())
+         AND EXISTS (SELECT 1 FROM journal j WHERE j.org_id = i.org_id AND j.seq > i.cursor_seq
+                     AND j.entity IN (SELECT jsonb_array_elements_text($2::jsonb -> i.entity_type)))`,
+      [orgId, ENTITIES_BY_TYPE],
+    );
+    for (const row of rows) await this.#enqueue({ orgId, integrationId: row.id, trigger: 'change', mode: 'incremental' });
+    return rows.length;
+  }
+
+  /** Every organization's pending on-change integrations (start-up, and each tick as a safety net). */
+  async sweep(): Promise<void> {
+    const orgs = await this.#db.query<{ org_id: string }>("SELECT DISTINCT org_id FROM integrations WHERE enabled AND (trigger->>'onChange')::boolean");
+    for (const org of orgs) await this.dispatch(org.org_id);
+  }
+
+  /** Fires the schedules that are due, and moves each to its next time. */
+  async tick(now = new Date()): Promise<number> {
+    const due = await this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ org_id: string; id: string; trigger: { schedule: Parameters<typeof nextRunAt>[0] } }>(
+        'SELECT org_id, id, trigger FROM integrations WHERE enabled AND credential_id IS NOT NULL AND next_run_at <= $1 FOR UPDATE SKIP LOCKED',
+        [now],
+      );
+      for (const row of rows) {
+        await tx.query('UPDATE integrations SET next_run_at = $3 WHERE org_id = $1 AND id = $2', [row.org_id, row.id, nextRunAt(row.trigger.schedule, now)]);
+      }
+      return rows;
+    });
+    for (const row of due) await this.#enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'schedule', mode: 'incremental' });
+    await this.sweep();
+    return due.length;
+  }
+
+  /** A run requested through the API: created WAITING now, executed by a worker. */
+  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay'; recordIds?: string[] | undefined; replayOf?: string | undefined }): Promise<Result<RunView>> {
+    const integration = await this.integrations.row(orgId, integrationId);
+    if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
+    const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
+    await this.#enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf });
+    return ok(run);
+  }
+
+  async replay(orgId: string, runId: string): Promise<Result<RunView>> {
+    const run = await this.runs.get(orgId, runId);
+    if (run === undefined) return fail('not_found', `No run has id ${runId}.`);
+    if (run.status === 'WAITING' || run.status === 'STARTED') return fail('version_conflict', 'The run has not finished; replay it once it has.');
+    if (run.recordIds.length === 0) return fail('validation_failed', 'The run considered no records, so there is nothing to replay.', [{ path: ['recordIds'], message: 'is empty' }]);
+    return this.requestRun(orgId, run.integrationId, { mode: run.mode, trigger: 'replay', recordIds: run.recordIds, replayOf: run.id });
+  }
+
+  /** Sends the event's record again (after the cause was fixed). */
+  async retryEvent(orgId: string, eventId: string): Promise<Result<{ event: EventView; run: RunView }>> {
+    const event = await this.events.get(orgId, eventId);
+    if (event === undefined) return fail('not_found', `No event has id ${eventId}.`);
+    const run = event.entityId === null
+      ? await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry' })
+      : await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [event.entityId] });
+    if (!run.ok) return run;
+    const marked = await this.events.markRetried(orgId, eventId, run.value.id);
+    return ok({ event: marked!, run: run.value });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#pending.values()) clearTimeout(timer);
+    this.#pending.clear();
+    await this.#stopListening?.();
+    await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+}

@@ -1,0 +1,12 @@
+export { Engine, type EngineOptions } from './engine.ts';
+export { SecretBox } from './credentials/secret-box.ts';
+export { credentialInput, credentialView, type CredentialView } from './credentials/schemas.ts';
+export { integrationInput, integrationView, type IntegrationView } from './integrations/schemas.ts';
+export { runView, type RunView } from './runs/runs.ts';
+export { eventView, type EventView } from './runs/events.ts';
+export { requestLogView, listRequestLogs, type RequestLogView } from './runs/request-logs.ts';
+export { smtpMailer, type Mailer, type Mail } from './notifications/mailer.ts';
+export { compileAccountFilter } from './filters/account-filter.ts';
+export { ENTITY_TYPES, RUN_STATUSES, EVENT_NAMES, type EntityType, type RunStatus } from './types.ts';
+export { MAPPINGS, EXTERNAL_ID_FIELD, LINE_ITEM_OBJECT } from './mapping/default-mappings.ts';
+export type { PreviewItem, SyncJob, RunnerOptions } from './runner/runner.ts';

@@ -1,0 +1,242 @@
+import { v7 as uuidv7 } from 'uuid';
+import { fail, ok, type Issue, type Result } from '../../platform/index.ts';
+import type { Database, Queryable } from '../../storage/index.ts';
+import { integrationInput, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
+import type { EntityType } from '../types.ts';
+
+export interface IntegrationRow {
+  org_id: string;
+  id: string;
+  name: string;
+  entity_type: EntityType;
+  destination: 'salesforce';
+  credential_id: string | null;
+  enabled: boolean;
+  settings: IntegrationSettings;
+  trigger: IntegrationTrigger;
+  delivery: IntegrationDelivery;
+  error_threshold: number;
+  consecutive_errors: number;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  salesforce_org_id: string | null;
+  cursor_seq: number;
+  paused_until: Date | null;
+  next_run_at: Date | null;
+  last_run_at: Date | null;
+  lease_run_id: string | null;
+  lease_until: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toIntegrationView(row: IntegrationRow): IntegrationView {
+  return {
+    id: row.id,
+    name: row.name,
+    entityType: row.entity_type,
+    destination: 'salesforce',
+    credentialId: row.credential_id,
+    status: !row.enabled ? 'DISABLED' : row.credential_id === null ? 'NOT_CONNECTED' : 'CONNECTED',
+    enabled: row.enabled,
+    errorThreshold: row.error_threshold,
+    consecutiveErrors: row.consecutive_errors,
+    disabledAt: row.disabled_at?.toISOString() ?? null,
+    disabledReason: row.disabled_reason,
+    salesforceOrgId: row.salesforce_org_id,
+    cursorSeq: row.cursor_seq,
+    pausedUntil: row.paused_until?.toISOString() ?? null,
+    nextRunAt: row.next_run_at?.toISOString() ?? null,
+    lastRunAt: row.last_run_at?.toISOString() ?? null,
+    settings: row.settings,
+    trigger: row.trigger,
+    delivery: row.delivery,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function issuesOf(issues: readonly { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): Issue[] {
+  return issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.code === 'unrecognized_keys' && issue.keys ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+/** Integrations: their configuration, connection to a credential, and the org lock. */
+export class Integrations {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async row(orgId: string, id: string, tx: Queryable = this.#db): Promise<IntegrationRow | undefined> {
+    const rows = await tx.query<IntegrationRow>('SELECT * FROM integrations WHERE org_id = $1 AND id = $2', [orgId, id]);
+    return rows[0];
+  }
+
+  async get(orgId: string, id: string): Promise<Result<IntegrationView>> {
+    const row = await this.row(orgId, id);
+    return row === undefined ? fail('not_found', `No integration has id ${id}.`) : ok(toIntegrationView(row));
+  }
+
+  async list(orgId: string, filter: { entityType?: string | undefined } = {}): Promise<IntegrationView[]> {
+    const rows = await this.#db.query<IntegrationRow>(
+      'SELECT * FROM integrations WHERE org_id = $1 AND ($2::text IS NULL OR entity_type = $2) ORDER BY id',
+      [orgId, filter.entityType ?? null],
+    );
+    return rows.map(toIntegrationView);
+  }
+
+  async create(orgId: string, body: unknown): Promise<Result<IntegrationView>> {
+    const parsed = integrationInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesOf(parsed.error.issues));
+    const input = parsed.data;
+    const refs = await this.#checkReferences(orgId, input.credentialId, input.settings);
+    if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
+    // A new integration starts from the end of the journal: it delivers changes from now on; a
+    // full sync sends what already exists.
+    const [row] = await this.#db.query<IntegrationRow>(
+      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE((SELECT max(seq) FROM journal WHERE org_id = $1), 0), $12)
+       RETURNING *`,
+      [orgId, uuidv7(), input.name, input.entityType, input.destination, input.credentialId, input.enabled, input.settings, input.trigger, input.delivery, input.errorThreshold,
+        nextRunAt(input.trigger.schedule, new Date())],
+    );
+    return ok(toIntegrationView(row!));
+  }
+
+  /** Changes fields; settings, trigger and delivery merge one level deep. */
+  async update(orgId: string, id: string, body: unknown): Promise<Result<IntegrationView>> {
+    const row = await this.row(orgId, id);
+    if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('validation_failed', 'The body must be a JSON object.');
+    const patch = body as Record<string, unknown>;
+    const { version, ...changes } = patch;
+    if (version !== undefined && version !== row.version) {
+      return fail('version_conflict', `The integration is at version ${row.version}, not ${JSON.stringify(version)}.`, [{ path: ['version'], message: `current version is ${row.version}` }]);
+    }
+    for (const fixed of ['entityType', 'destination', 'credentialId', 'enabled']) {
+      if (fixed in changes) {
+        return fail('validation_failed', `${fixed} cannot be changed by PATCH.`, [
+          { path: [fixed], message: fixed === 'entityType' || fixed === 'destination' ? 'create a new integration instead' : `use POST /integrations/${id}/${fixed === 'credentialId' ? 'connect or /disconnect' : 'enable or /disable'}` },
+        ]);
+      }
+    }
+    const merged = {
+      name: row.name,
+      entityType: row.entity_type,
+      destination: row.destination,
+      credentialId: row.credential_id,
+      enabled: row.enabled,
+      errorThreshold: row.error_threshold,
+      ...changes,
+      settings: { ...row.settings, ...(typeof changes.settings === 'object' && changes.settings !== null ? changes.settings : {}) },
+      trigger: { ...row.trigger, ...(typeof changes.trigger === 'object' && changes.trigger !== null ? changes.trigger : {}) },
+      delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
+    };
+    const parsed = integrationInput.safeParse(merged);
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesOf(parsed.error.issues));
+    const input = parsed.data;
+    const refs = await this.#checkReferences(orgId, null, input.settings);
+    if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
+    const scheduleChanged = JSON.stringify(input.trigger.schedule) !== JSON.stringify(row.trigger.schedule);
+    const [updated] = await this.#db.query<IntegrationRow>(
+      `UPDATE integrations SET name = $3, settings = $4, trigger = $5, delivery = $6, error_threshold = $7,
+         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, version = version + 1, updated_at = now()
+       WHERE org_id = $1 AND id = $2 RETURNING *`,
+      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date())],
+    );
+    return ok(toIntegrationView(updated!));
+  }
+
+  async delete(orgId: string, id: string): Promise<Result<{ id: string }>> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query('DELETE FROM integrations WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id]);
+      if (rows.length === 0) return fail('not_found', `No integration has id ${id}.`);
+      await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
+      return ok({ id });
+    });
+  }
+
+  /** Re-enabling resets the successive-error count. */
+  async setEnabled(orgId: string, id: string, enabled: boolean): Promise<Result<IntegrationView>> {
+    const [row] = await this.#db.query<IntegrationRow>(
+      `UPDATE integrations SET enabled = $3, consecutive_errors = CASE WHEN $3 THEN 0 ELSE consecutive_errors END,
+         disabled_at = CASE WHEN $3 THEN NULL ELSE now() END, disabled_reason = CASE WHEN $3 THEN NULL ELSE 'disabled by hand' END,
+         paused_until = CASE WHEN $3 THEN NULL ELSE paused_until END, version = version + 1, updated_at = now()
+       WHERE org_id = $1 AND id = $2 RETURNING *`,
+      [orgId, id, enabled],
+    );
+    return row === undefined ? fail('not_found', `No integration has id ${id}.`) : ok(toIntegrationView(row));
+  }
+
+  /**
+   * Connects (or switches) to a credential. Refused when the credential's org (as last tested) is
+   * not the org this integration already delivered to: its links would point at records there.
+   */
+  async connect(orgId: string, id: string, credentialId: string): Promise<Result<IntegrationView>> {
+    const row = await this.row(orgId, id);
+    if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
+    const credentials = await this.#db.query<{ salesforce_org_id: string | null }>('SELECT salesforce_org_id FROM credentials WHERE org_id = $1 AND id = $2', [orgId, credentialId]);
+    const credential = credentials[0];
+    if (credential === undefined) return fail('reference_not_found', `No credential has id ${credentialId}.`, [{ path: ['credentialId'], message: 'no such credential' }]);
+    const lock = orgLockProblem(row.salesforce_org_id, credential.salesforce_org_id);
+    if (lock !== undefined) return fail('org_mismatch', lock, [{ path: ['credentialId'], message: `connects to Salesforce org ${credential.salesforce_org_id}` }]);
+    const [updated] = await this.#db.query<IntegrationRow>(
+      'UPDATE integrations SET credential_id = $3, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *',
+      [orgId, id, credentialId],
+    );
+    return ok(toIntegrationView(updated!));
+  }
+
+  async disconnect(orgId: string, id: string): Promise<Result<IntegrationView>> {
+    const [row] = await this.#db.query<IntegrationRow>(
+      'UPDATE integrations SET credential_id = NULL, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *',
+      [orgId, id],
+    );
+    return row === undefined ? fail('not_found', `No integration has id ${id}.`) : ok(toIntegrationView(row));
+  }
+
+  /** Forgets every delivered record and the org lock: the next run treats the org as new. */
+  async purgeLinks(orgId: string, id: string): Promise<Result<{ purged: number; integration: IntegrationView }>> {
+    return this.#db.transaction(async (tx) => {
+      const removed = await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 RETURNING entity_id', [orgId, id]);
+      const [row] = await tx.query<IntegrationRow>(
+        'UPDATE integrations SET salesforce_org_id = NULL, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *',
+        [orgId, id],
+      );
+      if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
+      return ok({ purged: removed.length, integration: toIntegrationView(row) });
+    });
+  }
+
+  async #checkReferences(orgId: string, credentialId: string | null, settings: IntegrationSettings): Promise<Issue[]> {
+    const issues: Issue[] = [];
+    if (credentialId !== null) {
+      const found = await this.#db.query('SELECT 1 FROM credentials WHERE org_id = $1 AND id = $2', [orgId, credentialId]);
+      if (found.length === 0) issues.push({ path: ['credentialId'], message: `no credential has id ${credentialId}` });
+    }
+    const check = async (field: 'includedAccountIds' | 'excludedAccountIds' | 'notifyUserIds', entity: string) => {
+      const ids = settings[field];
+      if (ids.length === 0) return;
+      const rows = await this.#db.query<{ id: string }>('SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL', [orgId, entity, ids]);
+      const known = new Set(rows.map((r) => r.id));
+      ids.forEach((value, index) => {
+        if (!known.has(value)) issues.push({ path: ['settings', field, index], message: `no live ${entity === 'users' ? 'user' : 'account'} has id ${value}` });
+      });
+    };
+    await check('includedAccountIds', 'accounts');
+    await check('excludedAccountIds', 'accounts');
+    await check('notifyUserIds', 'users');
+    return issues;
+  }
+}
+
+export function orgLockProblem(lockedOrg: string | null, credentialOrg: string | null): string | undefined {
+  if (lockedOrg === null || credentialOrg === null || lockedOrg === credentialOrg) return undefined;
+  return `This integration has delivered to Salesforce org ${lockedOrg}; the credential connects to org ${credentialOrg}. Connecting would leave its links pointing at the old org. Purge its links on purpose (POST /integrations/{id}/purge-links) to start over with the new org.`;
+}

@@ -1,0 +1,116 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { LINE_ITEM_TYPES } from '../../platform/index.ts';
+import { compileAccountFilter } from '../filters/account-filter.ts';
+import { ENTITY_TYPES } from '../types.ts';
+
+const id = z.uuid({ error: 'must be a Ferry id (UUID)' });
+
+const accountFilter = z
+  .string()
+  .max(2000)
+  .superRefine((source, context) => {
+    const compiled = compileAccountFilter(source);
+    if (!compiled.ok) {
+      context.addIssue({ code: 'custom', message: `${compiled.error.message} (at character ${compiled.error.position + 1}: "${source.slice(compiled.error.position, compiled.error.position + 20)}")` });
+    }
+  });
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as "Europe/London" or "UTC"' },
+);
+
+export const schedule = z.union([
+  z.strictObject({ intervalMinutes: z.number().int().min(1, 'must be at least 1 minute').max(10_080) }),
+  z
+    .strictObject({ cron: z.string().min(1), timeZone: timeZone.default('UTC') })
+    .superRefine((value, context) => {
+      try {
+        CronExpressionParser.parse(value.cron, { tz: value.timeZone });
+      } catch (error) {
+        context.addIssue({ code: 'custom', path: ['cron'], message: `is not a cron expression (${(error as Error).message})` });
+      }
+    }),
+]);
+
+export const integrationSettings = z.strictObject({
+  includedAccountIds: z.array(id).max(10_000).default([]).meta({ description: 'Only these accounts (empty: all).' }),
+  excludedAccountIds: z.array(id).max(10_000).default([]).meta({ description: 'Never these accounts.' }),
+  notifyUserIds: z.array(id).max(100).default([]).meta({ description: 'Users e-mailed when the integration disables itself.' }),
+  accountFilter: accountFilter.nullable().default(null).meta({ description: 'e.g. customFields != null AND customFields.country == "UK"' }),
+  enforceExternalMappings: z.boolean().default(false).meta({ description: 'Only external mappings whose integrationId is this integration count.' }),
+  useExternalMappingAccountCode: z.boolean().default(false).meta({ description: 'Find the Salesforce Account through external mappings instead of Ferry account ids.' }),
+  onlyApprovedBills: z.boolean().default(false).meta({ description: 'Bills: send only approved bills (otherwise every regeneration is sent).' }),
+  excludedLineItemTypes: z.array(z.enum(LINE_ITEM_TYPES)).max(LINE_ITEM_TYPES.length).default([]).meta({ description: 'Bills: line item types not sent.' }),
+});
+
+export const integrationTrigger = z.strictObject({
+  onChange: z.boolean().default(true).meta({ description: 'Run within a second of a change to the entity.' }),
+  schedule: schedule.nullable().default(null),
+});
+
+export const integrationDelivery = z.strictObject({
+  bulkThreshold: z.number().int().min(1).max(10_000_000).default(2000).meta({ description: 'Above this many records a run uses Bulk API 2.0.' }),
+  budgetShare: z.number().min(0.01).max(1).default(0.8).meta({ description: 'Share of the org daily API allocation Ferry may use.' }),
+});
+
+export const integrationInput = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(255),
+  entityType: z.enum(ENTITY_TYPES, { error: `must be one of ${ENTITY_TYPES.join(', ')}` }),
+  destination: z.literal('salesforce').default('salesforce'),
+  credentialId: id.nullable().default(null),
+  enabled: z.boolean().default(true),
+  errorThreshold: z.number().int().min(1).max(1000).default(10).meta({ description: 'Successive error events before the integration disables itself.' }),
+  settings: integrationSettings.default(integrationSettings.parse({})),
+  trigger: integrationTrigger.default(integrationTrigger.parse({})),
+  delivery: integrationDelivery.default(integrationDelivery.parse({})),
+});
+
+export type IntegrationInput = z.infer<typeof integrationInput>;
+export type IntegrationSettings = z.infer<typeof integrationSettings>;
+export type IntegrationTrigger = z.infer<typeof integrationTrigger>;
+export type IntegrationDelivery = z.infer<typeof integrationDelivery>;
+
+export const integrationView = z
+  .strictObject({
+    id: z.uuid(),
+    name: z.string(),
+    entityType: z.enum(ENTITY_TYPES),
+    destination: z.literal('salesforce'),
+    credentialId: z.string().nullable(),
+    status: z.enum(['CONNECTED', 'NOT_CONNECTED', 'DISABLED']),
+    enabled: z.boolean(),
+    errorThreshold: z.number(),
+    consecutiveErrors: z.number(),
+    disabledAt: z.string().nullable(),
+    disabledReason: z.string().nullable(),
+    salesforceOrgId: z.string().nullable(),
+    cursorSeq: z.number(),
+    pausedUntil: z.string().nullable(),
+    nextRunAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+    settings: integrationSettings,
+    trigger: integrationTrigger,
+    delivery: integrationDelivery,
+    version: z.number(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Integration' });
+
+export type IntegrationView = z.infer<typeof integrationView>;
+
+/** When a schedule next fires after `from`. */
+export function nextRunAt(value: z.infer<typeof schedule> | null, from: Date): Date | null {
+  if (value === null) return null;
+  if ('intervalMinutes' in value) return new Date(from.getTime() + value.intervalMinutes * 60_000);
+  return CronExpressionParser.parse(value.cron, { tz: value.timeZone, currentDate: from }).next().toDate();
+}

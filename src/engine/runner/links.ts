@@ -1,0 +1,53 @@
+import type { Queryable } from '../../storage/index.ts';
+
+export interface Link {
+  entityId: string;
+  salesforceId: string;
+  hash: string;
+  children: Record<string, string> | null;
+}
+
+export async function loadLinks(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<Map<string, Link>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ entity_id: string; salesforce_id: string; synced_hash: string; children: Record<string, string> | null }>(
+    'SELECT entity_id, salesforce_id, synced_hash, children FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])',
+    [orgId, integrationId, entity, ids],
+  );
+  return new Map(rows.map((r) => [r.entity_id, { entityId: r.entity_id, salesforceId: r.salesforce_id, hash: r.synced_hash, children: r.children }]));
+}
+
+/** Salesforce ids of records any integration of the org delivered to this Salesforce org. */
+export async function salesforceIdsAnywhere(db: Queryable, orgId: string, salesforceOrgId: string, entity: string, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ entity_id: string; salesforce_id: string }>(
+    'SELECT DISTINCT ON (entity_id) entity_id, salesforce_id FROM links WHERE org_id = $1 AND salesforce_org_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[]) ORDER BY entity_id, synced_at DESC',
+    [orgId, salesforceOrgId, entity, ids],
+  );
+  return new Map(rows.map((r) => [r.entity_id, r.salesforce_id]));
+}
+
+export interface LinkWrite {
+  entityId: string;
+  salesforceId: string;
+  version: number;
+  hash: string;
+  children: Record<string, string> | null;
+}
+
+export async function saveLinks(db: Queryable, orgId: string, integrationId: string, entity: string, salesforceOrgId: string, object: string, links: LinkWrite[]): Promise<void> {
+  if (links.length === 0) return;
+  await db.query(
+    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, synced_at)
+     SELECT $1, $2, $3, x.entity_id, $4, $5, x.salesforce_id, x.version, x.hash, x.children, now()
+     FROM jsonb_to_recordset($6::jsonb) AS x(entity_id uuid, salesforce_id text, version integer, hash text, children jsonb)
+     ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET
+       salesforce_id = EXCLUDED.salesforce_id, synced_version = EXCLUDED.synced_version, synced_hash = EXCLUDED.synced_hash,
+       children = EXCLUDED.children, salesforce_org_id = EXCLUDED.salesforce_org_id, synced_at = now()`,
+    [orgId, integrationId, entity, salesforceOrgId, object, JSON.stringify(links.map((l) => ({ entity_id: l.entityId, salesforce_id: l.salesforceId, version: l.version, hash: l.hash, children: l.children })))],
+  );
+}
+
+export async function deleteLinks(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])', [orgId, integrationId, entity, ids]);
+}

@@ -1,0 +1,618 @@
+import { createHash } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger } from 'pino';
+import { toStoredRecord, type StoredRecord } from '../../platform/index.ts';
+import { SalesforceError, type ClientOptions, type SalesforceClient, type SaveResult, type SalesforceErrorInfo } from '../../salesforce/index.ts';
+import type { Database } from '../../storage/index.ts';
+import type { Credentials } from '../credentials/credentials.ts';
+import { compileAccountFilter } from '../filters/account-filter.ts';
+import { toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
+import { EXTERNAL_ID_FIELD, LINE_ITEM_OBJECT, MAPPINGS, entitiesOf, mapLineItems, type LineItem, type ObjectMapping } from '../mapping/default-mappings.ts';
+import type { Mailer } from '../notifications/mailer.ts';
+import { Events, type NewEvent } from '../runs/events.ts';
+import { databaseRequestLogger } from '../runs/request-logs.ts';
+import { Runs, type RunCounts, type RunView } from '../runs/runs.ts';
+import type { RunStatus, RunTrigger } from '../types.ts';
+import { deleteLinks, loadLinks, salesforceIdsAnywhere, saveLinks, type Link, type LinkWrite } from './links.ts';
+
+export interface SyncJob {
+  orgId: string;
+  integrationId: string;
+  trigger: RunTrigger;
+  mode: 'incremental' | 'full';
+  /** A run created beforehand (by the API) to fill in. */
+  runId?: string | undefined;
+  /** Only these records, sent even when unchanged (retry, replay). */
+  recordIds?: string[] | undefined;
+  replayOf?: string | undefined;
+}
+
+export interface RunnerOptions {
+  /** Journal entries read per chunk; the watermark advances after each delivered chunk. */
+  chunkSize?: number;
+  /** How long an integration stays paused after REQUEST_LIMIT_EXCEEDED or budget exhaustion. */
+  rateLimitPauseMs?: number;
+  /** Delay before a run that ran out of transient retries is tried again. */
+  retryDelayMs?: number;
+  /** How long a run holds its integration's lease before another worker may take over. */
+  leaseMs?: number;
+  clientOptions?: ClientOptions;
+}
+
+export const RUNNER_DEFAULTS = { chunkSize: 2000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
+
+export interface RunnerDeps {
+  db: Database;
+  credentials: Credentials;
+  integrations: Integrations;
+  logger: Logger;
+  mailer?: Mailer | undefined;
+  /** Queues a follow-up run after `delayMs` (retries, rate-limit pauses, busy integrations). */
+  requeue: (job: SyncJob, delayMs: number) => Promise<void>;
+}
+
+interface Candidate {
+  entity: string;
+  record: StoredRecord;
+  accountId: string | null;
+  deleted: boolean;
+}
+
+interface RecordRowWithAccount {
+  id: string;
+  entity: string;
+  version: number;
+  key: string | null;
+  account_id: string | null;
+  parent_id: string | null;
+  data: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface PreviewItem {
+  entity: string;
+  id: string;
+  action: 'upsert' | 'delete' | 'skip';
+  reason?: string | undefined;
+  object: string;
+  fields?: Record<string, unknown> | undefined;
+}
+
+const VALIDATION_CODES = new Set([
+  'REQUIRED_FIELD_MISSING', 'STRING_TOO_LONG', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'DUPLICATE_VALUE', 'INVALID_CROSS_REFERENCE_KEY', 'INVALID_FIELD', 'INVALID_TYPE_ON_FIELD_IN_RECORD', 'NUMBER_OUTSIDE_VALID_RANGE',
+  'INVALID_EMAIL_ADDRESS', 'MALFORMED_ID', 'JSON_PARSER_ERROR', 'INVALID_FIELD_FOR_INSERT_UPDATE',
+]);
+
+const HINTS: Record<string, string> = {
+  REQUIRED_FIELD_MISSING: 'Fill in the missing field on the Ferry record, then retry this event.',
+  STRING_TOO_LONG: 'Shorten the value on the Ferry record (or widen the Salesforce field), then retry this event.',
+  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: 'Add the value to the Salesforce picklist, or change it on the Ferry record, then retry this event.',
+  FIELD_CUSTOM_VALIDATION_EXCEPTION: 'A Salesforce validation rule refused the record: correct the data or the rule, then retry this event.',
+  DUPLICATE_VALUE: 'Another Salesforce record already holds this unique value: merge or clean it up, then retry this event.',
+  INVALID_CROSS_REFERENCE_KEY: 'A referenced Salesforce record does not exist: deliver it first, then retry this event.',
+  INVALID_FIELD: 'The org lacks a field Ferry writes: deploy Ferry\'s objects (salesforce/) or run `ferry salesforce check`.',
+};
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value, (_key, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v))).digest('base64url');
+}
+
+function failureEvent(integrationId: string, runId: string, entity: string, entityId: string, object: string, result: Extract<SaveResult, { success: false }>): NewEvent {
+  const first = result.errors[0] ?? { statusCode: 'UNKNOWN_ERROR', message: 'Salesforce refused the record without a reason', fields: [] };
+  return {
+    integrationId,
+    runId,
+    name: VALIDATION_CODES.has(first.statusCode) ? 'integration.validation.error' : 'integration.perform.error',
+    entity,
+    entityId,
+    message: `Salesforce refused ${object} for ${entity} ${entityId}: ${first.statusCode}: ${first.message}`,
+    salesforceError: { errorCode: first.statusCode, message: first.message, fields: first.fields },
+    hint: HINTS[first.statusCode] ?? 'Correct the record in Ferry or Salesforce, then retry this event (or mark it actioned).',
+  };
+}
+
+/** Where a run stands while it works: counts, events, record ids. */
+class RunState {
+  counts: RunCounts = { sent: 0, created: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
+  events: NewEvent[] = [];
+  successes = 0;
+  recordIds = new Set<string>();
+  fromSeq: number | null = null;
+  toSeq: number | null = null;
+}
+
+/**
+ * Executes integration runs: picks the records to consider (journal changes past the watermark,
+ * everything for a full sync, or given records), filters them by the integration's settings, maps
+ * them to Salesforce records, upserts them by Ferry_Id__c (collections, or Bulk API 2.0 above the
+ * threshold), and records links, events, counts and the new watermark.
+ */
+export class Runner {
+  readonly #deps: RunnerDeps;
+  readonly #options: Required<RunnerOptions>;
+
+  constructor(deps: RunnerDeps, options: RunnerOptions = {}) {
+    this.#deps = deps;
+    this.#options = { ...RUNNER_DEFAULTS, clientOptions: {}, ...options };
+  }
+
+  /** Runs a job; resolves to the run, or undefined when nothing ran (disabled, paused, busy). */
+  async execute(job: SyncJob): Promise<RunView | undefined> {
+    const { db, integrations } = this.#deps;
+    const runs = new Runs(db);
+    const integration = await integrations.row(job.orgId, job.integrationId);
+    if (integration === undefined) return undefined;
+    const manual = job.trigger !== 'change' && job.trigger !== 'schedule';
+    if (!integration.enabled || integration.credential_id === null) {
+      if (!manual && job.runId === undefined) return undefined;
+      const run = await runs.create(job.orgId, integration.id, { id: job.runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
+      const reason = integration.enabled ? 'The integration is not connected to a credential.' : 'The integration is disabled.';
+      return runs.transition(job.orgId, run.id, 'DISABLED', { error: { errorCode: integration.enabled ? 'NOT_CONNECTED' : 'DISABLED', message: reason } });
+    }
+    if (integration.paused_until !== null && integration.paused_until > new Date() && !manual) {
+      await this.#deps.requeue(job, integration.paused_until.getTime() - Date.now());
+      return undefined;
+    }
+    // The lease makes one integration run once at a time across every worker process.
+    const runId = job.runId ?? uuidv7();
+    const claimed = await db.query(
+      `UPDATE integrations SET lease_run_id = $3, lease_until = now() + ($4 || ' milliseconds')::interval
+       WHERE org_id = $1 AND id = $2 AND (lease_run_id IS NULL OR lease_until < now()) RETURNING id`,
+      [job.orgId, integration.id, runId, String(this.#options.leaseMs)],
+    );
+    if (claimed.length === 0) {
+      // Another worker runs this integration: come back shortly (a change job merges with any
+      // already queued; a requested run keeps its id).
+      await this.#deps.requeue(job, 1000);
+      return undefined;
+    }
+    const run = await runs.create(job.orgId, integration.id, { id: runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
+    const state = new RunState();
+    let status: RunStatus = 'COMPLETE';
+    let runError: { errorCode: string; message: string } | null = null;
+    await runs.transition(job.orgId, run.id, 'STARTED');
+    const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId: run.id });
+    try {
+      const { client, identity } = await this.#deps.credentials.open(job.orgId, integration.credential_id, {
+        ...this.#options.clientOptions,
+        budgetShare: integration.delivery.budgetShare,
+        logger: databaseRequestLogger(db, { orgId: job.orgId, integrationId: integration.id, runId: run.id, credentialId: integration.credential_id }),
+      });
+      if (integration.salesforce_org_id !== null && integration.salesforce_org_id !== identity.organizationId) {
+        throw new SalesforceError({
+          kind: 'config',
+          errorCode: 'ORG_MISMATCH',
+          message: `The credential now connects to Salesforce org ${identity.organizationId}, but this integration delivered to ${integration.salesforce_org_id}. Purge its links on purpose to start over with the new org.`,
+        });
+      }
+      if (integration.salesforce_org_id === null) {
+        await db.query('UPDATE integrations SET salesforce_org_id = $3 WHERE org_id = $1 AND id = $2', [job.orgId, integration.id, identity.organizationId]);
+      }
+      await this.#deliverAll(integration, job, run.id, client, identity.organizationId, state);
+      status = state.counts.failed > 0 ? 'ERROR' : 'COMPLETE';
+    } catch (caught) {
+      const error = caught instanceof SalesforceError ? caught : new SalesforceError({ kind: 'fatal', errorCode: 'INTERNAL_ERROR', message: caught instanceof Error ? caught.message : String(caught) }, { cause: caught });
+      if (!(caught instanceof SalesforceError)) log.error({ err: caught }, 'run failed');
+      runError = { errorCode: error.info.errorCode, message: error.info.message };
+      status = await this.#onRunError(integration, job, run.id, error.info, state);
+    } finally {
+      await db.query(
+        'UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3',
+        [job.orgId, integration.id, run.id],
+      );
+    }
+    await new Events(db).record(job.orgId, state.events);
+    const finished = await runs.transition(job.orgId, run.id, status, {
+      ...state.counts,
+      error: runError,
+      fromSeq: state.fromSeq,
+      toSeq: state.toSeq,
+      recordIds: [...state.recordIds],
+    });
+    await this.#account(integration, state, run.id);
+    log.info({ status, counts: state.counts }, 'run finished');
+    return finished;
+  }
+
+  async #onRunError(integration: IntegrationRow, job: SyncJob, runId: string, info: SalesforceErrorInfo, state: RunState): Promise<RunStatus> {
+    const { db } = this.#deps;
+    const base = { integrationId: integration.id, runId, salesforceError: { errorCode: info.errorCode, message: info.message, ...(info.fields ? { fields: info.fields } : {}) } };
+    switch (info.kind) {
+      case 'auth':
+        this.#deps.credentials.forget(integration.credential_id ?? '');
+        state.events.push({ ...base, name: 'integration.authentication.error', message: `Ferry could not sign in to Salesforce: ${info.errorCode}: ${info.message}`, hint: 'Test the credential (POST /credentials/{id}/test) and fix it, or switch the integration to another credential.' });
+        return 'AUTH_FAILED';
+      case 'rate_limit': {
+        const until = new Date(Date.now() + this.#options.rateLimitPauseMs);
+        await db.query('UPDATE integrations SET paused_until = $3 WHERE org_id = $1 AND id = $2', [integration.org_id, integration.id, until]);
+        state.events.push({ ...base, name: 'integration.rate_limit.warning', message: `Paused until ${until.toISOString()}: ${info.errorCode}: ${info.message}`, hint: 'Ferry resumes by itself; raise the integration\'s budgetShare or the org\'s allocation to go faster.' });
+        await this.#deps.requeue({ ...job, runId: undefined, trigger: job.trigger === 'manual' ? 'manual' : job.trigger }, this.#options.rateLimitPauseMs);
+        return 'RATE_LIMIT_RETRY';
+      }
+      case 'transient':
+        state.events.push({ ...base, name: 'integration.perform.error', message: `Salesforce kept failing after retries: ${info.errorCode}: ${info.message}`, hint: 'Ferry tries again by itself; if it persists, check Salesforce\'s status.' });
+        await this.#deps.requeue({ ...job, runId: undefined }, this.#options.retryDelayMs);
+        return 'AWAITING_RETRY';
+      case 'config':
+      case 'fatal':
+        state.events.push({
+          ...base,
+          name: info.errorCode === 'ORG_MISMATCH' ? 'integration.org_mismatch.error' : 'integration.perform.error',
+          message: `${info.errorCode}: ${info.message}`,
+          hint: info.errorCode === 'ORG_MISMATCH' ? 'POST /integrations/{id}/purge-links to start over with the new org, or connect the original org again.' : (HINTS[info.errorCode] ?? 'Look at the request log of this run for the failing call.'),
+        });
+        return 'ERROR';
+    }
+  }
+
+  /** Successive error events disable the integration; a run that delivered anything resets the count. */
+  async #account(integration: IntegrationRow, state: RunState, runId: string): Promise<void> {
+    const { db } = this.#deps;
+    const errors = state.events.filter((e) => e.name.endsWith('.error')).length;
+    if (errors === 0 && state.successes === 0) return;
+    const [row] = await db.query<{ consecutive_errors: number; error_threshold: number; enabled: boolean }>(
+      `UPDATE integrations SET consecutive_errors = CASE WHEN $3 > 0 THEN $4 ELSE consecutive_errors + $4 END
+       WHERE org_id = $1 AND id = $2 RETURNING consecutive_errors, error_threshold, enabled`,
+      [integration.org_id, integration.id, state.successes, errors],
+    );
+    if (row === undefined || !row.enabled || row.consecutive_errors < row.error_threshold) return;
+    const reason = `${row.consecutive_errors} successive error events (threshold ${row.error_threshold})`;
+    await db.query(`UPDATE integrations SET enabled = false, disabled_at = now(), disabled_reason = $3, version = version + 1 WHERE org_id = $1 AND id = $2`, [integration.org_id, integration.id, reason]);
+    await new Events(db).record(integration.org_id, [{
+      integrationId: integration.id,
+      runId,
+      name: 'integration.disabled',
+      message: `The integration "${integration.name}" disabled itself after ${reason}.`,
+      hint: 'Fix the causes listed in its error events, then re-enable it (POST /integrations/{id}/enable).',
+    }]);
+    await this.#notifyDisabled(integration, reason);
+  }
+
+  async #notifyDisabled(integration: IntegrationRow, reason: string): Promise<void> {
+    const ids = integration.settings.notifyUserIds;
+    if (ids.length === 0) return;
+    const log = this.#deps.logger.child({ orgId: integration.org_id, integrationId: integration.id });
+    if (this.#deps.mailer === undefined) {
+      log.warn('integration disabled, but no SMTP server is configured (FERRY_SMTP_URL): nobody was e-mailed');
+      return;
+    }
+    const users = await this.#deps.db.query<{ email: string }>(
+      "SELECT data->>'email' AS email FROM records WHERE org_id = $1 AND entity = 'users' AND id = ANY($2::uuid[]) AND deleted_at IS NULL",
+      [integration.org_id, ids],
+    );
+    if (users.length === 0) return;
+    const recent = await new Events(this.#deps.db).list(integration.org_id, { integrationId: integration.id, limit: 5 });
+    try {
+      await this.#deps.mailer.send({
+        to: users.map((u) => u.email),
+        subject: `Ferry: integration "${integration.name}" was disabled`,
+        text: [
+          `The ${integration.entity_type} integration "${integration.name}" (${integration.id}) disabled itself after ${reason}.`,
+          '',
+          'Most recent events:',
+          ...recent.map((e) => `- ${e.createdAt} ${e.name}: ${e.message}`),
+          '',
+          `Fix the causes, then re-enable it: POST /api/v1/integrations/${integration.id}/enable`,
+        ].join('\n'),
+      });
+    } catch (error) {
+      log.error({ err: error }, 'could not send the disabled-integration e-mail');
+    }
+  }
+
+  // ---- selection ---------------------------------------------------------------------------------
+
+  async #loadRecords(orgId: string, entity: string, ids: string[]): Promise<Candidate[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#deps.db.query<RecordRowWithAccount>(
+      `SELECT id, entity, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at FROM records
+       WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) ORDER BY id`,
+      [orgId, entity, ids],
+    );
+    return rows.map((row) => ({ entity, record: toStoredRecord(row), accountId: row.account_id, deleted: row.deleted_at !== null }));
+  }
+
+  /** Yields batches of candidates per mapping, in delivery order, with the journal seq they cover. */
+  async *#batches(integration: IntegrationRow, job: SyncJob): AsyncGenerator<{ mapping: ObjectMapping; candidates: Candidate[]; toSeq?: number }> {
+    const { db } = this.#deps;
+    const mappings = MAPPINGS[integration.entity_type];
+    if (job.recordIds !== undefined) {
+      for (const mapping of mappings) yield { mapping, candidates: await this.#loadRecords(integration.org_id, mapping.entity, job.recordIds) };
+      return;
+    }
+    if (job.mode === 'full') {
+      for (const mapping of mappings) {
+        let after = '00000000-0000-0000-0000-000000000000';
+        for (;;) {
+          const rows = await db.query<{ id: string }>(
+            'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4',
+            [integration.org_id, mapping.entity, after, this.#options.chunkSize],
+          );
+          if (rows.length === 0) break;
+          after = rows[rows.length - 1]!.id;
+          yield { mapping, candidates: await this.#loadRecords(integration.org_id, mapping.entity, rows.map((r) => r.id)) };
+        }
+      }
+      return;
+    }
+    let cursor = integration.cursor_seq;
+    for (;;) {
+      const entries = await db.query<{ seq: number; entity: string; entity_id: string }>(
+        'SELECT seq, entity, entity_id FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
+        [integration.org_id, entitiesOf(integration.entity_type), cursor, this.#options.chunkSize],
+      );
+      if (entries.length === 0) return;
+      const toSeq = entries[entries.length - 1]!.seq;
+      for (const mapping of mappings) {
+        const ids = [...new Set(entries.filter((e) => e.entity === mapping.entity).map((e) => e.entity_id))];
+        if (ids.length > 0) yield { mapping, candidates: await this.#loadRecords(integration.org_id, mapping.entity, ids) };
+      }
+      // Reached only once every batch of this chunk was delivered: the watermark may move.
+      yield { mapping: mappings[0]!, candidates: [], toSeq };
+      cursor = toSeq;
+      if (entries.length < this.#options.chunkSize) return;
+    }
+  }
+
+  async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
+    const force = job.mode === 'full' || job.recordIds !== undefined;
+    for await (const batch of this.#batches(integration, job)) {
+      if (batch.toSeq !== undefined) {
+        state.fromSeq ??= integration.cursor_seq;
+        state.toSeq = batch.toSeq;
+        await this.#deps.db.query(
+          'UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3), lease_until = now() + ($4 || \' milliseconds\')::interval WHERE org_id = $1 AND id = $2',
+          [integration.org_id, integration.id, batch.toSeq, String(this.#options.leaseMs)],
+        );
+        continue;
+      }
+      await this.#deliver(integration, runId, batch.mapping, batch.candidates, client, salesforceOrgId, force, state);
+    }
+  }
+
+  // ---- filtering and mapping -----------------------------------------------------------------------
+
+  async #plan(integration: IntegrationRow, mapping: ObjectMapping, candidates: Candidate[], client: SalesforceClient | undefined, salesforceOrgId: string | null, force: boolean) {
+    const { db } = this.#deps;
+    const orgId = integration.org_id;
+    const settings = integration.settings;
+    const included = new Set(settings.includedAccountIds);
+    const excluded = new Set(settings.excludedAccountIds);
+    const filter = settings.accountFilter === null ? undefined : compileAccountFilter(settings.accountFilter);
+    const accountIds = [...new Set(candidates.map((c) => c.accountId).filter((id): id is string => id !== null))];
+    const accounts = new Map((await this.#loadRecords(orgId, 'accounts', accountIds)).map((c) => [c.record.id, c.record]));
+    const links = await loadLinks(db, orgId, integration.id, mapping.entity, candidates.map((c) => c.record.id));
+
+    type Planned = { candidate: Candidate; action: 'upsert'; fields: Record<string, unknown>; children: Record<string, unknown>[] | undefined; hash: string } | { candidate: Candidate; action: 'delete'; link: Link } | { candidate: Candidate; action: 'skip'; reason: string } | { candidate: Candidate; action: 'fail'; event: Omit<NewEvent, 'integrationId' | 'runId'> };
+    const planned: Planned[] = [];
+    const live: Candidate[] = [];
+    for (const candidate of candidates) {
+      const link = links.get(candidate.record.id);
+      if (candidate.deleted) {
+        planned.push(link === undefined ? { candidate, action: 'skip', reason: 'deleted in Ferry and never delivered' } : { candidate, action: 'delete', link });
+        continue;
+      }
+      const accountId = candidate.accountId;
+      if (included.size > 0 && (accountId === null || !included.has(accountId))) {
+        planned.push({ candidate, action: 'skip', reason: 'account not in includedAccountIds' });
+        continue;
+      }
+      if (accountId !== null && excluded.has(accountId)) {
+        planned.push({ candidate, action: 'skip', reason: 'account in excludedAccountIds' });
+        continue;
+      }
+      if (filter?.ok === true) {
+        const account = accountId === null ? undefined : accounts.get(accountId);
+        if (account === undefined || !filter.filter(account)) {
+          planned.push({ candidate, action: 'skip', reason: 'account does not match the account filter' });
+          continue;
+        }
+      }
+      if (mapping.entity === 'bills' && settings.onlyApprovedBills && candidate.record.status !== 'APPROVED') {
+        planned.push({ candidate, action: 'skip', reason: 'bill not approved (onlyApprovedBills)' });
+        continue;
+      }
+      live.push(candidate);
+    }
+
+    // Resolve the Salesforce Account of each record that needs one.
+    const accountSfIds = new Map<string, string>();
+    if (mapping.needsAccount) {
+      const wanted = [...new Set(live.map((c) => c.accountId).filter((id): id is string => id !== null))];
+      if (settings.useExternalMappingAccountCode) {
+        const rows = await db.query<{ entity_id: string; external_id: string; integration_id: string | null }>(
+          `SELECT data->>'entityId' AS entity_id, data->>'externalId' AS external_id, data->>'integrationId' AS integration_id FROM records
+           WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'entity' = 'accounts'
+             AND lower(data->>'externalSystem') = 'salesforce' AND data->>'entityId' = ANY($2::text[])
+             AND ($3::text IS NULL OR data->>'integrationId' = $3)
+           ORDER BY (data->>'integrationId' IS NULL)`,
+          [orgId, wanted, settings.enforceExternalMappings ? integration.id : null],
+        );
+        for (const row of rows) if (!accountSfIds.has(row.entity_id)) accountSfIds.set(row.entity_id, row.external_id);
+      } else if (salesforceOrgId !== null) {
+        for (const [id, sfId] of await salesforceIdsAnywhere(db, orgId, salesforceOrgId, 'accounts', wanted)) accountSfIds.set(id, sfId);
+        const missing = wanted.filter((id) => !accountSfIds.has(id));
+        // Accounts delivered some other way still carry Ferry's id: one query finds them.
+        for (let i = 0; client !== undefined && i < missing.length; i += 200) {
+          const chunk = missing.slice(i, i + 200);
+          const found = await client.query<{ Id: string; Ferry_Id__c: string }>(`SELECT Id, ${EXTERNAL_ID_FIELD} FROM Account WHERE ${EXTERNAL_ID_FIELD} IN (${chunk.map((id) => `'${id}'`).join(',')})`, 'Account');
+          for (const row of found) accountSfIds.set(row.Ferry_Id__c, row.Id);
+        }
+      }
+    }
+    const parentSfIds = new Map<string, string>();
+    if (mapping.entity === 'balance-transactions' || mapping.entity === 'commitments') {
+      const parentEntity = mapping.entity === 'balance-transactions' ? 'balances' : 'contracts';
+      const field = mapping.entity === 'balance-transactions' ? 'balanceId' : 'contractId';
+      const ids = live.map((c) => c.record[field]).filter((v): v is string => typeof v === 'string');
+      if (salesforceOrgId !== null) for (const [id, sfId] of await salesforceIdsAnywhere(db, orgId, salesforceOrgId, parentEntity, ids)) parentSfIds.set(`${parentEntity}/${id}`, sfId);
+    }
+
+    for (const candidate of live) {
+      const record = candidate.record;
+      let accountSalesforceId: string | null = null;
+      if (mapping.needsAccount) {
+        accountSalesforceId = candidate.accountId === null ? null : (accountSfIds.get(candidate.accountId) ?? null);
+        if (accountSalesforceId === null) {
+          planned.push({
+            candidate,
+            action: 'fail',
+            event: {
+              name: 'integration.missing_account_mapping.error',
+              entity: mapping.entity,
+              entityId: record.id,
+              message: settings.useExternalMappingAccountCode
+                ? `No external mapping gives the Salesforce Account of account ${candidate.accountId}.`
+                : `Account ${candidate.accountId} has not been delivered to this Salesforce org, and no Account there has Ferry_Id__c = ${candidate.accountId}.`,
+              hint: settings.useExternalMappingAccountCode
+                ? `Create an external mapping: POST /api/v1/external-mappings {"externalSystem":"salesforce","externalTable":"Account","externalId":"<Salesforce Account Id>","entity":"accounts","entityId":"${candidate.accountId}"${settings.enforceExternalMappings ? `,"integrationId":"${integration.id}"` : ''}}, then retry this event.`
+                : 'Deliver the account first (an Account integration), or set Ferry_Id__c on the Salesforce Account, then retry this event.',
+            },
+          });
+          continue;
+        }
+      }
+      if (mapping.entity === 'balance-transactions' && !parentSfIds.has(`balances/${String(record.balanceId)}`)) {
+        planned.push({ candidate, action: 'fail', event: { name: 'integration.perform.error', entity: mapping.entity, entityId: record.id, message: `Balance ${String(record.balanceId)} has not been delivered yet.`, hint: 'Retry this event once the balance is delivered.' } });
+        continue;
+      }
+      const fields = { [EXTERNAL_ID_FIELD]: record.id, ...mapping.map(record, { accountSalesforceId, salesforceIdOf: (entity, id) => parentSfIds.get(`${entity}/${id}`) ?? null }) };
+      let children: Record<string, unknown>[] | undefined;
+      if (mapping.entity === 'bills') {
+        const excludedTypes = new Set<string>(settings.excludedLineItemTypes);
+        const items = (record.lineItems as LineItem[]).filter((item) => !excludedTypes.has(item.lineItemType));
+        children = mapLineItems(record.id, items, '');
+      }
+      const hash = hashOf({ fields, children });
+      if (!force && links.get(record.id)?.hash === hash) {
+        planned.push({ candidate, action: 'skip', reason: 'unchanged since last delivery' });
+        continue;
+      }
+      planned.push({ candidate, action: 'upsert', fields, children, hash });
+    }
+    return planned;
+  }
+
+  async #deliver(integration: IntegrationRow, runId: string, mapping: ObjectMapping, candidates: Candidate[], client: SalesforceClient, salesforceOrgId: string, force: boolean, state: RunState): Promise<void> {
+    const { db } = this.#deps;
+    const orgId = integration.org_id;
+    const planned = await this.#plan(integration, mapping, candidates, client, salesforceOrgId, force);
+    for (const p of planned) state.recordIds.add(p.candidate.record.id);
+    const bulk = (count: number) => count > integration.delivery.bulkThreshold;
+    const upserts = planned.filter((p): p is Extract<typeof p, { action: 'upsert' }> => p.action === 'upsert');
+    for (const p of planned) {
+      if (p.action === 'skip') state.counts.skipped++;
+      if (p.action === 'fail') {
+        state.counts.failed++;
+        state.events.push({ integrationId: integration.id, runId, ...p.event });
+      }
+    }
+    // Deletions: the Salesforce record goes too (master-detail children with it).
+    const deletions = planned.filter((p): p is Extract<typeof p, { action: 'delete' }> => p.action === 'delete');
+    if (deletions.length > 0) {
+      const results = await client.delete(mapping.object, deletions.map((d) => d.link.salesforceId));
+      const gone: string[] = [];
+      results.forEach((result, i) => {
+        const d = deletions[i]!;
+        state.counts.sent++;
+        const notThere = !result.success && result.errors.some((e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'NOT_FOUND' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY');
+        if (result.success || notThere) {
+          state.counts.deleted++;
+          state.successes++;
+          gone.push(d.candidate.record.id);
+        } else {
+          state.counts.failed++;
+          state.events.push(failureEvent(integration.id, runId, mapping.entity, d.candidate.record.id, mapping.object, result));
+        }
+      });
+      await deleteLinks(db, orgId, integration.id, mapping.entity, gone);
+    }
+    if (upserts.length === 0) return;
+
+    const records = upserts.map((u) => u.fields);
+    const results = bulk(records.length) ? await client.bulkUpsert(mapping.object, EXTERNAL_ID_FIELD, records) : await client.upsert(mapping.object, EXTERNAL_ID_FIELD, records);
+    const delivered: { upsert: (typeof upserts)[number]; salesforceId: string; created: boolean }[] = [];
+    results.forEach((result, i) => {
+      const u = upserts[i]!;
+      state.counts.sent++;
+      if (result.success) delivered.push({ upsert: u, salesforceId: result.id, created: result.created });
+      else {
+        state.counts.failed++;
+        state.events.push(failureEvent(integration.id, runId, mapping.entity, u.candidate.record.id, mapping.object, result));
+      }
+    });
+
+    // Children (bill line items) follow their parent; a parent whose children failed is not
+    // linked, so its next delivery sends it again.
+    const childFailures = new Set<string>();
+    const childIds = new Map<string, Record<string, string>>();
+    const previous = await loadLinks(db, orgId, integration.id, mapping.entity, delivered.map((d) => d.upsert.candidate.record.id));
+    const withChildren = delivered.filter((d) => d.upsert.children !== undefined);
+    if (withChildren.length > 0) {
+      const childRecords: { parent: string; record: Record<string, unknown> }[] = [];
+      for (const d of withChildren) {
+        for (const child of d.upsert.children!) childRecords.push({ parent: d.upsert.candidate.record.id, record: { ...child, Bill__c: d.salesforceId } });
+      }
+      const childResults = childRecords.length === 0 ? [] : bulk(childRecords.length)
+        ? await client.bulkUpsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, childRecords.map((c) => c.record))
+        : await client.upsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, childRecords.map((c) => c.record));
+      childResults.forEach((result, i) => {
+        const { parent, record } = childRecords[i]!;
+        if (result.success) {
+          const ids = childIds.get(parent) ?? {};
+          ids[String(record[EXTERNAL_ID_FIELD])] = result.id;
+          childIds.set(parent, ids);
+        } else if (!childFailures.has(parent)) {
+          childFailures.add(parent);
+          state.counts.failed++;
+          state.events.push(failureEvent(integration.id, runId, mapping.entity, parent, LINE_ITEM_OBJECT, result));
+        }
+      });
+      // Line items dropped by a regeneration are deleted.
+      const stale: string[] = [];
+      for (const d of withChildren) {
+        const id = d.upsert.candidate.record.id;
+        if (childFailures.has(id)) continue;
+        const now = childIds.get(id) ?? {};
+        for (const [key, sfId] of Object.entries(previous.get(id)?.children ?? {})) if (!(key in now)) stale.push(sfId);
+      }
+      if (stale.length > 0) await client.delete(LINE_ITEM_OBJECT, stale);
+    }
+
+    const linkWrites: LinkWrite[] = [];
+    for (const d of delivered) {
+      const id = d.upsert.candidate.record.id;
+      if (childFailures.has(id)) continue;
+      state.successes++;
+      if (d.created) state.counts.created++;
+      else state.counts.updated++;
+      linkWrites.push({ entityId: id, salesforceId: d.salesforceId, version: d.upsert.candidate.record.version, hash: d.upsert.hash, children: d.upsert.children === undefined ? null : (childIds.get(id) ?? {}) });
+    }
+    await saveLinks(db, orgId, integration.id, mapping.entity, salesforceOrgId, mapping.object, linkWrites);
+  }
+
+  /** What a run would send now, without sending anything (and without calling Salesforce). */
+  async preview(orgId: string, integrationId: string, mode: 'incremental' | 'full', limit: number): Promise<PreviewItem[] | undefined> {
+    const integration = await this.#deps.integrations.row(orgId, integrationId);
+    if (integration === undefined) return undefined;
+    const items: PreviewItem[] = [];
+    for await (const batch of this.#batches(integration, { orgId, integrationId, trigger: 'manual', mode })) {
+      if (batch.toSeq !== undefined) continue;
+      const planned = await this.#plan(integration, batch.mapping, batch.candidates, undefined, integration.salesforce_org_id, mode === 'full');
+      for (const p of planned) {
+        const base = { entity: batch.mapping.entity, id: p.candidate.record.id, object: batch.mapping.object };
+        if (p.action === 'upsert') items.push({ ...base, action: 'upsert', fields: p.fields });
+        else if (p.action === 'delete') items.push({ ...base, action: 'delete' });
+        else if (p.action === 'skip') items.push({ ...base, action: 'skip', reason: p.reason });
+        else items.push({ ...base, action: 'skip', reason: p.event.message });
+        if (items.length >= limit) return items;
+      }
+    }
+    return items;
+  }
+}
+
+export { toIntegrationView };

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { v7 as uuidv7 } from 'uuid';
+import type { Queryable } from '../../storage/index.ts';
+import { assertTransition, RUN_STATUSES, type RunStatus, type RunTrigger } from '../types.ts';
+
+export interface RunCounts {
+  sent: number;
+  created: number;
+  updated: number;
+  skipped: number;
+  deleted: number;
+  failed: number;
+}
+
+interface RunRow extends RunCounts {
+  id: string;
+  integration_id: string;
+  trigger: RunTrigger;
+  mode: 'incremental' | 'full';
+  status: RunStatus;
+  replay_of: string | null;
+  record_ids: string[] | null;
+  from_seq: number | null;
+  to_seq: number | null;
+  error: { errorCode: string; message: string } | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export const runView = z
+  .strictObject({
+    id: z.uuid(),
+    integrationId: z.uuid(),
+    trigger: z.enum(['change', 'schedule', 'manual', 'retry', 'replay']),
+    mode: z.enum(['incremental', 'full']),
+    status: z.enum(RUN_STATUSES),
+    replayOf: z.string().nullable(),
+    fromSeq: z.number().nullable(),
+    toSeq: z.number().nullable(),
+    counts: z.strictObject({ sent: z.number(), created: z.number(), updated: z.number(), skipped: z.number(), deleted: z.number(), failed: z.number() }),
+    recordIds: z.array(z.string()).meta({ description: 'The records this run considered (what a replay sends again).' }),
+    error: z.strictObject({ errorCode: z.string(), message: z.string() }).nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Run' });
+
+export type RunView = z.infer<typeof runView>;
+
+const toView = (row: RunRow): RunView => ({
+  id: row.id,
+  integrationId: row.integration_id,
+  trigger: row.trigger,
+  mode: row.mode,
+  status: row.status,
+  replayOf: row.replay_of,
+  fromSeq: row.from_seq,
+  toSeq: row.to_seq,
+  counts: { sent: row.sent, created: row.created, updated: row.updated, skipped: row.skipped, deleted: row.deleted, failed: row.failed },
+  recordIds: row.record_ids ?? [],
+  error: row.error,
+  createdAt: row.created_at.toISOString(),
+  startedAt: row.started_at?.toISOString() ?? null,
+  finishedAt: row.finished_at?.toISOString() ?? null,
+});
+
+/** Runs and their state machine (RUN_TRANSITIONS): every status change is checked. */
+export class Runs {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: 'incremental' | 'full'; replayOf?: string | undefined; recordIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
+    const [row] = await this.#db.query<RunRow>(
+      `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids)
+       VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7)
+       ON CONFLICT (org_id, id) DO UPDATE SET trigger = runs.trigger RETURNING *`,
+      [orgId, input.id ?? uuidv7(), integrationId, input.trigger, input.mode, input.replayOf ?? null, input.recordIds ?? null],
+    );
+    return toView(row!);
+  }
+
+  async transition(orgId: string, runId: string, to: RunStatus, patch: Partial<RunCounts> & { error?: { errorCode: string; message: string } | null; fromSeq?: number | null; toSeq?: number | null; recordIds?: string[] } = {}): Promise<RunView> {
+    const current = await this.get(orgId, runId);
+    if (current === undefined) throw new Error(`run ${runId} vanished`);
+    if (current.status !== to) assertTransition(current.status, to);
+    const [row] = await this.#db.query<RunRow>(
+      `UPDATE runs SET status = $3,
+         sent = COALESCE($4, sent), created = COALESCE($5, created), updated = COALESCE($6, updated),
+         skipped = COALESCE($7, skipped), failed = COALESCE($8, failed), error = COALESCE($9, error),
+         from_seq = COALESCE($10, from_seq), to_seq = COALESCE($11, to_seq), record_ids = COALESCE($12, record_ids), deleted = COALESCE($13, deleted),
+         started_at = CASE WHEN $3 = 'STARTED' THEN now() ELSE started_at END,
+         finished_at = CASE WHEN $3 NOT IN ('WAITING', 'STARTED') THEN now() ELSE finished_at END
+       WHERE org_id = $1 AND id = $2 RETURNING *`,
+      [orgId, runId, to, patch.sent ?? null, patch.created ?? null, patch.updated ?? null, patch.skipped ?? null, patch.failed ?? null,
+        patch.error ?? null, patch.fromSeq ?? null, patch.toSeq ?? null, patch.recordIds ?? null, patch.deleted ?? null],
+    );
+    return toView(row!);
+  }
+
+  async get(orgId: string, runId: string): Promise<RunView | undefined> {
+    const rows = await this.#db.query<RunRow>('SELECT * FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+    return rows[0] === undefined ? undefined : toView(rows[0]);
+  }
+
+  async list(orgId: string, filter: { integrationId?: string | undefined; status?: string | undefined; limit: number; before?: string | undefined }): Promise<RunView[]> {
+    const rows = await this.#db.query<RunRow>(
+      `SELECT * FROM runs WHERE org_id = $1 AND ($2::uuid IS NULL OR integration_id = $2) AND ($3::text IS NULL OR status = $3)
+         AND ($4::uuid IS NULL OR id < $4) ORDER BY id DESC LIMIT $5`,
+      [orgId, filter.integrationId ?? null, filter.status ?? null, filter.before ?? null, filter.limit],
+    );
+    return rows.map(toView);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Glossary
+ * - integration: a named configuration that delivers one entity type (Account, Bill, ...) to a
+ *   Salesforce org through a credential, with account filters and entity settings.
+ * - run: one execution of an integration (by change, schedule, hand, retry or replay), with a
+ *   status from RUN_TRANSITIONS and counts of what it sent, created, updated, skipped and failed.
+ * - event: a per-record or per-run outcome worth a person's attention, named like
+ *   `integration.validation.error`; it can be marked actioned or retried.
+ * - link: what Ferry knows of a delivered record: its Salesforce Id and the hash of what was sent,
+ *   so an unchanged record is skipped and a re-run after a crash updates instead of duplicating.
+ * - journal: the platform's append-only change log (seq order = commit order per organization).
+ * - watermark: the journal sequence an integration has delivered up to (`cursor_seq`).
+ * - conflict: a field changed on both sides since the last sync (two-way sync; settled by policy).
+ */
+
+export const ENTITY_TYPES = ['Account', 'Contact', 'Contract', 'Commitment', 'Balance', 'Bill'] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+export const CREDENTIAL_TYPES = ['password', 'client_credentials', 'jwt_bearer', 'authorization_code', 'access_token'] as const;
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+export const RUN_STATUSES = ['WAITING', 'STARTED', 'COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** The run state machine: a run moves only along these edges. */
+export const RUN_TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
+  WAITING: ['STARTED', 'DISABLED'],
+  STARTED: ['COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED'],
+  COMPLETE: [],
+  ERROR: [],
+  AWAITING_RETRY: [],
+  AUTH_FAILED: [],
+  RATE_LIMIT_RETRY: [],
+  DISABLED: [],
+};
+
+export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay';
+
+export const EVENT_NAMES = [
+  'integration.validation.error',
+  'integration.missing_account_mapping.error',
+  'integration.authentication.error',
+  'integration.perform.error',
+  'integration.rate_limit.warning',
+  'integration.org_mismatch.error',
+  'integration.disabled',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export class InvalidTransitionError extends Error {
+  override name = 'InvalidTransitionError';
+}
+
+export function assertTransition(from: RunStatus, to: RunStatus): void {
+  if (!RUN_TRANSITIONS[from].includes(to)) throw new InvalidTransitionError(`A run cannot go from ${from} to ${to}.`);
+}

@@ -1,0 +1,129 @@
+// A whole Ferry in the test process: database, integration engine with its worker, HTTP API,
+// and an emulated Salesforce org beside it, all on 127.0.0.1.
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { buildServer } from '../src/api/index.ts';
+import { DEFAULT_IDENTITY, startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/index.ts';
+import { Engine, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
+import type { ClientOptions } from '../src/salesforce/index.ts';
+import { createOrganization } from '../src/platform/index.ts';
+import type { Database } from '../src/storage/index.ts';
+import type { HttpResult } from './api.ts';
+import { openTestDatabase } from './db.ts';
+
+export interface TestFerry {
+  url: string;
+  db: Database;
+  engine: Engine;
+  emulator: RunningEmulator;
+  apiKey: string;
+  orgId: string;
+  call<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null }): Promise<HttpResult<T>>;
+  /** A password credential for the emulator's admin, tested. */
+  credential(overrides?: Record<string, unknown>): Promise<any>;
+  /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
+  eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /** Waits until the integration has no queued or running work and its watermark is current. */
+  settle(integrationId: string, timeoutMs?: number): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export interface TestFerryOptions {
+  emulator?: EmulatorOptions;
+  mailer?: Mailer;
+  runner?: RunnerOptions;
+  clientOptions?: ClientOptions;
+  db?: Database;
+}
+
+export async function startTestFerry(options: TestFerryOptions = {}): Promise<TestFerry> {
+  const db = options.db ?? (await openTestDatabase());
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', ...options.emulator });
+  const logger = pino({ level: process.env.FERRY_TEST_LOG ?? 'silent' });
+  const engine = await Engine.start({
+    db,
+    box: new SecretBox(randomBytes(32)),
+    logger,
+    mailer: options.mailer,
+    runner: { retryDelayMs: 1000, rateLimitPauseMs: 2000, ...options.runner },
+    clientOptions: { backoffMs: 20, timeoutMs: 5000, ...options.clientOptions },
+    exclusive: true,
+  });
+  const { organization, apiKey } = await createOrganization(db, 'Test org');
+  const app = buildServer({ db, engine });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const call: TestFerry['call'] = async (method, path, body, callOptions = {}) => {
+    const key = callOptions.key === undefined ? apiKey : callOptions.key;
+    const headers: Record<string, string> = {};
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed as never, headers: response.headers };
+  };
+  const eventually: TestFerry['eventually'] = async (check, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const value = await check();
+        if (value !== undefined) return value;
+      } catch (error) {
+        last = error;
+      }
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return {
+    url,
+    db,
+    engine,
+    emulator,
+    apiKey,
+    orgId: organization.id,
+    call,
+    eventually,
+    async credential(overrides = {}) {
+      const created = await call('POST', '/api/v1/credentials', {
+        name: 'Emulated org',
+        type: 'password',
+        loginUrl: emulator.loginUrl,
+        username: DEFAULT_IDENTITY.username,
+        password: DEFAULT_IDENTITY.password,
+        securityToken: DEFAULT_IDENTITY.securityToken,
+        ...overrides,
+      });
+      if (created.status !== 201) throw new Error(`credential: ${JSON.stringify(created.body)}`);
+      const tested = await call('POST', `/api/v1/credentials/${created.body.id}/test`);
+      if (tested.body.ok !== true) throw new Error(`credential test: ${JSON.stringify(tested.body)}`);
+      return created.body;
+    },
+    async settle(integrationId, timeoutMs = 20_000) {
+      return eventually(async () => {
+        const [pending] = await db.query<{ n: number }>(
+          `SELECT (SELECT count(*)::int FROM runs WHERE integration_id = $1 AND status IN ('WAITING', 'STARTED'))
+                + (SELECT count(*)::int FROM integrations i WHERE i.id = $1 AND i.lease_run_id IS NOT NULL) AS n`,
+          [integrationId],
+        );
+        const [jobs] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'integration-sync' AND state IN ('created', 'retry', 'active') AND data->>'integrationId' = $1 AND start_after < now() + interval '1 second'`,
+          [integrationId],
+        );
+        return pending!.n === 0 && jobs!.n === 0 ? (await call('GET', `/api/v1/integrations/${integrationId}`)).body : undefined;
+      }, timeoutMs);
+    },
+    async stop() {
+      await app.close();
+      await engine.stop();
+      await emulator.stop();
+      if (options.db === undefined) await db.close();
+    },
+  };
+}
