@@ -1,6 +1,7 @@
 // The Salesforce emulator's public surface: start it, stop it, reach its controls. It imports
 // nothing from the rest of Ferry and runs alone (`ferry emulator`).
 import { oauthRoutes } from './auth/oauth.ts';
+import { BulkService } from './bulk/bulk.ts';
 import { soapRoutes } from './auth/soap.ts';
 import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
@@ -45,11 +46,11 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-function routes(org: Org): Route[] {
+function routes(org: Org, bulk: BulkService): Route[] {
   const all: Route[] = [];
   const dispatch = createDispatcher(() => all);
   // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X.
-  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org));
+  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org), ...bulk.routes());
   return all;
 }
 
@@ -62,11 +63,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let identity: EmulatorIdentity | null = null;
   // Controls need the server's state and the server needs the controls' handler: build in order.
   const holder: { controls: EmulatorControls | null } = { controls: null };
-  const server = new EmulatorServer(org, routes(org), (req) => {
+  const bulk = new BulkService(org);
+  const server = new EmulatorServer(org, routes(org, bulk), (req) => {
     if (holder.controls === null || identity === null) throw new Error('emulator is still starting');
     return controlsHandler(holder.controls, () => ({ ...identity }))(req);
   });
-  const controls = new EmulatorControls(org, server.state, () => writer?.schedule());
+  const controls = new EmulatorControls(org, server.state, () => writer?.schedule(), () => bulk.clear());
   holder.controls = controls;
   const address = await server.listen(resolved.port, resolved.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -98,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (stopped) return;
       stopped = true;
       await server.close();
+      await bulk.stop();
       await writer?.flush();
     },
   };
