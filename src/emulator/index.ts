@@ -1,6 +1,7 @@
 // The Salesforce emulator's public surface: start it, stop it, reach its controls. It imports
 // nothing from the rest of Ferry and runs alone (`ferry emulator`).
 import { oauthRoutes } from './auth/oauth.ts';
+import { BulkService } from './bulk/bulk.ts';
 import { soapRoutes } from './auth/soap.ts';
 import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
@@ -12,6 +13,7 @@ import { limitRoutes, queryRoutes } from './rest/query.ts';
 import { sobjectRoutes } from './rest/sobjects.ts';
 import { EmulatorServer } from './server.ts';
 import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
+import { CometdServer } from './streaming/cometd.ts';
 
 export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
 export type { EmulatorOptions, EmulatorUser } from './options.ts';
@@ -45,11 +47,11 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-function routes(org: Org): Route[] {
+function routes(org: Org, bulk: BulkService, cometd: CometdServer): Route[] {
   const all: Route[] = [];
   const dispatch = createDispatcher(() => all);
   // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X.
-  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org));
+  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org), ...bulk.routes(), ...cometd.routes());
   return all;
 }
 
@@ -62,11 +64,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let identity: EmulatorIdentity | null = null;
   // Controls need the server's state and the server needs the controls' handler: build in order.
   const holder: { controls: EmulatorControls | null } = { controls: null };
-  const server = new EmulatorServer(org, routes(org), (req) => {
+  const bulk = new BulkService(org);
+  const cometd = new CometdServer(org);
+  const server = new EmulatorServer(org, routes(org, bulk, cometd), (req) => {
     if (holder.controls === null || identity === null) throw new Error('emulator is still starting');
     return controlsHandler(holder.controls, () => ({ ...identity }))(req);
   });
-  const controls = new EmulatorControls(org, server.state, () => writer?.schedule());
+  const controls = new EmulatorControls(org, server.state, () => writer?.schedule(), () => {
+    bulk.clear();
+    cometd.clear();
+  });
   holder.controls = controls;
   const address = await server.listen(resolved.port, resolved.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -98,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (stopped) return;
       stopped = true;
       await server.close();
+      await bulk.stop();
       await writer?.flush();
     },
   };

@@ -44,6 +44,8 @@ export interface EmulatorOptions {
   eventRetentionCount?: number;
   /** Longest a CometD connect is held open. Default 110 s as in Salesforce; tests shorten it. */
   streamingTimeoutMs?: number;
+  /** Rows per Bulk API 2.0 query results page when the client sends no maxRecords. */
+  bulkQueryPageSize?: number;
   /** Clock, for tests that need fixed dates. */
   now?: () => number;
   /** Print the identity and URLs on start. */
@@ -88,6 +90,7 @@ export interface ResolvedOptions {
   eventRetentionHours: number;
   eventRetentionCount: number;
   streamingTimeoutMs: number;
+  bulkQueryPageSize: number;
   now: () => number;
   printIdentity: boolean;
 }
@@ -113,6 +116,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     eventRetentionHours: options.eventRetentionHours ?? 72,
     eventRetentionCount: options.eventRetentionCount ?? 100_000,
     streamingTimeoutMs: options.streamingTimeoutMs ?? 110_000,
+    bulkQueryPageSize: options.bulkQueryPageSize ?? 50_000,
     now: options.now ?? Date.now,
     printIdentity: options.printIdentity ?? false,
   };

@@ -21,11 +21,13 @@ export class EmulatorControls {
   readonly #org: Org;
   readonly #state: ServerState;
   readonly #onChange: () => void;
+  readonly #onReset: () => void;
 
-  constructor(org: Org, state: ServerState, onChange: () => void) {
+  constructor(org: Org, state: ServerState, onChange: () => void, onReset: () => void) {
     this.#org = org;
     this.#state = state;
     this.#onChange = onChange;
+    this.#onReset = onReset;
   }
 
   /** Empties all data, faults, latency, counters and the act-as override; sessions stay valid. */
@@ -34,6 +36,7 @@ export class EmulatorControls {
     this.#org.bus.clear();
     this.#state.faults.clear();
     this.#state.latency = { fixedMs: 0, perRecordMs: 0 };
+    this.#onReset();
     this.#onChange();
   }
 
