@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { buildServer } from '../src/api/index.ts';
 import { DEFAULT_IDENTITY, startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/index.ts';
-import { Engine, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
+import { Engine, MAPPINGS, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
 import type { ClientOptions } from '../src/salesforce/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import type { Database } from '../src/storage/index.ts';
@@ -81,6 +81,10 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
+  const entitiesOfIntegration = async (integrationId: string) => {
+    const [row] = await db.query<{ entity_type: keyof typeof MAPPINGS }>('SELECT entity_type FROM integrations WHERE id = $1', [integrationId]);
+    return row === undefined ? [] : MAPPINGS[row.entity_type].map((m) => m.entity);
+  };
   return {
     url,
     db,
@@ -116,7 +120,13 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
           `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'integration-sync' AND state IN ('created', 'retry', 'active') AND data->>'integrationId' = $1 AND start_after < now() + interval '1 second'`,
           [integrationId],
         );
-        return pending!.n === 0 && jobs!.n === 0 ? (await call('GET', `/api/v1/integrations/${integrationId}`)).body : undefined;
+        // Changes committed but not yet dispatched also count as pending work.
+        const [behind] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM integrations i JOIN journal j ON j.org_id = i.org_id AND j.seq > i.cursor_seq
+           WHERE i.id = $1 AND i.enabled AND j.entity = ANY($2::text[])`,
+          [integrationId, await entitiesOfIntegration(integrationId)],
+        );
+        return pending!.n === 0 && jobs!.n === 0 && behind!.n === 0 ? (await call('GET', `/api/v1/integrations/${integrationId}`)).body : undefined;
       }, timeoutMs);
     },
     async stop() {

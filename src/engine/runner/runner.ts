@@ -552,13 +552,31 @@ export class Runner {
     const previous = await loadLinks(db, orgId, integration.id, mapping.entity, delivered.map((d) => d.upsert.candidate.record.id));
     const withChildren = delivered.filter((d) => d.upsert.children !== undefined);
     if (withChildren.length > 0) {
+      // A master-detail field can be set when the child is created, never on update (as in a
+      // real org): known children go without it. One that exists without Ferry knowing (a crash
+      // between delivery and link) is refused with INVALID_FIELD_FOR_INSERT_UPDATE and re-sent
+      // without it.
       const childRecords: { parent: string; record: Record<string, unknown> }[] = [];
       for (const d of withChildren) {
-        for (const child of d.upsert.children!) childRecords.push({ parent: d.upsert.candidate.record.id, record: { ...child, Bill__c: d.salesforceId } });
+        const known = previous.get(d.upsert.candidate.record.id)?.children ?? {};
+        for (const child of d.upsert.children!) {
+          const { Bill__c: _unset, ...rest } = child;
+          childRecords.push({ parent: d.upsert.candidate.record.id, record: String(child[EXTERNAL_ID_FIELD]) in known ? rest : { ...rest, Bill__c: d.salesforceId } });
+        }
       }
-      const childResults = childRecords.length === 0 ? [] : bulk(childRecords.length)
-        ? await client.bulkUpsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, childRecords.map((c) => c.record))
-        : await client.upsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, childRecords.map((c) => c.record));
+      const send = (records: Record<string, unknown>[]) =>
+        records.length === 0 ? Promise.resolve([]) : bulk(records.length) ? client.bulkUpsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, records) : client.upsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, records);
+      const childResults = await send(childRecords.map((c) => c.record));
+      const reparent = childResults.flatMap((result, i) =>
+        !result.success && result.errors.some((e) => e.statusCode === 'INVALID_FIELD_FOR_INSERT_UPDATE' && e.fields.includes('Bill__c')) ? [i] : [],
+      );
+      if (reparent.length > 0) {
+        const again = await send(reparent.map((i) => {
+          const { Bill__c: _unset, ...rest } = childRecords[i]!.record;
+          return rest;
+        }));
+        reparent.forEach((index, j) => (childResults[index] = again[j]!));
+      }
       childResults.forEach((result, i) => {
         const { parent, record } = childRecords[i]!;
         if (result.success) {

@@ -1,0 +1,155 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { oauthLogin } from '../emulator/support.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+
+let ferry: TestFerry;
+let credential: any;
+let conn: Awaited<ReturnType<typeof oauthLogin>>;
+
+beforeAll(async () => {
+  ferry = await startTestFerry();
+  credential = await ferry.credential();
+  conn = await oauthLogin(ferry.emulator);
+});
+afterAll(async () => ferry.stop());
+
+// Integrations of one test must not deliver the next test's records.
+const created: string[] = [];
+afterEach(async () => {
+  for (const id of created.splice(0)) {
+    await ferry.settle(id);
+    await ferry.call('POST', `/api/v1/integrations/${id}/disable`);
+  }
+});
+
+const sf = async (soql: string) => (await conn.query<any>(soql)).records;
+
+function bill(accountId: string, billNumber: string, extra: Record<string, unknown> = {}) {
+  return {
+    accountId,
+    billNumber,
+    billDate: '2026-02-01',
+    periodStart: '2026-01-01',
+    periodEnd: '2026-01-31',
+    dueDate: '2026-03-01',
+    currency: 'USD',
+    total: '135.00',
+    lineItems: [
+      { lineItemType: 'STANDING_CHARGE', productCode: 'PLAT', quantity: '1', unitPrice: '100', amount: '100' },
+      { lineItemType: 'USAGE', productCode: 'API', quantity: '4000', unitPrice: '0.01', amount: '40' },
+      { lineItemType: 'CREDIT_MEMO', description: 'Goodwill', quantity: '1', unitPrice: '-5', amount: '-5' },
+    ],
+    ...extra,
+  };
+}
+
+async function integration(body: Record<string, unknown>) {
+  const res = await ferry.call('POST', '/api/v1/integrations', { credentialId: credential.id, ...body });
+  expect(res.status).toBe(201);
+  created.push(res.body.id);
+  return res.body;
+}
+
+async function account(code: string, extra: Record<string, unknown> = {}) {
+  const res = await ferry.call('POST', '/api/v1/accounts', { code, name: `Account ${code}`, ...extra });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function events(integrationId: string) {
+  return (await ferry.call('GET', `/api/v1/events?integrationId=${integrationId}`)).body.data;
+}
+
+describe('bill integration', () => {
+  it('sends a bill with its line items, consistently, and replaces them when the bill is regenerated', async () => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill', settings: { excludedLineItemTypes: ['CREDIT_MEMO'] } });
+    const acme = await account('BILL-ACME');
+    await ferry.settle(accounts.id);
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acme.id, 'INV-1'))).body;
+    await ferry.settle(bills.id);
+    const [sfAccount] = await sf(`SELECT Id FROM Account WHERE Ferry_Id__c = '${acme.id}'`);
+    const [sfBill] = await sf(`SELECT Id, Name, Account__c, Total__c, Status__c, Approved__c FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`);
+    expect(sfBill).toMatchObject({ Name: 'INV-1', Account__c: sfAccount.Id, Total__c: 135, Status__c: 'PENDING', Approved__c: false });
+    const items = await sf(`SELECT Ferry_Id__c, Line_Type__c, Amount__c, Bill__c FROM Ferry_Bill_Line_Item__c WHERE Bill__c = '${sfBill.Id}' ORDER BY Ferry_Id__c`);
+    // The credit memo is an excluded line item type: not sent.
+    expect(items.map((i: any) => [i.Line_Type__c, i.Amount__c])).toEqual([['STANDING_CHARGE', 100], ['USAGE', 40]]);
+
+    const regen = await ferry.call('PATCH', `/api/v1/bills/${created.id}`, { total: '60.00', lineItems: [{ lineItemType: 'MINIMUM_SPEND', quantity: '1', unitPrice: '60', amount: '60' }] });
+    expect(regen.status).toBe(200);
+    await ferry.settle(bills.id);
+    const after = await sf(`SELECT Line_Type__c, Amount__c FROM Ferry_Bill_Line_Item__c WHERE Bill__c = '${sfBill.Id}'`);
+    expect(after).toEqual([expect.objectContaining({ Line_Type__c: 'MINIMUM_SPEND', Amount__c: 60 })]);
+    expect((await sf(`SELECT Total__c FROM Ferry_Bill__c WHERE Id = '${sfBill.Id}'`))[0].Total__c).toBe(60);
+  });
+
+  it('sends an approved bill once and skips its pending regenerations when only approved bills count', async () => {
+    await integration({ name: 'Accounts', entityType: 'Account' });
+    const approvedOnly = await integration({ name: 'Approved bills', entityType: 'Bill', settings: { onlyApprovedBills: true } });
+    const acct = await account('APPROVE-1');
+    const draft = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, 'INV-APPROVE'))).body;
+    await ferry.settle(approvedOnly.id);
+    expect(await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${draft.id}'`)).toEqual([]);
+    const preview = (await ferry.call('GET', `/api/v1/integrations/${approvedOnly.id}/preview?mode=full`)).body.data;
+    expect(preview.find((p: any) => p.id === draft.id)).toMatchObject({ action: 'skip', reason: 'bill not approved (onlyApprovedBills)' });
+    await ferry.call('POST', `/api/v1/bills/${draft.id}/approve`);
+    await ferry.settle(approvedOnly.id);
+    const sent = await sf(`SELECT Id, Status__c, Approved__c FROM Ferry_Bill__c WHERE Ferry_Id__c = '${draft.id}'`);
+    expect(sent).toEqual([expect.objectContaining({ Status__c: 'APPROVED', Approved__c: true })]);
+    const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${approvedOnly.id}`)).body.data;
+    expect(runs.map((r: any) => r.counts.sent)).toContain(1);
+  });
+
+  it('reports a missing account mapping, then delivers once the external mapping exists and the event is retried', async () => {
+    const mapped = await integration({ name: 'Mapped bills', entityType: 'Bill', settings: { useExternalMappingAccountCode: true, enforceExternalMappings: true } });
+    const acct = await account('MAPPED-1');
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, 'INV-MAP'))).body;
+    await ferry.settle(mapped.id);
+    const [missing] = (await events(mapped.id)).filter((e: any) => e.name === 'integration.missing_account_mapping.error');
+    expect(missing).toMatchObject({ entity: 'bills', entityId: created.id, hint: expect.stringContaining('POST /api/v1/external-mappings') });
+    expect(missing.hint).toContain(`"integrationId":"${mapped.id}"`);
+
+    const sfAccount = await conn.sobject('Account').create({ Name: 'Mapped in Salesforce' });
+    // A mapping for another integration does not count when mappings are enforced.
+    await ferry.call('POST', '/api/v1/external-mappings', { externalSystem: 'salesforce', externalTable: 'Account', externalId: (sfAccount as any).id, entity: 'accounts', entityId: acct.id, integrationId: '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69' });
+    await ferry.call('POST', `/api/v1/events/${missing.id}/retry`);
+    await ferry.settle(mapped.id);
+    expect(await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`)).toEqual([]);
+
+    await ferry.call('POST', '/api/v1/external-mappings', { externalSystem: 'salesforce', externalTable: 'Account', externalId: (sfAccount as any).id, entity: 'accounts', entityId: acct.id, integrationId: mapped.id });
+    const retried = await ferry.call('POST', `/api/v1/events/${missing.id}/retry`);
+    expect(retried.status).toBe(202);
+    await ferry.settle(mapped.id);
+    const [sfBill] = await sf(`SELECT Account__c FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`);
+    expect(sfBill.Account__c).toBe((sfAccount as any).id);
+    const actioned = await ferry.call('POST', `/api/v1/events/${missing.id}/action`);
+    expect(actioned.body.actionedAt).toEqual(expect.any(String));
+  });
+
+  it('routes bills to two integrations by their account filters', async () => {
+    await integration({ name: 'Accounts', entityType: 'Account' });
+    const uk = await integration({ name: 'UK bills', entityType: 'Bill', settings: { accountFilter: 'customFields != null AND customFields.country == "UK"' } });
+    const rest = await integration({ name: 'Other bills', entityType: 'Bill', settings: { accountFilter: 'customFields.country != "UK"' } });
+    const ukAccount = await account('ROUTE-UK', { customFields: { country: 'UK' } });
+    const usAccount = await account('ROUTE-US', { customFields: { country: 'US' } });
+    const ukBill = (await ferry.call('POST', '/api/v1/bills', bill(ukAccount.id, 'INV-UK'))).body;
+    const usBill = (await ferry.call('POST', '/api/v1/bills', bill(usAccount.id, 'INV-US'))).body;
+    await ferry.settle(uk.id);
+    await ferry.settle(rest.id);
+    const ukRuns = (await ferry.call('GET', `/api/v1/runs?integrationId=${uk.id}`)).body.data;
+    const restRuns = (await ferry.call('GET', `/api/v1/runs?integrationId=${rest.id}`)).body.data;
+    expect(ukRuns.flatMap((r: any) => r.recordIds)).toContain(ukBill.id);
+    expect(ukRuns.reduce((n: number, r: any) => n + r.counts.created + r.counts.updated, 0)).toBe(1);
+    expect(restRuns.reduce((n: number, r: any) => n + r.counts.created + r.counts.updated, 0)).toBe(1);
+    const links = await ferry.db.query<{ integration_id: string; entity_id: string }>("SELECT integration_id, entity_id FROM links WHERE entity = 'bills' AND entity_id = ANY($1::uuid[])", [[ukBill.id, usBill.id]]);
+    expect(links.map((l) => [l.integration_id, l.entity_id]).sort()).toEqual([[uk.id, ukBill.id], [rest.id, usBill.id]].sort());
+  });
+
+  it('refuses an invalid account filter at save time, with the position of the error', async () => {
+    const res = await ferry.call('POST', '/api/v1/integrations', { name: 'Bad filter', entityType: 'Bill', settings: { accountFilter: 'customFields.country == "UK" AND colour == 1' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'body.settings.accountFilter', message: expect.stringMatching(/unknown account field "colour".*at character 34/) }]);
+    const missingName = await ferry.call('POST', '/api/v1/integrations', { entityType: 'Bill' });
+    expect(missingName.body.error.details).toEqual([{ path: 'body.name', message: expect.any(String) }]);
+  });
+});
