@@ -32,7 +32,7 @@ export class SalesforceError extends Error {
   }
 }
 
-const TRANSIENT_CODES = new Set(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT', 'TIMEOUT']);
+const TRANSIENT_CODES = new Set(['UNKNOWN_EXCEPTION', 'UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT', 'TIMEOUT']);
 const AUTH_CODES = new Set(['INVALID_SESSION_ID', 'INVALID_LOGIN', 'invalid_grant', 'invalid_client', 'invalid_client_id', 'unsupported_grant_type', 'INVALID_AUTH_HEADER', 'LOGIN_MUST_USE_SECURITY_TOKEN', 'PASSWORD_LOCKOUT']);
 const CONFIG_CODES = new Set(['INVALID_TYPE', 'INVALID_FIELD', 'NOT_FOUND_SOBJECT', 'INVALID_FIELD_FOR_INSERT_UPDATE']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
@@ -66,6 +66,8 @@ export function toSalesforceError(error: unknown): SalesforceError {
     : typeof e.code === 'string' && NETWORK_CODES.has(e.code) ? e.code
     : typeof e.name === 'string' && e.name !== 'Error' && !e.name.endsWith('Error') ? e.name
     : '';
+  // SOAP faults reach us as plain errors whose message starts with the code.
+  if (errorCode === '') errorCode = /^([A-Z][A-Z_]+): /.exec(message)?.[1] ?? '';
   if (errorCode === '' && /aborted due to timeout|timed out/i.test(message)) errorCode = 'TIMEOUT';
   if (errorCode === '' && httpStatus !== undefined && httpStatus >= 500) errorCode = `HTTP_${httpStatus}`;
   if (errorCode === '' && /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed/i.test(message)) errorCode = 'ECONNRESET';

@@ -1,0 +1,208 @@
+import { SMTPServer } from 'smtp-server';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { smtpMailer } from '../../src/engine/index.ts';
+import { oauthLogin } from '../emulator/support.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+
+interface Received {
+  to: string[];
+  body: string;
+}
+
+let ferry: TestFerry;
+let credential: any;
+let smtp: SMTPServer;
+const inbox: Received[] = [];
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      let body = '';
+      stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      stream.on('end', () => {
+        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const address = smtp.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  ferry = await startTestFerry({ mailer: smtpMailer(`smtp://127.0.0.1:${port}`, 'ferry@localhost') });
+  credential = await ferry.credential();
+});
+afterAll(async () => {
+  await ferry.stop();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+});
+
+const created: string[] = [];
+afterEach(async () => {
+  ferry.emulator.controls.clearFaults();
+  for (const id of created.splice(0)) await ferry.call('POST', `/api/v1/integrations/${id}/disable`);
+});
+
+async function accountsIntegration(extra: Record<string, unknown> = {}) {
+  const res = await ferry.call('POST', '/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id, ...extra });
+  expect(res.status).toBe(201);
+  created.push(res.body.id);
+  return res.body;
+}
+
+async function sfAccounts(ids: string[]) {
+  const conn = await oauthLogin(ferry.emulator);
+  return (await conn.query<any>(`SELECT Id, Ferry_Id__c, Name FROM Account WHERE Ferry_Id__c IN (${ids.map((id) => `'${id}'`).join(',')})`)).records;
+}
+
+async function newAccount(code: string) {
+  return (await ferry.call('POST', '/api/v1/accounts', { code, name: `Account ${code}` })).body;
+}
+
+async function runsOf(integrationId: string) {
+  return (await ferry.call('GET', `/api/v1/runs?integrationId=${integrationId}`)).body.data;
+}
+
+describe('transient faults', () => {
+  it.each<[string, { errorCode: string; hangMs?: number; status?: number }]>([
+    ['UNABLE_TO_LOCK_ROW', { errorCode: 'UNABLE_TO_LOCK_ROW' }],
+    ['a 500', { errorCode: 'UNKNOWN_EXCEPTION' }],
+    ['a 503', { errorCode: 'SERVER_UNAVAILABLE' }],
+    ['a hang past the timeout', { errorCode: 'UNKNOWN_EXCEPTION', hangMs: 7000, status: 200 }],
+  ])('retries after %s and delivers exactly once', async (_label, fault) => {
+    const integration = await accountsIntegration();
+    ferry.emulator.controls.addFault({ method: 'PATCH', path: '/services/data/*/composite/sobjects/Account/*', count: 2, ...fault });
+    const account = await newAccount(`FAULT-${fault.errorCode}-${fault.hangMs ?? 0}`);
+    await ferry.settle(integration.id, 30_000);
+    expect(await sfAccounts([account.id])).toHaveLength(1);
+    // A sweep may queue an empty follow-up run while a slow one is in flight: look at the one that sent.
+    const runs = await runsOf(integration.id);
+    const run = runs.find((r: any) => r.counts.sent > 0);
+    expect(runs.filter((r: any) => r.counts.sent > 0)).toHaveLength(1);
+    // A hung call may still land late, so the retry updates the record it created: one record either way.
+    expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 1, failed: 0 } });
+    expect(run.counts.created + run.counts.updated).toBe(1);
+    const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data;
+    expect(logs.filter((l: any) => l.status === 'Failed')).toHaveLength(2);
+    expect(logs.filter((l: any) => l.status === 'Success')).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('sessions and limits', () => {
+  it('refreshes an expired session once and carries on', async () => {
+    const integration = await accountsIntegration();
+    ferry.emulator.controls.expireSessions();
+    const account = await newAccount('SESSION-1');
+    await ferry.settle(integration.id);
+    expect(await sfAccounts([account.id])).toHaveLength(1);
+    expect((await runsOf(integration.id))[0].status).toBe('COMPLETE');
+  });
+
+  it('pauses on REQUEST_LIMIT_EXCEEDED and resumes by itself when the pause ends', async () => {
+    const integration = await accountsIntegration();
+    ferry.emulator.controls.addFault({ path: '/services/data/*/composite/sobjects/Account/*', errorCode: 'REQUEST_LIMIT_EXCEEDED', count: 1 });
+    const account = await newAccount('LIMIT-1');
+    const paused = await ferry.eventually(async () => {
+      const runs = await runsOf(integration.id);
+      return runs.find((r: any) => r.status === 'RATE_LIMIT_RETRY');
+    });
+    expect(paused.error.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
+    const view = (await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body;
+    expect(view.pausedUntil).toEqual(expect.any(String));
+    const events = (await ferry.call('GET', `/api/v1/events?integrationId=${integration.id}`)).body.data;
+    expect(events[0]).toMatchObject({ name: 'integration.rate_limit.warning', salesforceError: { errorCode: 'REQUEST_LIMIT_EXCEEDED' } });
+    await ferry.eventually(async () => ((await sfAccounts([account.id])).length === 1 ? true : undefined), 20_000);
+  });
+
+  it('keeps Ferry under its share of the daily API allocation', async () => {
+    const integration = await accountsIntegration({ delivery: { budgetShare: 0.5 } });
+    ferry.emulator.controls.setApiLimit(1000, 600);
+    try {
+      // The first call learns the usage (601 of 1000, past the 50% share); the next is refused.
+      await newAccount('BUDGET-0');
+      await ferry.settle(integration.id);
+      await newAccount('BUDGET-1');
+      const run = await ferry.eventually(async () => (await runsOf(integration.id)).find((r: any) => r.status === 'RATE_LIMIT_RETRY'));
+      expect(run.error.errorCode).toBe('FERRY_API_BUDGET_EXHAUSTED');
+    } finally {
+      ferry.emulator.controls.setApiLimit(1_000_000, 0);
+    }
+  });
+
+  it('stops with AUTH_FAILED and an authentication event when the credential is refused', async () => {
+    const bad = (await ferry.call('POST', '/api/v1/credentials', { name: 'Wrong password', type: 'password', loginUrl: ferry.emulator.loginUrl, username: 'admin@ferry.test', password: 'nope' })).body;
+    const tested = await ferry.call('POST', `/api/v1/credentials/${bad.id}/test`);
+    expect(tested.body).toMatchObject({ ok: false, errorCode: 'INVALID_LOGIN', hint: expect.stringContaining('security token') });
+    expect(JSON.stringify((await ferry.call('GET', `/api/v1/credentials/${bad.id}`)).body)).not.toContain('nope');
+    const integration = await accountsIntegration({ credentialId: bad.id });
+    await newAccount('AUTH-1');
+    const run = await ferry.eventually(async () => (await runsOf(integration.id)).find((r: any) => r.status === 'AUTH_FAILED'));
+    expect(run.error.errorCode).toBe('INVALID_LOGIN');
+    const events = (await ferry.call('GET', `/api/v1/events?integrationId=${integration.id}&name=integration.authentication.error`)).body.data;
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe('auto-disable', () => {
+  it('disables itself after 10 successive error events and e-mails the chosen users', async () => {
+    const user = (await ferry.call('POST', '/api/v1/users', { email: 'ops@billing.example', name: 'Ops' })).body;
+    const bills = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bills without accounts', entityType: 'Bill', credentialId: credential.id, settings: { notifyUserIds: [user.id], useExternalMappingAccountCode: true } })).body;
+    created.push(bills.id);
+    const account = await newAccount('DISABLE-1');
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      accountId: account.id, billNumber: `DIS-${i}`, billDate: '2026-01-31', periodStart: '2026-01-01', periodEnd: '2026-01-31', dueDate: '2026-02-28',
+      currency: 'EUR', total: '1.00', lineItems: [{ lineItemType: 'USAGE', quantity: '1', unitPrice: '1', amount: '1' }],
+    }));
+    await ferry.call('POST', '/api/v1/bills/bulk', { items });
+    const disabled = await ferry.eventually(async () => {
+      const view = (await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body;
+      return view.enabled ? undefined : view;
+    });
+    expect(disabled).toMatchObject({ status: 'DISABLED', consecutiveErrors: 10, disabledReason: '10 successive error events (threshold 10)' });
+    const events = (await ferry.call('GET', `/api/v1/events?integrationId=${bills.id}&name=integration.disabled`)).body.data;
+    expect(events).toHaveLength(1);
+    const mail = await ferry.eventually(() => Promise.resolve(inbox.find((m) => m.to.includes('ops@billing.example'))));
+    expect(mail.body).toContain('Bills without accounts');
+    expect(mail.body).toContain('integration.missing_account_mapping.error');
+
+    // Re-enabling resets the count.
+    const enabled = (await ferry.call('POST', `/api/v1/integrations/${bills.id}/enable`)).body;
+    expect(enabled).toMatchObject({ enabled: true, consecutiveErrors: 0, status: 'CONNECTED' });
+  });
+
+  it('counts successive errors across runs and resets on a success', async () => {
+    const integration = await accountsIntegration({ errorThreshold: 3 });
+    ferry.emulator.controls.addFault({ path: '/services/data/*/composite/sobjects/Account/*', status: 400, errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Blocked by a validation rule', count: 2 });
+    await newAccount('COUNT-1');
+    await ferry.settle(integration.id);
+    await newAccount('COUNT-2');
+    await ferry.settle(integration.id);
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.consecutiveErrors).toBe(2);
+    await newAccount('COUNT-3');
+    await ferry.settle(integration.id);
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body).toMatchObject({ consecutiveErrors: 0, enabled: true });
+  });
+});
+
+describe('org lock', () => {
+  it('refuses to connect an integration to another Salesforce org until its links are purged on purpose', async () => {
+    const integration = await accountsIntegration();
+    const account = await newAccount('LOCK-1');
+    await ferry.settle(integration.id);
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.salesforceOrgId).toBe(ferry.emulator.identity.orgId);
+    // A second credential that (as last tested) reaches another org.
+    const other = await ferry.credential({ name: 'Another org' });
+    await ferry.db.query("UPDATE credentials SET salesforce_org_id = '00D000000000002AAA' WHERE id = $1", [other.id]);
+    const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'org_mismatch', message: expect.stringContaining('purge-links') });
+    const unconfirmed = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, {});
+    expect(unconfirmed.status).toBe(400);
+    const purged = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, { confirm: true });
+    expect(purged.body).toMatchObject({ purged: 1, integration: { salesforceOrgId: null } });
+    expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id })).status).toBe(200);
+    void account;
+  });
+});
