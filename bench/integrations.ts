@@ -379,5 +379,5 @@ for (const store of STORES) {
   if (SCENARIOS.has('latency')) await changeLatency(store);
 }
 results.totalSeconds = Math.round((performance.now() - started) / 1000);
-console.log(`\nsaved ${saveResults('integrations', results)} (${results.totalSeconds} s)`);
+console.log(`\nsaved ${saveResults('integrations', results)} (${String(results.totalSeconds)} s)`);
 process.exit(0);

@@ -4,6 +4,7 @@ import { ConfigError, parseEnv } from '../config/index.ts';
 import { createOrganization, ENTITY_NAMES } from '../platform/index.ts';
 import { importCommand } from './commands/import.ts';
 import { startCommand } from './commands/start.ts';
+import { checkCommand, emulatorCommand, syncCommand, workerCommand } from './commands/engine-commands.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { claimDataDir, openMigratedDatabase } from './runtime.ts';
 
@@ -47,9 +48,48 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
   program
     .command('start')
-    .description('Run the API (embedded PGlite in FERRY_DATA_DIR, or DATABASE_URL)')
+    .description('Run the API and the integration worker (embedded PGlite in FERRY_DATA_DIR, or DATABASE_URL), with an emulated Salesforce org and demo data')
+    .option('--no-demo', 'start clean: no emulated org, no demo data')
+    .action(async (options: { demo: boolean }) => {
+      await startCommand({ env: env(), print, untilStopped: io.untilStopped(), demo: options.demo });
+    });
+
+  program
+    .command('worker')
+    .description('Run only the integration worker (scale-out on a Postgres server: DATABASE_URL)')
     .action(async () => {
-      await startCommand({ env: env(), print, untilStopped: io.untilStopped() });
+      await workerCommand({ env: env(), print, untilStopped: io.untilStopped() });
+    });
+
+  program
+    .command('sync')
+    .argument('<integration>', 'integration id')
+    .option('--full', 'send every record, not only pending changes')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description('Run an integration now and wait for the outcome')
+    .action(async (integrationId: string, options: { full?: boolean; org?: string }) => {
+      exitCode = await syncCommand({ env: env(), integrationId, full: options.full === true, org: options.org, print, printError });
+    });
+
+  program
+    .command('emulator')
+    .description('Run the Salesforce emulator alone')
+    .option('--port <port>', 'port to listen on', '8788')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--snapshot <file>', 'keep the org\'s data in this file across restarts')
+    .action(async (options: { port: string; host: string; snapshot?: string }) => {
+      await emulatorCommand({ port: Number(options.port), host: options.host, snapshot: options.snapshot, untilStopped: io.untilStopped() });
+    });
+
+  program
+    .command('salesforce')
+    .description('Salesforce org tools')
+    .command('check')
+    .argument('<credential>', 'credential id')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description("List Ferry's objects and fields missing in the credential's org")
+    .action(async (credentialId: string, options: { org?: string }) => {
+      exitCode = await checkCommand({ env: env(), credentialId, org: options.org, print, printError });
     });
 
   program

@@ -18,6 +18,16 @@ export const envSchema = z.object({
     .optional(),
   FERRY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   FERRY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FERRY_SECRET_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be the base64 of 32 random bytes (e.g. `openssl rand -base64 32`)')
+    .optional(),
+  FERRY_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587').optional(),
+  FERRY_SMTP_FROM: z.string().min(3).default('Ferry <ferry@localhost>'),
+  FERRY_PUBLIC_URL: z.url({ error: 'must be the URL people and Salesforce reach Ferry at, e.g. https://ferry.example.com' }).optional(),
+  FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
+  FERRY_WORKER: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
+  FERRY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,7 +9,7 @@ import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
 import { Integrations } from './integrations/integrations.ts';
 import { nextRunAt } from './integrations/schemas.ts';
-import { MAPPINGS } from './mapping/default-mappings.ts';
+import { MAPPINGS, requiredSalesforceFields } from './mapping/default-mappings.ts';
 import type { Mailer } from './notifications/mailer.ts';
 import { Runner, type RunnerOptions, type SyncJob } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
@@ -194,6 +194,25 @@ export class Engine {
     if (!run.ok) return run;
     const marked = await this.events.markRetried(orgId, eventId, run.value.id);
     return ok({ event: marked!, run: run.value });
+  }
+
+  /** Which of the objects and fields Ferry writes the credential's org lacks (describe calls only). */
+  async checkSalesforce(orgId: string, credentialId: string): Promise<Result<{ organizationId: string; missing: { object: string; fields: string[] | 'object' }[] }>> {
+    const found = await this.credentials.get(orgId, credentialId);
+    if (!found.ok) return found;
+    const { client, identity } = await this.credentials.open(orgId, credentialId);
+    const objects = new Set(await client.describeGlobal());
+    const missing: { object: string; fields: string[] | 'object' }[] = [];
+    for (const [object, fields] of requiredSalesforceFields()) {
+      if (!objects.has(object)) {
+        missing.push({ object, fields: 'object' });
+        continue;
+      }
+      const described = new Set((await client.describe(object)).fields.map((f) => f.name));
+      const absent = [...fields].filter((field) => !described.has(field));
+      if (absent.length > 0) missing.push({ object, fields: absent });
+    }
+    return ok({ organizationId: identity.organizationId, missing });
   }
 
   async stop(): Promise<void> {

@@ -52,6 +52,12 @@ export const credentialEndpoints: Endpoint[] = [
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.test(orgId, params.id), 'path') }),
   }),
   defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials/{id}/check', operationId: 'check-credential-org', summary: "List Ferry's objects and fields missing in the credential's org", tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'What is missing (empty: nothing)', schema: z.strictObject({ organizationId: z.string(), missing: z.array(z.strictObject({ object: z.string(), fields: z.union([z.array(z.string()), z.literal('object')]) })) }) },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).checkSalesforce(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/authorize', operationId: 'authorize-credential', summary: 'The URL where a person approves access (authorization_code credentials)', tag, auth: true, engine: true, params: idParams,
     success: { status: 200, description: 'Open authorizeUrl in a browser', schema: z.strictObject({ authorizeUrl: z.string(), redirectUri: z.string() }) },
     errors: ['validation_failed', 'unauthorized', 'not_found'],

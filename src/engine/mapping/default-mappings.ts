@@ -201,3 +201,21 @@ export const MAPPINGS: Record<EntityType, ObjectMapping[]> = {
 export function entitiesOf(type: EntityType): string[] {
   return MAPPINGS[type].map((m) => m.entity);
 }
+
+/** Every Salesforce object and field Ferry writes, derived from the mappings themselves. */
+export function requiredSalesforceFields(): Map<string, Set<string>> {
+  const stub = { id: 'x', lineItems: [], phones: [], address: {} } as unknown as StoredRecord;
+  const context: MappingContext = { accountSalesforceId: null, salesforceIdOf: () => null };
+  const required = new Map<string, Set<string>>();
+  const add = (object: string, fields: string[]) => {
+    const set = required.get(object) ?? new Set<string>();
+    for (const field of fields) set.add(field);
+    required.set(object, set);
+  };
+  for (const mappings of Object.values(MAPPINGS)) {
+    for (const mapping of mappings) add(mapping.object, [EXTERNAL_ID_FIELD, ...Object.keys(mapping.map(stub, context))]);
+  }
+  const [item] = mapLineItems('x', [{ lineItemType: 'USAGE', quantity: '1', unitPrice: '1', amount: '1' }], 'x');
+  add(LINE_ITEM_OBJECT, Object.keys(item ?? {}));
+  return required;
+}

@@ -1,0 +1,75 @@
+import type { RunningEmulator } from '../emulator/index.ts';
+import type { Engine } from '../engine/index.ts';
+import { RecordStore, type RecordData } from '../platform/index.ts';
+import type { Database } from '../storage/index.ts';
+
+export const DEMO_CREDENTIAL_NAME = 'Emulated org (demo)';
+
+const COMPANIES: [string, string, string, string][] = [
+  ['ACME', 'Acme Corporation', 'US', 'USD'],
+  ['GLOBEX', 'Globex Ltd', 'GB', 'GBP'],
+  ['INITECH', 'Initech GmbH', 'DE', 'EUR'],
+  ['UMBRELLA', 'Umbrella Pty', 'AU', 'AUD'],
+  ['HOOLI', 'Hooli Inc', 'US', 'USD'],
+];
+
+function must<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
+  if (!result.ok) throw new Error(`demo data refused: ${result.error.message}`);
+  return result.value;
+}
+
+/**
+ * First start with the demo: a credential for the emulated org, one enabled integration per entity
+ * type, then sample billing data, which the integrations deliver on change within seconds.
+ * Later starts find the credential and leave everything as it is.
+ */
+export async function seedDemo(db: Database, engine: Engine, orgId: string, emulator: RunningEmulator): Promise<{ seeded: boolean }> {
+  const existing = await engine.credentials.list(orgId);
+  if (existing.some((c) => c.name === DEMO_CREDENTIAL_NAME)) return { seeded: false };
+  const credential = must(
+    await engine.credentials.create(orgId, {
+      name: DEMO_CREDENTIAL_NAME,
+      type: 'password',
+      loginUrl: emulator.loginUrl,
+      username: emulator.identity.username,
+      password: emulator.identity.password,
+      securityToken: emulator.identity.securityToken,
+      clientId: emulator.identity.clientId,
+      clientSecret: emulator.identity.clientSecret,
+    }),
+  );
+  await engine.credentials.test(orgId, credential.id);
+  for (const [entityType, name] of [['Account', 'Accounts'], ['Contact', 'Contacts'], ['Contract', 'Contracts'], ['Commitment', 'Commitments'], ['Balance', 'Balances'], ['Bill', 'Bills']] as const) {
+    must(await engine.integrations.create(orgId, { name: `${name} to Salesforce (demo)`, entityType, credentialId: credential.id }));
+  }
+  const store = new RecordStore(db);
+  for (const [index, [code, name, country, currency]] of COMPANIES.entries()) {
+    const account = must(await store.create(orgId, 'accounts', { code, name, currency, address: { line1: `${index + 1} Main Street`, country } }, 'api')).record;
+    must(await store.create(orgId, 'contacts', { accountId: account.id, firstName: 'Alex', lastName: `${name.split(' ')[0]} Billing`, email: `billing@${code.toLowerCase()}.example`, title: 'Accounts payable' }, 'api'));
+    const contract = must(await store.create(orgId, 'contracts', { accountId: account.id, code: `${code}-2026`, name: `${name} 2026 agreement`, startDate: '2026-01-01', endDate: '2026-12-31' }, 'api')).record;
+    must(await store.create(orgId, 'commitments', { accountId: account.id, contractId: contract.id, amount: '12000', currency, startDate: '2026-01-01', endDate: '2026-12-31' }, 'api'));
+    const balance = must(await store.create(orgId, 'balances', { accountId: account.id, code: `${code}-PREPAY`, name: 'Prepaid credit', currency, amount: '5000', startDate: '2026-01-01' }, 'api')).record;
+    must(await store.create(orgId, 'balance-transactions', { balanceId: balance.id, amount: '-250.00', type: 'DEBIT', appliedAt: '2026-02-01T00:00:00Z', description: 'January usage' }, 'api'));
+    for (const month of [1, 2, 3]) {
+      const usage = (100 + index * 10 + month * 7).toFixed(2);
+      const total = (1000 + Number(usage)).toFixed(2);
+      const bill: RecordData = {
+        accountId: account.id,
+        billNumber: `${code}-2026-${String(month).padStart(2, '0')}`,
+        billDate: `2026-0${month + 1}-01`,
+        periodStart: `2026-0${month}-01`,
+        periodEnd: `2026-0${month}-28`,
+        dueDate: `2026-0${month + 1}-28`,
+        currency,
+        status: month < 3 ? 'APPROVED' : 'PENDING',
+        total,
+        lineItems: [
+          { lineItemType: 'STANDING_CHARGE', productCode: 'PLATFORM', description: 'Platform fee', quantity: '1', unitPrice: '1000', amount: '1000' },
+          { lineItemType: 'USAGE', productCode: 'API-CALLS', description: 'API calls', quantity: String(Number(usage) * 100), unitPrice: '0.01', amount: usage },
+        ],
+      };
+      must(await store.create(orgId, 'bills', bill, 'api'));
+    }
+  }
+  return { seeded: true };
+}
