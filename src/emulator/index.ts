@@ -90,7 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     userId: org.adminUserId,
     apiVersion: resolved.apiVersion,
   };
-  if (resolved.printIdentity) printIdentity(identity, resolved.snapshot);
+  if (resolved.printIdentity) process.stdout.write(identityText(identity, resolved.snapshot));
   let stopped = false;
   return {
     url,
@@ -111,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-function printIdentity(identity: EmulatorIdentity, snapshot: string | undefined): void {
+function identityText(identity: EmulatorIdentity, snapshot: string | undefined): string {
   const lines = [
     `Salesforce emulator listening on ${identity.instanceUrl}`,
     `  login URL      ${identity.loginUrl}`,
@@ -125,39 +125,50 @@ function printIdentity(identity: EmulatorIdentity, snapshot: string | undefined)
     `  data           ${snapshot === undefined ? 'in memory' : `snapshot ${snapshot}`}`,
     `  controls       ${identity.instanceUrl}/__emulator`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
 }
 
 export interface EmulatorCommandOptions {
   port?: number | string;
   host?: string;
   snapshot?: string;
+  /** Stops the emulator when aborted; by default SIGINT and SIGTERM do. */
+  signal?: AbortSignal;
+  /** Where the identity is printed; default stdout. */
+  write?: (text: string) => void;
 }
 
 /**
  * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]`: starts the emulator,
- * prints its identity and runs until SIGINT/SIGTERM. Resolves with the exit code.
+ * prints its identity and runs until SIGINT/SIGTERM (or `signal`). Resolves with the exit code.
  */
 export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): Promise<number> {
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    process.stderr.write(`ferry emulator: invalid port ${String(options.port)}\n`);
+    write(`ferry emulator: invalid port ${String(options.port)}\n`);
     return 2;
   }
   const emulator = await startEmulator({
     ...(port === undefined ? {} : { port }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
-    printIdentity: true,
   });
+  write(identityText(emulator.identity, options.snapshot));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      options.signal?.removeEventListener('abort', stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) stop();
+      else options.signal.addEventListener('abort', stop, { once: true });
+    } else {
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    }
   });
   await emulator.stop();
   return 0;
