@@ -508,8 +508,9 @@ export class Store {
       table.log.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.seq - b.seq));
       table.index(id, before);
     });
-    const changedFields = [...changed, 'LastModifiedDate', 'SystemModstamp', ...(before['LastModifiedById'] === ctx.userId ? [] : ['LastModifiedById'])];
-    const delta: RecordValues = {};
+    // CDC lists LastModifiedDate (and LastModifiedById when it moves) but never SystemModstamp.
+    const changedFields = [...changed, 'LastModifiedDate', ...(before['LastModifiedById'] === ctx.userId ? [] : ['LastModifiedById'])];
+    const delta: RecordValues = { SystemModstamp: stamp };
     for (const k of changedFields) delta[k] = values[k];
     this.#record({
       changeType: 'UPDATE',
