@@ -479,7 +479,7 @@ export class SoqlEngine {
     const norm = (v: unknown): unknown => (v === null || v === undefined ? null : textual ? text(v).toLowerCase() : v);
     if ('valueQuery' in c) {
       const sub = this.#compile(soql, c.valueQuery, null, options);
-      const subResult = this.#execute(sub, { ...options }, true);
+      const subResult = this.#execute(sub, options);
       const set = new Set(subResult.records.map((r) => norm(Object.values(r).find((v, i) => i > 0 || typeof v !== 'object') ?? null)));
       return op === 'NOT IN' ? (row) => !set.has(norm(get(row))) : (row) => set.has(norm(get(row)));
     }
@@ -607,7 +607,6 @@ export class SoqlEngine {
       first !== undefined &&
       first.field.name === 'SystemModstamp' &&
       !first.desc &&
-      first.get === first.get &&
       plan.orderBy.length <= 2 &&
       (second === undefined || (second.field.name === 'Id' && !second.desc))
     );
@@ -669,11 +668,10 @@ export class SoqlEngine {
     }
   }
 
-  #execute(plan: Plan, options: QueryOptions, forSemiJoin = false): QueryResultSet {
+  #execute(plan: Plan, options: QueryOptions): QueryResultSet {
     const rows = this.#matchingRows(plan, options.includeDeleted, null);
     if (plan.aggregate !== null) return this.#aggregate(plan, rows);
     const records = rows.map((row) => this.#project(plan.shape, row, options));
-    void forSemiJoin;
     return { totalSize: records.length, records, object: plan.object, columns: plan.columns };
   }
 
