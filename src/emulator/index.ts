@@ -7,7 +7,7 @@ import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
 import type { Route } from './http/types.ts';
 import { compositeRoutes } from './rest/composite.ts';
-import { resolveOptions, type EmulatorOptions } from './options.ts';
+import { resolveOptions, type EmulatorOptions, type RequestInfo } from './options.ts';
 import { Org } from './org.ts';
 import { limitRoutes, queryRoutes } from './rest/query.ts';
 import { sobjectRoutes } from './rest/sobjects.ts';
@@ -16,7 +16,7 @@ import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
 import { CometdServer } from './streaming/cometd.ts';
 
 export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
-export type { EmulatorOptions, EmulatorUser } from './options.ts';
+export type { EmulatorOptions, EmulatorUser, RequestInfo } from './options.ts';
 export type { EmulatorControls, SeedResult } from './controls/controls.ts';
 export type { FaultSpec, LatencyModel } from './controls/faults.ts';
 export type { Counters } from './org.ts';
@@ -134,8 +134,10 @@ export interface EmulatorCommandOptions {
   snapshot?: string;
   /** Stops the emulator when aborted; by default SIGINT and SIGTERM do. */
   signal?: AbortSignal;
-  /** Where the identity is printed; default stdout. */
+  /** Where the identity (and, with `log`, each request) is printed; default stdout. */
   write?: (text: string) => void;
+  /** Print one line per request. */
+  log?: boolean;
 }
 
 /**
@@ -153,6 +155,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): 
     ...(port === undefined ? {} : { port }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+    ...(options.log === true ? { onRequest: (r: RequestInfo) => write(`${r.method} ${r.url} -> ${r.status} (${r.ms} ms)\n`) } : {}),
   });
   write(identityText(emulator.identity, options.snapshot));
   await new Promise<void>((resolve) => {

@@ -9,11 +9,13 @@ const program = new Command('emulator')
   .option('--port <port>', 'TCP port', String(DEFAULT_PORT))
   .option('--host <host>', 'interface to listen on', DEFAULT_HOST)
   .option('--snapshot <file>', 'keep the org data in this JSON file across restarts')
+  .option('--log', 'print one line per request')
   .parse(process.argv);
 
-const options = program.opts<{ port: string; host: string; snapshot?: string }>();
+const options = program.opts<{ port: string; host: string; snapshot?: string; log?: boolean }>();
 process.exitCode = await runEmulatorCommand({
   port: options.port,
   host: options.host,
   ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+  log: options.log === true,
 });

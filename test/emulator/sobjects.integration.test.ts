@@ -137,6 +137,9 @@ describe('REST sObjects through jsforce', () => {
     expect(ok.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     const notFound = await raw(ctx.conn, 'GET', '/sobjects/Account/001000000000000AAA');
     expect(notFound.headers.get('sforce-limit-info')).toMatch(/^api-usage=/);
+    // The Salesforce CLI keeps instance URLs with a trailing slash and so sends "//services/...".
+    const doubled = await fetch(`${ctx.emu.url}//services/data`);
+    expect(doubled.status).toBe(200);
     const resources = await raw(ctx.conn, 'GET', '/');
     expect(resources.body).toMatchObject({ sobjects: `/services/data/v${API_VERSION}/sobjects`, query: `/services/data/v${API_VERSION}/query` });
   });

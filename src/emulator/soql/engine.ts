@@ -24,12 +24,20 @@ export interface QueryError {
   message: string;
 }
 
+/** A selected column: its output path, and for subqueries the child columns. */
+export interface QueryColumn {
+  name: string;
+  path: string[];
+  aggregate?: { display: string };
+  children?: QueryColumn[];
+}
+
 export interface QueryResultSet {
   totalSize: number;
   records: Record<string, unknown>[];
   /** The object queried, for CLI column metadata. */
   object: ObjectDef;
-  columns: { name: string; path: string[] }[];
+  columns: QueryColumn[];
 }
 
 export type QueryOutcome = { ok: true; result: QueryResultSet } | { ok: false; error: QueryError };
@@ -79,6 +87,8 @@ interface OrderSpec {
 
 interface AggregateItem {
   name: string;
+  /** The expression as written, e.g. COUNT(Id). */
+  display: string;
   fn: string | null;
   get: Getter;
   field: FieldDef | null;
@@ -94,7 +104,7 @@ interface Plan {
   limit: number | undefined;
   offset: number;
   aggregate: { items: AggregateItem[]; groupBy: Getter[]; countOnly: boolean; having: ((agg: Map<string, unknown>) => boolean) | null } | null;
-  columns: { name: string; path: string[] }[];
+  columns: QueryColumn[];
 }
 
 function unquote(raw: string): string {
@@ -276,7 +286,7 @@ export class SoqlEngine {
     if (table === undefined) throw new Error(`no table for ${object.name}`);
     const alias = query.sObjectAlias;
     const shape: Shape = { object, entries: [] };
-    const columns: { name: string; path: string[] }[] = [];
+    const columns: QueryColumn[] = [];
     const fields: SoqlField[] = query.fields ?? [];
     const groupByClauses = query.groupBy === undefined ? [] : Array.isArray(query.groupBy) ? query.groupBy : [query.groupBy];
     const isAggregate = groupByClauses.length > 0 || fields.some((f) => f.type === 'FieldFunctionExpression' && f.isAggregateFn === true);
@@ -290,17 +300,17 @@ export class SoqlEngine {
           const param = f.parameters[0];
           if (f.functionName.toUpperCase() === 'COUNT' && param === undefined) {
             if (groupByClauses.length === 0 && fields.length === 1) countOnly = true;
-            items.push({ name: f.alias ?? `expr${exprIndex++}`, fn: 'COUNT', get: () => 1, field: null });
+            items.push({ name: f.alias ?? `expr${exprIndex++}`, display: 'COUNT()', fn: 'COUNT', get: () => 1, field: null });
             continue;
           }
           if (typeof param !== 'string') throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: `unexpected token: '${f.rawValue ?? f.functionName}'` });
           const resolved = this.#resolvePath(soql, object, param, alias);
-          items.push({ name: f.alias ?? `expr${exprIndex++}`, fn: f.functionName.toUpperCase(), get: resolved.get, field: resolved.field });
+          items.push({ name: f.alias ?? `expr${exprIndex++}`, display: f.rawValue ?? `${f.functionName}(${param})`, fn: f.functionName.toUpperCase(), get: resolved.get, field: resolved.field });
         } else if (f.type === 'Field' || f.type === 'FieldRelationship') {
           const path = f.type === 'Field' ? f.field : [...f.relationships, f.field].join('.');
           const resolved = this.#resolvePath(soql, object, path, alias);
           const fieldAlias = 'alias' in f && typeof f.alias === 'string' ? f.alias : undefined;
-          items.push({ name: fieldAlias ?? resolved.field.name, fn: null, get: resolved.get, field: resolved.field });
+          items.push({ name: fieldAlias ?? resolved.field.name, display: path, fn: null, get: resolved.get, field: resolved.field });
         } else {
           throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: 'Aggregate queries support fields and aggregate functions only' });
         }
@@ -319,7 +329,7 @@ export class SoqlEngine {
       }
       aggregate = { items, groupBy, countOnly, having: null };
       if (query.having !== undefined) aggregate.having = this.#compileHaving(query.having, items);
-      for (const item of items) columns.push({ name: item.name, path: [item.name] });
+      for (const item of items) columns.push({ name: item.name, path: [item.name], ...(item.fn === null ? {} : { aggregate: { display: item.display } }) });
     } else {
       for (const f of fields) this.#addSelectItem(soql, f, object, alias, shape, columns, options);
     }
@@ -388,7 +398,7 @@ export class SoqlEngine {
         if (parentField === undefined) throw new Error('subquery without parent field');
         const rel = object.childRelationships.find((r) => r.relationshipName?.toLowerCase() === f.subquery.relationshipName.toLowerCase());
         shape.entries.push({ kind: 'child', name: rel?.relationshipName ?? f.subquery.relationshipName, plan, parentField });
-        columns.push({ name: rel?.relationshipName ?? f.subquery.relationshipName, path: [] });
+        columns.push({ name: rel?.relationshipName ?? f.subquery.relationshipName, path: [], children: plan.columns });
         return;
       }
       case 'FieldTypeof':
