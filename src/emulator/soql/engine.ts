@@ -189,8 +189,9 @@ export class SoqlEngine {
     return index < 0 ? 1 : index + 1;
   }
 
-  #fieldError(soql: string, name: string, object: ObjectDef, relationship: boolean): SoqlError {
-    const col = this.#columnOf(soql, name);
+  /** `name` is reported; `at` (the whole path as written) locates the caret. */
+  #fieldError(soql: string, name: string, object: ObjectDef, relationship: boolean, at: string = name): SoqlError {
+    const col = this.#columnOf(soql, at);
     const detail = relationship
       ? `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`
       : `No such column '${name}' on entity '${object.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`;
@@ -219,7 +220,7 @@ export class SoqlEngine {
     }
     const last = segments[segments.length - 1] ?? '';
     const field = current.fieldMap.get(last.toLowerCase());
-    if (field === undefined) throw this.#fieldError(soql, segments.length > 1 ? path : last, current, false);
+    if (field === undefined) throw this.#fieldError(soql, last, current, false, path);
     names.push(field.name);
     const store = this.#store;
     const name = field.name;

@@ -82,9 +82,12 @@ describe('SOQL engine', () => {
     expect(names(`SELECT Name FROM Account WHERE Id = '${ids[0] ?? ''}' AND Name = 'nobody'`)).toEqual([]);
   });
 
-  it('reports unknown relationships as INVALID_FIELD', () => {
+  it('reports unknown relationships and unknown parent fields as INVALID_FIELD on the right entity', () => {
     const { engine } = setup();
-    const out = engine.run('SELECT Nope.Name FROM Account', { includeDeleted: false, apiVersion: '60.0', now: NOW });
-    expect(out.ok ? null : out.error.errorCode).toBe('INVALID_FIELD');
+    const options = { includeDeleted: false, apiVersion: '60.0', now: NOW };
+    const rel = engine.run('SELECT Nope.Name FROM Account', options);
+    expect(rel.ok ? null : rel.error).toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("Didn't understand relationship 'Nope'") as unknown });
+    const field = engine.run('SELECT Id, Owner.Nope FROM Account', options);
+    expect(field.ok ? null : field.error.message).toContain("ERROR at Row:1:Column:12\nNo such column 'Nope' on entity 'User'.");
   });
 });
