@@ -449,7 +449,8 @@ export class SoqlEngine {
       case 'address':
       case 'base64':
       case 'time':
-        return unquote(raw).toLowerCase();
+        // Equality is case-sensitive on unique case-sensitive fields (like Ferry_Id__c) only.
+        return field.caseSensitive ? unquote(raw) : unquote(raw).toLowerCase();
     }
   }
 
@@ -486,7 +487,7 @@ export class SoqlEngine {
     const resolved = this.#resolvePath(soql, object, c.field, alias);
     const { field, get } = resolved;
     const op = c.operator;
-    const textual = isTextLike(field);
+    const textual = isTextLike(field) && !field.caseSensitive;
     const norm = (v: unknown): unknown => (v === null || v === undefined ? null : textual ? text(v).toLowerCase() : v);
     if ('valueQuery' in c) {
       const sub = this.#compile(soql, c.valueQuery, null, options);
