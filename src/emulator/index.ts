@@ -7,7 +7,7 @@ import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
 import type { Route } from './http/types.ts';
 import { compositeRoutes } from './rest/composite.ts';
-import { resolveOptions, type EmulatorOptions } from './options.ts';
+import { resolveOptions, type EmulatorOptions, type RequestInfo } from './options.ts';
 import { Org } from './org.ts';
 import { limitRoutes, queryRoutes } from './rest/query.ts';
 import { sobjectRoutes } from './rest/sobjects.ts';
@@ -16,7 +16,7 @@ import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
 import { CometdServer } from './streaming/cometd.ts';
 
 export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
-export type { EmulatorOptions, EmulatorUser } from './options.ts';
+export type { EmulatorOptions, EmulatorUser, RequestInfo } from './options.ts';
 export type { EmulatorControls, SeedResult } from './controls/controls.ts';
 export type { FaultSpec, LatencyModel } from './controls/faults.ts';
 export type { Counters } from './org.ts';
@@ -90,7 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     userId: org.adminUserId,
     apiVersion: resolved.apiVersion,
   };
-  if (resolved.printIdentity) printIdentity(identity, resolved.snapshot);
+  if (resolved.printIdentity) process.stdout.write(identityText(identity, resolved.snapshot));
   let stopped = false;
   return {
     url,
@@ -111,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-function printIdentity(identity: EmulatorIdentity, snapshot: string | undefined): void {
+function identityText(identity: EmulatorIdentity, snapshot: string | undefined): string {
   const lines = [
     `Salesforce emulator listening on ${identity.instanceUrl}`,
     `  login URL      ${identity.loginUrl}`,
@@ -125,39 +125,53 @@ function printIdentity(identity: EmulatorIdentity, snapshot: string | undefined)
     `  data           ${snapshot === undefined ? 'in memory' : `snapshot ${snapshot}`}`,
     `  controls       ${identity.instanceUrl}/__emulator`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
 }
 
 export interface EmulatorCommandOptions {
   port?: number | string;
   host?: string;
   snapshot?: string;
+  /** Stops the emulator when aborted; by default SIGINT and SIGTERM do. */
+  signal?: AbortSignal;
+  /** Where the identity (and, with `log`, each request) is printed; default stdout. */
+  write?: (text: string) => void;
+  /** Print one line per request. */
+  log?: boolean;
 }
 
 /**
  * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]`: starts the emulator,
- * prints its identity and runs until SIGINT/SIGTERM. Resolves with the exit code.
+ * prints its identity and runs until SIGINT/SIGTERM (or `signal`). Resolves with the exit code.
  */
 export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): Promise<number> {
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    process.stderr.write(`ferry emulator: invalid port ${String(options.port)}\n`);
+    write(`ferry emulator: invalid port ${String(options.port)}\n`);
     return 2;
   }
   const emulator = await startEmulator({
     ...(port === undefined ? {} : { port }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
-    printIdentity: true,
+    ...(options.log === true ? { onRequest: (r: RequestInfo) => write(`${r.method} ${r.url} -> ${r.status} (${r.ms} ms)\n`) } : {}),
   });
+  write(identityText(emulator.identity, options.snapshot));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      options.signal?.removeEventListener('abort', stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (options.signal !== undefined) {
+      if (options.signal.aborted) stop();
+      else options.signal.addEventListener('abort', stop, { once: true });
+    } else {
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    }
   });
   await emulator.stop();
   return 0;

@@ -50,6 +50,16 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Print the identity and URLs on start. */
   printIdentity?: boolean;
+  /** Called after every request, e.g. to log traffic (`ferry emulator --log`). */
+  onRequest?: (info: RequestInfo) => void;
+}
+
+export interface RequestInfo {
+  method: string;
+  /** Path and query string as the client sent them. */
+  url: string;
+  status: number;
+  ms: number;
 }
 
 export const DEFAULT_PORT = 8788;
@@ -93,6 +103,7 @@ export interface ResolvedOptions {
   bulkQueryPageSize: number;
   now: () => number;
   printIdentity: boolean;
+  onRequest: ((info: RequestInfo) => void) | undefined;
 }
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
@@ -119,5 +130,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     bulkQueryPageSize: options.bulkQueryPageSize ?? 50_000,
     now: options.now ?? Date.now,
     printIdentity: options.printIdentity ?? false,
+    onRequest: options.onRequest,
   };
 }

@@ -1,7 +1,7 @@
 // One emulated org: schema, data, sessions, limits and counters. The HTTP layer and the test
 // controls both work on this object; nothing here knows about sockets.
 import { AuthService } from './auth/auth-service.ts';
-import { IdGenerator, randomToken, toBase62, toId18 } from './ids.ts';
+import { IdGenerator, toBase62, toId18 } from './ids.ts';
 import type { ResolvedOptions, EmulatorUser } from './options.ts';
 import { buildSchema, sfdxObjectDirs, type Schema } from './schema/schema.ts';
 import { SoqlEngine } from './soql/engine.ts';
@@ -212,10 +212,5 @@ export class Org {
 
   dropLocator(id: string): void {
     this.#locators.delete(id);
-  }
-
-  /** Random secrets for tokens that must not be guessable even in an emulator. */
-  static secret(): string {
-    return randomToken(32);
   }
 }

@@ -95,9 +95,12 @@ export class EmulatorServer {
   }
 
   async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(raw.url ?? '/', 'http://emulator.invalid');
+    const started = performance.now();
+    // Salesforce tolerates doubled slashes, and the CLI sends them (instance URL with a trailing
+    // slash + "/services/..."). A leading "//" would otherwise parse as a host name.
+    const url = new URL((raw.url ?? '/').replace(/^\/{2,}/, '/'), 'http://emulator.invalid');
     const method = (raw.method ?? 'GET').toUpperCase();
-    const path = url.pathname;
+    const path = url.pathname.replace(/\/{2,}/g, '/');
     const body = await readBody(raw);
     const abort = new AbortController();
     const onClose = (): void => abort.abort();
@@ -131,6 +134,7 @@ export class EmulatorServer {
     const delay = path.startsWith('/__emulator') ? 0 : latency.fixedMs + latency.perRecordMs * (response.records ?? 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     this.#write(res, response, limitHeader);
+    this.#org.options.onRequest?.({ method, url: raw.url ?? path, status: response.status, ms: Math.round(performance.now() - started) });
   }
 
   async #dispatch(req: EmuRequest, method: string, path: string): Promise<EmuResponse> {

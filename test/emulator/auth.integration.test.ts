@@ -1,7 +1,8 @@
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { readFile } from 'node:fs/promises';
+import { exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import jsforce from 'jsforce';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITY } from '../../src/emulator/index.ts';
+import { DEFAULT_IDENTITY, startEmulator } from '../../src/emulator/index.ts';
 import { API_VERSION, failure, oauthLogin, PASSWORD, soapLogin, useEmulator } from './support.ts';
 
 const keys = await generateKeyPair('RS256', { extractable: true });
@@ -128,5 +129,34 @@ describe('login and sessions', () => {
     const id = await conn.identity();
     expect(id.user_id).toBe(ctx.emu.identity.userId);
     expect(id.display_name).toBe('Ferry Admin');
+  });
+});
+
+describe('JWT bearer with an X.509 certificate', () => {
+  it('accepts assertions signed by the key of the configured certificate, as the CLI sends them', async () => {
+    const certificate = await readFile(new URL('./fixtures/jwt-test.crt', import.meta.url), 'utf8');
+    const key = await importPKCS8(await readFile(new URL('./fixtures/jwt-test.key', import.meta.url), 'utf8'), 'RS256');
+    const emu = await startEmulator({ port: 0, jwtCertificate: certificate });
+    try {
+      // The Salesforce CLI puts exp in milliseconds and the audience without a trailing slash.
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256' })
+        .setIssuer(DEFAULT_IDENTITY.clientId)
+        .setSubject(DEFAULT_IDENTITY.username)
+        .setAudience(emu.loginUrl)
+        .setExpirationTime(Date.now() + 180_000)
+        .sign(key);
+      const res = await fetch(`${emu.loginUrl}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { access_token: string; instance_url: string };
+      const conn = new jsforce.Connection({ instanceUrl: body.instance_url, accessToken: body.access_token, version: API_VERSION });
+      expect((await conn.query('SELECT Id FROM Organization')).totalSize).toBe(1);
+    } finally {
+      await emu.stop();
+    }
   });
 });

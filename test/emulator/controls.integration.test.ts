@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
-import { API_VERSION, connectionAs, failure, oauthLogin, raw, useEmulator } from './support.ts';
+import { API_VERSION, connectionAs, failure, oauthLogin, raw, soapLogin, useEmulator } from './support.ts';
 
 const ctx = useEmulator();
 
@@ -40,6 +40,13 @@ describe('test controls', () => {
     const direct = await raw(conn, 'GET', `/query?q=${encodeURIComponent('SELECT Id FROM User')}`);
     expect(direct.status).toBe(401);
     expect(direct.body).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    // A SOAP-logged-in jsforce connection logs in again on 401 and retries the call.
+    const soap = await soapLogin(ctx.emu);
+    const tokenBefore = soap.accessToken;
+    ctx.emu.controls.addFault({ path: '/services/data/*/query', errorCode: 'INVALID_SESSION_ID' });
+    const users = await soap.query('SELECT Id FROM User');
+    expect(users.totalSize).toBeGreaterThan(0);
+    expect(soap.accessToken).not.toBe(tokenBefore);
   });
 
   it('holds a request past the client timeout when a fault says hang', async () => {

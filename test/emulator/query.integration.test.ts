@@ -113,8 +113,18 @@ describe('SOQL query through jsforce', () => {
     expect(type.message).toContain("sObject type 'Bill__c' is not supported.");
   });
 
-  it('answers the Salesforce CLI column metadata request', async () => {
-    const res = await raw(ctx.conn, 'GET', `/query?q=${encodeURIComponent('SELECT Id, Name, Owner.Name FROM Account')}&columns=true`);
-    expect(res.body).toMatchObject({ entityName: 'Account', columnMetadata: [{ columnName: 'Id' }, { columnName: 'Name' }, { columnName: 'Name', displayName: 'Owner.Name' }] });
+  it('answers the Salesforce CLI column metadata request with relationship and subquery trees', async () => {
+    const res = await raw(ctx.conn, 'GET', `/query?q=${encodeURIComponent('SELECT Id, Name, Owner.Name, (SELECT LastName FROM Contacts) FROM Account')}&columns=true`);
+    expect(res.body).toMatchObject({
+      entityName: 'Account',
+      columnMetadata: [
+        { columnName: 'Id', joinColumns: [] },
+        { columnName: 'Name', joinColumns: [] },
+        { columnName: 'Owner', aggregate: false, joinColumns: [{ columnName: 'Name', displayName: 'Owner.Name', joinColumns: [] }] },
+        { columnName: 'Contacts', aggregate: true, joinColumns: [{ columnName: 'LastName' }] },
+      ],
+    });
+    const agg = await raw(ctx.conn, 'GET', `/query?q=${encodeURIComponent('SELECT COUNT(Id) FROM Account')}&columns=true`);
+    expect(agg.body).toMatchObject({ columnMetadata: [{ columnName: 'expr0', displayName: 'COUNT(Id)', aggregate: true }] });
   });
 });

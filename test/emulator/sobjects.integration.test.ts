@@ -88,13 +88,15 @@ describe('REST sObjects through jsforce', () => {
     expect(missing.body).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
   });
 
-  it('cascades a master-detail delete to the children and clears lookups', async () => {
+  it('cascades deletes to master-detail children and contacts, clears other lookups, and undeletes', async () => {
     const account = await ctx.conn.sobject('Account').create({ Name: 'Parent' });
     const bill = await ctx.conn.sobject('Ferry_Bill__c').create({ Name: 'B', Account__c: account.id });
     await ctx.conn.sobject('Ferry_Bill_Line_Item__c').create([{ Name: 'L1', Bill__c: bill.id }, { Name: 'L2', Bill__c: bill.id }]);
+    await ctx.conn.sobject('Contact').create({ LastName: 'Goes with the account', AccountId: account.id });
     await ctx.conn.sobject('Account').destroy(account.id ?? '');
     const billAfter = await ctx.conn.sobject('Ferry_Bill__c').retrieve(bill.id ?? '');
     expect(billAfter['Account__c']).toBeNull();
+    expect((await ctx.conn.query('SELECT Id FROM Contact')).totalSize).toBe(0);
     await ctx.conn.sobject('Ferry_Bill__c').destroy(bill.id ?? '');
     expect((await ctx.conn.query('SELECT Id FROM Ferry_Bill_Line_Item__c')).totalSize).toBe(0);
     const bin = await ctx.conn.query('SELECT Id, IsDeleted FROM Ferry_Bill_Line_Item__c', { scanAll: true });
@@ -137,6 +139,9 @@ describe('REST sObjects through jsforce', () => {
     expect(ok.headers.get('content-type')).toBe('application/json;charset=UTF-8');
     const notFound = await raw(ctx.conn, 'GET', '/sobjects/Account/001000000000000AAA');
     expect(notFound.headers.get('sforce-limit-info')).toMatch(/^api-usage=/);
+    // The Salesforce CLI keeps instance URLs with a trailing slash and so sends "//services/...".
+    const doubled = await fetch(`${ctx.emu.url}//services/data`);
+    expect(doubled.status).toBe(200);
     const resources = await raw(ctx.conn, 'GET', '/');
     expect(resources.body).toMatchObject({ sobjects: `/services/data/v${API_VERSION}/sobjects`, query: `/services/data/v${API_VERSION}/query` });
   });

@@ -55,6 +55,7 @@ describe('Streaming API: CDC and platform events through jsforce', () => {
     expect(update?.payload.ChangeEventHeader).toMatchObject({ changeType: 'UPDATE', commitUser: rep });
     expect(update?.payload.ChangeEventHeader?.['changedFields']).toEqual(expect.arrayContaining(['Industry', 'LastModifiedDate']));
     expect(update?.payload['Industry']).toBe('Banking');
+    expect(update?.payload.ChangeEventHeader?.['changedFields']).not.toContain('SystemModstamp');
     expect(update?.payload['Name']).toBeUndefined();
     expect(del?.payload.ChangeEventHeader).toMatchObject({ changeType: 'DELETE', recordIds: [id] });
     expect(undelete?.payload.ChangeEventHeader).toMatchObject({ changeType: 'UNDELETE' });

@@ -166,7 +166,6 @@ function sessionInfo(org: Org, req: EmuRequest, kind: 'userinfo' | 'identity'): 
   const user = org.store.get(userId);
   const cred = org.auth.userById(userId);
   if (user === undefined || cred === undefined) return json(404, { error: 'Not Found', error_description: 'no such user' });
-  const v = org.options.apiVersion;
   const base = req.baseUrl;
   const idUrl = `${base}/id/${org.orgId}/${userId}`;
   const urls = {
@@ -195,7 +194,6 @@ function sessionInfo(org: Org, req: EmuRequest, kind: 'userinfo' | 'identity'): 
     utcOffset: 0,
     urls,
   };
-  void v;
   if (kind === 'userinfo') {
     return json(200, {
       sub: idUrl,

@@ -93,7 +93,7 @@ function describeField(f: FieldDef): Record<string, unknown> {
     referenceTargetField: null,
     referenceTo: f.referenceTo,
     relationshipName: f.relationshipName,
-    relationshipOrder: f.cascadeDelete ? 0 : null,
+    relationshipOrder: f.cascadeDelete && !f.nillable ? 0 : null,
     restrictedDelete: f.restrictedDelete,
     restrictedPicklist: f.restrictedPicklist,
     scale: f.type === 'double' || f.type === 'currency' || f.type === 'percent' ? f.scale : 0,

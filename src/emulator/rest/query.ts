@@ -2,6 +2,7 @@
 // a 01g... locator that nextRecordsUrl points at ("<locator>-<position>").
 import type { Org } from '../org.ts';
 import { json, sfError, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
+import type { QueryColumn } from '../soql/engine.ts';
 import { apiRoute } from './sobjects.ts';
 
 const DEFAULT_BATCH = 2000;
@@ -34,22 +35,10 @@ function runQuery(org: Org, req: EmuRequest, includeDeleted: boolean): EmuRespon
   if (!outcome.ok) return sfError(400, outcome.error.errorCode, outcome.error.message);
   const result = outcome.result;
   if (req.query.get('columns') === 'true') {
-    // The Salesforce CLI asks for column metadata to lay out `sf data query` output.
+    // The Salesforce CLI lays out `sf data query` from this tree: parent fields nest under their
+    // relationship in joinColumns, subqueries are aggregate columns with their own joinColumns.
     return json(200, {
-      columnMetadata: result.columns.map((c) => ({
-        aggregate: false,
-        apexType: null,
-        booleanType: false,
-        columnName: c.path[c.path.length - 1] ?? c.name,
-        custom: c.name.endsWith('__c'),
-        displayName: c.name,
-        foreignKeyName: null,
-        insertable: true,
-        joinColumns: [],
-        numberType: false,
-        textType: true,
-        updatable: true,
-      })),
+      columnMetadata: columnTree(result.columns),
       entityName: result.object.name,
       groupBy: false,
       idSelected: result.columns.some((c) => c.name === 'Id'),
@@ -65,6 +54,52 @@ function nextPage(org: Org, req: EmuRequest): EmuResponse {
   const locator = m === null ? undefined : org.locator(m[1] ?? '');
   if (m === null || locator === undefined) return sfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   return page(org, req, locator.records, locator.totalSize, Number(m[2]), locator.batchSize, m[1] ?? null);
+}
+
+interface ColumnMetadata {
+  aggregate: boolean;
+  apexType: string | null;
+  booleanType: boolean;
+  columnName: string;
+  custom: boolean;
+  displayName: string;
+  foreignKeyName: string | null;
+  insertable: boolean;
+  joinColumns: ColumnMetadata[];
+  numberType: boolean;
+  textType: boolean;
+  updatable: boolean;
+}
+
+function columnEntry(name: string, display: string, aggregate: boolean, joinColumns: ColumnMetadata[]): ColumnMetadata {
+  return { aggregate, apexType: null, booleanType: false, columnName: name, custom: name.endsWith('__c') || name.endsWith('__r'), displayName: display, foreignKeyName: null, insertable: !aggregate, joinColumns, numberType: false, textType: !aggregate, updatable: !aggregate };
+}
+
+export function columnTree(columns: QueryColumn[], prefix = ''): ColumnMetadata[] {
+  const out: ColumnMetadata[] = [];
+  const parents = new Map<string, QueryColumn[]>();
+  for (const c of columns) {
+    if (c.children !== undefined) {
+      out.push(columnEntry(c.name, c.name, true, columnTree(c.children)));
+    } else if (c.aggregate !== undefined) {
+      out.push(columnEntry(c.name, c.aggregate.display, true, []));
+    } else if (c.path.length > 1) {
+      const [head = '', ...rest] = c.path;
+      let group = parents.get(head);
+      if (group === undefined) {
+        parents.set(head, (group = []));
+        out.push(columnEntry(head, `${prefix}${head}`, false, []));
+      }
+      group.push({ name: rest.join('.'), path: rest });
+    } else {
+      out.push(columnEntry(c.name, `${prefix}${c.name}`, false, []));
+    }
+  }
+  for (const entry of out) {
+    const group = parents.get(entry.columnName);
+    if (group !== undefined && entry.joinColumns.length === 0 && !entry.aggregate) entry.joinColumns = columnTree(group, `${entry.displayName}.`);
+  }
+  return out;
 }
 
 export function queryRoutes(org: Org): Route[] {

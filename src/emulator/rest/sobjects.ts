@@ -239,7 +239,7 @@ function upsertOne(org: Org, req: EmuRequest): EmuResponse {
   const fieldName = decodeURIComponent(req.params[1] ?? '');
   const field = def.fieldMap.get(fieldName.toLowerCase());
   if (field === undefined || !(field.externalId || field.name === 'Id')) {
-    return sfError(400, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`);
+    return sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${fieldName}`);
   }
   const body = parseJsonBody(req);
   if (!body.ok) return body.response;

@@ -124,7 +124,8 @@ export function standardObjects(): ObjectDef[] {
     ]),
     obj('Contact', '003', 'Contacts', [
       owner(),
-      ref('AccountId', 'Account', 'Account', 'Contacts'),
+      // Deleting an account deletes its contacts, opportunities and cases in Salesforce.
+      ref('AccountId', 'Account', 'Account', 'Contacts', { cascadeDelete: true }),
       f('Salutation', 'picklist', { picklistValues: picklist(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']) }),
       f('FirstName', 'string', { length: 40 }),
       f('LastName', 'string', { length: 80, nillable: false }),
@@ -169,7 +170,7 @@ export function standardObjects(): ObjectDef[] {
     ]),
     obj('Opportunity', '006', 'Opportunities', [
       owner(),
-      ref('AccountId', 'Account', 'Account', 'Opportunities'),
+      ref('AccountId', 'Account', 'Account', 'Opportunities', { cascadeDelete: true }),
       f('Name', 'string', { length: 120, nillable: false, nameField: true }),
       f('StageName', 'picklist', {
         label: 'Stage',
@@ -232,7 +233,7 @@ export function standardObjects(): ObjectDef[] {
     obj('Case', '500', 'Cases', [
       owner(),
       f('CaseNumber', 'string', { length: 30, autoNumber: true, createable: false, updateable: false, defaultedOnCreate: true, nillable: false, nameField: true, autoNumberFormat: '{00000000}' }),
-      ref('AccountId', 'Account', 'Account', 'Cases'),
+      ref('AccountId', 'Account', 'Account', 'Cases', { cascadeDelete: true }),
       ref('ContactId', 'Contact', 'Contact', 'Cases'),
       f('Subject', 'string'),
       f('Description', 'textarea'),

@@ -24,12 +24,20 @@ export interface QueryError {
   message: string;
 }
 
+/** A selected column: its output path, and for subqueries the child columns. */
+export interface QueryColumn {
+  name: string;
+  path: string[];
+  aggregate?: { display: string };
+  children?: QueryColumn[];
+}
+
 export interface QueryResultSet {
   totalSize: number;
   records: Record<string, unknown>[];
   /** The object queried, for CLI column metadata. */
   object: ObjectDef;
-  columns: { name: string; path: string[] }[];
+  columns: QueryColumn[];
 }
 
 export type QueryOutcome = { ok: true; result: QueryResultSet } | { ok: false; error: QueryError };
@@ -79,6 +87,8 @@ interface OrderSpec {
 
 interface AggregateItem {
   name: string;
+  /** The expression as written, e.g. COUNT(Id). */
+  display: string;
   fn: string | null;
   get: Getter;
   field: FieldDef | null;
@@ -94,7 +104,7 @@ interface Plan {
   limit: number | undefined;
   offset: number;
   aggregate: { items: AggregateItem[]; groupBy: Getter[]; countOnly: boolean; having: ((agg: Map<string, unknown>) => boolean) | null } | null;
-  columns: { name: string; path: string[] }[];
+  columns: QueryColumn[];
 }
 
 function unquote(raw: string): string {
@@ -179,8 +189,9 @@ export class SoqlEngine {
     return index < 0 ? 1 : index + 1;
   }
 
-  #fieldError(soql: string, name: string, object: ObjectDef, relationship: boolean): SoqlError {
-    const col = this.#columnOf(soql, name);
+  /** `name` is reported; `at` (the whole path as written) locates the caret. */
+  #fieldError(soql: string, name: string, object: ObjectDef, relationship: boolean, at: string = name): SoqlError {
+    const col = this.#columnOf(soql, at);
     const detail = relationship
       ? `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`
       : `No such column '${name}' on entity '${object.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`;
@@ -209,7 +220,7 @@ export class SoqlEngine {
     }
     const last = segments[segments.length - 1] ?? '';
     const field = current.fieldMap.get(last.toLowerCase());
-    if (field === undefined) throw this.#fieldError(soql, segments.length > 1 ? path : last, current, false);
+    if (field === undefined) throw this.#fieldError(soql, last, current, false, path);
     names.push(field.name);
     const store = this.#store;
     const name = field.name;
@@ -276,7 +287,7 @@ export class SoqlEngine {
     if (table === undefined) throw new Error(`no table for ${object.name}`);
     const alias = query.sObjectAlias;
     const shape: Shape = { object, entries: [] };
-    const columns: { name: string; path: string[] }[] = [];
+    const columns: QueryColumn[] = [];
     const fields: SoqlField[] = query.fields ?? [];
     const groupByClauses = query.groupBy === undefined ? [] : Array.isArray(query.groupBy) ? query.groupBy : [query.groupBy];
     const isAggregate = groupByClauses.length > 0 || fields.some((f) => f.type === 'FieldFunctionExpression' && f.isAggregateFn === true);
@@ -290,17 +301,17 @@ export class SoqlEngine {
           const param = f.parameters[0];
           if (f.functionName.toUpperCase() === 'COUNT' && param === undefined) {
             if (groupByClauses.length === 0 && fields.length === 1) countOnly = true;
-            items.push({ name: f.alias ?? `expr${exprIndex++}`, fn: 'COUNT', get: () => 1, field: null });
+            items.push({ name: f.alias ?? `expr${exprIndex++}`, display: 'COUNT()', fn: 'COUNT', get: () => 1, field: null });
             continue;
           }
           if (typeof param !== 'string') throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: `unexpected token: '${f.rawValue ?? f.functionName}'` });
           const resolved = this.#resolvePath(soql, object, param, alias);
-          items.push({ name: f.alias ?? `expr${exprIndex++}`, fn: f.functionName.toUpperCase(), get: resolved.get, field: resolved.field });
+          items.push({ name: f.alias ?? `expr${exprIndex++}`, display: f.rawValue ?? `${f.functionName}(${param})`, fn: f.functionName.toUpperCase(), get: resolved.get, field: resolved.field });
         } else if (f.type === 'Field' || f.type === 'FieldRelationship') {
           const path = f.type === 'Field' ? f.field : [...f.relationships, f.field].join('.');
           const resolved = this.#resolvePath(soql, object, path, alias);
           const fieldAlias = 'alias' in f && typeof f.alias === 'string' ? f.alias : undefined;
-          items.push({ name: fieldAlias ?? resolved.field.name, fn: null, get: resolved.get, field: resolved.field });
+          items.push({ name: fieldAlias ?? resolved.field.name, display: path, fn: null, get: resolved.get, field: resolved.field });
         } else {
           throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: 'Aggregate queries support fields and aggregate functions only' });
         }
@@ -319,7 +330,7 @@ export class SoqlEngine {
       }
       aggregate = { items, groupBy, countOnly, having: null };
       if (query.having !== undefined) aggregate.having = this.#compileHaving(query.having, items);
-      for (const item of items) columns.push({ name: item.name, path: [item.name] });
+      for (const item of items) columns.push({ name: item.name, path: [item.name], ...(item.fn === null ? {} : { aggregate: { display: item.display } }) });
     } else {
       for (const f of fields) this.#addSelectItem(soql, f, object, alias, shape, columns, options);
     }
@@ -388,7 +399,7 @@ export class SoqlEngine {
         if (parentField === undefined) throw new Error('subquery without parent field');
         const rel = object.childRelationships.find((r) => r.relationshipName?.toLowerCase() === f.subquery.relationshipName.toLowerCase());
         shape.entries.push({ kind: 'child', name: rel?.relationshipName ?? f.subquery.relationshipName, plan, parentField });
-        columns.push({ name: rel?.relationshipName ?? f.subquery.relationshipName, path: [] });
+        columns.push({ name: rel?.relationshipName ?? f.subquery.relationshipName, path: [], children: plan.columns });
         return;
       }
       case 'FieldTypeof':
@@ -438,7 +449,8 @@ export class SoqlEngine {
       case 'address':
       case 'base64':
       case 'time':
-        return unquote(raw).toLowerCase();
+        // Equality is case-sensitive on unique case-sensitive fields (like Ferry_Id__c) only.
+        return field.caseSensitive ? unquote(raw) : unquote(raw).toLowerCase();
     }
   }
 
@@ -475,11 +487,11 @@ export class SoqlEngine {
     const resolved = this.#resolvePath(soql, object, c.field, alias);
     const { field, get } = resolved;
     const op = c.operator;
-    const textual = isTextLike(field);
+    const textual = isTextLike(field) && !field.caseSensitive;
     const norm = (v: unknown): unknown => (v === null || v === undefined ? null : textual ? text(v).toLowerCase() : v);
     if ('valueQuery' in c) {
       const sub = this.#compile(soql, c.valueQuery, null, options);
-      const subResult = this.#execute(sub, { ...options }, true);
+      const subResult = this.#execute(sub, options);
       const set = new Set(subResult.records.map((r) => norm(Object.values(r).find((v, i) => i > 0 || typeof v !== 'object') ?? null)));
       return op === 'NOT IN' ? (row) => !set.has(norm(get(row))) : (row) => set.has(norm(get(row)));
     }
@@ -607,7 +619,6 @@ export class SoqlEngine {
       first !== undefined &&
       first.field.name === 'SystemModstamp' &&
       !first.desc &&
-      first.get === first.get &&
       plan.orderBy.length <= 2 &&
       (second === undefined || (second.field.name === 'Id' && !second.desc))
     );
@@ -669,11 +680,10 @@ export class SoqlEngine {
     }
   }
 
-  #execute(plan: Plan, options: QueryOptions, forSemiJoin = false): QueryResultSet {
+  #execute(plan: Plan, options: QueryOptions): QueryResultSet {
     const rows = this.#matchingRows(plan, options.includeDeleted, null);
     if (plan.aggregate !== null) return this.#aggregate(plan, rows);
     const records = rows.map((row) => this.#project(plan.shape, row, options));
-    void forSemiJoin;
     return { totalSize: records.length, records, object: plan.object, columns: plan.columns };
   }
 

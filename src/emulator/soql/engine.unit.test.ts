@@ -12,14 +12,17 @@ function setup(): { store: Store; engine: SoqlEngine; names: (soql: string) => u
   const account = objects.find((o) => o.name === 'Account');
   if (account === undefined) throw new Error('no Account');
   const tags = makeField('Tags__c', 'multipicklist', { picklistValues: picklist(['a', 'b', 'c']) });
-  account.fields.push(tags);
-  account.fieldMap.set('tags__c', tags);
+  const ferryId = makeField('Ferry_Id__c', 'string', { length: 64, externalId: true, unique: true, caseSensitive: true, idLookup: true });
+  for (const f of [tags, ferryId]) {
+    account.fields.push(f);
+    account.fieldMap.set(f.name.toLowerCase(), f);
+  }
   let clock = NOW;
   const store = new Store(new Schema(objects), { now: () => clock });
   const engine = new SoqlEngine(store);
   const ctx = { userId: '005000000000000AAA' };
   const rows = [
-    { Name: 'Alpha', NumberOfEmployees: 1, Tags__c: 'a;b', Industry: 'Banking' },
+    { Name: 'Alpha', NumberOfEmployees: 1, Tags__c: 'a;b', Industry: 'Banking', Ferry_Id__c: 'Cust-A' },
     { Name: 'Beta', NumberOfEmployees: 2, Tags__c: 'b', Industry: 'Retail' },
     { Name: '50% Off', NumberOfEmployees: 3, Tags__c: 'c', Industry: null },
     { Name: 'gamma', NumberOfEmployees: null, Tags__c: null, Industry: 'Banking' },
@@ -82,9 +85,20 @@ describe('SOQL engine', () => {
     expect(names(`SELECT Name FROM Account WHERE Id = '${ids[0] ?? ''}' AND Name = 'nobody'`)).toEqual([]);
   });
 
-  it('reports unknown relationships as INVALID_FIELD', () => {
+  it('compares case-sensitive unique fields exactly and other text case-insensitively', () => {
+    const { names } = setup();
+    expect(names("SELECT Name FROM Account WHERE Ferry_Id__c = 'Cust-A'")).toEqual(['Alpha']);
+    expect(names("SELECT Name FROM Account WHERE Ferry_Id__c = 'cust-a'")).toEqual([]);
+    expect(names("SELECT Name FROM Account WHERE Ferry_Id__c IN ('cust-a', 'Cust-A') AND Name = 'ALPHA'")).toEqual(['Alpha']);
+    expect(names("SELECT Name FROM Account WHERE Ferry_Id__c LIKE 'cust%'")).toEqual(['Alpha']);
+  });
+
+  it('reports unknown relationships and unknown parent fields as INVALID_FIELD on the right entity', () => {
     const { engine } = setup();
-    const out = engine.run('SELECT Nope.Name FROM Account', { includeDeleted: false, apiVersion: '60.0', now: NOW });
-    expect(out.ok ? null : out.error.errorCode).toBe('INVALID_FIELD');
+    const options = { includeDeleted: false, apiVersion: '60.0', now: NOW };
+    const rel = engine.run('SELECT Nope.Name FROM Account', options);
+    expect(rel.ok ? null : rel.error).toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("Didn't understand relationship 'Nope'") as unknown });
+    const field = engine.run('SELECT Id, Owner.Nope FROM Account', options);
+    expect(field.ok ? null : field.error.message).toContain("ERROR at Row:1:Column:12\nNo such column 'Nope' on entity 'User'.");
   });
 });

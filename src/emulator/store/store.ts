@@ -53,9 +53,23 @@ export class Table {
   /** Rows in SystemModstamp order, append-only; stale entries are skipped and compacted away. */
   log: LogEntry[] = [];
   liveCount = 0;
+  // Field lists the save path needs on every record, computed once per table.
+  readonly required: FieldDef[];
+  readonly uniques: FieldDef[];
+  readonly computed: FieldDef[];
+  readonly autoNumbers: FieldDef[];
+  readonly template: RecordValues;
 
   constructor(def: ObjectDef) {
     this.def = def;
+    this.required = def.fields.filter((f) => !f.nillable && (f.createable || f.updateable) && !f.defaultedOnCreate && f.type !== 'boolean');
+    this.uniques = def.fields.filter((f) => f.unique);
+    this.computed = def.fields.filter((f) => f.compute !== undefined);
+    this.autoNumbers = def.fields.filter((f) => f.autoNumber);
+    this.template = {};
+    for (const f of def.fields) {
+      this.template[f.name] = f.defaultedOnCreate && f.defaultValue !== undefined ? f.defaultValue : f.type === 'boolean' ? false : null;
+    }
     for (const f of def.fields) {
       if (f.externalId || f.unique) this.keyIndexes.set(f.name.toLowerCase(), new Map());
       if (f.type === 'reference' && f.name !== 'CreatedById' && f.name !== 'LastModifiedById') {
@@ -372,14 +386,12 @@ export class Store {
   }
 
   #computeDerived(table: Table, values: RecordValues): void {
-    for (const f of table.def.fields) if (f.compute !== undefined) values[f.name] = f.compute(values) ?? null;
+    for (const f of table.computed) if (f.compute !== undefined) values[f.name] = f.compute(values) ?? null;
   }
 
   #checkRequiredAndUnique(table: Table, id: string, values: RecordValues): FieldError[] {
     const errors: FieldError[] = [];
-    const missing = table.def.fields.filter(
-      (f) => !f.nillable && (f.createable || f.updateable) && !f.defaultedOnCreate && f.type !== 'boolean' && (values[f.name] === null || values[f.name] === undefined),
-    );
+    const missing = table.required.filter((f) => values[f.name] === null || values[f.name] === undefined);
     if (missing.length > 0) {
       errors.push({
         statusCode: 'REQUIRED_FIELD_MISSING',
@@ -387,8 +399,7 @@ export class Store {
         fields: missing.map((f) => f.name),
       });
     }
-    for (const f of table.def.fields) {
-      if (!f.unique) continue;
+    for (const f of table.uniques) {
       const v = values[f.name];
       if (v === null || v === undefined) continue;
       const other = table.findByKey(f, v).find((otherId) => otherId !== id);
@@ -414,10 +425,7 @@ export class Store {
   create(objectName: string, input: RecordValues, ctx: WriteContext): SaveResult {
     const table = this.table(objectName);
     if (table === undefined) throw new Error(`unknown object ${objectName}`);
-    const values: RecordValues = {};
-    for (const f of table.def.fields) {
-      values[f.name] = f.defaultedOnCreate && f.defaultValue !== undefined ? f.defaultValue : f.type === 'boolean' ? false : null;
-    }
+    const values: RecordValues = { ...table.template };
     const errors = this.#applyInput(table, input, values, 'create');
     if (errors.length > 0) return { success: false, id: null, errors };
     const id = this.ids.next(table.def.keyPrefix);
@@ -433,7 +441,7 @@ export class Store {
       SystemModstamp: stamp,
     });
     if (table.def.fieldMap.has('ownerid') && values['OwnerId'] === null) values['OwnerId'] = ctx.userId;
-    for (const f of table.def.fields) if (f.autoNumber) values[f.name] = this.#nextAutoNumber(table, f);
+    for (const f of table.autoNumbers) values[f.name] = this.#nextAutoNumber(table, f);
     this.#computeDerived(table, values);
     const ruleErrors = this.#checkRequiredAndUnique(table, id, values);
     if (ruleErrors.length > 0) return { success: false, id: null, errors: ruleErrors };
@@ -447,13 +455,14 @@ export class Store {
       table.liveCount -= 1;
     });
     const nonNull = Object.keys(values).filter((k) => values[k] !== null && k !== 'Id' && k !== 'IsDeleted');
+    // Stored values are never mutated in place (updates copy), so listeners may share them.
     this.#record({
       changeType: 'CREATE',
       objectName: table.def.name,
       recordId: id,
       changedFields: nonNull,
       nulledFields: [],
-      values: { ...values },
+      values,
       userId: ctx.userId,
       commitTimestamp: stampMs,
     });
@@ -499,8 +508,9 @@ export class Store {
       table.log.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.seq - b.seq));
       table.index(id, before);
     });
-    const changedFields = [...changed, 'LastModifiedDate', 'SystemModstamp', ...(before['LastModifiedById'] === ctx.userId ? [] : ['LastModifiedById'])];
-    const delta: RecordValues = {};
+    // CDC lists LastModifiedDate (and LastModifiedById when it moves) but never SystemModstamp.
+    const changedFields = [...changed, 'LastModifiedDate', ...(before['LastModifiedById'] === ctx.userId ? [] : ['LastModifiedById'])];
+    const delta: RecordValues = { SystemModstamp: stamp };
     for (const k of changedFields) delta[k] = values[k];
     this.#record({
       changeType: 'UPDATE',
@@ -681,7 +691,7 @@ export class Store {
       recordId: id,
       changedFields: [],
       nulledFields: [],
-      values: { ...values },
+      values,
       userId: ctx.userId,
       commitTimestamp: stampMs,
     });

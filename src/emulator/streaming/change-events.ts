@@ -8,7 +8,9 @@ export function changeEventName(objectName: string): string {
 
 /** CDC payloads write datetimes with a Z suffix rather than REST's +0000. */
 function cdcValue(value: unknown): unknown {
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/.test(value)) return value.replace('+0000', 'Z');
+  // Stored datetimes are exactly yyyy-MM-ddTHH:mm:ss.SSS+0000 (28 characters); a cheap shape
+  // check keeps this off the profile of 100k-record loads.
+  if (typeof value === 'string' && value.length === 28 && value.charCodeAt(10) === 84 && value.endsWith('+0000')) return `${value.slice(0, 23)}Z`;
   return value;
 }
 

@@ -19,7 +19,10 @@ export function channelMatches(subscription: string, eventChannel: string): bool
 }
 
 export class EventBus {
+  // Retained events are events[head..]; trimming moves head and compacts now and then, so that
+  // publishing stays O(1) when the retention count is reached on every event.
   #events: StreamEvent[] = [];
+  #head = 0;
   #nextReplayId = 1;
   #listeners = new Set<(event: StreamEvent) => void>();
   readonly #retentionMs: number;
@@ -48,9 +51,16 @@ export class EventBus {
 
   #trim(): void {
     const cutoff = this.#now() - this.#retentionMs;
-    let drop = 0;
-    while (drop < this.#events.length && ((this.#events[drop]?.createdAt ?? 0) < cutoff || this.#events.length - drop > this.#retentionCount)) drop += 1;
-    if (drop > 0) this.#events.splice(0, drop);
+    const events = this.#events;
+    while (this.#head < events.length && ((events[this.#head]?.createdAt ?? 0) < cutoff || events.length - this.#head > this.#retentionCount)) this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > events.length) {
+      this.#events = events.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #retained(): StreamEvent[] {
+    return this.#head === 0 ? this.#events : this.#events.slice(this.#head);
   }
 
   /**
@@ -61,10 +71,11 @@ export class EventBus {
     this.#trim();
     if (replayId === -1) return { ok: true, events: [] };
     const matching = (e: StreamEvent): boolean => channelMatches(channel, e.channel);
-    if (replayId === -2) return { ok: true, events: this.#events.filter(matching) };
-    const earliest = this.#events[0]?.replayId ?? this.#nextReplayId;
+    const retained = this.#retained();
+    if (replayId === -2) return { ok: true, events: retained.filter(matching) };
+    const earliest = retained[0]?.replayId ?? this.#nextReplayId;
     if (replayId < earliest - 1 || replayId >= this.#nextReplayId || replayId < 0) return { ok: false };
-    return { ok: true, events: this.#events.filter((e) => e.replayId > replayId && matching(e)) };
+    return { ok: true, events: retained.filter((e) => e.replayId > replayId && matching(e)) };
   }
 
   get lastReplayId(): number {
@@ -73,14 +84,16 @@ export class EventBus {
 
   clear(): void {
     this.#events = [];
+    this.#head = 0;
   }
 
   exportState(): { nextReplayId: number; events: StreamEvent[] } {
-    return { nextReplayId: this.#nextReplayId, events: this.#events };
+    return { nextReplayId: this.#nextReplayId, events: this.#retained() };
   }
 
   importState(state: { nextReplayId: number; events: StreamEvent[] }): void {
     this.#nextReplayId = state.nextReplayId;
     this.#events = state.events;
+    this.#head = 0;
   }
 }
