@@ -212,7 +212,9 @@ async function delivery(store: string, path: string, bulkThreshold: number, idle
       // Scenario 3: nothing changed since the last run.
       const idleRows: Record<string, string | number>[] = [];
       const idleResults: unknown[] = [];
-      for (const [label, integration] of [['Account', accountIntegration], ['Bill', billIntegration]] as const) {
+      // Warm: the worker holds a session already. Cold: as after a restart, it must sign in first.
+      for (const [label, integration, cold] of [['Account', accountIntegration, false], ['Bill', billIntegration, false], ['Account (cold session)', accountIntegration, true]] as const) {
+        if (cold) ferry.engine.credentials.forget(credential.id);
         ferry.emulator.controls.resetCounters();
         const t0 = performance.now();
         const run = await syncAndWait(ferry, integration.id);
