@@ -34,7 +34,7 @@ export interface RunningFerry {
 }
 
 /** Starts `ferry start` and resolves once it prints where it listens. */
-export function startFerry(env: Record<string, string>, args: string[] = []): Promise<RunningFerry> {
+export function startFerry(env: Record<string, string>, args: string[] = ['--no-demo']): Promise<RunningFerry> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [FERRY_BIN, 'start', ...args], { env: { ...process.env, FERRY_LOG_LEVEL: 'error', FERRY_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

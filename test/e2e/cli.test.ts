@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import jsforce from 'jsforce';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
 import { runFerry, startFerry } from '../cli.ts';
 
 const dirs: string[] = [];
@@ -116,6 +118,42 @@ describe('ferry CLI', () => {
       expect(listed[1]).toMatchObject({ locked: true, total: '5.00', lineItems: [{ lineItemType: 'STANDING_CHARGE', amount: '5.00' }] });
     } finally {
       await after.stop();
+    }
+  });
+
+  it('starts the demo: an emulated org where the sample billing data arrives within seconds', async () => {
+    const dir = dataDir();
+    const ferry = await startFerry({ FERRY_DATA_DIR: dir, FERRY_EMULATOR_PORT: '0' }, []);
+    try {
+      const emulatorUrl = /Emulated Salesforce org at (http:\/\/\S+)/.exec(ferry.output())?.[1];
+      expect(emulatorUrl).toBeDefined();
+      expect(ferry.output()).toContain('SELECT+Name,Total__c,Status__c+FROM+Ferry_Bill__c');
+      const conn = new jsforce.Connection({ loginUrl: emulatorUrl!, version: '60.0' });
+      await conn.login('admin@ferry.test', 'ferryemulator');
+      const deadline = Date.now() + 30_000;
+      let bills = 0;
+      let items = 0;
+      while (Date.now() < deadline && (bills < 15 || items < 30)) {
+        bills = (await conn.query('SELECT COUNT() FROM Ferry_Bill__c')).totalSize;
+        items = (await conn.query('SELECT COUNT() FROM Ferry_Bill_Line_Item__c')).totalSize;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect([bills, items]).toEqual([15, 30]);
+      expect((await conn.query('SELECT COUNT() FROM Account')).totalSize).toBe(5);
+      expect((await conn.query('SELECT COUNT() FROM Ferry_Balance_Transaction__c')).totalSize).toBe(5);
+    } finally {
+      expect(await ferry.stop()).toBe(0);
+    }
+  });
+
+  it('explains a busy emulator port instead of hanging', async () => {
+    const blocker = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    try {
+      const run = await runFerry(['start'], { FERRY_DATA_DIR: dataDir(), FERRY_PORT: '0', FERRY_EMULATOR_PORT: String(blocker.port) });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Port ${blocker.port} for the emulated Salesforce org is in use`);
+    } finally {
+      await blocker.stop();
     }
   });
 

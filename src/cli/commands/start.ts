@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../api/index.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 import { createLogger, type Env } from '../../config/index.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.ts';
 import type { Engine } from '../../engine/index.ts';
@@ -28,16 +30,25 @@ export async function startCommand({ env, print, untilStopped, demo }: StartOpti
   const db = await openMigratedDatabase(env);
   let engine: Engine | undefined;
   let emulator: RunningEmulator | undefined;
+  let app: FastifyInstance | undefined;
   try {
+    if (demo) {
+      // The emulated org keeps its records in the data folder, so they outlive restarts as Ferry's links do.
+      emulator = await startEmulator({ port: env.FERRY_EMULATOR_PORT, host: '127.0.0.1', snapshot: join(resolve(env.FERRY_DATA_DIR), 'emulated-org.json'), printIdentity: false }).catch((error: unknown) => {
+        const busy = (error as { code?: string }).code === 'EADDRINUSE';
+        throw new CliError(
+          busy
+            ? `Port ${env.FERRY_EMULATOR_PORT} for the emulated Salesforce org is in use. Set FERRY_EMULATOR_PORT to a free port, or start without the demo: ferry start --no-demo.`
+            : `The emulated Salesforce org did not start: ${error instanceof Error ? error.message : String(error)}`,
+          ExitCode.failure,
+        );
+      });
+    }
     const { organization, apiKey } = await ensureDefaultOrganization(db, env.FERRY_API_KEY);
     if (apiKey === undefined && env.FERRY_API_KEY !== undefined) await addApiKeyIfMissing(db, organization.id, env.FERRY_API_KEY);
     engine = await startEngine(env, db, logger, env.FERRY_WORKER);
-    const app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL });
+    app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL });
     const url = await app.listen({ host: env.FERRY_HOST, port: env.FERRY_PORT });
-    if (demo) {
-      // The emulated org keeps its records in the data folder, so they outlive restarts as Ferry's links do.
-      emulator = await startEmulator({ port: env.FERRY_EMULATOR_PORT, host: '127.0.0.1', snapshot: join(resolve(env.FERRY_DATA_DIR), 'emulated-org.json'), printIdentity: false });
-    }
     print(`Ferry is running at ${url}`);
     print(`  storage   ${env.DATABASE_URL !== undefined ? 'Postgres (DATABASE_URL)' : `PGlite in ${resolve(env.FERRY_DATA_DIR)}`}`);
     print(`  worker    ${env.FERRY_WORKER ? `on (${env.FERRY_WORKER_CONCURRENCY} concurrent runs)` : 'off (FERRY_WORKER=false): run `ferry worker` elsewhere'}`);
@@ -59,8 +70,8 @@ export async function startCommand({ env, print, untilStopped, demo }: StartOpti
     }
     print(`  try       curl -H "Authorization: Bearer <API key>" ${url}/api/v1/integrations`);
     await untilStopped;
-    await app.close();
   } finally {
+    await app?.close();
     await engine?.stop();
     if (emulator !== undefined) {
       await emulator.saveSnapshot();
