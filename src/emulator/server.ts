@@ -120,6 +120,12 @@ export class EmulatorServer {
     };
     let response: EmuResponse;
     let limitHeader = false;
+    // A real org commits near the end of a call: the fixed part of the modelled latency passes
+    // before the request is handled (so a write becomes visible about when its answer leaves),
+    // the per-record part after, once the number of records is known.
+    const latency = this.state.latency;
+    const isControl = path.startsWith('/__emulator');
+    if (!isControl && latency.fixedMs > 0) await new Promise((resolve) => setTimeout(resolve, latency.fixedMs));
     try {
       if (path.startsWith('/__emulator/') || path === '/__emulator') {
         response = await this.#controls(req);
@@ -130,8 +136,7 @@ export class EmulatorServer {
     } finally {
       this.#closing.signal.removeEventListener('abort', onClose);
     }
-    const latency = this.state.latency;
-    const delay = path.startsWith('/__emulator') ? 0 : latency.fixedMs + latency.perRecordMs * (response.records ?? 0);
+    const delay = isControl ? 0 : latency.perRecordMs * (response.records ?? 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     this.#write(res, response, limitHeader);
     this.#org.options.onRequest?.({ method, url: raw.url ?? path, status: response.status, ms: Math.round(performance.now() - started) });

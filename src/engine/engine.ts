@@ -69,6 +69,10 @@ export class Engine {
         logger: this.#logger,
         mailer: options.mailer,
         requeue: (job, delayMs) => this.#enqueue(job, delayMs),
+        afterRun: async (orgId) => {
+          await this.dispatch(orgId);
+        },
+        afterAccountsDelivered: (orgId, accountIds) => this.#retryWaitingForAccounts(orgId, accountIds),
       },
       { ...options.runner, clientOptions: { ...options.clientOptions, ...options.runner?.clientOptions } },
     );
@@ -103,7 +107,7 @@ export class Engine {
     await this.sweep();
   }
 
-  /** Debounced per organization: a burst of writes becomes one dispatch. */
+  /** Debounced per organization (50 ms): a burst of writes becomes one dispatch query. */
   #onJournal(orgId: string): void {
     if (this.#pending.has(orgId)) return;
     this.#pending.set(
@@ -111,7 +115,7 @@ export class Engine {
       setTimeout(() => {
         this.#pending.delete(orgId);
         this.dispatch(orgId).catch((error: unknown) => this.#logger.error({ err: error, orgId }, 'dispatch failed'));
-      }, 10),
+      }, 50),
     );
   }
 
@@ -165,6 +169,27 @@ export class Engine {
     for (const row of due) await this.#enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'schedule', mode: 'incremental' });
     await this.sweep();
     return due.length;
+  }
+
+  /**
+   * A record refused because its account had not reached Salesforce yet (an account and its bill
+   * created together, delivered by two integrations) is retried as soon as the account arrives.
+   */
+  async #retryWaitingForAccounts(orgId: string, accountIds: string[]): Promise<void> {
+    const waiting = await this.#db.query<{ id: string; integration_id: string; entity_id: string }>(
+      `SELECT e.id, e.integration_id, e.entity_id FROM events e
+       JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
+       WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
+         AND r.account_id = ANY($2::uuid[])`,
+      [orgId, accountIds],
+    );
+    const byIntegration = new Map<string, typeof waiting>();
+    for (const event of waiting) byIntegration.set(event.integration_id, [...(byIntegration.get(event.integration_id) ?? []), event]);
+    for (const [integrationId, events] of byIntegration) {
+      const run = await this.requestRun(orgId, integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [...new Set(events.map((e) => e.entity_id))] });
+      if (!run.ok) continue;
+      await this.#db.query('UPDATE events SET retried_at = now(), retry_run_id = $3 WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, events.map((e) => e.id), run.value.id]);
+    }
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */

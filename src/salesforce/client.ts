@@ -31,12 +31,14 @@ export interface ClientOptions {
   attempts?: number;
   /** Base backoff delay (ms); grows ×2 per attempt, with jitter. */
   backoffMs?: number;
+  /** How long a Bulk API job may take before the run gives up waiting (ms). */
+  bulkTimeoutMs?: number;
   /** Stop before Ferry's usage passes this share of the org's daily API allocation (0..1). */
   budgetShare?: number;
   logger?: RequestLogger | undefined;
 }
 
-export const CLIENT_DEFAULTS = { timeoutMs: 120_000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
+export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
 
 export type SaveResult =
   | { success: true; id: string; created: boolean }
@@ -91,14 +93,15 @@ export class SalesforceClient {
     }
   }
 
-  async #call<T>(entry: RequestLogEntry, work: () => Promise<T>): Promise<T> {
+  async #call<T>(entry: RequestLogEntry, work: () => Promise<T>, options: { timeoutMs?: number; retry?: boolean } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     return pRetry(
       async () => {
         this.#checkBudget();
         const finish = await this.#options.logger?.start(entry);
         const started = performance.now();
         try {
-          const result = await timeout(work(), this.#options.timeoutMs);
+          const result = await timeout(work(), timeoutMs);
           await finish?.({ status: 'Success', durationMs: Math.round(performance.now() - started), ...this.#usage() });
           return result;
         } catch (caught) {
@@ -108,7 +111,7 @@ export class SalesforceClient {
           throw error;
         }
       },
-      { retries: this.#options.attempts - 1, minTimeout: this.#options.backoffMs, factor: 2, randomize: true },
+      { retries: options.retry === false ? 0 : this.#options.attempts - 1, minTimeout: this.#options.backoffMs, factor: 2, randomize: true },
     ).catch((error: unknown) => {
       throw toSalesforceError(error);
     });
@@ -173,9 +176,11 @@ export class SalesforceClient {
         externalIdFieldName: externalIdField,
         input: records,
         pollInterval: pollIntervalMs,
-        pollTimeout: this.#options.timeoutMs,
+        pollTimeout: this.#options.bulkTimeoutMs,
       });
-    });
+    // A job that outlives the timeout may still be running in Salesforce: never submit it again
+    // from here. The run ends awaiting retry, and the next run upserts the same keys (no duplicate).
+    }, { timeoutMs: this.#options.bulkTimeoutMs, retry: false });
     const byKey = new Map<string, SaveResult>();
     for (const row of results.successfulResults as unknown as Record<string, string>[]) {
       byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });

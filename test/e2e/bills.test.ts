@@ -127,13 +127,22 @@ describe('bill integration', () => {
   });
 
   it('routes bills to two integrations by their account filters', async () => {
-    await integration({ name: 'Accounts', entityType: 'Account' });
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
     const uk = await integration({ name: 'UK bills', entityType: 'Bill', settings: { accountFilter: 'customFields != null AND customFields.country == "UK"' } });
     const rest = await integration({ name: 'Other bills', entityType: 'Bill', settings: { accountFilter: 'customFields.country != "UK"' } });
     const ukAccount = await account('ROUTE-UK', { customFields: { country: 'UK' } });
     const usAccount = await account('ROUTE-US', { customFields: { country: 'US' } });
     const ukBill = (await ferry.call('POST', '/api/v1/bills', bill(ukAccount.id, 'INV-UK'))).body;
     const usBill = (await ferry.call('POST', '/api/v1/bills', bill(usAccount.id, 'INV-US'))).body;
+    // Accounts and bills are created together: a bill that runs before its account reached
+    // Salesforce waits, and goes as soon as the account is delivered.
+    await ferry.settle(accounts.id);
+    await ferry.settle(uk.id);
+    await ferry.settle(rest.id);
+    await ferry.eventually(async () => {
+      const rows = await ferry.db.query("SELECT 1 FROM links WHERE entity = 'bills' AND entity_id = ANY($1::uuid[])", [[ukBill.id, usBill.id]]);
+      return rows.length === 2 ? true : undefined;
+    });
     await ferry.settle(uk.id);
     await ferry.settle(rest.id);
     const ukRuns = (await ferry.call('GET', `/api/v1/runs?integrationId=${uk.id}`)).body.data;
@@ -141,6 +150,9 @@ describe('bill integration', () => {
     expect(ukRuns.flatMap((r: any) => r.recordIds)).toContain(ukBill.id);
     expect(ukRuns.reduce((n: number, r: any) => n + r.counts.created + r.counts.updated, 0)).toBe(1);
     expect(restRuns.reduce((n: number, r: any) => n + r.counts.created + r.counts.updated, 0)).toBe(1);
+    // Nothing was left for a person: any wait for an account was retried by Ferry itself.
+    const open = (await ferry.call('GET', `/api/v1/events?integrationId=${uk.id}`)).body.data.filter((e: any) => e.retriedAt === null && e.actionedAt === null);
+    expect(open).toEqual([]);
     const links = await ferry.db.query<{ integration_id: string; entity_id: string }>("SELECT integration_id, entity_id FROM links WHERE entity = 'bills' AND entity_id = ANY($1::uuid[])", [[ukBill.id, usBill.id]]);
     expect(links.map((l) => [l.integration_id, l.entity_id]).sort()).toEqual([[uk.id, ukBill.id], [rest.id, usBill.id]].sort());
   });

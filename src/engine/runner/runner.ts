@@ -39,7 +39,7 @@ export interface RunnerOptions {
   clientOptions?: ClientOptions;
 }
 
-export const RUNNER_DEFAULTS = { chunkSize: 2000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
+export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
 
 export interface RunnerDeps {
   db: Database;
@@ -49,6 +49,15 @@ export interface RunnerDeps {
   mailer?: Mailer | undefined;
   /** Queues a follow-up run after `delayMs` (retries, rate-limit pauses, busy integrations). */
   requeue: (job: SyncJob, delayMs: number) => Promise<void>;
+  /** Called after a run that moved its watermark: dispatches changes that arrived meanwhile. */
+  afterRun?: (orgId: string, integrationId: string) => Promise<void>;
+  /** Called when accounts reached Salesforce: records that waited for them can go now. */
+  afterAccountsDelivered?: (orgId: string, accountIds: string[]) => Promise<void>;
+}
+
+/** A run found nothing past the watermark: it ends COMPLETE without signing in. */
+class NothingToDo extends Error {
+  override name = 'NothingToDo';
 }
 
 interface Candidate {
@@ -164,9 +173,9 @@ export class Runner {
       [job.orgId, integration.id, runId, String(this.#options.leaseMs)],
     );
     if (claimed.length === 0) {
-      // Another worker runs this integration: come back shortly (a change job merges with any
-      // already queued; a requested run keeps its id).
-      await this.#deps.requeue(job, 1000);
+      // Another worker runs this integration. Changes need no job of their own: the running one
+      // dispatches again when it finishes if more arrived. A requested run keeps its id and waits.
+      if (job.trigger !== 'change' || job.runId !== undefined) await this.#deps.requeue(job, 1000);
       return undefined;
     }
     const run = await runs.create(job.orgId, integration.id, { id: runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
@@ -176,6 +185,10 @@ export class Runner {
     await runs.transition(job.orgId, run.id, 'STARTED');
     const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId: run.id });
     try {
+      if (!(await this.#hasWork(integration, job))) {
+        // Nothing to do costs no Salesforce call, not even a sign-in.
+        throw new NothingToDo();
+      }
       const { client, identity } = await this.#deps.credentials.open(job.orgId, integration.credential_id, {
         ...this.#options.clientOptions,
         budgetShare: integration.delivery.budgetShare,
@@ -194,6 +207,7 @@ export class Runner {
       await this.#deliverAll(integration, job, run.id, client, identity.organizationId, state);
       status = state.counts.failed > 0 ? 'ERROR' : 'COMPLETE';
     } catch (caught) {
+      if (caught instanceof NothingToDo) return await this.#finish(job, run.id, integration, state, 'COMPLETE', null);
       const error = caught instanceof SalesforceError ? caught : new SalesforceError({ kind: 'fatal', errorCode: 'INTERNAL_ERROR', message: caught instanceof Error ? caught.message : String(caught) }, { cause: caught });
       if (!(caught instanceof SalesforceError)) log.error({ err: caught }, 'run failed');
       runError = { errorCode: error.info.errorCode, message: error.info.message };
@@ -204,17 +218,38 @@ export class Runner {
         [job.orgId, integration.id, run.id],
       );
     }
+    const finished = await this.#finish(job, run.id, integration, state, status, runError);
+    log.info({ status, counts: state.counts }, 'run finished');
+    return finished;
+  }
+
+  async #finish(job: SyncJob, runId: string, integration: IntegrationRow, state: RunState, status: RunStatus, runError: { errorCode: string; message: string } | null): Promise<RunView> {
+    const { db } = this.#deps;
+    // A NothingToDo exit skipped the finally block's lease release: release here as well.
+    await db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3', [job.orgId, integration.id, runId]);
     await new Events(db).record(job.orgId, state.events);
-    const finished = await runs.transition(job.orgId, run.id, status, {
+    const finished = await new Runs(db).transition(job.orgId, runId, status, {
       ...state.counts,
       error: runError,
       fromSeq: state.fromSeq,
       toSeq: state.toSeq,
       recordIds: [...state.recordIds],
     });
-    await this.#account(integration, state, run.id);
-    log.info({ status, counts: state.counts }, 'run finished');
+    await this.#account(integration, state, runId);
+    // Changes that arrived during the run are delivered at once, not after a poll. Only when the
+    // watermark moved: a run that failed as a whole waits for the next change or retry instead of
+    // looping on the same failure.
+    if (status === 'COMPLETE' || (status === 'ERROR' && state.toSeq !== null)) await this.#deps.afterRun?.(job.orgId, integration.id);
     return finished;
+  }
+
+  /** Whether a run has anything to look at (always, unless incremental with no pending change). */
+  async #hasWork(integration: IntegrationRow, job: SyncJob): Promise<boolean> {
+    if (job.mode === 'full' || job.recordIds !== undefined) return true;
+    const rows = await this.#deps.db.query('SELECT 1 FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 LIMIT 1', [
+      integration.org_id, entitiesOf(integration.entity_type), integration.cursor_seq,
+    ]);
+    return rows.length > 0;
   }
 
   async #onRunError(integration: IntegrationRow, job: SyncJob, runId: string, info: SalesforceErrorInfo, state: RunState): Promise<RunStatus> {
@@ -610,6 +645,7 @@ export class Runner {
       linkWrites.push({ entityId: id, salesforceId: d.salesforceId, version: d.upsert.candidate.record.version, hash: d.upsert.hash, children: d.upsert.children === undefined ? null : (childIds.get(id) ?? {}) });
     }
     await saveLinks(db, orgId, integration.id, mapping.entity, salesforceOrgId, mapping.object, linkWrites);
+    if (mapping.entity === 'accounts' && linkWrites.length > 0) await this.#deps.afterAccountsDelivered?.(orgId, linkWrites.map((l) => l.entityId));
   }
 
   /** What a run would send now, without sending anything (and without calling Salesforce). */
