@@ -52,6 +52,7 @@ export class Engine {
   readonly #workerIds: string[] = [];
   readonly #pending = new Map<string, NodeJS.Timeout>();
   #stopListening: (() => Promise<void>) | undefined;
+  #interrupted: { org_id: string; integration_id: string; mode: 'incremental' | 'full'; record_ids: string[] | null }[] = [];
 
   private constructor(options: EngineOptions, boss: PgBoss) {
     this.#db = options.db;
@@ -87,9 +88,14 @@ export class Engine {
 
   async #startWorker(options: EngineOptions): Promise<void> {
     if (options.exclusive === true) {
-      // Nobody else can hold a lease on an embedded database: whatever is held was left by a crash.
-      await this.#db.query(`UPDATE runs SET status = 'ERROR', finished_at = now(), error = '{"errorCode":"WORKER_STOPPED","message":"The worker stopped during this run; its changes are delivered by the next run."}'::jsonb WHERE status = 'STARTED'`);
+      // Nobody else can hold a lease on an embedded database: whatever is held was left by a
+      // crash. Interrupted runs are closed and queued again (their upserts are idempotent).
+      const interrupted = await this.#db.query<{ org_id: string; integration_id: string; mode: 'incremental' | 'full'; record_ids: string[] | null }>(
+        `UPDATE runs SET status = 'ERROR', finished_at = now(), error = '{"errorCode":"WORKER_STOPPED","message":"The worker stopped during this run; it was queued again when Ferry restarted."}'::jsonb
+         WHERE status = 'STARTED' RETURNING org_id, integration_id, mode, record_ids`,
+      );
       await this.#db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL WHERE lease_run_id IS NOT NULL');
+      this.#interrupted = interrupted;
     }
     for (let i = 0; i < (options.concurrency ?? 2); i++) {
       this.#workerIds.push(
@@ -103,6 +109,9 @@ export class Engine {
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
     this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.#onJournal(orgId));
+    for (const run of this.#interrupted.splice(0)) {
+      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined });
+    }
     // Changes committed while no worker was listening are picked up now.
     await this.sweep();
   }
