@@ -185,11 +185,19 @@ export class Engine {
    * created together, delivered by two integrations) is retried as soon as the account arrives.
    */
   async #retryWaitingForAccounts(orgId: string, accountIds: string[]): Promise<void> {
+    // Called both when accounts were delivered and when records were refused for want of one:
+    // each side looks after its own commit, so whichever comes second sees the other. Only
+    // accounts now linked in the waiting integration's org count.
     const waiting = await this.#db.query<{ id: string; integration_id: string; entity_id: string }>(
       `SELECT e.id, e.integration_id, e.entity_id FROM events e
        JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
+       JOIN integrations i ON i.org_id = e.org_id AND i.id = e.integration_id
        WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
-         AND r.account_id = ANY($2::uuid[])`,
+         AND r.account_id = ANY($2::uuid[])
+         -- There, the cure is an external mapping, not a delivered account: no automatic retry.
+         AND NOT (i.settings->>'useExternalMappingAccountCode')::boolean
+         AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = r.account_id AND l.salesforce_org_id = i.salesforce_org_id)
+       FOR UPDATE OF e SKIP LOCKED`,
       [orgId, accountIds],
     );
     const byIntegration = new Map<string, typeof waiting>();

@@ -42,3 +42,57 @@ describe('account integration', () => {
     expect(all).toHaveLength(1);
   });
 });
+
+describe('triggers, replay and deletes', () => {
+  it('fires a schedule when due, moves it to the next time, and only then', async () => {
+    const scheduled = (await ferry.call('POST', '/api/v1/integrations', {
+      name: 'Nightly accounts', entityType: 'Account', credentialId: credential.id,
+      trigger: { onChange: false, schedule: { cron: '0 2 * * *', timeZone: 'Europe/London' } },
+    })).body;
+    const next = new Date(scheduled.nextRunAt);
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('02:00');
+    const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'SCHED-1', name: 'Scheduled' })).body;
+    expect(await ferry.engine.tick(new Date(next.getTime() - 60_000))).toBe(0);
+    expect(await ferry.engine.tick(new Date(next.getTime() + 1000))).toBe(1);
+    await ferry.settle(scheduled.id);
+    const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${scheduled.id}`)).body.data;
+    expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'COMPLETE' });
+    expect(runs[0].recordIds).toContain(account.id);
+    const moved = (await ferry.call('GET', `/api/v1/integrations/${scheduled.id}`)).body;
+    expect(new Date(moved.nextRunAt).getTime()).toBe(next.getTime() + 24 * 3600_000);
+    const interval = await ferry.call('PATCH', `/api/v1/integrations/${scheduled.id}`, { trigger: { schedule: { intervalMinutes: 15 } } });
+    expect(new Date(interval.body.nextRunAt).getTime() - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    const bad = await ferry.call('PATCH', `/api/v1/integrations/${scheduled.id}`, { trigger: { schedule: { cron: '61 * * * *' } } });
+    expect(bad.status).toBe(400);
+    await ferry.call('POST', `/api/v1/integrations/${scheduled.id}/disable`);
+  });
+
+  it('sends everything on a full sync, replays a run, and deletes in Salesforce what was deleted in Ferry', async () => {
+    const before = (await ferry.call('POST', '/api/v1/accounts', { code: 'FULL-1', name: 'Existed before' })).body;
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Late accounts', entityType: 'Account', credentialId: credential.id })).body;
+    const preview = (await ferry.call('GET', `/api/v1/integrations/${integration.id}/preview?mode=full&limit=1000`)).body.data;
+    expect(preview.find((p: any) => p.id === before.id)).toMatchObject({ action: 'upsert', object: 'Account', fields: { Name: 'Existed before', AccountNumber: 'FULL-1', Ferry_Id__c: before.id } });
+    const full = await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'full' });
+    expect(full.status).toBe(202);
+    expect(full.body).toMatchObject({ status: 'WAITING', trigger: 'manual', mode: 'full' });
+    await ferry.settle(integration.id);
+    const done = (await ferry.call('GET', `/api/v1/runs/${full.body.id}`)).body;
+    expect(done.status).toBe('COMPLETE');
+    expect(done.recordIds).toContain(before.id);
+
+    const replay = await ferry.call('POST', `/api/v1/runs/${full.body.id}/replay`);
+    expect(replay.status).toBe(202);
+    await ferry.settle(integration.id);
+    const replayed = (await ferry.call('GET', `/api/v1/runs/${replay.body.id}`)).body;
+    expect(replayed).toMatchObject({ trigger: 'replay', replayOf: full.body.id, status: 'COMPLETE' });
+    expect(replayed.counts.updated).toBe(done.counts.created + done.counts.updated);
+
+    await ferry.call('DELETE', `/api/v1/accounts/${before.id}`);
+    await ferry.settle(integration.id);
+    expect(await sfQuery(`SELECT Id FROM Account WHERE Ferry_Id__c = '${before.id}'`)).toEqual([]);
+    const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
+    expect(runs[0].counts.deleted).toBe(1);
+    await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
+  });
+});

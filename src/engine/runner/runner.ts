@@ -131,6 +131,8 @@ class RunState {
   recordIds = new Set<string>();
   fromSeq: number | null = null;
   toSeq: number | null = null;
+  /** Accounts that records of this run waited for (missing account mapping). */
+  waitingAccounts = new Set<string>();
 }
 
 /**
@@ -228,6 +230,7 @@ export class Runner {
     // A NothingToDo exit skipped the finally block's lease release: release here as well.
     await db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3', [job.orgId, integration.id, runId]);
     await new Events(db).record(job.orgId, state.events);
+    if (state.waitingAccounts.size > 0) await this.#deps.afterAccountsDelivered?.(job.orgId, [...state.waitingAccounts]);
     const finished = await new Runs(db).transition(job.orgId, runId, status, {
       ...state.counts,
       error: runError,
@@ -543,6 +546,7 @@ export class Runner {
       if (p.action === 'fail') {
         state.counts.failed++;
         state.events.push({ integrationId: integration.id, runId, ...p.event });
+        if (p.event.name === 'integration.missing_account_mapping.error' && p.candidate.accountId !== null) state.waitingAccounts.add(p.candidate.accountId);
       }
     }
     // Deletions: the Salesforce record goes too (master-detail children with it).
