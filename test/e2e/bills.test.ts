@@ -157,6 +157,25 @@ describe('bill integration', () => {
     expect(links.map((l) => [l.integration_id, l.entity_id]).sort()).toEqual([[uk.id, ukBill.id], [rest.id, usBill.id]].sort());
   });
 
+  it('serves only the included accounts, never the excluded ones', async () => {
+    const a = await account('LIST-A');
+    const b = await account('LIST-B');
+    const c = await account('LIST-C');
+    const only = await integration({ name: 'Only A and B', entityType: 'Account', settings: { includedAccountIds: [a.id, b.id], excludedAccountIds: [b.id] } });
+    const unknown = await ferry.call('POST', '/api/v1/integrations', { name: 'Bad list', entityType: 'Account', settings: { excludedAccountIds: ['0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69'] } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details[0].path).toBe('body.settings.excludedAccountIds[0]');
+    const full = await ferry.call('POST', `/api/v1/integrations/${only.id}/sync`, { mode: 'full' });
+    await ferry.settle(only.id);
+    const run = (await ferry.call('GET', `/api/v1/runs/${full.body.id}`)).body;
+    const links = await ferry.db.query<{ entity_id: string }>('SELECT entity_id FROM links WHERE integration_id = $1', [only.id]);
+    expect(links.map((l) => l.entity_id)).toEqual([a.id]);
+    expect(run.counts.skipped).toBeGreaterThanOrEqual(2);
+    const preview = (await ferry.call('GET', `/api/v1/integrations/${only.id}/preview?mode=full&limit=1000`)).body.data;
+    expect(preview.find((p: any) => p.id === b.id)).toMatchObject({ action: 'skip', reason: 'account in excludedAccountIds' });
+    expect(preview.find((p: any) => p.id === c.id)).toMatchObject({ action: 'skip', reason: 'account not in includedAccountIds' });
+  });
+
   it('refuses an invalid account filter at save time, with the position of the error', async () => {
     const res = await ferry.call('POST', '/api/v1/integrations', { name: 'Bad filter', entityType: 'Bill', settings: { accountFilter: 'customFields.country == "UK" AND colour == 1' } });
     expect(res.status).toBe(400);

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITY } from '../../src/emulator/index.ts';
+import { DEFAULT_IDENTITY, startEmulator } from '../../src/emulator/index.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -78,6 +78,22 @@ describe('credential types', () => {
     ferry.emulator.controls.expireSessions();
     const expired = await ferry.call('POST', `/api/v1/credentials/${credential.id}/test`);
     expect(expired.body).toMatchObject({ ok: false, errorCode: 'INVALID_SESSION_ID', hint: expect.stringContaining('issue a new one') });
+  });
+
+  it('checks an org for the objects and fields Ferry writes', async () => {
+    const { credential } = await createAndTest({ name: 'Check', type: 'password', loginUrl: ferry.emulator.loginUrl, username: DEFAULT_IDENTITY.username, password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken });
+    const complete = await ferry.call('POST', `/api/v1/credentials/${credential.id}/check`);
+    expect(complete.body).toEqual({ organizationId: ferry.emulator.identity.orgId, missing: [] });
+    // An org where Ferry's objects were never deployed.
+    const bare = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false, sfdxProjects: [] });
+    try {
+      const { credential: other } = await createAndTest({ name: 'Bare org', type: 'password', loginUrl: bare.loginUrl, username: DEFAULT_IDENTITY.username, password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken });
+      const missing = (await ferry.call('POST', `/api/v1/credentials/${other.id}/check`)).body.missing;
+      expect(missing).toContainEqual({ object: 'Ferry_Bill__c', fields: 'object' });
+      expect(missing).toContainEqual({ object: 'Account', fields: ['Ferry_Id__c'] });
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('refuses an invalid credential with every problem listed', async () => {
