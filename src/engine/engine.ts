@@ -138,6 +138,7 @@ export class Engine {
       ...(job.runId !== undefined ? { runId: job.runId } : {}),
       ...(job.recordIds !== undefined ? { recordIds: job.recordIds } : {}),
       ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
+      ...(job.force === true ? { force: true } : {}),
     };
     await this.#boss.send('integration-sync', data, { singletonKey, ...(delayMs > 0 ? { startAfter: Math.ceil(delayMs / 1000) } : {}) });
     if (delayMs === 0) for (const id of this.#workerIds) this.#boss.notifyWorker(id);
@@ -210,11 +211,11 @@ export class Engine {
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
-  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay'; recordIds?: string[] | undefined; replayOf?: string | undefined }): Promise<Result<RunView>> {
+  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
     const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
-    await this.#enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf });
+    await this.#enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });
     return ok(run);
   }
 
@@ -223,7 +224,7 @@ export class Engine {
     if (run === undefined) return fail('not_found', `No run has id ${runId}.`);
     if (run.status === 'WAITING' || run.status === 'STARTED') return fail('version_conflict', 'The run has not finished; replay it once it has.');
     if (run.recordIds.length === 0) return fail('validation_failed', 'The run considered no records, so there is nothing to replay.', [{ path: ['recordIds'], message: 'is empty' }]);
-    return this.requestRun(orgId, run.integrationId, { mode: run.mode, trigger: 'replay', recordIds: run.recordIds, replayOf: run.id });
+    return this.requestRun(orgId, run.integrationId, { mode: run.mode, trigger: 'replay', recordIds: run.recordIds, replayOf: run.id, force: true });
   }
 
   /** Sends the event's record again (after the cause was fixed). */
@@ -232,7 +233,7 @@ export class Engine {
     if (event === undefined) return fail('not_found', `No event has id ${eventId}.`);
     const run = event.entityId === null
       ? await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry' })
-      : await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [event.entityId] });
+      : await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [event.entityId], force: true });
     if (!run.ok) return run;
     const marked = await this.events.markRetried(orgId, eventId, run.value.id);
     return ok({ event: marked!, run: run.value });

@@ -11,6 +11,8 @@ export interface JobMap {
     mode: 'incremental' | 'full';
     runId?: string;
     recordIds?: string[];
+    replayOf?: string;
+    force?: boolean;
   };
   /** Once a minute: queue the integrations whose schedule is due. */
   'schedule-tick': Record<string, never>;

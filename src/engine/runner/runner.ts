@@ -22,8 +22,10 @@ export interface SyncJob {
   mode: 'incremental' | 'full';
   /** A run created beforehand (by the API) to fill in. */
   runId?: string | undefined;
-  /** Only these records, sent even when unchanged (retry, replay). */
+  /** Only these records. */
   recordIds?: string[] | undefined;
+  /** Send even records unchanged since their last delivery (a person's retry or replay, full sync). */
+  force?: boolean | undefined;
   replayOf?: string | undefined;
 }
 
@@ -396,7 +398,7 @@ export class Runner {
   }
 
   async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
-    const force = job.mode === 'full' || job.recordIds !== undefined;
+    const force = job.mode === 'full' || job.force === true;
     for await (const batch of this.#batches(integration, job)) {
       if (batch.toSeq !== undefined) {
         state.fromSeq ??= integration.cursor_seq;
