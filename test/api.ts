@@ -4,6 +4,7 @@ import { buildServer } from '../src/api/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import type { Database } from '../src/storage/index.ts';
 import { openTestDatabase } from './db.ts';
+import { apiClient, type CallOptions } from './net.ts';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -18,7 +19,7 @@ export interface TestApi {
   orgId: string;
   app: FastifyInstance;
   /** JSON request with this org's key (or the one given, or none with key: null). */
-  call<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null; raw?: string; headers?: Record<string, string> }): Promise<HttpResult<T>>;
+  call<T = any>(method: string, path: string, body?: unknown, options?: CallOptions): Promise<HttpResult<T>>;
   close(): Promise<void>;
 }
 
@@ -33,23 +34,7 @@ export async function startTestApi(options: { bodyLimitBytes?: number } = {}): P
     apiKey,
     orgId: organization.id,
     app,
-    async call(method, path, body, callOptions = {}) {
-      const key = callOptions.key === undefined ? apiKey : callOptions.key;
-      const headers: Record<string, string> = { ...callOptions.headers };
-      if (key !== null) headers.authorization = `Bearer ${key}`;
-      let payload: string | undefined = callOptions.raw;
-      if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
-      if (payload !== undefined) headers['content-type'] ??= 'application/json';
-      const response = await fetch(`${url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-      return { status: response.status, body: parsed as never, headers: response.headers };
-    },
+    call: apiClient(url, apiKey),
     async close() {
       await app.close();
       await db.close();

@@ -10,6 +10,7 @@ import { createOrganization } from '../src/platform/index.ts';
 import type { Database } from '../src/storage/index.ts';
 import type { HttpResult } from './api.ts';
 import { openTestDatabase } from './db.ts';
+import { apiClient } from './net.ts';
 
 export interface TestFerry {
   url: string;
@@ -52,21 +53,7 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
   const { organization, apiKey } = await createOrganization(db, 'Test org');
   const app = buildServer({ db, engine });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const call: TestFerry['call'] = async (method, path, body, callOptions = {}) => {
-    const key = callOptions.key === undefined ? apiKey : callOptions.key;
-    const headers: Record<string, string> = {};
-    if (key !== null) headers.authorization = `Bearer ${key}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-    return { status: response.status, body: parsed as never, headers: response.headers };
-  };
+  const call: TestFerry['call'] = apiClient(url, apiKey);
   const eventually: TestFerry['eventually'] = async (check, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;

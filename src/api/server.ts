@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { authenticateApiKey, RecordStore } from '../platform/index.ts';
+import { authenticateApiKey, issuesFromZod, RecordStore } from '../platform/index.ts';
 import type { Database } from '../storage/index.ts';
 import type { Engine } from '../engine/index.ts';
 import { listChanges } from './changes/list-changes.ts';
@@ -10,7 +10,7 @@ import { runEndpoints } from './runs/endpoints.ts';
 import type { ApiDeps, Endpoint } from './contract.ts';
 import { renderDocsPage } from './docs/docs-page.ts';
 import { entityEndpoints } from './entities/endpoints.ts';
-import { ApiError, formatPath, type ErrorDetail } from './errors.ts';
+import { ApiError, issuesToDetails } from './errors.ts';
 import { healthz, readyz } from './health/health.ts';
 import { buildOpenApi } from './openapi.ts';
 
@@ -34,10 +34,7 @@ function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location
   if (schema === undefined) return value as T;
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const details: ErrorDetail[] = parsed.error.issues.map((issue) => ({
-    path: formatPath(location, issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
+  const details = issuesToDetails(location, issuesFromZod(parsed.error));
   const what = location === 'body' ? 'request body' : location === 'path' ? 'path' : 'query string';
   throw new ApiError('validation_failed', `The ${what} is not valid.`, details);
 }

@@ -14,3 +14,4 @@ export {
   type Organization,
 } from './organizations.ts';
 export { isCurrency, minorUnits } from './money.ts';
+export { issuesFromZod } from './issues.ts';

@@ -6,6 +6,7 @@ import { entityByName, ENTITIES } from './entities.ts';
 import type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts';
 import { appendJournal, type JournalEntry, type Origin } from './journal.ts';
 import { fail, ok, type Result, type StoreError } from './result.ts';
+import { issuesFromZod } from './issues.ts';
 
 /** A record as the API shows it: its fields, plus id, version and timestamps. */
 export interface StoredRecord {
@@ -113,13 +114,7 @@ function keyFieldName(definition: EntityDefinition): string {
 
 function validate(definition: EntityDefinition, candidate: RecordData): Result<RecordData> {
   const parsed = definition.schema.safeParse(candidate);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({
-      path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-    }));
-    return fail('validation_failed', `The ${definition.label} is not valid.`, details);
-  }
+  if (!parsed.success) return fail('validation_failed', `The ${definition.label} is not valid.`, issuesFromZod(parsed.error));
   const data = parsed.data;
   const issues = definition.check?.(data) ?? [];
   if (issues.length > 0) return fail('validation_failed', `The ${definition.label} is not valid.`, issues);

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { Issue } from '../../platform/index.ts';
-import { fail, ok, type Result } from '../../platform/index.ts';
+import { fail, issuesFromZod, ok, type Result } from '../../platform/index.ts';
 import {
   authorizeUrl,
   exchangeCode,
@@ -92,7 +91,7 @@ export class Credentials {
 
   async create(orgId: string, body: unknown): Promise<Result<CredentialView>> {
     const parsed = credentialInput.safeParse(body);
-    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesOf(parsed.error.issues));
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error));
     const input = parsed.data;
     const { settings, secrets } = split(input);
     const status = input.type === 'authorization_code' && secrets.refreshToken === undefined ? 'awaiting_authorization' : 'untested';
@@ -124,7 +123,7 @@ export class Credentials {
     }
     const current = { name: row.name, type: row.type, ...(row.type === 'access_token' ? { instanceUrl: row.login_url } : { loginUrl: row.login_url }), ...row.settings, ...this.#box.open(row.sealed_secrets) };
     const parsed = credentialInput.safeParse({ ...current, ...(body as Record<string, unknown>) });
-    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesOf(parsed.error.issues));
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error));
     const input = parsed.data;
     const { settings, secrets } = split(input);
     const [updated] = await this.#db.query<CredentialRow>(
@@ -276,9 +275,3 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function issuesOf(issues: readonly { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): Issue[] {
-  return issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    message: issue.code === 'unrecognized_keys' && issue.keys ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
-}

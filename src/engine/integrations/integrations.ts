@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { fail, ok, type Issue, type Result } from '../../platform/index.ts';
+import { fail, issuesFromZod, ok, type Issue, type Result } from '../../platform/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
 import { integrationInput, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
 import type { EntityType } from '../types.ts';
@@ -58,12 +58,6 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
   };
 }
 
-function issuesOf(issues: readonly { path: PropertyKey[]; message: string; code: string; keys?: string[] }[]): Issue[] {
-  return issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    message: issue.code === 'unrecognized_keys' && issue.keys ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
-}
 
 /** Integrations: their configuration, connection to a credential, and the org lock. */
 export class Integrations {
@@ -93,7 +87,7 @@ export class Integrations {
 
   async create(orgId: string, body: unknown): Promise<Result<IntegrationView>> {
     const parsed = integrationInput.safeParse(body);
-    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesOf(parsed.error.issues));
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error));
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, input.credentialId, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
@@ -139,7 +133,7 @@ export class Integrations {
       delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
     };
     const parsed = integrationInput.safeParse(merged);
-    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesOf(parsed.error.issues));
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error));
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, null, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
