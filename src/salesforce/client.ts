@@ -4,7 +4,7 @@ import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInf
 
 /** One call to Salesforce as the request log records it. */
 export interface RequestLogEntry {
-  operation: 'upsert' | 'bulk_upsert' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
+  operation: 'upsert' | 'bulk_open' | 'bulk_upload' | 'bulk_close' | 'bulk_status' | 'bulk_results' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
   method: string;
   object?: string | undefined;
   records: number;
@@ -166,29 +166,41 @@ export class SalesforceClient {
 
   /**
    * Upserts through Bulk API 2.0: one job, results read back and matched to the input by the
-   * external id column. Used above the integration's bulk threshold.
+   * external id column. Used above the integration's bulk threshold. Each HTTP call of the job
+   * (open, upload, close, every status check, each result file) is logged on its own.
+   * Nothing that changes the job is retried here: a job that failed or outlived its time ends
+   * the run awaiting retry, and the next run upserts the same keys (no duplicate).
    */
   async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs = 1000): Promise<SaveResult[]> {
-    const results = await this.#call({ operation: 'bulk_upsert', method: 'POST', object, records: records.length }, async () => {
-      return this.connection.bulk2.loadAndWaitForResults({
-        object,
-        operation: 'upsert',
-        externalIdFieldName: externalIdField,
-        input: records,
-        pollInterval: pollIntervalMs,
-        pollTimeout: this.#options.bulkTimeoutMs,
-      });
-    // A job that outlives the timeout may still be running in Salesforce: never submit it again
-    // from here. The run ends awaiting retry, and the next run upserts the same keys (no duplicate).
-    }, { timeoutMs: this.#options.bulkTimeoutMs, retry: false });
+    const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
+    const once = { retry: false } as const;
+    await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
+    await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(records), once);
+    await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: records.length }, () => job.close(), once);
+    const deadline = Date.now() + this.#options.bulkTimeoutMs;
+    for (;;) {
+      const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => job.check());
+      if (info.state === 'JobComplete') break;
+      if (info.state === 'Failed' || info.state === 'Aborted') {
+        throw new SalesforceError({ kind: 'fatal', errorCode: 'BULK_JOB_FAILED', message: `Bulk API job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}` });
+      }
+      if (Date.now() > deadline) {
+        throw new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `Bulk API job ${job.id} was still ${info.state} after ${this.#options.bulkTimeoutMs} ms` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+    const successful = await this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults());
+    const failed = await this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults());
     const byKey = new Map<string, SaveResult>();
-    for (const row of results.successfulResults as unknown as Record<string, string>[]) {
+    for (const row of successful as unknown as Record<string, string>[]) {
       byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });
     }
-    for (const row of results.failedResults as unknown as Record<string, string>[]) {
+    for (const row of failed as unknown as Record<string, string>[]) {
       const [statusCode = 'UNKNOWN_ERROR', message = '', fields = ''] = (row.sf__Error ?? '').split(':');
       byKey.set(row[externalIdField] ?? '', { success: false, errors: [{ statusCode, message, fields: fields ? fields.split(',') : [] }] });
     }
+    // A record in neither file was not processed (unprocessedrecords): reported as failed, and
+    // sent again by the next run.
     return records.map((record) => {
       const value = record[externalIdField];
       const key = typeof value === 'string' || typeof value === 'number' ? String(value) : '';

@@ -96,3 +96,38 @@ describe('triggers, replay and deletes', () => {
     await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
   });
 });
+
+describe('bulk delivery', () => {
+  it('uses Bulk API 2.0 above the threshold and logs every call of the job', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bulk accounts', entityType: 'Account', credentialId: credential.id, delivery: { bulkThreshold: 2 } })).body;
+    const items = [1, 2, 3].map((n) => ({ code: `BULK-E2E-${n}`, name: `Bulk ${n}` }));
+    const created = (await ferry.call('POST', '/api/v1/accounts/bulk', { items })).body.results.map((r: any) => r.id);
+    await ferry.settle(integration.id);
+    const found = await sfQuery(`SELECT Ferry_Id__c FROM Account WHERE Ferry_Id__c IN (${created.map((id: string) => `'${id}'`).join(',')})`);
+    expect(found).toHaveLength(3);
+    const [run] = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
+    // Another integration of this file may have delivered them first: created or updated, once each.
+    expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 3, failed: 0 } });
+    expect(run.counts.created + run.counts.updated).toBe(3);
+    const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data.reverse();
+    const operations = logs.map((l: any) => l.operation);
+    expect(operations.slice(0, 3)).toEqual(['bulk_open', 'bulk_upload', 'bulk_close']);
+    expect(operations.filter((o: string) => o === 'bulk_status').length).toBeGreaterThanOrEqual(1);
+    expect(operations.slice(-2)).toEqual(['bulk_results', 'bulk_results']);
+    expect(logs.every((l: any) => l.status === 'Success' && l.object === 'Account')).toBe(true);
+    expect(logs.find((l: any) => l.operation === 'bulk_upload').records).toBe(3);
+    await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
+  });
+
+  it('logs the sign-in of a run that opens a new session', async () => {
+    const fresh = await ferry.credential({ name: 'Fresh session' });
+    ferry.engine.credentials.forget(fresh.id);
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Fresh', entityType: 'Account', credentialId: fresh.id })).body;
+    await ferry.call('POST', '/api/v1/accounts', { code: 'FRESH-1', name: 'Fresh' });
+    await ferry.settle(integration.id);
+    const [run] = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
+    const operations = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data.reverse().map((l: any) => l.operation);
+    expect(operations).toEqual(['login', 'upsert']);
+    await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
+  });
+});

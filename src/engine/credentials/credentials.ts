@@ -10,6 +10,7 @@ import {
   type ClientOptions,
   type ConnectionSpec,
   type Identity,
+  type RequestLogger,
 } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
 import { credentialInput, SECRET_FIELDS, type CredentialInput, type CredentialView } from './schemas.ts';
@@ -172,7 +173,7 @@ export class Credentials {
   async open(orgId: string, id: string, clientOptions: ClientOptions = {}): Promise<{ client: SalesforceClient; identity: Identity }> {
     let session = this.#sessions.get(id);
     if (session === undefined) {
-      session = this.#connect(orgId, id);
+      session = this.#loggedConnect(orgId, id, clientOptions.logger ?? this.#clientOptions.logger);
       this.#sessions.set(id, session);
       session.catch(() => this.#sessions.delete(id));
     }
@@ -183,6 +184,21 @@ export class Credentials {
   /** Forgets a cached session (after an authentication failure). */
   forget(id: string): void {
     this.#sessions.delete(id);
+  }
+
+  /** Signing in (token and identity calls) is logged like any other Salesforce call. */
+  async #loggedConnect(orgId: string, id: string, logger: RequestLogger | undefined) {
+    const finish = await logger?.start({ operation: 'login', method: 'POST', records: 0 });
+    const started = performance.now();
+    try {
+      const opened = await this.#connect(orgId, id);
+      await finish?.({ status: 'Success', durationMs: Math.round(performance.now() - started) });
+      return opened;
+    } catch (error) {
+      const info = error instanceof SalesforceError ? error.info : { kind: 'fatal' as const, errorCode: 'UNKNOWN_ERROR', message: String(error) };
+      await finish?.({ status: 'Failed', durationMs: Math.round(performance.now() - started), error: info });
+      throw error;
+    }
   }
 
   async #connect(orgId: string, id: string) {
