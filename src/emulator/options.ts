@@ -50,6 +50,8 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Print the identity and URLs on start. */
   printIdentity?: boolean;
+  /** Which org this is (its Organization Id derives from it): two emulators with different numbers are two orgs. */
+  orgNumber?: number;
   /** Called after every request, e.g. to log traffic (`ferry emulator --log`). */
   onRequest?: (info: RequestInfo) => void;
 }
@@ -103,6 +105,7 @@ export interface ResolvedOptions {
   bulkQueryPageSize: number;
   now: () => number;
   printIdentity: boolean;
+  orgNumber: number;
   onRequest: ((info: RequestInfo) => void) | undefined;
 }
 
@@ -130,6 +133,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     bulkQueryPageSize: options.bulkQueryPageSize ?? 50_000,
     now: options.now ?? Date.now,
     printIdentity: options.printIdentity ?? false,
+    orgNumber: options.orgNumber ?? 1,
     onRequest: options.onRequest,
   };
 }

@@ -53,7 +53,7 @@ export class Org {
     this.schema = schema;
     this.store = new Store(schema, { now: options.now });
     this.soql = new SoqlEngine(this.store);
-    this.orgId = toId18(`00D${IdGenerator.POD}${toBase62(1, 10)}`);
+    this.orgId = toId18(`00D${IdGenerator.POD}${toBase62(options.orgNumber, 10)}`);
     this.apiMax = options.dailyApiRequests;
     this.auth = new AuthService(
       this.orgId,

@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
 import { smtpMailer } from '../../src/engine/index.ts';
 import { oauthLogin } from '../emulator/support.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
@@ -192,17 +193,36 @@ describe('org lock', () => {
     const account = await newAccount('LOCK-1');
     await ferry.settle(integration.id);
     expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.salesforceOrgId).toBe(ferry.emulator.identity.orgId);
-    // A second credential that (as last tested) reaches another org.
-    const other = await ferry.credential({ name: 'Another org' });
-    await ferry.db.query("UPDATE credentials SET salesforce_org_id = '00D000000000002AAA' WHERE id = $1", [other.id]);
-    const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id });
-    expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'org_mismatch', message: expect.stringContaining('purge-links') });
-    const unconfirmed = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, {});
-    expect(unconfirmed.status).toBe(400);
-    const purged = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, { confirm: true });
-    expect(purged.body).toMatchObject({ purged: 1, integration: { salesforceOrgId: null } });
-    expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id })).status).toBe(200);
-    void account;
+    // A second, real org (another emulator with its own Organization Id).
+    const second = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false, orgNumber: 2 });
+    try {
+      expect(second.identity.orgId).not.toBe(ferry.emulator.identity.orgId);
+      const other = await ferry.credential({ name: 'Another org', loginUrl: second.loginUrl });
+      const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'org_mismatch', message: expect.stringContaining('purge-links') });
+      // Pointing the connected credential itself at the other org is caught when the run signs in.
+      await ferry.call('PATCH', `/api/v1/credentials/${credential.id}`, { loginUrl: second.loginUrl });
+      await newAccount('LOCK-2');
+      const mismatch = await ferry.eventually(async () => (await runsOf(integration.id)).find((r: any) => r.error?.errorCode === 'ORG_MISMATCH'));
+      expect(mismatch.status).toBe('ERROR');
+      const events = (await ferry.call('GET', `/api/v1/events?integrationId=${integration.id}&name=integration.org_mismatch.error`)).body.data;
+      expect(events).toHaveLength(1);
+      const conn = await oauthLogin(second);
+      expect((await conn.query("SELECT COUNT() FROM Account")).totalSize).toBe(0);
+      await ferry.call('PATCH', `/api/v1/credentials/${credential.id}`, { loginUrl: ferry.emulator.loginUrl });
+      const unconfirmed = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, {});
+      expect(unconfirmed.status).toBe(400);
+      const purged = await ferry.call('POST', `/api/v1/integrations/${integration.id}/purge-links`, { confirm: true });
+      expect(purged.body).toMatchObject({ purged: 1, integration: { salesforceOrgId: null } });
+      expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id })).status).toBe(200);
+      // Purged on purpose, the next run starts over in the new org and records it.
+      await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'full' });
+      await ferry.settle(integration.id);
+      expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.salesforceOrgId).toBe(second.identity.orgId);
+      expect((await conn.query(`SELECT COUNT() FROM Account WHERE Ferry_Id__c = '${account.id}'`)).totalSize).toBe(1);
+    } finally {
+      await second.stop();
+    }
   });
 });
