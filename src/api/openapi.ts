@@ -93,7 +93,7 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
       title: 'Ferry API',
       version: info.version,
       description:
-        'Billing entities, their change journal, and (soon) integrations with Salesforce. Money is a decimal string (e.g. "12.50"); amounts are normalised to the currency\'s minor units. Errors are {error:{code,message,details:[{path,message}]}}.',
+        'Billing entities, their change journal, and integrations that deliver them to Salesforce. Money is a decimal string (e.g. "12.50"); amounts are normalised to the currency\'s minor units. Errors are {error:{code,message,details:[{path,message}]}}.',
     },
     servers: [{ url: '/' }],
     security: [{ apiKey: [] }],
