@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { buildServer } from '../src/api/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import { migrate, openDatabase, type Database } from '../src/storage/index.ts';
-import { memorySampler, mib, printTable, saveResults, startPostgres } from './lib.ts';
+import { memorySampler, mib, printTable, saveResults, sampleBill, startPostgres } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,29 +23,6 @@ async function post(url: string, key: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return res.json();
-}
-
-function bill(accountId: string, n: number) {
-  const lineItems = ['STANDING_CHARGE', 'USAGE', 'USAGE', 'MINIMUM_SPEND', 'CREDIT_MEMO'].map((type, i) => ({
-    lineItemType: type,
-    productCode: `P${i}`,
-    description: `Line ${i} of bill ${n}`,
-    quantity: String(10 + i),
-    unitPrice: '1.25',
-    amount: i === 4 ? '-12.50' : String(((10 + i) * 1.25).toFixed(2)),
-  }));
-  const totalAmount = lineItems.reduce((sum, item) => sum + Math.round(Number(item.amount) * 100), 0);
-  return {
-    accountId,
-    billNumber: `INV-${n}`,
-    billDate: '2026-01-31',
-    periodStart: '2026-01-01',
-    periodEnd: '2026-01-31',
-    dueDate: '2026-02-28',
-    currency: 'USD',
-    total: (totalAmount / 100).toFixed(2),
-    lineItems,
-  };
 }
 
 async function runOn(kind: string, db: Database) {
@@ -73,7 +50,7 @@ async function runOn(kind: string, db: Database) {
   });
   await measure('upsert bills (5 lines)', total, async () => {
     for (let start = 0; start < total; start += batchSize) {
-      const items = Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => bill(accountIds[(start + i) % accountIds.length]!, start + i));
+      const items = Array.from({ length: Math.min(batchSize, total - start) }, (_, i) => sampleBill(accountIds[(start + i) % accountIds.length]!, start + i));
       const result = await post(`${url}/api/v1/bills/bulk`, apiKey, { items });
       if (result.summary.failed > 0) throw new Error(JSON.stringify(result.results.find((r: any) => r.error)));
     }

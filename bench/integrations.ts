@@ -13,7 +13,7 @@ import type { Counters } from '../src/emulator/index.ts';
 import { migrate, openDatabase } from '../src/storage/index.ts';
 import { startTestFerry, type TestFerry } from '../test/ferry.ts';
 import { oauthLogin } from '../test/emulator/support.ts';
-import { memorySampler, mib, printTable, saveResults, startPostgres } from './lib.ts';
+import { memorySampler, mib, printTable, saveResults, sampleBill, startPostgres } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,29 +42,6 @@ const results: Record<string, unknown> = {
   parameters: { accounts: ACCOUNTS, bills: BILLS, lineItemsPerBill: LINES, latencyMs: LATENCY_MS, rate: RATE, seconds: SECONDS, stores: STORES },
 };
 
-function bill(accountId: string, n: number) {
-  const lineItems = ['STANDING_CHARGE', 'USAGE', 'USAGE', 'MINIMUM_SPEND', 'CREDIT_MEMO'].map((type, i) => ({
-    lineItemType: type,
-    productCode: `P${i}`,
-    description: `Line ${i} of bill ${n}`,
-    quantity: String(10 + i),
-    unitPrice: '1.25',
-    amount: i === 4 ? '-12.50' : ((10 + i) * 1.25).toFixed(2),
-  }));
-  const cents = lineItems.reduce((sum, item) => sum + Math.round(Number(item.amount) * 100), 0);
-  return {
-    accountId,
-    billNumber: `INV-${n}`,
-    billDate: '2026-01-31',
-    periodStart: '2026-01-01',
-    periodEnd: '2026-01-31',
-    dueDate: '2026-02-28',
-    currency: 'USD',
-    total: (cents / 100).toFixed(2),
-    lineItems,
-  };
-}
-
 async function must(ferry: TestFerry, method: string, path: string, body?: unknown, status = [200, 201, 202]): Promise<any> {
   const res = await ferry.call(method, path, body);
   if (!status.includes(res.status)) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -84,7 +61,7 @@ async function loadAccounts(ferry: TestFerry, count: number): Promise<string[]> 
 
 async function loadBills(ferry: TestFerry, accountIds: string[], count: number): Promise<void> {
   for (let start = 0; start < count; start += BATCH) {
-    const items = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) => bill(accountIds[(start + i) % accountIds.length]!, start + i));
+    const items = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) => sampleBill(accountIds[(start + i) % accountIds.length]!, start + i));
     const result = await must(ferry, 'POST', '/api/v1/bills/bulk', { items });
     if (result.summary.failed > 0) throw new Error(JSON.stringify(result.results.find((r: any) => r.error)));
   }

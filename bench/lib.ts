@@ -56,3 +56,27 @@ export function saveResults(name: string, data: unknown): string {
   writeFileSync(file, `${JSON.stringify({ recordedAt: new Date().toISOString(), node: process.version, ...((data as object) ?? {}) }, null, 2)}\n`);
   return file;
 }
+
+/** A bill of 5 line items (one of them a credit) whose total adds up, for load tests. */
+export function sampleBill(accountId: string, n: number) {
+  const lineItems = ['STANDING_CHARGE', 'USAGE', 'USAGE', 'MINIMUM_SPEND', 'CREDIT_MEMO'].map((type, i) => ({
+    lineItemType: type,
+    productCode: `P${i}`,
+    description: `Line ${i} of bill ${n}`,
+    quantity: String(10 + i),
+    unitPrice: '1.25',
+    amount: i === 4 ? '-12.50' : ((10 + i) * 1.25).toFixed(2),
+  }));
+  const cents = lineItems.reduce((sum, item) => sum + Math.round(Number(item.amount) * 100), 0);
+  return {
+    accountId,
+    billNumber: `INV-${n}`,
+    billDate: '2026-01-31',
+    periodStart: '2026-01-01',
+    periodEnd: '2026-01-31',
+    dueDate: '2026-02-28',
+    currency: 'USD',
+    total: (cents / 100).toFixed(2),
+    lineItems,
+  };
+}

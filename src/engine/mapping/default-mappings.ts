@@ -204,7 +204,7 @@ export function entitiesOf(type: EntityType): string[] {
 
 /** Every Salesforce object and field Ferry writes, derived from the mappings themselves. */
 export function requiredSalesforceFields(): Map<string, Set<string>> {
-  const stub = { id: 'x', lineItems: [], phones: [], address: {} } as unknown as StoredRecord;
+  const sample = { id: 'x', lineItems: [], phones: [], address: {} } as unknown as StoredRecord;
   const context: MappingContext = { accountSalesforceId: null, salesforceIdOf: () => null };
   const required = new Map<string, Set<string>>();
   const add = (object: string, fields: string[]) => {
@@ -213,7 +213,7 @@ export function requiredSalesforceFields(): Map<string, Set<string>> {
     required.set(object, set);
   };
   for (const mappings of Object.values(MAPPINGS)) {
-    for (const mapping of mappings) add(mapping.object, [EXTERNAL_ID_FIELD, ...Object.keys(mapping.map(stub, context))]);
+    for (const mapping of mappings) add(mapping.object, [EXTERNAL_ID_FIELD, ...Object.keys(mapping.map(sample, context))]);
   }
   const [item] = mapLineItems('x', [{ lineItemType: 'USAGE', quantity: '1', unitPrice: '1', amount: '1' }], 'x');
   add(LINE_ITEM_OBJECT, Object.keys(item ?? {}));

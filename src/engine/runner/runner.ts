@@ -229,7 +229,8 @@ export class Runner {
 
   async #finish(job: SyncJob, runId: string, integration: IntegrationRow, state: RunState, status: RunStatus, runError: { errorCode: string; message: string } | null): Promise<RunView> {
     const { db } = this.#deps;
-    // A NothingToDo exit skipped the finally block's lease release: release here as well.
+    // On the NothingToDo path this runs before execute's finally block: release the lease here
+    // so that afterRun's dispatch can start the next run at once.
     await db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3', [job.orgId, integration.id, runId]);
     await new Events(db).record(job.orgId, state.events);
     if (state.waitingAccounts.size > 0) await this.#deps.afterAccountsDelivered?.(job.orgId, [...state.waitingAccounts]);
