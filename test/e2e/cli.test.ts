@@ -146,6 +146,33 @@ describe('ferry CLI', () => {
     }
   });
 
+  it('runs an integration with ferry sync and checks an org with ferry salesforce check', async () => {
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    const dir = dataDir();
+    const env = { FERRY_DATA_DIR: dir, FERRY_API_KEY: PRESET_KEY };
+    try {
+      const ferry = await startFerry(env);
+      const post = (path: string, body: unknown) =>
+        fetch(`${ferry.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${PRESET_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      const credential = await post('/api/v1/credentials', { name: 'Emulator', type: 'password', loginUrl: emulator.loginUrl, username: 'admin@ferry.test', password: 'ferry', securityToken: 'emulator' });
+      const integration = await post('/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+      await post('/api/v1/accounts', { code: 'SYNC-1', name: 'Synced by the CLI' });
+      expect(await ferry.stop()).toBe(0);
+
+      const sync = await runFerry(['sync', integration.id, '--full'], env);
+      expect(sync.code).toBe(0);
+      expect(sync.stdout).toMatch(/run \S+: COMPLETE — sent 1, created 1/);
+      const check = await runFerry(['salesforce', 'check', credential.id], env);
+      expect(check.code).toBe(0);
+      expect(check.stdout).toContain('has every object and field Ferry writes');
+      const unknown = await runFerry(['sync', '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69'], env);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('No integration has id');
+    } finally {
+      await emulator.stop();
+    }
+  });
+
   it('explains a busy emulator port instead of hanging', async () => {
     const blocker = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
     try {
