@@ -11,7 +11,7 @@ import soqlParser, {
 } from 'soql-parser-js';
 import { normalizeId } from '../ids.ts';
 import type { Schema } from '../schema/schema.ts';
-import type { FieldDef, ObjectDef, RecordValues } from '../schema/types.ts';
+import { makeField, type FieldDef, type ObjectDef, type RecordValues } from '../schema/types.ts';
 import type { Store, Table } from '../store/store.ts';
 import { formatDatetime, parseDate, parseDatetime, text } from '../store/values.ts';
 import { dateLiteralRange } from './date-literals.ts';
@@ -835,35 +835,8 @@ export class SoqlEngine {
   }
 }
 
-const ID_FIELD: FieldDef = {
-  name: 'Id',
-  label: 'Id',
-  type: 'id',
-  length: 18,
-  precision: 0,
-  scale: 0,
-  digits: 0,
-  nillable: false,
-  createable: false,
-  updateable: false,
-  externalId: false,
-  unique: false,
-  caseSensitive: true,
-  idLookup: true,
-  nameField: false,
-  custom: false,
-  calculated: false,
-  autoNumber: false,
-  defaultedOnCreate: true,
-  defaultValue: null,
-  referenceTo: [],
-  relationshipName: null,
-  childRelationshipName: null,
-  cascadeDelete: false,
-  restrictedDelete: false,
-  picklistValues: [],
-  restrictedPicklist: false,
-};
+// The Id column as makeField builds it, but compared case-sensitively (ids are base62).
+const ID_FIELD: FieldDef = makeField('Id', 'id', { label: 'Id', caseSensitive: true, defaultedOnCreate: true });
 
 /** SOQL LIKE: % any run, _ one character, backslash escapes; case-insensitive. */
 export function likeToRegExp(pattern: string): RegExp {
