@@ -57,10 +57,6 @@ export interface RunnerDeps {
   afterAccountsDelivered?: (orgId: string, accountIds: string[]) => Promise<void>;
 }
 
-/** A run found nothing past the watermark: it ends COMPLETE without signing in. */
-class NothingToDo extends Error {
-  override name = 'NothingToDo';
-}
 
 interface Candidate {
   entity: string;
@@ -189,29 +185,10 @@ export class Runner {
     await runs.transition(job.orgId, run.id, 'STARTED');
     const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId: run.id });
     try {
-      if (!(await this.#hasWork(integration, job))) {
-        // Nothing to do costs no Salesforce call, not even a sign-in.
-        throw new NothingToDo();
-      }
-      const { client, identity } = await this.#deps.credentials.open(job.orgId, integration.credential_id, {
-        ...this.#options.clientOptions,
-        budgetShare: integration.delivery.budgetShare,
-        logger: databaseRequestLogger(db, { orgId: job.orgId, integrationId: integration.id, runId: run.id, credentialId: integration.credential_id }),
-      });
-      if (integration.salesforce_org_id !== null && integration.salesforce_org_id !== identity.organizationId) {
-        throw new SalesforceError({
-          kind: 'config',
-          errorCode: 'ORG_MISMATCH',
-          message: `The credential now connects to Salesforce org ${identity.organizationId}, but this integration delivered to ${integration.salesforce_org_id}. Purge its links on purpose to start over with the new org.`,
-        });
-      }
-      if (integration.salesforce_org_id === null) {
-        await db.query('UPDATE integrations SET salesforce_org_id = $3 WHERE org_id = $1 AND id = $2', [job.orgId, integration.id, identity.organizationId]);
-      }
-      await this.#deliverAll(integration, job, run.id, client, identity.organizationId, state);
+      // Nothing to do costs no Salesforce call, not even a sign-in: the run just completes.
+      if (await this.#hasWork(integration, job)) await this.#signInAndDeliver(integration, job, run.id, state);
       status = state.counts.failed > 0 ? 'ERROR' : 'COMPLETE';
     } catch (caught) {
-      if (caught instanceof NothingToDo) return await this.#finish(job, run.id, integration, state, 'COMPLETE', null);
       const error = caught instanceof SalesforceError ? caught : new SalesforceError({ kind: 'fatal', errorCode: 'INTERNAL_ERROR', message: caught instanceof Error ? caught.message : String(caught) }, { cause: caught });
       if (!(caught instanceof SalesforceError)) log.error({ err: caught }, 'run failed');
       runError = { errorCode: error.info.errorCode, message: error.info.message };
@@ -227,11 +204,30 @@ export class Runner {
     return finished;
   }
 
-  async #finish(job: SyncJob, runId: string, integration: IntegrationRow, state: RunState, status: RunStatus, runError: { errorCode: string; message: string } | null): Promise<RunView> {
+  async #signInAndDeliver(integration: IntegrationRow, job: SyncJob, runId: string, state: RunState): Promise<void> {
     const { db } = this.#deps;
-    // On the NothingToDo path this runs before execute's finally block: release the lease here
-    // so that afterRun's dispatch can start the next run at once.
-    await db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3', [job.orgId, integration.id, runId]);
+    const credentialId = integration.credential_id!;
+    const { client, identity } = await this.#deps.credentials.open(job.orgId, credentialId, {
+      ...this.#options.clientOptions,
+      budgetShare: integration.delivery.budgetShare,
+      logger: databaseRequestLogger(db, { orgId: job.orgId, integrationId: integration.id, runId, credentialId }),
+    });
+    if (integration.salesforce_org_id !== null && integration.salesforce_org_id !== identity.organizationId) {
+      throw new SalesforceError({
+        kind: 'config',
+        errorCode: 'ORG_MISMATCH',
+        message: `The credential now connects to Salesforce org ${identity.organizationId}, but this integration delivered to ${integration.salesforce_org_id}. Purge its links on purpose to start over with the new org.`,
+      });
+    }
+    if (integration.salesforce_org_id === null) {
+      await db.query('UPDATE integrations SET salesforce_org_id = $3 WHERE org_id = $1 AND id = $2', [job.orgId, integration.id, identity.organizationId]);
+    }
+    await this.#deliverAll(integration, job, runId, client, identity.organizationId, state);
+  }
+
+  async #finish(job: SyncJob, runId: string, integration: IntegrationRow, state: RunState, status: RunStatus, runError: { errorCode: string; message: string } | null): Promise<RunView> {
+    // Runs after execute released the lease, so afterRun's dispatch can start the next run at once.
+    const { db } = this.#deps;
     await new Events(db).record(job.orgId, state.events);
     if (state.waitingAccounts.size > 0) await this.#deps.afterAccountsDelivered?.(job.orgId, [...state.waitingAccounts]);
     const finished = await new Runs(db).transition(job.orgId, runId, status, {
