@@ -24,6 +24,12 @@ export interface TestFerry {
   credential(overrides?: Record<string, unknown>): Promise<any>;
   /** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs`. */
   eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /**
+   * The one run of the integration that matches (by default: that sent records). A delivering run
+   * may be followed by empty ones that another integration's dispatch queued, so "the newest" is
+   * not it; exactly one must match.
+   */
+  deliveringRun(integrationId: string, matches?: (run: any) => boolean): Promise<any>;
   /** Waits until the integration has no queued or running work and its watermark is current. */
   settle(integrationId: string, timeoutMs?: number): Promise<any>;
   stop(): Promise<void>;
@@ -95,6 +101,12 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
       const tested = await call('POST', `/api/v1/credentials/${created.body.id}/test`);
       if (tested.body.ok !== true) throw new Error(`credential test: ${JSON.stringify(tested.body)}`);
       return created.body;
+    },
+    async deliveringRun(integrationId, matches = (run: any) => run.counts.sent > 0) {
+      const runs = (await call('GET', `/api/v1/runs?integrationId=${integrationId}`)).body.data as any[];
+      const found = runs.filter(matches);
+      if (found.length !== 1) throw new Error(`expected exactly one matching run, found ${found.length}: ${JSON.stringify(runs.map((r) => [r.status, r.counts]))}`);
+      return found[0];
     },
     async settle(integrationId, timeoutMs = 20_000) {
       return eventually(async () => {

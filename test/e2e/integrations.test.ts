@@ -27,9 +27,9 @@ describe('account integration', () => {
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ Name: 'End To End Ltd', AccountNumber: 'E2E-1', BillingCity: 'London' });
     await ferry.settle(integration.id);
-    const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
-    expect(runs[0]).toMatchObject({ trigger: 'change', status: 'COMPLETE', counts: { sent: 1, created: 1, failed: 0 } });
-    const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${runs[0].id}`)).body.data;
+    const delivered = await ferry.deliveringRun(integration.id);
+    expect(delivered).toMatchObject({ trigger: 'change', status: 'COMPLETE', counts: { sent: 1, created: 1, failed: 0 } });
+    const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${delivered.id}`)).body.data;
     expect(logs).toEqual([expect.objectContaining({ operation: 'upsert', object: 'Account', records: 1, status: 'Success', apiUsage: expect.objectContaining({ used: expect.any(Number), max: expect.any(Number) }) })]);
 
     // Unchanged data is not sent again; a change is an update of the same Salesforce record.
@@ -91,8 +91,8 @@ describe('triggers, replay and deletes', () => {
     await ferry.call('DELETE', `/api/v1/accounts/${before.id}`);
     await ferry.settle(integration.id);
     expect(await sfQuery(`SELECT Id FROM Account WHERE Ferry_Id__c = '${before.id}'`)).toEqual([]);
-    const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
-    expect(runs[0].counts.deleted).toBe(1);
+    const deleting = await ferry.deliveringRun(integration.id, (run) => run.counts.deleted > 0);
+    expect(deleting.counts.deleted).toBe(1);
     await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
   });
 });
@@ -105,7 +105,7 @@ describe('bulk delivery', () => {
     await ferry.settle(integration.id);
     const found = await sfQuery(`SELECT Ferry_Id__c FROM Account WHERE Ferry_Id__c IN (${created.map((id: string) => `'${id}'`).join(',')})`);
     expect(found).toHaveLength(3);
-    const [run] = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
+    const run = await ferry.deliveringRun(integration.id);
     // Another integration of this file may have delivered them first: created or updated, once each.
     expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 3, failed: 0 } });
     expect(run.counts.created + run.counts.updated).toBe(3);
@@ -125,7 +125,7 @@ describe('bulk delivery', () => {
     const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Fresh', entityType: 'Account', credentialId: fresh.id })).body;
     await ferry.call('POST', '/api/v1/accounts', { code: 'FRESH-1', name: 'Fresh' });
     await ferry.settle(integration.id);
-    const [run] = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data;
+    const run = await ferry.deliveringRun(integration.id);
     const operations = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data.reverse().map((l: any) => l.operation);
     expect(operations).toEqual(['login', 'upsert']);
     await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
