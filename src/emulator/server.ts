@@ -147,7 +147,7 @@ export class EmulatorServer {
     const fault = this.state.faults.take(method, path);
     if (fault !== undefined) {
       if (fault.hangMs !== null) await this.#hang(fault.hangMs, req.signal);
-      return sfError(fault.status, fault.errorCode, fault.message);
+      return fault.plain ? { status: fault.status, raw: fault.message, contentType: 'text/plain' } : sfError(fault.status, fault.errorCode, fault.message);
     }
     let pathMatched = false;
     for (const route of this.#routes) {

@@ -34,6 +34,34 @@ describe('test controls', () => {
     expect(serverError.body).toMatchObject([{ errorCode: 'UNKNOWN_EXCEPTION' }]);
   });
 
+  it('adds the documented {"status":500} fault over HTTP instead of answering with it', async () => {
+    const added = await control('POST', '/faults', { status: 500 });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ id: expect.any(Number) });
+    const failed = await raw(ctx.conn, 'GET', '/limits');
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatchObject([{ errorCode: 'UNKNOWN_EXCEPTION' }]);
+    expect((await raw(ctx.conn, 'GET', '/limits')).status).toBe(200);
+  });
+
+  it('refuses a fault it cannot honour, saying which field is wrong', async () => {
+    const refused = await control('POST', '/faults', { status: 'often', count: 0, colour: 'red' });
+    expect(refused.status).toBe(400);
+    const message = (refused.body as { error: { message: string } }).error.message;
+    expect(message).toContain('status must be a number');
+    expect(message).toContain('count must be a whole number of at least 1');
+    expect(message).toContain('unknown field colour');
+    expect((await raw(ctx.conn, 'GET', '/limits')).status).toBe(200);
+  });
+
+  it('answers a plain fault without Salesforce\'s JSON body, as a proxy in front of an org would', async () => {
+    await control('POST', '/faults', { path: '/services/data/*/limits', status: 429, plain: true, message: 'Too Many Requests' });
+    const res = await fetch(`${ctx.emu.url}/services/data/v${API_VERSION}/limits`, { headers: { Authorization: `Bearer ${ctx.conn.accessToken}` } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(await res.text()).toBe('Too Many Requests');
+  });
+
   it('answers INVALID_SESSION_ID from a fault and jsforce recovers by logging in again', async () => {
     const conn = await oauthLogin(ctx.emu);
     ctx.emu.controls.addFault({ path: '/services/data/*/query', errorCode: 'INVALID_SESSION_ID' });

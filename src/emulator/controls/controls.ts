@@ -7,7 +7,7 @@ import type { SaveResult } from '../store/store.ts';
 import { text } from '../store/values.ts';
 import { isPlainObject, json, parseJsonBody, type EmuRequest, type EmuResponse } from '../http/types.ts';
 import type { ServerState } from '../server.ts';
-import type { FaultSpec, LatencyModel } from './faults.ts';
+import { parseFaultSpec, type FaultSpec, type LatencyModel } from './faults.ts';
 
 export interface SeedResult {
   type: string;
@@ -144,10 +144,12 @@ export class EmulatorControls {
   }
 }
 
-function body(req: EmuRequest): Record<string, unknown> | EmuResponse {
+/** The control's JSON body, or the 400 that a malformed one gets. */
+function body(req: EmuRequest): { ok: true; input: Record<string, unknown> } | { ok: false; response: EmuResponse } {
+  if (req.method === 'GET' || req.method === 'DELETE') return { ok: true, input: {} };
   const parsed = parseJsonBody(req);
-  if (!parsed.ok) return parsed.response;
-  return isPlainObject(parsed.value) ? parsed.value : {};
+  if (!parsed.ok) return parsed;
+  return { ok: true, input: isPlainObject(parsed.value) ? parsed.value : {} };
 }
 
 function bad(message: string): EmuResponse {
@@ -158,9 +160,10 @@ function bad(message: string): EmuResponse {
 export function controlsHandler(controls: EmulatorControls, identity: () => Record<string, unknown>): (req: EmuRequest) => EmuResponse {
   return (req) => {
     const route = `${req.method} ${req.path.replace(/^\/__emulator/, '').replace(/\/$/, '')}`;
-    const b = req.method === 'GET' || req.method === 'DELETE' ? {} : body(req);
-    if ('status' in b && typeof b['status'] === 'number') return b as unknown as EmuResponse;
-    const input = b as Record<string, unknown>;
+    // A body is data, whatever its fields: `{"status":500}` describes a fault, it is not an answer.
+    const parsed = body(req);
+    if (!parsed.ok) return parsed.response;
+    const input = parsed.input;
     try {
       switch (route) {
         case 'GET ':
@@ -199,8 +202,10 @@ export function controlsHandler(controls: EmulatorControls, identity: () => Reco
           if (typeof input['seconds'] !== 'number') return bad('seconds is required');
           controls.setSessionTtl(input['seconds']);
           return json(200, { ok: true });
-        case 'POST /faults':
-          return json(201, { id: controls.addFault(input) });
+        case 'POST /faults': {
+          const fault = parseFaultSpec(input);
+          return fault.ok ? json(201, { id: controls.addFault(fault.spec) }) : bad(fault.message);
+        }
         case 'DELETE /faults':
           controls.clearFaults();
           return json(200, { ok: true });

@@ -15,6 +15,11 @@ export interface FaultSpec {
   message?: string;
   /** Hold the request this long (ms) before answering, to exercise client timeouts. */
   hangMs?: number;
+  /**
+   * Answer with a plain-text body instead of Salesforce's JSON error array, as a proxy, a load
+   * balancer or the login server in front of an org sometimes does (e.g. a bare 429 or 503).
+   */
+  plain?: boolean;
 }
 
 export interface Fault {
@@ -27,7 +32,32 @@ export interface Fault {
   errorCode: string;
   message: string;
   hangMs: number | null;
+  plain: boolean;
   remaining: number;
+}
+
+const SPEC_FIELDS: Record<keyof FaultSpec, 'string' | 'number' | 'boolean'> = {
+  method: 'string', path: 'string', pathRegex: 'string', count: 'number', status: 'number', errorCode: 'string', message: 'string', hangMs: 'number', plain: 'boolean',
+};
+
+/** Checks a fault described over HTTP; answers what is wrong, field by field. */
+export function parseFaultSpec(input: Record<string, unknown>): { ok: true; spec: FaultSpec } | { ok: false; message: string } {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    const type = SPEC_FIELDS[key as keyof FaultSpec] as string | undefined;
+    if (type === undefined) problems.push(`unknown field ${key} (known: ${Object.keys(SPEC_FIELDS).join(', ')})`);
+    else if (typeof value !== type) problems.push(`${key} must be a ${type}`);
+  }
+  if (typeof input.status === 'number' && !(Number.isInteger(input.status) && input.status >= 100 && input.status <= 599)) problems.push('status must be an HTTP status from 100 to 599');
+  if (typeof input.count === 'number' && !(Number.isInteger(input.count) && input.count >= 1)) problems.push('count must be a whole number of at least 1');
+  if (typeof input.pathRegex === 'string') {
+    try {
+      new RegExp(input.pathRegex);
+    } catch (error) {
+      problems.push(`pathRegex is not a regular expression: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return problems.length > 0 ? { ok: false, message: problems.join('; ') } : { ok: true, spec: input };
 }
 
 const DEFAULTS: Record<string, { status: number; message: string }> = {
@@ -60,6 +90,7 @@ export class Faults {
       errorCode: code,
       message: spec.message ?? defaults.message,
       hangMs: spec.hangMs ?? null,
+      plain: spec.plain === true,
     };
     this.#faults.push(fault);
     return fault;
