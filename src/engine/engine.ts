@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
@@ -31,6 +32,27 @@ export interface EngineOptions {
   concurrency?: number;
   /** The only process on this database (embedded): leases left by a crash are released at start. */
   exclusive?: boolean;
+  /** How often this worker says it lives, and how long a silent worker counts as stopped. */
+  liveness?: Partial<typeof LIVENESS_DEFAULTS>;
+}
+
+/**
+ * A worker beats every `heartbeatMs`; one silent for `deadAfterMs` (killed, machine lost, cut off
+ * from the database) is taken for stopped: its runs are closed INTERRUPTED and queued again, its
+ * leases released, within seconds. Long enough that a busy event loop is not mistaken for death.
+ */
+export const LIVENESS_DEFAULTS = { heartbeatMs: 2_000, deadAfterMs: 10_000 } as const;
+
+/** A run left WAITING this long with no queue job (its process died between the two) is queued again. */
+const ORPHAN_AFTER = '2 minutes';
+
+const INTERRUPTED_ERROR = JSON.stringify({ errorCode: 'WORKER_STOPPED', message: 'The worker running this run stopped (killed or lost) before it finished; its work was queued again.' });
+
+interface InterruptedRun {
+  org_id: string;
+  integration_id: string;
+  mode: 'incremental' | 'full';
+  record_ids: string[] | null;
 }
 
 const ENTITIES_BY_TYPE = JSON.stringify(Object.fromEntries(ENTITY_TYPES.map((type) => [type, MAPPINGS[type].map((m) => m.entity)])));
@@ -49,16 +71,21 @@ export class Engine {
   readonly #db: Database;
   readonly #logger: Logger;
   readonly #boss: PgBoss;
+  /** This process as a worker: named by the leases it holds and the runs it starts. */
+  readonly workerId = uuidv7();
   readonly #workerIds: string[] = [];
   readonly #pending = new Map<string, NodeJS.Timeout>();
+  readonly #liveness: typeof LIVENESS_DEFAULTS;
   #stopListening: (() => Promise<void>) | undefined;
-  #interrupted: { org_id: string; integration_id: string; mode: 'incremental' | 'full'; record_ids: string[] | null }[] = [];
+  #heartbeat: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
 
   private constructor(options: EngineOptions, boss: PgBoss) {
     this.#db = options.db;
     this.#logger = options.logger.child({ component: 'engine' });
     this.#boss = boss;
-    this.credentials = new Credentials(options.db, options.box, options.clientOptions);
+    this.#liveness = { ...LIVENESS_DEFAULTS, ...options.liveness };
+    this.credentials = new Credentials(options.db, options.box, options.clientOptions, options.logger);
     this.integrations = new Integrations(options.db);
     this.runs = new Runs(options.db);
     this.events = new Events(options.db);
@@ -70,6 +97,7 @@ export class Engine {
         logger: this.#logger,
         mailer: options.mailer,
         requeue: (job, delayMs) => this.#enqueue(job, delayMs),
+        workerId: this.workerId,
         afterRun: async (orgId) => {
           await this.dispatch(orgId);
         },
@@ -80,22 +108,30 @@ export class Engine {
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
-    const boss = await startBoss(options.db, options.connectionString);
+    const queueLog = options.logger.child({ component: 'queue' });
+    const boss = await startBoss(options.db, options.connectionString, { onError: (error) => queueLog.error({ err: error }, 'queue error (pg-boss goes on and retries its own work)') });
     const engine = new Engine(options, boss);
     if (options.worker !== false) await engine.#startWorker(options);
     return engine;
   }
 
   async #startWorker(options: EngineOptions): Promise<void> {
+    await this.#register();
+    let interrupted: InterruptedRun[];
     if (options.exclusive === true) {
       // Nobody else can hold a lease on an embedded database: whatever is held was left by a
       // crash. Interrupted runs are closed and queued again (their upserts are idempotent).
-      const interrupted = await this.#db.query<{ org_id: string; integration_id: string; mode: 'incremental' | 'full'; record_ids: string[] | null }>(
-        `UPDATE runs SET status = 'ERROR', finished_at = now(), error = '{"errorCode":"WORKER_STOPPED","message":"The worker stopped during this run; it was queued again when Ferry restarted."}'::jsonb
-         WHERE status = 'STARTED' RETURNING org_id, integration_id, mode, record_ids`,
-      );
-      await this.#db.query('UPDATE integrations SET lease_run_id = NULL, lease_until = NULL WHERE lease_run_id IS NOT NULL');
-      this.#interrupted = interrupted;
+      interrupted = await this.#db.transaction(async (tx) => {
+        const runs = await tx.query<InterruptedRun>(
+          `UPDATE runs SET status = 'INTERRUPTED', finished_at = now(), error = $1::jsonb WHERE status = 'STARTED' RETURNING org_id, integration_id, mode, record_ids`,
+          [INTERRUPTED_ERROR],
+        );
+        await tx.query('UPDATE integrations SET lease_run_id = NULL, lease_worker_id = NULL, lease_until = NULL WHERE lease_run_id IS NOT NULL');
+        await tx.query('DELETE FROM workers WHERE id <> $1', [this.workerId]);
+        return runs;
+      });
+    } else {
+      interrupted = await this.#reapStopped();
     }
     for (let i = 0; i < (options.concurrency ?? 2); i++) {
       this.#workerIds.push(
@@ -108,12 +144,78 @@ export class Engine {
       await this.tick();
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
-    this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.#onJournal(orgId));
-    for (const run of this.#interrupted.splice(0)) {
-      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined });
-    }
+    this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.#onJournal(orgId), {
+      onError: (error) => this.#logger.error({ err: error }, 'the journal listener lost its connection: re-opening it (meanwhile the per-minute sweep delivers changes)'),
+      onReconnect: () => {
+        this.#logger.info('the journal listener is back: catching up on changes committed meanwhile');
+        this.sweep().catch((error: unknown) => this.#logger.error({ err: error }, 'sweep after reconnecting failed'));
+      },
+    });
+    await this.#requeueInterrupted(interrupted);
+    this.#heartbeat = setInterval(() => {
+      this.#beating ??= this.#beat().finally(() => (this.#beating = undefined));
+    }, this.#liveness.heartbeatMs);
     // Changes committed while no worker was listening are picked up now.
     await this.sweep();
+  }
+
+  async #register(): Promise<void> {
+    await this.#db.query(
+      'INSERT INTO workers (id, hostname, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()',
+      [this.workerId, hostname(), process.pid],
+    );
+  }
+
+  /** Says this worker lives, and takes over from workers that stopped saying so. */
+  async #beat(): Promise<void> {
+    try {
+      const alive = await this.#db.query('UPDATE workers SET heartbeat_at = now() WHERE id = $1 RETURNING id', [this.workerId]);
+      if (alive.length === 0) {
+        // Another worker took this one for stopped (it could not beat for too long) and closed
+        // its runs; they were queued again. Carry on as a live worker.
+        this.#logger.warn({ workerId: this.workerId }, 'this worker was taken for stopped by another (no heartbeat for too long): registering again');
+        await this.#register();
+      }
+      await this.#requeueInterrupted(await this.#reapStopped());
+    } catch (error) {
+      this.#logger.error({ err: error, workerId: this.workerId }, 'heartbeat failed');
+    }
+  }
+
+  /**
+   * Closes the runs and releases the leases of workers that stopped beating (or whose row is gone),
+   * all in one transaction, so that of several workers noticing at once exactly one takes over.
+   */
+  async #reapStopped(): Promise<InterruptedRun[]> {
+    return this.#db.transaction(async (tx) => {
+      const stopped = await tx.query<{ id: string }>(
+        `SELECT id FROM workers WHERE id <> $1 AND heartbeat_at < now() - ($2 || ' milliseconds')::interval FOR UPDATE SKIP LOCKED`,
+        [this.workerId, String(this.#liveness.deadAfterMs)],
+      );
+      const ids = stopped.map((w) => w.id);
+      const runs = await tx.query<InterruptedRun & { id: string }>(
+        `UPDATE runs SET status = 'INTERRUPTED', finished_at = now(), error = $2::jsonb
+         WHERE status = 'STARTED' AND worker_id IS NOT NULL AND (worker_id = ANY($1::uuid[]) OR worker_id NOT IN (SELECT id FROM workers))
+         RETURNING id, org_id, integration_id, mode, record_ids`,
+        [ids, INTERRUPTED_ERROR],
+      );
+      const leases = await tx.query<{ id: string }>(
+        `UPDATE integrations SET lease_run_id = NULL, lease_worker_id = NULL, lease_until = NULL
+         WHERE lease_worker_id IS NOT NULL AND (lease_worker_id = ANY($1::uuid[]) OR lease_worker_id NOT IN (SELECT id FROM workers)) RETURNING id`,
+        [ids],
+      );
+      if (ids.length > 0) await tx.query('DELETE FROM workers WHERE id = ANY($1::uuid[])', [ids]);
+      if (ids.length + runs.length + leases.length > 0) {
+        this.#logger.warn({ workers: ids, runs: runs.map((r) => r.id), leases: leases.length }, 'took over from stopped workers: their runs were interrupted and are queued again');
+      }
+      return runs;
+    });
+  }
+
+  async #requeueInterrupted(runs: InterruptedRun[]): Promise<void> {
+    for (const run of runs) {
+      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined });
+    }
   }
 
   /** Debounced per organization (50 ms): a burst of writes becomes one dispatch query. */
@@ -177,8 +279,29 @@ export class Engine {
       return rows;
     });
     for (const row of due) await this.#enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'schedule', mode: 'incremental' });
+    await this.#requeueOrphans();
     await this.sweep();
     return due.length;
+  }
+
+  /**
+   * A run is created WAITING, then its job is queued: a process that dies between the two leaves
+   * a run nobody will execute. Such runs are queued again (their writes are idempotent).
+   */
+  async #requeueOrphans(): Promise<void> {
+    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: 'incremental' | 'full'; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
+      `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of FROM runs r
+       WHERE r.status = 'WAITING' AND r.created_at < now() - interval '${ORPHAN_AFTER}'
+         AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text AND j.state IN ('created', 'retry', 'active'))
+       ORDER BY r.created_at LIMIT 100`,
+    );
+    for (const run of orphans) {
+      this.#logger.warn({ orgId: run.org_id, integrationId: run.integration_id, runId: run.id }, 'run was waiting without a queued job: queued again');
+      await this.#enqueue({
+        orgId: run.org_id, integrationId: run.integration_id, trigger: run.trigger, mode: run.mode, runId: run.id,
+        recordIds: run.record_ids ?? undefined, replayOf: run.replay_of ?? undefined, force: run.trigger === 'replay' || run.trigger === 'retry',
+      });
+    }
   }
 
   /**
@@ -189,25 +312,34 @@ export class Engine {
     // Called both when accounts were delivered and when records were refused for want of one:
     // each side looks after its own commit, so whichever comes second sees the other. Only
     // accounts now linked in the waiting integration's org count.
-    const waiting = await this.#db.query<{ id: string; integration_id: string; entity_id: string }>(
-      `SELECT e.id, e.integration_id, e.entity_id FROM events e
-       JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
-       JOIN integrations i ON i.org_id = e.org_id AND i.id = e.integration_id
-       WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
-         AND r.account_id = ANY($2::uuid[])
-         -- There, the cure is an external mapping, not a delivered account: no automatic retry.
-         AND NOT (i.settings->>'useExternalMappingAccountCode')::boolean
-         AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = r.account_id AND l.salesforce_org_id = i.salesforce_org_id)
-       FOR UPDATE OF e SKIP LOCKED`,
-      [orgId, accountIds],
-    );
-    const byIntegration = new Map<string, typeof waiting>();
-    for (const event of waiting) byIntegration.set(event.integration_id, [...(byIntegration.get(event.integration_id) ?? []), event]);
-    for (const [integrationId, events] of byIntegration) {
-      const run = await this.requestRun(orgId, integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [...new Set(events.map((e) => e.entity_id))] });
-      if (!run.ok) continue;
-      await this.#db.query('UPDATE events SET retried_at = now(), retry_run_id = $3 WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, events.map((e) => e.id), run.value.id]);
-    }
+    // The events are claimed, their runs created and the events marked in one transaction (FOR
+    // UPDATE SKIP LOCKED only locks inside one): two workers never retry the same event twice.
+    const claimed = await this.#db.transaction(async (tx) => {
+      const waiting = await tx.query<{ id: string; integration_id: string; entity_id: string }>(
+        `SELECT e.id, e.integration_id, e.entity_id FROM events e
+         JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
+         JOIN integrations i ON i.org_id = e.org_id AND i.id = e.integration_id
+         WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
+           AND r.account_id = ANY($2::uuid[])
+           -- There, the cure is an external mapping, not a delivered account: no automatic retry.
+           AND NOT (i.settings->>'useExternalMappingAccountCode')::boolean
+           AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = r.account_id AND l.salesforce_org_id = i.salesforce_org_id)
+         FOR UPDATE OF e SKIP LOCKED`,
+        [orgId, accountIds],
+      );
+      const byIntegration = new Map<string, typeof waiting>();
+      for (const event of waiting) byIntegration.set(event.integration_id, [...(byIntegration.get(event.integration_id) ?? []), event]);
+      const runs: { integrationId: string; runId: string; recordIds: string[] }[] = [];
+      for (const [integrationId, events] of byIntegration) {
+        const recordIds = [...new Set(events.map((e) => e.entity_id))];
+        const run = await new Runs(tx).create(orgId, integrationId, { id: uuidv7(), trigger: 'retry', mode: 'incremental', recordIds });
+        await tx.query('UPDATE events SET retried_at = now(), retry_run_id = $3 WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, events.map((e) => e.id), run.id]);
+        runs.push({ integrationId, runId: run.id, recordIds });
+      }
+      return runs;
+    });
+    // Queued once committed; a crash in between leaves WAITING runs that the tick queues again.
+    for (const run of claimed) await this.#enqueue({ orgId, integrationId: run.integrationId, trigger: 'retry', mode: 'incremental', runId: run.runId, recordIds: run.recordIds });
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
@@ -261,7 +393,11 @@ export class Engine {
   async stop(): Promise<void> {
     for (const timer of this.#pending.values()) clearTimeout(timer);
     this.#pending.clear();
+    clearInterval(this.#heartbeat);
+    await this.#beating;
     await this.#stopListening?.();
     await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    // Gone on purpose: a run still held past the graceful stop is taken over at once by the others.
+    await this.#db.query('DELETE FROM workers WHERE id = $1', [this.workerId]);
   }
 }

@@ -19,20 +19,27 @@ export type EntityType = (typeof ENTITY_TYPES)[number];
 export const CREDENTIAL_TYPES = ['password', 'client_credentials', 'jwt_bearer', 'authorization_code', 'access_token'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
-export const RUN_STATUSES = ['WAITING', 'STARTED', 'COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED'] as const;
+/** INTERRUPTED: the worker running it stopped (killed, machine lost); its work was queued again. */
+export const RUN_STATUSES = ['WAITING', 'STARTED', 'COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED', 'INTERRUPTED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** The run state machine: a run moves only along these edges. */
 export const RUN_TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   WAITING: ['STARTED', 'DISABLED'],
-  STARTED: ['COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED'],
+  STARTED: ['COMPLETE', 'ERROR', 'AWAITING_RETRY', 'AUTH_FAILED', 'RATE_LIMIT_RETRY', 'DISABLED', 'INTERRUPTED'],
   COMPLETE: [],
   ERROR: [],
   AWAITING_RETRY: [],
   AUTH_FAILED: [],
   RATE_LIMIT_RETRY: [],
   DISABLED: [],
+  INTERRUPTED: [],
 };
+
+/** The statuses a run may move to `to` from: the guard of the UPDATE that moves it. */
+export function sourcesOf(to: RunStatus): RunStatus[] {
+  return RUN_STATUSES.filter((from) => RUN_TRANSITIONS[from].includes(to));
+}
 
 export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay';
 
@@ -43,14 +50,14 @@ export const EVENT_NAMES = [
   'integration.perform.error',
   'integration.rate_limit.warning',
   'integration.org_mismatch.error',
+  /** A stored setting (e.g. the account filter) no longer parses: the run stopped, nothing was sent. */
+  'integration.configuration.error',
+  /** A bug in Ferry, not the customer's data: logged, never counted toward auto-disable, never e-mailed. */
+  'integration.internal.error',
   'integration.disabled',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 export class InvalidTransitionError extends Error {
   override name = 'InvalidTransitionError';
-}
-
-export function assertTransition(from: RunStatus, to: RunStatus): void {
-  if (!RUN_TRANSITIONS[from].includes(to)) throw new InvalidTransitionError(`A run cannot go from ${from} to ${to}.`);
 }

@@ -21,8 +21,8 @@ export interface JobMap {
 export type JobName = keyof JobMap;
 
 export interface QueueOptions {
-  /** How often an idle worker looks for jobs (seconds, at least 0.5); a local send wakes it at once. */
-  pollingIntervalSeconds?: number;
+  /** Where pg-boss reports failures of its own (maintenance, polling, lost connections). */
+  onError: (error: Error) => void;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface QueueOptions {
  * through the embedded connection (multi-statement scripts, such as pg-boss's own migrations, go
  * through `exec`, which the single-statement extended protocol cannot run).
  */
-export async function startBoss(db: Database, connectionString: string | undefined, options: QueueOptions = {}): Promise<PgBoss> {
+export async function startBoss(db: Database, connectionString: string | undefined, options: QueueOptions): Promise<PgBoss> {
   const common = {
     schema: 'pgboss',
     // Ferry schedules through one pg-boss cron job; integrations' own schedules are rows it reads.
@@ -50,10 +50,10 @@ export async function startBoss(db: Database, connectionString: string | undefin
             },
           },
         });
-  boss.on('error', () => undefined);
+  // pg-boss keeps running after these (it retries its own work), but they are never hidden.
+  boss.on('error', options.onError);
   await boss.start();
   await boss.createQueue('integration-sync', { name: 'integration-sync', policy: 'short', retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 3600 });
   await boss.createQueue('schedule-tick', { name: 'schedule-tick', policy: 'singleton' });
-  void options;
   return boss;
 }

@@ -1,5 +1,7 @@
 import type { Connection } from 'jsforce';
 import pRetry, { AbortError } from 'p-retry';
+import { parseBulkErrors, type RecordError } from './bulk-errors.ts';
+import { withDeadline } from './deadline.ts';
 import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInfo } from './errors.ts';
 
 /** One call to Salesforce as the request log records it. */
@@ -42,7 +44,7 @@ export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000,
 
 export type SaveResult =
   | { success: true; id: string; created: boolean }
-  | { success: false; errors: { statusCode: string; message: string; fields: string[] }[] };
+  | { success: false; errors: RecordError[] };
 
 export const COLLECTION_SIZE = 200;
 
@@ -51,14 +53,6 @@ interface JsforceSaveResult {
   success: boolean;
   created?: boolean;
   errors?: { statusCode?: string; errorCode?: string; message: string; fields?: string[] }[];
-}
-
-function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `no answer within ${ms} ms` })), ms);
-  });
-  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -101,7 +95,7 @@ export class SalesforceClient {
         const finish = await this.#options.logger?.start(entry);
         const started = performance.now();
         try {
-          const result = await timeout(work(), timeoutMs);
+          const result = await withDeadline(work(), timeoutMs, `Salesforce (${entry.operation}${entry.object !== undefined ? ` ${entry.object}` : ''})`);
           await finish?.({ status: 'Success', durationMs: Math.round(performance.now() - started), ...this.#usage() });
           return result;
         } catch (caught) {
@@ -165,13 +159,40 @@ export class SalesforceClient {
   }
 
   /**
-   * Upserts through Bulk API 2.0: one job, results read back and matched to the input by the
-   * external id column. Used above the integration's bulk threshold. Each HTTP call of the job
-   * (open, upload, close, every status check, each result file) is logged on its own.
-   * Nothing that changes the job is retried here: a job that failed or outlived its time ends
-   * the run awaiting retry, and the next run upserts the same keys (no duplicate).
+   * Upserts through Bulk API 2.0, matching results to the input by the external id column. Used
+   * above the integration's bulk threshold. Each HTTP call of a job (open, upload, close, every
+   * status check, each result file) is logged on its own. Rows refused only for a transient reason
+   * (a row lock) go again in a follow-up job, with backoff, as the collections path resends them;
+   * other refusals come back per record with Salesforce's code, message and fields intact.
+   * Nothing that changes a job is retried here: a job that failed or outlived its time ends the
+   * run awaiting retry, and the next run upserts the same keys (no duplicate).
    */
   async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs = 1000): Promise<SaveResult[]> {
+    const keyOf = (record: Record<string, unknown>) => {
+      const value = record[externalIdField];
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+    };
+    const results = new Map<string, SaveResult>();
+    let pending = records;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const answered = await this.#bulkJob(object, externalIdField, pending, pollIntervalMs);
+      const again: Record<string, unknown>[] = [];
+      for (const record of pending) {
+        // A record in neither result file was not processed (unprocessedrecords): reported as
+        // failed, and sent again by the next run.
+        const result = answered.get(keyOf(record)) ?? { success: false, errors: [{ statusCode: 'UNPROCESSED', message: 'Bulk API did not process this record', fields: [] }] };
+        const locked = !result.success && result.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
+        if (locked && attempt < this.#options.attempts) again.push(record);
+        else results.set(keyOf(record), result);
+      }
+      pending = again;
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
+    }
+    return records.map((record) => results.get(keyOf(record))!);
+  }
+
+  /** One Bulk API 2.0 upsert job, from open to its two result files, keyed by external id. */
+  async #bulkJob(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs: number): Promise<Map<string, SaveResult>> {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
     const once = { retry: false } as const;
     await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
@@ -196,16 +217,9 @@ export class SalesforceClient {
       byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });
     }
     for (const row of failed as unknown as Record<string, string>[]) {
-      const [statusCode = 'UNKNOWN_ERROR', message = '', fields = ''] = (row.sf__Error ?? '').split(':');
-      byKey.set(row[externalIdField] ?? '', { success: false, errors: [{ statusCode, message, fields: fields ? fields.split(',') : [] }] });
+      byKey.set(row[externalIdField] ?? '', { success: false, errors: parseBulkErrors(row.sf__Error ?? '') });
     }
-    // A record in neither file was not processed (unprocessedrecords): reported as failed, and
-    // sent again by the next run.
-    return records.map((record) => {
-      const value = record[externalIdField];
-      const key = typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-      return byKey.get(key) ?? { success: false, errors: [{ statusCode: 'UNPROCESSED', message: 'Bulk API did not process this record', fields: [] }] };
-    });
+    return byKey;
   }
 
   async query<T extends Record<string, unknown>>(soql: string, object?: string): Promise<T[]> {

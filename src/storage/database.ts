@@ -11,13 +11,20 @@ export interface Queryable {
   execRows<Row = Record<string, unknown>>(sql: string): Promise<Row[]>;
 }
 
+export interface ListenOptions {
+  /** The listening connection failed (it is being re-opened) or could not be re-opened yet. */
+  onError?: (error: unknown) => void;
+  /** Listening again after a failure: notifications sent meanwhile were missed. */
+  onReconnect?: () => void;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /**
    * Calls `handler` for each NOTIFY on `channel` (from any process sharing the database; a NOTIFY
    * sent inside a transaction arrives when it commits). Resolves to a function that stops listening.
    */
-  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, handler: (payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -1,3 +1,3 @@
-export { type Database, type Queryable, SqlState, sqlStateOf } from './database.ts';
+export { type Database, type ListenOptions, type Queryable, SqlState, sqlStateOf } from './database.ts';
 export { openDatabase, type OpenDatabaseOptions } from './open.ts';
 export { migrate, loadMigrations, type Migration } from './migrate.ts';

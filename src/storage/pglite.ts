@@ -38,6 +38,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async transaction(fn) {
       return db.transaction((tx) => fn(wrap(tx)));
     },
+    // In process: the embedded database has no connection to lose, so nothing to re-open.
     async listen(channel, handler) {
       const stop = await db.listen(channel, handler);
       return stop;

@@ -49,17 +49,57 @@ export function openPostgres(options: PostgresOptions): Database {
         client.release();
       }
     },
-    async listen(channel, handler) {
-      // LISTEN needs a connection of its own for as long as it listens.
-      const client = new pg.Client({ connectionString: options.connectionString });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) handler(message.payload ?? '');
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    async listen(channel, handler, listenOptions = {}) {
+      // LISTEN needs a connection of its own for as long as it listens. When that connection
+      // fails (server restart, network cut, idle kill), it is opened again with backoff and the
+      // caller is told, so it can catch up on what it missed: never a silent fall back to polling.
+      let current: pg.Client | undefined;
+      let stopped = false;
+      let retry: NodeJS.Timeout | undefined;
+      const open = async (): Promise<pg.Client> => {
+        const client = new pg.Client({ connectionString: options.connectionString });
+        client.on('notification', (message) => {
+          if (message.channel === channel) handler(message.payload ?? '');
+        });
+        client.on('error', (error) => lost(client, error));
+        client.on('end', () => lost(client, new Error(`the connection listening on ${channel} closed`)));
+        await client.connect();
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        return client;
+      };
+      const reopen = (attempt: number) => {
+        retry = setTimeout(() => {
+          open().then(
+            (client) => {
+              if (stopped) {
+                void client.end();
+                return;
+              }
+              current = client;
+              listenOptions.onReconnect?.();
+            },
+            (error: unknown) => {
+              listenOptions.onError?.(error);
+              if (!stopped) reopen(attempt + 1);
+            },
+          );
+        }, Math.min(30_000, 100 * 2 ** attempt));
+      };
+      const lost = (client: pg.Client, error: unknown) => {
+        if (stopped || current !== client) return;
+        current = undefined;
+        client.removeAllListeners('end');
+        listenOptions.onError?.(error);
+        reopen(0);
+      };
+      current = await open();
       return async () => {
-        await client.end().catch(() => undefined);
+        stopped = true;
+        clearTimeout(retry);
+        const client = current;
+        current = undefined;
+        client?.removeAllListeners('end');
+        await client?.end();
       };
     },
     async close() {

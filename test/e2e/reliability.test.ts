@@ -1,6 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.ts';
+import { DEFAULT_IDENTITY, startEmulator } from '../../src/emulator/index.ts';
 import { smtpMailer } from '../../src/engine/index.ts';
 import { oauthLogin } from '../emulator/support.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
@@ -89,6 +89,45 @@ describe('transient faults', () => {
   }, 60_000);
 });
 
+describe('answers without Salesforce\'s body', () => {
+  it('treats a bare HTTP 429 as a rate limit: pauses and resumes, never gives up', async () => {
+    const integration = await accountsIntegration();
+    ferry.emulator.controls.addFault({ method: 'PATCH', path: '/services/data/*/composite/sobjects/Account/*', status: 429, plain: true, message: '' });
+    const account = await newAccount('BARE-429');
+    const paused = await ferry.eventually(async () => (await runsOf(integration.id)).find((r: any) => r.status === 'RATE_LIMIT_RETRY'));
+    expect(paused.error).toEqual({ errorCode: 'ERROR_HTTP_429', message: 'Salesforce answered HTTP 429 with an empty body' });
+    await ferry.eventually(async () => ((await sfAccounts([account.id])).length === 1 ? true : undefined), 20_000);
+  });
+
+  it('retries a bare 502 from a gateway and keeps its text in the request log', async () => {
+    const integration = await accountsIntegration();
+    ferry.emulator.controls.addFault({ method: 'PATCH', path: '/services/data/*/composite/sobjects/Account/*', status: 502, plain: true, message: 'Bad Gateway' });
+    const account = await newAccount('BARE-502');
+    await ferry.settle(integration.id);
+    expect(await sfAccounts([account.id])).toHaveLength(1);
+    const run = await ferry.deliveringRun(integration.id);
+    const failed = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data.filter((l: any) => l.status === 'Failed');
+    expect(failed).toEqual([expect.objectContaining({ httpStatus: 502, error: expect.objectContaining({ errorCode: 'ERROR_HTTP_502', message: 'Bad Gateway' }) })]);
+  });
+
+  it('retries a 503 from the token endpoint during a session refresh and reports the real reason', async () => {
+    // Signed in through the OAuth token endpoint (a connected app), which refreshes there too.
+    const oauth = await ferry.credential({ name: 'Connected app', clientId: DEFAULT_IDENTITY.clientId, clientSecret: DEFAULT_IDENTITY.clientSecret });
+    const integration = await accountsIntegration({ credentialId: oauth.id });
+    await newAccount('REFRESH-0');
+    await ferry.settle(integration.id);
+    ferry.emulator.controls.expireSessions();
+    ferry.emulator.controls.addFault({ path: '/services/oauth2/token', status: 503, plain: true, message: 'Service Unavailable', count: 1 });
+    const account = await newAccount('REFRESH-503');
+    await ferry.settle(integration.id);
+    expect(await sfAccounts([account.id])).toHaveLength(1);
+    const run = await ferry.deliveringRun(integration.id, (r: any) => r.recordIds.includes(account.id) && r.counts.sent > 0);
+    expect(run.status).toBe('COMPLETE');
+    const failed = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data.filter((l: any) => l.status === 'Failed');
+    expect(failed).toEqual([expect.objectContaining({ httpStatus: 503, error: expect.objectContaining({ errorCode: 'ERROR_HTTP_503', message: 'Refreshing the Salesforce session failed: Service Unavailable' }) })]);
+  });
+});
+
 describe('sessions and limits', () => {
   it('refreshes an expired session once and carries on', async () => {
     const integration = await accountsIntegration();
@@ -144,22 +183,36 @@ describe('sessions and limits', () => {
   });
 });
 
+function billOf(accountId: string, billNumber: string) {
+  return {
+    accountId, billNumber, billDate: '2026-01-31', periodStart: '2026-01-01', periodEnd: '2026-01-31', dueDate: '2026-02-28',
+    currency: 'EUR', total: '1.00', lineItems: [{ lineItemType: 'USAGE', quantity: '1', unitPrice: '1', amount: '1' }],
+  };
+}
+
+async function billsIntegration(name: string, settings: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const res = await ferry.call('POST', '/api/v1/integrations', { name, entityType: 'Bill', credentialId: credential.id, settings, ...extra });
+  expect(res.status).toBe(201);
+  created.push(res.body.id);
+  return res.body;
+}
+
 describe('auto-disable', () => {
-  it('disables itself after 10 successive error events and e-mails the chosen users', async () => {
+  it('disables itself after 10 successive failed runs and e-mails the chosen users', async () => {
     const user = (await ferry.call('POST', '/api/v1/users', { email: 'ops@billing.example', name: 'Ops' })).body;
-    const bills = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bills without accounts', entityType: 'Bill', credentialId: credential.id, settings: { notifyUserIds: [user.id], useExternalMappingAccountCode: true } })).body;
-    created.push(bills.id);
+    const bills = await billsIntegration('Bills without accounts', { notifyUserIds: [user.id], useExternalMappingAccountCode: true });
     const account = await newAccount('DISABLE-1');
-    const items = Array.from({ length: 10 }, (_, i) => ({
-      accountId: account.id, billNumber: `DIS-${i}`, billDate: '2026-01-31', periodStart: '2026-01-01', periodEnd: '2026-01-31', dueDate: '2026-02-28',
-      currency: 'EUR', total: '1.00', lineItems: [{ lineItemType: 'USAGE', quantity: '1', unitPrice: '1', amount: '1' }],
-    }));
-    await ferry.call('POST', '/api/v1/bills/bulk', { items });
+    for (let i = 0; i < 9; i++) {
+      await ferry.call('POST', '/api/v1/bills', billOf(account.id, `DIS-${i}`));
+      await ferry.settle(bills.id);
+    }
+    expect((await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body).toMatchObject({ enabled: true, consecutiveErrors: 9 });
+    await ferry.call('POST', '/api/v1/bills', billOf(account.id, 'DIS-9'));
     const disabled = await ferry.eventually(async () => {
       const view = (await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body;
       return view.enabled ? undefined : view;
     });
-    expect(disabled).toMatchObject({ status: 'DISABLED', consecutiveErrors: 10, disabledReason: '10 successive error events (threshold 10)' });
+    expect(disabled).toMatchObject({ status: 'DISABLED', consecutiveErrors: 10, disabledReason: '10 successive failed runs (threshold 10)' });
     const events = (await ferry.call('GET', `/api/v1/events?integrationId=${bills.id}&name=integration.disabled`)).body.data;
     expect(events).toHaveLength(1);
     const mail = await ferry.eventually(() => Promise.resolve(inbox.find((m) => m.to.includes('ops@billing.example'))));
@@ -169,6 +222,21 @@ describe('auto-disable', () => {
     // Re-enabling resets the count.
     const enabled = (await ferry.call('POST', `/api/v1/integrations/${bills.id}/enable`)).body;
     expect(enabled).toMatchObject({ enabled: true, consecutiveErrors: 0, status: 'CONNECTED' });
+  });
+
+  it('stays enabled when one run delivers one bill and ten are refused: the run delivered something', async () => {
+    const bills = await billsIntegration('Mixed bills', { useExternalMappingAccountCode: true });
+    const mapped = await newAccount('MIXED-MAPPED');
+    const unmapped = await newAccount('MIXED-UNMAPPED');
+    const conn = await oauthLogin(ferry.emulator);
+    const sfAccount = (await conn.sobject('Account').create({ Name: 'Mixed in Salesforce' })) as { id: string };
+    await ferry.call('POST', '/api/v1/external-mappings', { externalSystem: 'salesforce', externalTable: 'Account', externalId: sfAccount.id, entity: 'accounts', entityId: mapped.id });
+    const items = [billOf(mapped.id, 'MIX-OK'), ...Array.from({ length: 10 }, (_, i) => billOf(unmapped.id, `MIX-${i}`))];
+    expect((await ferry.call('POST', '/api/v1/bills/bulk', { items })).body.summary.created).toBe(11);
+    await ferry.settle(bills.id);
+    const run = await ferry.deliveringRun(bills.id);
+    expect(run.counts).toMatchObject({ sent: 1, failed: 10 });
+    expect((await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body).toMatchObject({ enabled: true, consecutiveErrors: 0 });
   });
 
   it('counts successive errors across runs and resets on a success', async () => {
@@ -182,6 +250,53 @@ describe('auto-disable', () => {
     await newAccount('COUNT-3');
     await ferry.settle(integration.id);
     expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body).toMatchObject({ consecutiveErrors: 0, enabled: true });
+  });
+
+  it('reports a fault in Ferry as an internal error: not the customer\'s, not counted, nobody e-mailed', async () => {
+    const user = (await ferry.call('POST', '/api/v1/users', { email: 'internal@billing.example', name: 'Ops' })).body;
+    const accounts = await accountsIntegration();
+    const bills = await billsIntegration('Bills hit by a bug', { notifyUserIds: [user.id] }, { errorThreshold: 1 });
+    const account = await newAccount('INTERNAL-1');
+    await ferry.settle(accounts.id);
+    const bill = (await ferry.call('POST', '/api/v1/bills', billOf(account.id, 'INT-1'))).body;
+    await ferry.settle(bills.id);
+    // Data no API write can produce, as a bug might leave it: the runner trips over it.
+    await ferry.db.query(`UPDATE records SET data = jsonb_set(data, '{lineItems}', '"not a list"') WHERE id = $1`, [bill.id]);
+    const sync = await ferry.call('POST', `/api/v1/integrations/${bills.id}/sync`, { mode: 'full' });
+    await ferry.settle(bills.id);
+    const run = (await ferry.call('GET', `/api/v1/runs/${sync.body.id}`)).body;
+    expect(run).toMatchObject({ status: 'ERROR', error: { errorCode: 'INTERNAL_ERROR', message: expect.stringContaining('TypeError') } });
+    const events = (await ferry.call('GET', `/api/v1/events?runId=${run.id}`)).body.data;
+    expect(events.map((e: any) => e.name)).toEqual(['integration.internal.error']);
+    expect(events[0].message).toContain('fault in Ferry, not in your data');
+    expect((await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body).toMatchObject({ enabled: true, consecutiveErrors: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(inbox.filter((m) => m.to.includes('internal@billing.example'))).toEqual([]);
+  });
+});
+
+describe('stored settings', () => {
+  it('stops the run, sends nothing and says why when a stored account filter no longer compiles', async () => {
+    const accounts = await accountsIntegration({ settings: { accountFilter: 'customFields.country == "UK"' } });
+    // As a filter saved by an older Ferry whose grammar allowed it might read today.
+    await ferry.db.query(`UPDATE integrations SET settings = jsonb_set(settings, '{accountFilter}', '"customFields.country == \\"UK\\" AND colour == 1"') WHERE id = $1`, [accounts.id]);
+    const account = await newAccount('FILTER-BROKEN');
+    await ferry.settle(accounts.id);
+    expect(await sfAccounts([account.id])).toEqual([]);
+    const runs = await runsOf(accounts.id);
+    expect(runs[0]).toMatchObject({ status: 'ERROR', counts: { sent: 0 }, error: { errorCode: 'INVALID_STORED_SETTING' } });
+    const events = (await ferry.call('GET', `/api/v1/events?integrationId=${accounts.id}&name=integration.configuration.error`)).body.data;
+    expect(events).toHaveLength(1);
+    expect(events[0].message).toContain('account filter no longer compiles');
+    expect(events[0].message).toContain('colour');
+    const preview = (await ferry.call('GET', `/api/v1/integrations/${accounts.id}/preview?mode=full&limit=1000`)).body.data;
+    expect(preview.length).toBeGreaterThan(0);
+    expect(preview.every((p: any) => p.action === 'skip' && p.reason.includes('no longer compiles'))).toBe(true);
+    // Once fixed, the held-back change goes.
+    expect((await ferry.call('PATCH', `/api/v1/integrations/${accounts.id}`, { settings: { accountFilter: null } })).status).toBe(200);
+    await newAccount('FILTER-FIXED');
+    await ferry.settle(accounts.id);
+    expect(await sfAccounts([account.id])).toHaveLength(1);
   });
 });
 

@@ -68,7 +68,8 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
     if (!Number.isFinite(n)) return parserError(field, raw, type === 'int' ? 'int' : 'double');
     if (type === 'int' && !Number.isInteger(n)) return parserError(field, raw, 'int');
     const integerDigits = type === 'int' ? field.digits || 9 : Math.max(field.precision - field.scale, 1);
-    if (Math.abs(Math.trunc(n)).toString().length > integerDigits) {
+    // Compared as a magnitude: a digit count of String(n) misreads 1e21 ("1e+21") as five digits.
+    if (Math.abs(Math.trunc(n)) >= 10 ** integerDigits) {
       return {
         ok: false,
         error: {

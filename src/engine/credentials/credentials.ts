@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { fail, issuesFromZod, ok, type Result } from '../../platform/index.ts';
 import {
@@ -32,6 +34,13 @@ interface CredentialRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Secrets sealed under another key (FERRY_SECRET_KEY or secret.key changed) cannot be opened. */
+const UNREADABLE = {
+  errorCode: 'SECRETS_UNREADABLE',
+  message:
+    'Its secrets cannot be opened with the current secret key (FERRY_SECRET_KEY, or secret.key in the data folder, changed since they were stored). Restore the key they were sealed with, or enter the secrets again with PATCH /api/v1/credentials/{id}.',
+} as const;
 
 export type CredentialTestResult =
   | { ok: true; organizationId: string; userId: string; instanceUrl: string; apiUsage?: { used: number; max: number } | undefined }
@@ -82,12 +91,30 @@ export class Credentials {
   readonly #db: Database;
   readonly #box: SecretBox;
   readonly #clientOptions: ClientOptions;
+  readonly #logger: Logger | undefined;
   readonly #sessions = new Map<string, Promise<{ connection: SalesforceClient['connection']; identity: Identity }>>();
 
-  constructor(db: Database, box: SecretBox, clientOptions: ClientOptions = {}) {
+  constructor(db: Database, box: SecretBox, clientOptions: ClientOptions = {}, logger?: Logger) {
     this.#db = db;
     this.#box = box;
     this.#clientOptions = clientOptions;
+    this.#logger = logger?.child({ component: 'credentials' });
+  }
+
+  /** The row's secrets, or undefined when they cannot be opened with the current key. */
+  #secretsOf(row: CredentialRow): Record<string, string> | undefined {
+    try {
+      return this.#box.open(row.sealed_secrets);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The API's view; a credential whose secrets cannot be opened is listed as unreadable, with what to do. */
+  #view(row: CredentialRow): CredentialView {
+    const secrets = this.#secretsOf(row);
+    if (secrets !== undefined) return toView(row, secrets);
+    return { ...toView(row, {}), status: 'unreadable', lastError: { errorCode: UNREADABLE.errorCode, message: UNREADABLE.message.replace('{id}', row.id) } };
   }
 
   async create(orgId: string, body: unknown): Promise<Result<CredentialView>> {
@@ -106,12 +133,12 @@ export class Credentials {
 
   async list(orgId: string): Promise<CredentialView[]> {
     const rows = await this.#db.query<CredentialRow>('SELECT * FROM credentials WHERE org_id = $1 ORDER BY id', [orgId]);
-    return rows.map((row) => toView(row, this.#box.open(row.sealed_secrets)));
+    return rows.map((row) => this.#view(row));
   }
 
   async get(orgId: string, id: string): Promise<Result<CredentialView>> {
     const row = await this.#row(orgId, id);
-    return row === undefined ? fail('not_found', `No credential has id ${id}.`) : ok(toView(row, this.#box.open(row.sealed_secrets)));
+    return row === undefined ? fail('not_found', `No credential has id ${id}.`) : ok(this.#view(row));
   }
 
   /** Changes fields; secrets sent replace the stored ones. Any change means "untested" again. */
@@ -122,7 +149,8 @@ export class Credentials {
     if ('type' in body && (body).type !== row.type) {
       return fail('validation_failed', 'A credential cannot change type; create a new one and switch the integrations to it.', [{ path: ['type'], message: `is ${row.type}` }]);
     }
-    const current = { name: row.name, type: row.type, ...(row.type === 'access_token' ? { instanceUrl: row.login_url } : { loginUrl: row.login_url }), ...row.settings, ...this.#box.open(row.sealed_secrets) };
+    // Secrets that no longer open count as absent: sending them again repairs the credential.
+    const current = { name: row.name, type: row.type, ...(row.type === 'access_token' ? { instanceUrl: row.login_url } : { loginUrl: row.login_url }), ...row.settings, ...this.#secretsOf(row) };
     const parsed = credentialInput.safeParse({ ...current, ...(body as Record<string, unknown>) });
     if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error));
     const input = parsed.data;
@@ -154,7 +182,11 @@ export class Credentials {
     this.#sessions.delete(id);
     try {
       const { client, identity } = await this.open(orgId, id);
-      const usage = await client.limits().catch(() => undefined);
+      // API usage is a nicety of the test: the sign-in is what it proves. A failure is logged.
+      const usage = await client.limits().catch((error: unknown) => {
+        this.#logger?.warn({ err: error, orgId, credentialId: id }, 'credential test: could not read the API usage');
+        return undefined;
+      });
       await this.#db.query(
         `UPDATE credentials SET status = 'connected', salesforce_org_id = $3, salesforce_user_id = $4, instance_url = $5, last_tested_at = now(), last_error = NULL WHERE org_id = $1 AND id = $2`,
         [orgId, id, identity.organizationId, identity.userId, identity.instanceUrl],
@@ -206,18 +238,41 @@ export class Credentials {
     if (row === undefined) throw new SalesforceError({ kind: 'config', errorCode: 'NO_CREDENTIAL', message: `Credential ${id} no longer exists.` });
     const spec = this.#spec(row);
     return openConnection(spec, {
-      onTokens: (tokens) => {
-        if (row.type !== 'authorization_code') return;
-        const secrets = { ...this.#box.open(row.sealed_secrets), accessToken: tokens.accessToken, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) };
-        void this.#db
-          .query('UPDATE credentials SET sealed_secrets = $3, instance_url = $4 WHERE org_id = $1 AND id = $2', [orgId, id, this.#box.seal(secrets), tokens.instanceUrl])
-          .catch(() => undefined);
-      },
+      ...(this.#clientOptions.timeoutMs !== undefined ? { timeoutMs: this.#clientOptions.timeoutMs } : {}),
+      onTokens: (tokens) => this.#saveTokens(orgId, id, tokens),
     });
   }
 
+  /**
+   * Stores tokens Salesforce handed out. A rotated refresh token must last: the one it replaces no
+   * longer works, so a lost write would lock the credential out at the next start. The write is
+   * retried; if it still fails, the session goes on with the tokens in memory and the failure is
+   * logged as an error that says what will happen.
+   */
+  async #saveTokens(orgId: string, id: string, tokens: { accessToken: string; refreshToken: string; instanceUrl: string }): Promise<void> {
+    try {
+      await pRetry(
+        () =>
+          this.#db.transaction(async (tx) => {
+            const [row] = await tx.query<CredentialRow>('SELECT * FROM credentials WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+            if (row === undefined) return;
+            const secrets = { ...this.#secretsOf(row), accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+            await tx.query('UPDATE credentials SET sealed_secrets = $3, instance_url = $4 WHERE org_id = $1 AND id = $2', [orgId, id, this.#box.seal(secrets), tokens.instanceUrl]);
+          }),
+        { retries: 3, minTimeout: 200, factor: 2 },
+      );
+    } catch (error) {
+      this.#logger?.error(
+        { err: error, orgId, credentialId: id },
+        'could not store the tokens Salesforce issued: this process goes on with them, but after a restart the credential needs authorizing again if its refresh token was rotated',
+      );
+    }
+  }
+
   #spec(row: CredentialRow): ConnectionSpec {
-    const s = { ...row.settings, ...this.#box.open(row.sealed_secrets) };
+    const secrets = this.#secretsOf(row);
+    if (secrets === undefined) throw new SalesforceError({ kind: 'auth', errorCode: UNREADABLE.errorCode, message: UNREADABLE.message.replace('{id}', row.id) });
+    const s = { ...row.settings, ...secrets };
     const need = (field: string): string => {
       const value = s[field];
       if (value === undefined) throw new SalesforceError({ kind: 'auth', errorCode: 'CREDENTIAL_INCOMPLETE', message: `The credential has no ${field}.` });
@@ -261,7 +316,8 @@ export class Credentials {
     }
     const row = await this.#row(orgId, id);
     if (row === undefined) return fail('not_found', `No credential has id ${id}.`);
-    const secrets = this.#box.open(row.sealed_secrets);
+    const secrets = this.#secretsOf(row);
+    if (secrets === undefined) return fail('validation_failed', `The credential ${UNREADABLE.message.replace('{id}', id)}`, [{ path: ['state'], message: 'names a credential whose secrets cannot be opened' }]);
     try {
       const tokens = await exchangeCode({ loginUrl: row.login_url, clientId: row.settings.clientId ?? '', clientSecret: secrets.clientSecret ?? '', redirectUri: row.settings.redirectUri ?? '' }, code);
       const sealed = this.#box.seal({ ...secrets, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });

@@ -3,6 +3,12 @@ import { z } from 'zod';
 const name = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://login.salesforce.com" or your My Domain URL' })
+  // A password typed into the URL (https://user:pw@host) would be stored and shown in plain text,
+  // as this field is not a secret: refuse it and say where credentials go.
+  .refine((url) => {
+    const parsed = URL.parse(url);
+    return parsed === null || (parsed.username === '' && parsed.password === '');
+  }, 'must not contain a user name or password (user:password@): put them in the username and password fields, which are stored sealed')
   .transform((url) => url.replace(/\/+$/, ''));
 const secret = (what: string) => z.string().min(1, `${what} must not be empty`).max(10_000);
 const loginUrl = httpUrl.default('https://login.salesforce.com');
@@ -60,7 +66,7 @@ export const credentialView = z
     loginUrl: z.string(),
     settings: z.record(z.string(), z.string()).meta({ description: 'Non-secret settings: username, clientId, instanceUrl, redirectUri.' }),
     secretsSet: z.array(z.string()).meta({ description: 'Which secrets are stored. Their values are never returned.' }),
-    status: z.enum(['untested', 'connected', 'failed', 'awaiting_authorization']),
+    status: z.enum(['untested', 'connected', 'failed', 'awaiting_authorization', 'unreadable']).meta({ description: 'unreadable: its secrets cannot be opened with the current secret key (lastError says what to do).' }),
     salesforceOrgId: z.string().nullable(),
     salesforceUserId: z.string().nullable(),
     instanceUrl: z.string().nullable(),

@@ -138,13 +138,18 @@ export class Integrations {
     const refs = await this.#checkReferences(orgId, null, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
     const scheduleChanged = JSON.stringify(input.trigger.schedule) !== JSON.stringify(row.trigger.schedule);
+    // Guarded by the version read above: a change made meanwhile (another request, a run that
+    // disabled the integration) is never overwritten with the merge of stale values.
     const [updated] = await this.#db.query<IntegrationRow>(
       `UPDATE integrations SET name = $3, settings = $4, trigger = $5, delivery = $6, error_threshold = $7,
          next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, version = version + 1, updated_at = now()
-       WHERE org_id = $1 AND id = $2 RETURNING *`,
-      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date())],
+       WHERE org_id = $1 AND id = $2 AND version = $10 RETURNING *`,
+      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version],
     );
-    return ok(toIntegrationView(updated!));
+    if (updated === undefined) {
+      return fail('version_conflict', `The integration changed while this update was being applied (it was at version ${row.version}); read it again and repeat the change.`, [{ path: ['version'], message: 'changed meanwhile' }]);
+    }
+    return ok(toIntegrationView(updated));
   }
 
   async delete(orgId: string, id: string): Promise<Result<{ id: string }>> {

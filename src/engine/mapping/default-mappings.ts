@@ -30,7 +30,10 @@ export interface ObjectMapping {
   map(record: StoredRecord, context: MappingContext): Record<string, unknown>;
 }
 
-const num = (value: unknown) => (typeof value === 'string' && value !== '' ? Number(value) : null);
+// Ferry keeps amounts as exact decimal strings. They travel as those strings, never through a
+// JavaScript number (exact to about 15 significant digits only): Salesforce reads a numeric field
+// from a JSON string, and Bulk API's CSV is text anyway.
+const decimal = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
 
 function street(address: unknown): string | null {
@@ -103,7 +106,7 @@ export const COMMITMENT_MAPPING: ObjectMapping = {
     Name: `${String(r.currency)} ${String(r.amount)} ${String(r.startDate)}`,
     Account__c: c.accountSalesforceId,
     Contract__c: typeof r.contractId === 'string' ? c.salesforceIdOf('contracts', r.contractId) : null,
-    Amount__c: num(r.amount),
+    Amount__c: decimal(r.amount),
     Ferry_Currency__c: r.currency,
     Start_Date__c: r.startDate,
     End_Date__c: r.endDate,
@@ -121,7 +124,7 @@ export const BALANCE_MAPPING: ObjectMapping = {
     Name: r.name,
     Account__c: c.accountSalesforceId,
     Code__c: r.code,
-    Amount__c: num(r.amount),
+    Amount__c: decimal(r.amount),
     Ferry_Currency__c: r.currency,
     Start_Date__c: r.startDate,
     End_Date__c: str(r.endDate),
@@ -135,7 +138,7 @@ export const BALANCE_TRANSACTION_MAPPING: ObjectMapping = {
   needsAccount: false,
   map: (r, c) => ({
     Balance__c: typeof r.balanceId === 'string' ? c.salesforceIdOf('balances', r.balanceId) : null,
-    Amount__c: num(r.amount),
+    Amount__c: decimal(r.amount),
     Transaction_Type__c: r.type,
     Applied_At__c: r.appliedAt,
     Description__c: str(r.description),
@@ -157,7 +160,7 @@ export const BILL_MAPPING: ObjectMapping = {
     Status__c: r.status,
     Approved__c: r.status === 'APPROVED',
     Ferry_Currency__c: r.currency,
-    Total__c: num(r.total),
+    Total__c: decimal(r.total),
   }),
 };
 
@@ -181,9 +184,9 @@ export function mapLineItems(billId: string, items: LineItem[], billSalesforceId
     Line_Type__c: item.lineItemType,
     Product_Code__c: item.productCode ?? null,
     Description__c: item.description ?? null,
-    Quantity__c: num(item.quantity),
-    Unit_Price__c: num(item.unitPrice),
-    Amount__c: num(item.amount),
+    Quantity__c: decimal(item.quantity),
+    Unit_Price__c: decimal(item.unitPrice),
+    Amount__c: decimal(item.amount),
   }));
 }
 

@@ -47,7 +47,38 @@ export async function saveLinks(db: Queryable, orgId: string, integrationId: str
   );
 }
 
+/** Forgets delivered records (deleted in Salesforce), and any intent to send their children. */
 export async function deleteLinks(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])', [orgId, integrationId, entity, ids]);
+  await deleteIntents(db, orgId, integrationId, entity, ids);
+}
+
+/**
+ * Children (by external key) that earlier deliveries set out to send and whose outcome no link
+ * records yet: after a crash, they may exist in Salesforce although Ferry holds no id for them.
+ */
+export async function loadIntents(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<Map<string, string[]>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ entity_id: string; child_keys: string[] }>(
+    'SELECT entity_id, child_keys FROM delivery_intents WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])',
+    [orgId, integrationId, entity, ids],
+  );
+  return new Map(rows.map((r) => [r.entity_id, r.child_keys]));
+}
+
+/** Records, before they are sent, every child key that may exist in Salesforce once they are. */
+export async function saveIntents(db: Queryable, orgId: string, integrationId: string, entity: string, intents: { entityId: string; keys: string[] }[]): Promise<void> {
+  if (intents.length === 0) return;
+  await db.query(
+    `INSERT INTO delivery_intents (org_id, integration_id, entity, entity_id, child_keys)
+     SELECT $1, $2, $3, x.entity_id, x.keys FROM jsonb_to_recordset($4::jsonb) AS x(entity_id uuid, keys jsonb)
+     ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET child_keys = EXCLUDED.child_keys`,
+    [orgId, integrationId, entity, JSON.stringify(intents.map((i) => ({ entity_id: i.entityId, keys: i.keys })))],
+  );
+}
+
+export async function deleteIntents(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('DELETE FROM delivery_intents WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])', [orgId, integrationId, entity, ids]);
 }

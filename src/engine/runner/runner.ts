@@ -9,11 +9,11 @@ import { compileAccountFilter } from '../filters/account-filter.ts';
 import { toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { EXTERNAL_ID_FIELD, LINE_ITEM_OBJECT, MAPPINGS, entitiesOf, mapLineItems, type LineItem, type ObjectMapping } from '../mapping/default-mappings.ts';
 import type { Mailer } from '../notifications/mailer.ts';
-import { Events, type NewEvent } from '../runs/events.ts';
+import { Events, severityOf, type NewEvent } from '../runs/events.ts';
 import { databaseRequestLogger } from '../runs/request-logs.ts';
 import { Runs, type RunCounts, type RunView } from '../runs/runs.ts';
-import type { RunStatus, RunTrigger } from '../types.ts';
-import { deleteLinks, loadLinks, salesforceIdsAnywhere, saveLinks, type Link, type LinkWrite } from './links.ts';
+import { InvalidTransitionError, type RunStatus, type RunTrigger } from '../types.ts';
+import { deleteIntents, deleteLinks, loadIntents, loadLinks, salesforceIdsAnywhere, saveIntents, saveLinks, type LinkWrite } from './links.ts';
 
 export interface SyncJob {
   orgId: string;
@@ -51,6 +51,8 @@ export interface RunnerDeps {
   mailer?: Mailer | undefined;
   /** Queues a follow-up run after `delayMs` (retries, rate-limit pauses, busy integrations). */
   requeue: (job: SyncJob, delayMs: number) => Promise<void>;
+  /** This worker process, as registered in `workers`: leases and started runs name it. */
+  workerId: string;
   /** Called after a run that moved its watermark: dispatches changes that arrived meanwhile. */
   afterRun?: (orgId: string, integrationId: string) => Promise<void>;
   /** Called when accounts reached Salesforce: records that waited for them can go now. */
@@ -121,6 +123,44 @@ function failureEvent(integrationId: string, runId: string, entity: string, enti
   };
 }
 
+/** The run's lease was taken over (its worker was presumed dead): it must stop writing. */
+class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+/** A stored setting no longer parses (e.g. an account filter after a grammar change). */
+class StoredSettingsError extends Error {
+  override name = 'StoredSettingsError';
+  readonly info: SalesforceErrorInfo;
+
+  constructor(info: SalesforceErrorInfo) {
+    super(info.message);
+    this.info = info;
+  }
+}
+
+/**
+ * Fail closed: settings are checked when saved, but one stored earlier may no longer parse. Such a
+ * run stops before anything is sent, with an event that says which setting and why.
+ */
+function checkStoredSettings(integration: IntegrationRow): void {
+  const source = integration.settings.accountFilter;
+  if (source === null) return;
+  const compiled = compileAccountFilter(source);
+  if (compiled.ok) return;
+  throw new StoredSettingsError({
+    kind: 'config',
+    errorCode: 'INVALID_STORED_SETTING',
+    message: `The stored account filter no longer compiles: ${compiled.error.message} at character ${compiled.error.position} of ${JSON.stringify(source)}. Nothing was sent.`,
+    fields: ['settings.accountFilter'],
+  });
+}
+
+/** A delete Salesforce refused because the record is not there any more: as good as done. */
+function isGone(result: SaveResult): boolean {
+  return !result.success && result.errors.some((e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'NOT_FOUND' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY');
+}
+
 /** Where a run stands while it works: counts, events, record ids. */
 class RunState {
   counts: RunCounts = { sent: 0, created: 0, updated: 0, skipped: 0, deleted: 0, failed: 0 };
@@ -152,6 +192,15 @@ export class Runner {
   async execute(job: SyncJob): Promise<RunView | undefined> {
     const { db, integrations } = this.#deps;
     const runs = new Runs(db);
+    // pg-boss delivers a job again when the worker that had it died: a run that has ended since
+    // (closed as INTERRUPTED and queued anew) must not run twice, nor take the lease.
+    if (job.runId !== undefined) {
+      const existing = await runs.get(job.orgId, job.runId);
+      if (existing !== undefined && existing.status !== 'WAITING') {
+        this.#deps.logger.info({ orgId: job.orgId, integrationId: job.integrationId, runId: job.runId, status: existing.status }, 'job delivered again for a run that has ended: nothing to do');
+        return existing;
+      }
+    }
     const integration = await integrations.row(job.orgId, job.integrationId);
     if (integration === undefined) return undefined;
     const manual = job.trigger !== 'change' && job.trigger !== 'schedule';
@@ -165,12 +214,13 @@ export class Runner {
       await this.#deps.requeue(job, integration.paused_until.getTime() - Date.now());
       return undefined;
     }
-    // The lease makes one integration run once at a time across every worker process.
+    // The lease makes one integration run once at a time across every worker process. It names
+    // the worker, so that a worker that stops beating loses it within seconds (Engine.reap).
     const runId = job.runId ?? uuidv7();
     const claimed = await db.query(
-      `UPDATE integrations SET lease_run_id = $3, lease_until = now() + ($4 || ' milliseconds')::interval
+      `UPDATE integrations SET lease_run_id = $3, lease_worker_id = $5, lease_until = now() + ($4 || ' milliseconds')::interval
        WHERE org_id = $1 AND id = $2 AND (lease_run_id IS NULL OR lease_until < now()) RETURNING id`,
-      [job.orgId, integration.id, runId, String(this.#options.leaseMs)],
+      [job.orgId, integration.id, runId, String(this.#options.leaseMs), this.#deps.workerId],
     );
     if (claimed.length === 0) {
       // Another worker runs this integration. Changes need no job of their own: the running one
@@ -178,30 +228,66 @@ export class Runner {
       if (job.trigger !== 'change' || job.runId !== undefined) await this.#deps.requeue(job, 1000);
       return undefined;
     }
+    const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId });
     const run = await runs.create(job.orgId, integration.id, { id: runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
+    try {
+      await runs.transition(job.orgId, run.id, 'STARTED', { workerId: this.#deps.workerId });
+    } catch (error) {
+      // Someone else moved the run first (a duplicate job): leave it to them.
+      await this.#releaseLease(integration, run.id);
+      if (error instanceof InvalidTransitionError) {
+        log.info({ reason: error.message }, 'run already moved on: nothing to do');
+        return runs.get(job.orgId, run.id);
+      }
+      throw error;
+    }
     const state = new RunState();
     let status: RunStatus = 'COMPLETE';
     let runError: { errorCode: string; message: string } | null = null;
-    await runs.transition(job.orgId, run.id, 'STARTED');
-    const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId: run.id });
     try {
       // Nothing to do costs no Salesforce call, not even a sign-in: the run just completes.
-      if (await this.#hasWork(integration, job)) await this.#signInAndDeliver(integration, job, run.id, state);
+      if (await this.#hasWork(integration, job)) {
+        checkStoredSettings(integration);
+        await this.#signInAndDeliver(integration, job, run.id, state);
+      }
       status = state.counts.failed > 0 ? 'ERROR' : 'COMPLETE';
     } catch (caught) {
-      const error = caught instanceof SalesforceError ? caught : new SalesforceError({ kind: 'fatal', errorCode: 'INTERNAL_ERROR', message: caught instanceof Error ? caught.message : String(caught) }, { cause: caught });
-      if (!(caught instanceof SalesforceError)) log.error({ err: caught }, 'run failed');
-      runError = { errorCode: error.info.errorCode, message: error.info.message };
-      status = await this.#onRunError(integration, job, run.id, error.info, state);
+      if (caught instanceof LeaseLostError) {
+        log.warn({ reason: caught.message }, 'run lost its lease: another worker took the integration over');
+        runError = { errorCode: 'LEASE_LOST', message: caught.message };
+        status = 'INTERRUPTED';
+      } else if (caught instanceof SalesforceError || caught instanceof StoredSettingsError) {
+        const info = caught instanceof SalesforceError ? caught.info : caught.info;
+        runError = { errorCode: info.errorCode, message: info.message };
+        status = await this.#onRunError(integration, job, run.id, info, state);
+      } else {
+        // A bug in Ferry: logged with its stack and shown as Ferry's, never as the customer's data
+        // problem. It does not count toward auto-disable and e-mails nobody.
+        log.error({ err: caught }, 'run failed with an internal error');
+        const message = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+        runError = { errorCode: 'INTERNAL_ERROR', message };
+        state.events.push({
+          integrationId: integration.id,
+          runId: run.id,
+          name: 'integration.internal.error',
+          message: `Ferry failed while running this integration (${message}). This is a fault in Ferry, not in your data; the changes stay pending.`,
+          hint: 'Retry the run; if it fails the same way, report it to the Ferry maintainers with this event and the server log of this run.',
+        });
+        status = 'ERROR';
+      }
     } finally {
-      await db.query(
-        'UPDATE integrations SET lease_run_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3',
-        [job.orgId, integration.id, run.id],
-      );
+      await this.#releaseLease(integration, run.id);
     }
     const finished = await this.#finish(job, run.id, integration, state, status, runError);
     log.info({ status, counts: state.counts }, 'run finished');
     return finished;
+  }
+
+  async #releaseLease(integration: IntegrationRow, runId: string): Promise<void> {
+    await this.#deps.db.query(
+      'UPDATE integrations SET lease_run_id = NULL, lease_worker_id = NULL, lease_until = NULL, last_run_at = now() WHERE org_id = $1 AND id = $2 AND lease_run_id = $3',
+      [integration.org_id, integration.id, runId],
+    );
   }
 
   async #signInAndDeliver(integration: IntegrationRow, job: SyncJob, runId: string, state: RunState): Promise<void> {
@@ -230,13 +316,22 @@ export class Runner {
     const { db } = this.#deps;
     await new Events(db).record(job.orgId, state.events);
     if (state.waitingAccounts.size > 0) await this.#deps.afterAccountsDelivered?.(job.orgId, [...state.waitingAccounts]);
-    const finished = await new Runs(db).transition(job.orgId, runId, status, {
-      ...state.counts,
-      error: runError,
-      fromSeq: state.fromSeq,
-      toSeq: state.toSeq,
-      recordIds: [...state.recordIds],
-    });
+    let finished: RunView;
+    try {
+      finished = await new Runs(db).transition(job.orgId, runId, status, {
+        ...state.counts,
+        error: runError,
+        fromSeq: state.fromSeq,
+        toSeq: state.toSeq,
+        recordIds: [...state.recordIds],
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidTransitionError)) throw error;
+      // Closed meanwhile as INTERRUPTED (its worker was presumed stopped) and queued again: that
+      // run is the one that counts now.
+      this.#deps.logger.warn({ orgId: job.orgId, integrationId: integration.id, runId, reason: error.message }, 'run was closed by another worker while it ran');
+      return (await new Runs(db).get(job.orgId, runId))!;
+    }
     await this.#account(integration, state, runId);
     // Changes that arrived during the run are delivered at once, not after a poll. Only when the
     // watermark moved: a run that failed as a whole waits for the next change or retry instead of
@@ -277,27 +372,39 @@ export class Runner {
       case 'fatal':
         state.events.push({
           ...base,
-          name: info.errorCode === 'ORG_MISMATCH' ? 'integration.org_mismatch.error' : 'integration.perform.error',
+          name: info.errorCode === 'ORG_MISMATCH' ? 'integration.org_mismatch.error' : info.errorCode === 'INVALID_STORED_SETTING' ? 'integration.configuration.error' : 'integration.perform.error',
           message: `${info.errorCode}: ${info.message}`,
-          hint: info.errorCode === 'ORG_MISMATCH' ? 'POST /integrations/{id}/purge-links to start over with the new org, or connect the original org again.' : (HINTS[info.errorCode] ?? 'Look at the request log of this run for the failing call.'),
+          hint: info.errorCode === 'ORG_MISMATCH' ? 'POST /integrations/{id}/purge-links to start over with the new org, or connect the original org again.'
+            : info.errorCode === 'INVALID_STORED_SETTING' ? 'Correct the setting (PATCH /integrations/{id}); the held-back changes are sent on the next run.'
+            : (HINTS[info.errorCode] ?? 'Look at the request log of this run for the failing call.'),
         });
         return 'ERROR';
     }
   }
 
-  /** Successive error events disable the integration; a run that delivered anything resets the count. */
+  /**
+   * Auto-disable counts failed attempts, not records: a run that delivered anything resets the
+   * count; a run that delivered nothing and met an error of the customer's side (data, settings,
+   * credentials, Salesforce refusing) adds one. Ferry's own faults (integration.internal.error)
+   * count for nothing and e-mail nobody.
+   */
   async #account(integration: IntegrationRow, state: RunState, runId: string): Promise<void> {
     const { db } = this.#deps;
-    const errors = state.events.filter((e) => e.name.endsWith('.error')).length;
-    if (errors === 0 && state.successes === 0) return;
+    const failed = state.successes === 0 && state.events.some((e) => severityOf(e.name) === 'error' && e.name !== 'integration.internal.error');
+    if (!failed && state.successes === 0) return;
     const [row] = await db.query<{ consecutive_errors: number; error_threshold: number; enabled: boolean }>(
-      `UPDATE integrations SET consecutive_errors = CASE WHEN $3 > 0 THEN $4 ELSE consecutive_errors + $4 END
+      `UPDATE integrations SET consecutive_errors = CASE WHEN $3 THEN consecutive_errors + 1 ELSE 0 END
        WHERE org_id = $1 AND id = $2 RETURNING consecutive_errors, error_threshold, enabled`,
-      [integration.org_id, integration.id, state.successes, errors],
+      [integration.org_id, integration.id, failed],
     );
     if (row === undefined || !row.enabled || row.consecutive_errors < row.error_threshold) return;
-    const reason = `${row.consecutive_errors} successive error events (threshold ${row.error_threshold})`;
-    await db.query(`UPDATE integrations SET enabled = false, disabled_at = now(), disabled_reason = $3, version = version + 1 WHERE org_id = $1 AND id = $2`, [integration.org_id, integration.id, reason]);
+    const reason = `${row.consecutive_errors} successive failed runs (threshold ${row.error_threshold})`;
+    // Guarded: of two runs crossing the threshold at once, one disables and e-mails.
+    const disabled = await db.query(
+      'UPDATE integrations SET enabled = false, disabled_at = now(), disabled_reason = $3, version = version + 1 WHERE org_id = $1 AND id = $2 AND enabled RETURNING id',
+      [integration.org_id, integration.id, reason],
+    );
+    if (disabled.length === 0) return;
     await new Events(db).record(integration.org_id, [{
       integrationId: integration.id,
       runId,
@@ -400,10 +507,12 @@ export class Runner {
       if (batch.toSeq !== undefined) {
         state.fromSeq ??= integration.cursor_seq;
         state.toSeq = batch.toSeq;
-        await this.#deps.db.query(
-          'UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3), lease_until = now() + ($4 || \' milliseconds\')::interval WHERE org_id = $1 AND id = $2',
-          [integration.org_id, integration.id, batch.toSeq, String(this.#options.leaseMs)],
+        // Only while this run holds the lease: one taken over must not move the watermark.
+        const moved = await this.#deps.db.query(
+          'UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3), lease_until = now() + ($4 || \' milliseconds\')::interval WHERE org_id = $1 AND id = $2 AND lease_run_id = $5 RETURNING id',
+          [integration.org_id, integration.id, batch.toSeq, String(this.#options.leaseMs), runId],
         );
+        if (moved.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
         continue;
       }
       await this.#deliver(integration, runId, batch.mapping, batch.candidates, client, salesforceOrgId, force, state);
@@ -419,40 +528,53 @@ export class Runner {
     const included = new Set(settings.includedAccountIds);
     const excluded = new Set(settings.excludedAccountIds);
     const filter = settings.accountFilter === null ? undefined : compileAccountFilter(settings.accountFilter);
+    // Fail closed: a stored filter that no longer compiles sends nothing (runs stop before this,
+    // in execute; preview shows why every record would be held back).
+    if (filter?.ok === false) {
+      const reason = `the stored account filter no longer compiles (${filter.error.message} at character ${filter.error.position}): nothing is sent until it is fixed`;
+      return candidates.map((candidate) => ({ candidate, action: 'skip' as const, reason }));
+    }
     const accountIds = [...new Set(candidates.map((c) => c.accountId).filter((id): id is string => id !== null))];
     const accounts = new Map((await this.#loadRecords(orgId, 'accounts', accountIds)).map((c) => [c.record.id, c.record]));
     const links = await loadLinks(db, orgId, integration.id, mapping.entity, candidates.map((c) => c.record.id));
 
-    type Planned = { candidate: Candidate; action: 'upsert'; fields: Record<string, unknown>; children: Record<string, unknown>[] | undefined; hash: string } | { candidate: Candidate; action: 'delete'; link: Link } | { candidate: Candidate; action: 'skip'; reason: string } | { candidate: Candidate; action: 'fail'; event: Omit<NewEvent, 'integrationId' | 'runId'> };
+    type Planned = { candidate: Candidate; action: 'upsert'; fields: Record<string, unknown>; children: Record<string, unknown>[] | undefined; hash: string } | { candidate: Candidate; action: 'delete'; salesforceId: string | null; reason?: string } | { candidate: Candidate; action: 'skip'; reason: string } | { candidate: Candidate; action: 'fail'; event: Omit<NewEvent, 'integrationId' | 'runId'> };
     const planned: Planned[] = [];
     const live: Candidate[] = [];
+    const outOfScope = (candidate: Candidate): string | undefined => {
+      const accountId = candidate.accountId;
+      if (included.size > 0 && (accountId === null || !included.has(accountId))) return 'account not in includedAccountIds';
+      if (accountId !== null && excluded.has(accountId)) return 'account in excludedAccountIds';
+      if (filter?.ok === true) {
+        const account = accountId === null ? undefined : accounts.get(accountId);
+        if (account === undefined || !filter.filter(account)) return 'account does not match the account filter';
+      }
+      if (mapping.entity === 'bills' && settings.onlyApprovedBills && candidate.record.status !== 'APPROVED') return 'bill not approved (onlyApprovedBills)';
+      return undefined;
+    };
+    const unlinkedDeletes: Candidate[] = [];
     for (const candidate of candidates) {
       const link = links.get(candidate.record.id);
       if (candidate.deleted) {
-        planned.push(link === undefined ? { candidate, action: 'skip', reason: 'deleted in Ferry and never delivered' } : { candidate, action: 'delete', link });
+        if (link !== undefined) planned.push({ candidate, action: 'delete', salesforceId: link.salesforceId });
+        else if (outOfScope(candidate) !== undefined) planned.push({ candidate, action: 'skip', reason: 'deleted in Ferry and never delivered' });
+        // No link, but in scope: it may have reached Salesforce just before a crash lost the
+        // link. Salesforce is asked by external id below, so the delete is never skipped.
+        else unlinkedDeletes.push(candidate);
         continue;
       }
-      const accountId = candidate.accountId;
-      if (included.size > 0 && (accountId === null || !included.has(accountId))) {
-        planned.push({ candidate, action: 'skip', reason: 'account not in includedAccountIds' });
-        continue;
+      const reason = outOfScope(candidate);
+      if (reason !== undefined) planned.push({ candidate, action: 'skip', reason });
+      else live.push(candidate);
+    }
+    if (unlinkedDeletes.length > 0 && client === undefined) {
+      for (const candidate of unlinkedDeletes) planned.push({ candidate, action: 'delete', salesforceId: null, reason: `not linked: deleted by ${EXTERNAL_ID_FIELD} if Salesforce has it` });
+    } else if (unlinkedDeletes.length > 0 && client !== undefined) {
+      const found = await this.#salesforceIdsByExternalId(client, mapping.object, unlinkedDeletes.map((c) => c.record.id));
+      for (const candidate of unlinkedDeletes) {
+        const salesforceId = found.get(candidate.record.id);
+        planned.push(salesforceId === undefined ? { candidate, action: 'skip', reason: 'deleted in Ferry and never delivered' } : { candidate, action: 'delete', salesforceId });
       }
-      if (accountId !== null && excluded.has(accountId)) {
-        planned.push({ candidate, action: 'skip', reason: 'account in excludedAccountIds' });
-        continue;
-      }
-      if (filter?.ok === true) {
-        const account = accountId === null ? undefined : accounts.get(accountId);
-        if (account === undefined || !filter.filter(account)) {
-          planned.push({ candidate, action: 'skip', reason: 'account does not match the account filter' });
-          continue;
-        }
-      }
-      if (mapping.entity === 'bills' && settings.onlyApprovedBills && candidate.record.status !== 'APPROVED') {
-        planned.push({ candidate, action: 'skip', reason: 'bill not approved (onlyApprovedBills)' });
-        continue;
-      }
-      live.push(candidate);
     }
 
     // Resolve the Salesforce Account of each record that needs one.
@@ -473,11 +595,7 @@ export class Runner {
         for (const [id, sfId] of await salesforceIdsAnywhere(db, orgId, salesforceOrgId, 'accounts', wanted)) accountSfIds.set(id, sfId);
         const missing = wanted.filter((id) => !accountSfIds.has(id));
         // Accounts delivered some other way still carry Ferry's id: one query finds them.
-        for (let i = 0; client !== undefined && i < missing.length; i += 200) {
-          const chunk = missing.slice(i, i + 200);
-          const found = await client.query<{ Id: string; Ferry_Id__c: string }>(`SELECT Id, ${EXTERNAL_ID_FIELD} FROM Account WHERE ${EXTERNAL_ID_FIELD} IN (${chunk.map((id) => `'${id}'`).join(',')})`, 'Account');
-          for (const row of found) accountSfIds.set(row.Ferry_Id__c, row.Id);
-        }
+        if (client !== undefined) for (const [id, sfId] of await this.#salesforceIdsByExternalId(client, 'Account', missing)) accountSfIds.set(id, sfId);
       }
     }
     const parentSfIds = new Map<string, string>();
@@ -551,13 +669,12 @@ export class Runner {
     // Deletions: the Salesforce record goes too (master-detail children with it).
     const deletions = planned.filter((p): p is Extract<typeof p, { action: 'delete' }> => p.action === 'delete');
     if (deletions.length > 0) {
-      const results = await client.delete(mapping.object, deletions.map((d) => d.link.salesforceId));
+      const results = await client.delete(mapping.object, deletions.map((d) => d.salesforceId ?? ''));
       const gone: string[] = [];
       results.forEach((result, i) => {
         const d = deletions[i]!;
         state.counts.sent++;
-        const notThere = !result.success && result.errors.some((e) => e.statusCode === 'ENTITY_IS_DELETED' || e.statusCode === 'NOT_FOUND' || e.statusCode === 'INVALID_CROSS_REFERENCE_KEY');
-        if (result.success || notThere) {
+        if (result.success || isGone(result)) {
           state.counts.deleted++;
           state.successes++;
           gone.push(d.candidate.record.id);
@@ -590,6 +707,15 @@ export class Runner {
     const previous = await loadLinks(db, orgId, integration.id, mapping.entity, delivered.map((d) => d.upsert.candidate.record.id));
     const withChildren = delivered.filter((d) => d.upsert.children !== undefined);
     if (withChildren.length > 0) {
+      const parentIds = withChildren.map((d) => d.upsert.candidate.record.id);
+      const intents = await loadIntents(db, orgId, integration.id, mapping.entity, parentIds);
+      const keysOf = (children: Record<string, unknown>[]) => children.map((child) => String(child[EXTERNAL_ID_FIELD]));
+      // Before any child goes: every child that may exist in Salesforce once it has, so a crash
+      // before the link is saved cannot leave one there that Ferry no longer knows of.
+      await saveIntents(db, orgId, integration.id, mapping.entity, withChildren.map((d) => {
+        const id = d.upsert.candidate.record.id;
+        return { entityId: id, keys: [...new Set([...(intents.get(id) ?? []), ...Object.keys(previous.get(id)?.children ?? {}), ...keysOf(d.upsert.children!)])] };
+      }));
       // A master-detail field can be set when the child is created, never on update (as in a
       // real org): known children go without it. One that exists without Ferry knowing (a crash
       // between delivery and link) is refused with INVALID_FIELD_FOR_INSERT_UPDATE and re-sent
@@ -615,27 +741,45 @@ export class Runner {
         }));
         reparent.forEach((index, j) => (childResults[index] = again[j]!));
       }
+      const failChildren = (parent: string, object: string, result: Extract<SaveResult, { success: false }>) => {
+        if (childFailures.has(parent)) return;
+        childFailures.add(parent);
+        state.counts.failed++;
+        state.events.push(failureEvent(integration.id, runId, mapping.entity, parent, object, result));
+      };
       childResults.forEach((result, i) => {
         const { parent, record } = childRecords[i]!;
         if (result.success) {
           const ids = childIds.get(parent) ?? {};
           ids[String(record[EXTERNAL_ID_FIELD])] = result.id;
           childIds.set(parent, ids);
-        } else if (!childFailures.has(parent)) {
-          childFailures.add(parent);
-          state.counts.failed++;
-          state.events.push(failureEvent(integration.id, runId, mapping.entity, parent, LINE_ITEM_OBJECT, result));
-        }
+        } else failChildren(parent, LINE_ITEM_OBJECT, result);
       });
-      // Line items dropped by a regeneration are deleted.
-      const stale: string[] = [];
+      // Line items dropped by a regeneration are deleted: those the link knows by id, and those
+      // only an intent left by an interrupted delivery names, found by external id.
+      const stale: { parent: string; salesforceId: string }[] = [];
+      const unknown: { parent: string; key: string }[] = [];
       for (const d of withChildren) {
         const id = d.upsert.candidate.record.id;
         if (childFailures.has(id)) continue;
         const now = childIds.get(id) ?? {};
-        for (const [key, sfId] of Object.entries(previous.get(id)?.children ?? {})) if (!(key in now)) stale.push(sfId);
+        const known = previous.get(id)?.children ?? {};
+        for (const [key, sfId] of Object.entries(known)) if (!(key in now)) stale.push({ parent: id, salesforceId: sfId });
+        for (const key of intents.get(id) ?? []) if (!(key in now) && !(key in known)) unknown.push({ parent: id, key });
       }
-      if (stale.length > 0) await client.delete(LINE_ITEM_OBJECT, stale);
+      if (unknown.length > 0) {
+        const found = await this.#salesforceIdsByExternalId(client, LINE_ITEM_OBJECT, unknown.map((u) => u.key));
+        for (const u of unknown) {
+          const salesforceId = found.get(u.key);
+          if (salesforceId !== undefined) stale.push({ parent: u.parent, salesforceId });
+        }
+      }
+      if (stale.length > 0) {
+        const results = await client.delete(LINE_ITEM_OBJECT, stale.map((s) => s.salesforceId));
+        results.forEach((result, i) => {
+          if (!result.success && !isGone(result)) failChildren(stale[i]!.parent, LINE_ITEM_OBJECT, result);
+        });
+      }
     }
 
     const linkWrites: LinkWrite[] = [];
@@ -647,8 +791,23 @@ export class Runner {
       else state.counts.updated++;
       linkWrites.push({ entityId: id, salesforceId: d.salesforceId, version: d.upsert.candidate.record.version, hash: d.upsert.hash, children: d.upsert.children === undefined ? null : (childIds.get(id) ?? {}) });
     }
-    await saveLinks(db, orgId, integration.id, mapping.entity, salesforceOrgId, mapping.object, linkWrites);
+    // The link now names every child in Salesforce: the intent is settled with it, atomically.
+    await db.transaction(async (tx) => {
+      await saveLinks(tx, orgId, integration.id, mapping.entity, salesforceOrgId, mapping.object, linkWrites);
+      await deleteIntents(tx, orgId, integration.id, mapping.entity, linkWrites.filter((l) => l.children !== null).map((l) => l.entityId));
+    });
     if (mapping.entity === 'accounts' && linkWrites.length > 0) await this.#deps.afterAccountsDelivered?.(orgId, linkWrites.map((l) => l.entityId));
+  }
+
+  /** Salesforce ids of the records whose external id is one of these Ferry ids (one query per 200). */
+  async #salesforceIdsByExternalId(client: SalesforceClient, object: string, ferryIds: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < ferryIds.length; i += 200) {
+      const chunk = ferryIds.slice(i, i + 200);
+      const rows = await client.query<{ Id: string; Ferry_Id__c: string }>(`SELECT Id, ${EXTERNAL_ID_FIELD} FROM ${object} WHERE ${EXTERNAL_ID_FIELD} IN (${chunk.map((id) => `'${id}'`).join(',')})`, object);
+      for (const row of rows) found.set(row.Ferry_Id__c, row.Id);
+    }
+    return found;
   }
 
   /** What a run would send now, without sending anything (and without calling Salesforce). */
@@ -662,7 +821,7 @@ export class Runner {
       for (const p of planned) {
         const base = { entity: batch.mapping.entity, id: p.candidate.record.id, object: batch.mapping.object };
         if (p.action === 'upsert') items.push({ ...base, action: 'upsert', fields: p.fields });
-        else if (p.action === 'delete') items.push({ ...base, action: 'delete' });
+        else if (p.action === 'delete') items.push({ ...base, action: 'delete', ...(p.reason !== undefined ? { reason: p.reason } : {}) });
         else if (p.action === 'skip') items.push({ ...base, action: 'skip', reason: p.reason });
         else items.push({ ...base, action: 'skip', reason: p.event.message });
         if (items.length >= limit) return items;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../storage/index.ts';
-import { assertTransition, RUN_STATUSES, type RunStatus, type RunTrigger } from '../types.ts';
+import { InvalidTransitionError, RUN_STATUSES, sourcesOf, type RunStatus, type RunTrigger } from '../types.ts';
 
 export interface RunCounts {
   sent: number;
@@ -84,22 +84,28 @@ export class Runs {
     return toView(row!);
   }
 
-  async transition(orgId: string, runId: string, to: RunStatus, patch: Partial<RunCounts> & { error?: { errorCode: string; message: string } | null; fromSeq?: number | null; toSeq?: number | null; recordIds?: string[] } = {}): Promise<RunView> {
-    const current = await this.get(orgId, runId);
-    if (current === undefined) throw new Error(`run ${runId} vanished`);
-    if (current.status !== to) assertTransition(current.status, to);
+  /**
+   * Moves a run along RUN_TRANSITIONS. The guard is in the UPDATE itself (status must be one the
+   * move is allowed from), so two processes racing on one run cannot both move it: the loser gets
+   * InvalidTransitionError naming the status the winner left.
+   */
+  async transition(orgId: string, runId: string, to: RunStatus, patch: Partial<RunCounts> & { error?: { errorCode: string; message: string } | null; fromSeq?: number | null; toSeq?: number | null; recordIds?: string[]; workerId?: string } = {}): Promise<RunView> {
     const [row] = await this.#db.query<RunRow>(
       `UPDATE runs SET status = $3,
          sent = COALESCE($4, sent), created = COALESCE($5, created), updated = COALESCE($6, updated),
          skipped = COALESCE($7, skipped), failed = COALESCE($8, failed), error = COALESCE($9, error),
          from_seq = COALESCE($10, from_seq), to_seq = COALESCE($11, to_seq), record_ids = COALESCE($12, record_ids), deleted = COALESCE($13, deleted),
+         worker_id = COALESCE($15, worker_id),
          started_at = CASE WHEN $3 = 'STARTED' THEN now() ELSE started_at END,
          finished_at = CASE WHEN $3 NOT IN ('WAITING', 'STARTED') THEN now() ELSE finished_at END
-       WHERE org_id = $1 AND id = $2 RETURNING *`,
+       WHERE org_id = $1 AND id = $2 AND status = ANY($14::text[]) RETURNING *`,
       [orgId, runId, to, patch.sent ?? null, patch.created ?? null, patch.updated ?? null, patch.skipped ?? null, patch.failed ?? null,
-        patch.error ?? null, patch.fromSeq ?? null, patch.toSeq ?? null, patch.recordIds ?? null, patch.deleted ?? null],
+        patch.error ?? null, patch.fromSeq ?? null, patch.toSeq ?? null, patch.recordIds ?? null, patch.deleted ?? null, sourcesOf(to), patch.workerId ?? null],
     );
-    return toView(row!);
+    if (row !== undefined) return toView(row);
+    const current = await this.get(orgId, runId);
+    if (current === undefined) throw new Error(`run ${runId} vanished`);
+    throw new InvalidTransitionError(`A run cannot go from ${current.status} to ${to}.`);
   }
 
   async get(orgId: string, runId: string): Promise<RunView | undefined> {
