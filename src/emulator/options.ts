@@ -62,6 +62,8 @@ export interface RequestInfo {
   url: string;
   status: number;
   ms: number;
+  /** The request body as the client sent it (JSON, CSV, form), for tests that check the wire. */
+  body: Buffer;
 }
 
 export const DEFAULT_PORT = 8788;

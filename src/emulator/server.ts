@@ -139,7 +139,7 @@ export class EmulatorServer {
     const delay = isControl ? 0 : latency.perRecordMs * (response.records ?? 0);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     this.#write(res, response, limitHeader);
-    this.#org.options.onRequest?.({ method, url: raw.url ?? path, status: response.status, ms: Math.round(performance.now() - started) });
+    this.#org.options.onRequest?.({ method, url: raw.url ?? path, status: response.status, ms: Math.round(performance.now() - started), body });
   }
 
   async #dispatch(req: EmuRequest, method: string, path: string): Promise<EmuResponse> {

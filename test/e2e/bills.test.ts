@@ -184,3 +184,90 @@ describe('bill integration', () => {
     expect(missingName.body.error.details).toEqual([{ path: 'body.name', message: expect.any(String) }]);
   });
 });
+
+describe('bill delivery on both write paths, and after a crash', () => {
+  const paths = [['collections', 100_000], ['Bulk API 2.0', 1]] as const;
+
+  it.each(paths)('refuses a line item too long for Salesforce with its exact code, message and fields (%s)', async (_path, bulkThreshold) => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill', delivery: { bulkThreshold } });
+    const acct = await account(`LONG-${bulkThreshold}`);
+    await ferry.settle(accounts.id);
+    const long = 'Usage: API calls, metered: '.padEnd(300, 'x');
+    const good = bill(acct.id, `LONG-OK-${bulkThreshold}`);
+    const bad = bill(acct.id, `LONG-BAD-${bulkThreshold}`, { total: '100.00', lineItems: [{ lineItemType: 'USAGE', description: long, quantity: '1', unitPrice: '100', amount: '100' }] });
+    const created = (await ferry.call('POST', '/api/v1/bills/bulk', { items: [good, bad] })).body.results.map((r: any) => r.id);
+    await ferry.settle(bills.id);
+    const [refused] = (await events(bills.id)).filter((e: any) => e.entityId === created[1]);
+    expect(refused).toMatchObject({
+      name: 'integration.validation.error',
+      salesforceError: { errorCode: 'STRING_TOO_LONG', message: `Description: data value too large: ${long.slice(0, 60)}... (max length=255)`, fields: ['Description__c'] },
+    });
+    expect(await sf(`SELECT Id FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c = '${created[0]}:0'`)).toHaveLength(1);
+    expect((await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body.enabled).toBe(true);
+  });
+
+  it.each(paths)('delivers line items Salesforce already holds without Ferry\'s link, as a second integration meets them (%s)', async (_path, bulkThreshold) => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const first = await integration({ name: 'First bills', entityType: 'Bill' });
+    const acct = await account(`SECOND-${bulkThreshold}`);
+    await ferry.settle(accounts.id);
+    const ids = (await ferry.call('POST', '/api/v1/bills/bulk', { items: [bill(acct.id, `SEC-A-${bulkThreshold}`), bill(acct.id, `SEC-B-${bulkThreshold}`)] })).body.results.map((r: any) => r.id);
+    await ferry.settle(first.id);
+    const second = await integration({ name: 'Second bills', entityType: 'Bill', delivery: { bulkThreshold } });
+    const sync = await ferry.call('POST', `/api/v1/integrations/${second.id}/sync`, { mode: 'full' });
+    await ferry.settle(second.id);
+    // A full sync sends every bill of the organization, including other tests' refused ones: look at these two.
+    const run = (await ferry.call('GET', `/api/v1/runs/${sync.body.id}`)).body;
+    expect(run.recordIds).toEqual(expect.arrayContaining(ids));
+    expect((await events(second.id)).filter((e: any) => ids.includes(e.entityId))).toEqual([]);
+    const links = await ferry.db.query<{ entity_id: string; children: Record<string, string> }>('SELECT entity_id, children FROM links WHERE integration_id = $1 AND entity_id = ANY($2::uuid[])', [second.id, ids]);
+    expect(links.map((l) => Object.keys(l.children).length)).toEqual([3, 3]);
+    for (const id of ids) {
+      const items = await sf(`SELECT Ferry_Id__c FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${id}:%' ORDER BY Ferry_Id__c`);
+      expect(items.map((i: any) => i.Ferry_Id__c)).toEqual([`${id}:0`, `${id}:1`, `${id}:2`]);
+    }
+  });
+
+  it('deletes a bill from Salesforce even when a crash lost its link', async () => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill' });
+    const acct = await account('LOST-LINK');
+    await ferry.settle(accounts.id);
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, 'LOST-1'))).body;
+    await ferry.settle(bills.id);
+    expect(await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`)).toHaveLength(1);
+    // Salesforce accepted the bill, then Ferry died before saving the link.
+    await ferry.db.query('DELETE FROM links WHERE integration_id = $1 AND entity_id = $2', [bills.id, created.id]);
+    expect((await ferry.call('DELETE', `/api/v1/bills/${created.id}`)).status).toBe(200);
+    await ferry.settle(bills.id);
+    expect(await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`)).toEqual([]);
+    expect(await sf(`SELECT Id FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${created.id}:%'`)).toEqual([]);
+    const run = await ferry.deliveringRun(bills.id, (r: any) => r.counts.deleted > 0);
+    expect(run.counts).toMatchObject({ deleted: 1, failed: 0 });
+  });
+
+  it('removes line items an interrupted delivery left in Salesforce when the bill is regenerated', async () => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill' });
+    const acct = await account('INTENT');
+    await ferry.settle(accounts.id);
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, 'INTENT-1'))).body;
+    await ferry.settle(bills.id);
+    const [sfBill] = await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created.id}'`);
+    // A regeneration to five items was being delivered when Ferry died: its intent was written,
+    // Salesforce took items 3 and 4, and the link still lists the three it knew.
+    await ferry.db.query(
+      `INSERT INTO delivery_intents (org_id, integration_id, entity, entity_id, child_keys) VALUES ($1, $2, 'bills', $3, $4)`,
+      [ferry.orgId, bills.id, created.id, JSON.stringify([0, 1, 2, 3, 4].map((i) => `${created.id}:${i}`))],
+    );
+    for (const i of [3, 4]) await conn.sobject('Ferry_Bill_Line_Item__c').create({ Name: `extra ${i}`, Bill__c: sfBill.Id, Ferry_Id__c: `${created.id}:${i}`, Line_Type__c: 'USAGE', Amount__c: 1 });
+    // Then the bill is regenerated with two items.
+    const regen = await ferry.call('PATCH', `/api/v1/bills/${created.id}`, { total: '140.00', lineItems: [{ lineItemType: 'STANDING_CHARGE', quantity: '1', unitPrice: '100', amount: '100' }, { lineItemType: 'USAGE', quantity: '4000', unitPrice: '0.01', amount: '40' }] });
+    expect(regen.status).toBe(200);
+    await ferry.settle(bills.id);
+    const items = await sf(`SELECT Ferry_Id__c FROM Ferry_Bill_Line_Item__c WHERE Bill__c = '${sfBill.Id}' ORDER BY Ferry_Id__c`);
+    expect(items.map((i: any) => i.Ferry_Id__c)).toEqual([`${created.id}:0`, `${created.id}:1`]);
+    expect(await ferry.db.query('SELECT 1 FROM delivery_intents WHERE entity_id = $1', [created.id])).toEqual([]);
+  });
+});

@@ -21,6 +21,25 @@ async function createAndTest(body: Record<string, unknown>) {
   return { credential: created.body, test: tested.body };
 }
 
+/** A person opens the authorize URL, signs in, allows access, and lands on Ferry's callback. */
+async function consent(credentialId: string): Promise<{ redirectUri: string; landed: Response }> {
+  const { authorizeUrl, redirectUri } = (await ferry.call('POST', `/api/v1/credentials/${credentialId}/authorize`)).body;
+  expect(redirectUri).toBe(`${ferry.url}/api/v1/oauth/callback`);
+  const page = await fetch(authorizeUrl);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const form = new URLSearchParams();
+  for (const [, name, value] of html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) form.set(name!, value!.replaceAll('&amp;', '&').replaceAll('&quot;', '"'));
+  form.set('username', DEFAULT_IDENTITY.username);
+  form.set('password', DEFAULT_IDENTITY.password + DEFAULT_IDENTITY.securityToken);
+  form.set('action', 'allow');
+  const approved = await fetch(new URL('/services/oauth2/authorize', ferry.emulator.url), { method: 'POST', body: form, redirect: 'manual' });
+  expect(approved.status).toBe(302);
+  const callback = approved.headers.get('location')!;
+  expect(callback.startsWith(redirectUri)).toBe(true);
+  return { redirectUri, landed: await fetch(callback) };
+}
+
 describe('credential types', () => {
   it('connects with OAuth client credentials', async () => {
     const { credential, test } = await createAndTest({ name: 'CC', type: 'client_credentials', loginUrl: ferry.emulator.loginUrl, clientId: DEFAULT_IDENTITY.clientId, clientSecret: DEFAULT_IDENTITY.clientSecret });
@@ -45,22 +64,7 @@ describe('credential types', () => {
     expect(created.status).toBe('awaiting_authorization');
     const notYet = await ferry.call('POST', `/api/v1/credentials/${created.id}/test`);
     expect(notYet.body).toMatchObject({ ok: false, errorCode: 'NOT_AUTHORIZED' });
-    const { authorizeUrl, redirectUri } = (await ferry.call('POST', `/api/v1/credentials/${created.id}/authorize`)).body;
-    expect(redirectUri).toBe(`${ferry.url}/api/v1/oauth/callback`);
-    // The person opens the URL, signs in and allows access.
-    const consent = await fetch(authorizeUrl);
-    expect(consent.status).toBe(200);
-    const html = await consent.text();
-    const form = new URLSearchParams();
-    for (const [, name, value] of html.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)) form.set(name!, value!.replaceAll('&amp;', '&').replaceAll('&quot;', '"'));
-    form.set('username', DEFAULT_IDENTITY.username);
-    form.set('password', DEFAULT_IDENTITY.password + DEFAULT_IDENTITY.securityToken);
-    form.set('action', 'allow');
-    const approved = await fetch(new URL('/services/oauth2/authorize', ferry.emulator.url), { method: 'POST', body: form, redirect: 'manual' });
-    expect(approved.status).toBe(302);
-    const callback = approved.headers.get('location')!;
-    expect(callback.startsWith(redirectUri)).toBe(true);
-    const landed = await fetch(callback);
+    const { redirectUri, landed } = await consent(created.id);
     expect(landed.status).toBe(200);
     expect(await landed.text()).toContain('Credential connected');
     const after = (await ferry.call('GET', `/api/v1/credentials/${created.id}`)).body;
@@ -102,5 +106,64 @@ describe('credential types', () => {
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.loginUrl', 'body.name', 'body.privateKey']);
     const type = await ferry.call('POST', '/api/v1/credentials', { name: 'x', type: 'magic' });
     expect(type.body.error.details[0]).toMatchObject({ path: 'body.type', message: expect.stringContaining('password, client_credentials') });
+  });
+});
+
+describe('credentials under faults and careless input', () => {
+  it('keeps a rotated refresh token, so the next sign-in after a restart of the session still works', async () => {
+    ferry.emulator.controls.setRefreshTokenRotation(true);
+    try {
+      const created = (await ferry.call('POST', '/api/v1/credentials', { name: 'Rotating', type: 'authorization_code', loginUrl: ferry.emulator.loginUrl, clientId: DEFAULT_IDENTITY.clientId, clientSecret: DEFAULT_IDENTITY.clientSecret })).body;
+      expect((await consent(created.id)).landed.status).toBe(200);
+      // Each test signs in anew; with the session expired, that means redeeming the refresh
+      // token, which the org then replaces. Had Ferry kept the old one, the second would fail.
+      for (let i = 0; i < 3; i++) {
+        ferry.emulator.controls.expireSessions();
+        const tested = (await ferry.call('POST', `/api/v1/credentials/${created.id}/test`)).body;
+        expect(tested).toMatchObject({ ok: true, organizationId: ferry.emulator.identity.orgId });
+      }
+    } finally {
+      ferry.emulator.controls.setRefreshTokenRotation(false);
+    }
+  });
+
+  it('lists a credential whose secrets no longer open as unreadable, says what to do, and lets new secrets repair it', async () => {
+    const { credential } = await createAndTest({ name: 'Old key', type: 'password', loginUrl: ferry.emulator.loginUrl, username: DEFAULT_IDENTITY.username, password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken });
+    // As if FERRY_SECRET_KEY changed since the secrets were sealed.
+    await ferry.db.query("UPDATE credentials SET sealed_secrets = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' WHERE id = $1", [credential.id]);
+    const list = await ferry.call('GET', '/api/v1/credentials');
+    expect(list.status).toBe(200);
+    const listed = list.body.data.find((c: any) => c.id === credential.id);
+    expect(listed).toMatchObject({ status: 'unreadable', secretsSet: [], lastError: { errorCode: 'SECRETS_UNREADABLE', message: expect.stringContaining('FERRY_SECRET_KEY') } });
+    expect(listed.lastError.message).toContain(`PATCH /api/v1/credentials/${credential.id}`);
+    expect((await ferry.call('GET', `/api/v1/credentials/${credential.id}`)).body.status).toBe('unreadable');
+    expect((await ferry.call('POST', `/api/v1/credentials/${credential.id}/test`)).body).toMatchObject({ ok: false, errorCode: 'SECRETS_UNREADABLE' });
+    const repaired = await ferry.call('PATCH', `/api/v1/credentials/${credential.id}`, { password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken });
+    expect(repaired.status).toBe(200);
+    expect(repaired.body.status).toBe('untested');
+    expect((await ferry.call('POST', `/api/v1/credentials/${credential.id}/test`)).body.ok).toBe(true);
+  });
+
+  it('refuses a login URL with a user name or password in it, and stores nothing', async () => {
+    const before = (await ferry.call('GET', '/api/v1/credentials')).body.data.length;
+    const res = await ferry.call('POST', '/api/v1/credentials', { name: 'Leaky', type: 'password', loginUrl: 'https://admin:hunter2@login.salesforce.com', username: DEFAULT_IDENTITY.username, password: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'body.loginUrl', message: expect.stringContaining('must not contain a user name or password') }]);
+    expect(JSON.stringify(res.body)).not.toContain('hunter2');
+    expect((await ferry.call('GET', '/api/v1/credentials')).body.data.length).toBe(before);
+    const token = await ferry.call('POST', '/api/v1/credentials', { name: 'Leaky token', type: 'access_token', instanceUrl: 'https://me@example.my.salesforce.com', accessToken: 'x' });
+    expect(token.body.error.details[0].path).toBe('body.instanceUrl');
+  });
+
+  it('gives up on a login server that accepts and never answers, with a clear transient error', async () => {
+    const created = (await ferry.call('POST', '/api/v1/credentials', { name: 'Hanging', type: 'password', loginUrl: ferry.emulator.loginUrl, username: DEFAULT_IDENTITY.username, password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken })).body;
+    ferry.emulator.controls.addFault({ path: '/services/Soap/u/*', hangMs: 120_000, count: 1 });
+    const started = Date.now();
+    const tested = (await ferry.call('POST', `/api/v1/credentials/${created.id}/test`)).body;
+    // The test Ferry bounds calls at 5 s.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(tested).toMatchObject({ ok: false, errorCode: 'TIMEOUT', message: `Salesforce's sign-in at ${ferry.emulator.loginUrl} did not answer within 5000 ms` });
+    ferry.emulator.controls.clearFaults();
+    expect((await ferry.call('POST', `/api/v1/credentials/${created.id}/test`)).body.ok).toBe(true);
   });
 });

@@ -102,8 +102,19 @@ export class AuthService {
     return token;
   }
 
-  redeemRefreshToken(token: string): RefreshGrant | undefined {
-    return this.#refresh.get(token);
+  /**
+   * The connected app's refresh token rotation policy: when on, each refresh_token grant answers
+   * with a new refresh token and the one it redeemed stops working.
+   */
+  rotateRefreshTokens = false;
+
+  /** Redeems a refresh token; under rotation it is spent and its successor is returned. */
+  refreshGrant(token: string): { grant: RefreshGrant; next?: string } | undefined {
+    const grant = this.#refresh.get(token);
+    if (grant === undefined) return undefined;
+    if (!this.rotateRefreshTokens) return { grant };
+    this.#refresh.delete(token);
+    return { grant, next: this.issueRefreshToken(grant.userId, grant.clientId) };
   }
 
   issueCode(userId: string, clientId: string, redirectUri: string): string {

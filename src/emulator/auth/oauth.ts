@@ -98,9 +98,9 @@ async function token(org: Org, req: EmuRequest): Promise<EmuResponse> {
     case 'refresh_token': {
       const client = org.auth.checkClient(clientId, clientSecret, false);
       if (client !== 'ok') return oauthError(client, client === 'invalid_client_id' ? 'client identifier invalid' : 'invalid client credentials');
-      const refresh = org.auth.redeemRefreshToken(p.get('refresh_token') ?? '');
-      if (refresh === undefined || refresh.clientId !== clientId) return oauthError('invalid_grant', 'expired access/refresh token');
-      return tokenResponse(org, req, org.auth.issueSession(refresh.userId, clientId));
+      const refresh = org.auth.refreshGrant(p.get('refresh_token') ?? '');
+      if (refresh === undefined || refresh.grant.clientId !== clientId) return oauthError('invalid_grant', 'expired access/refresh token');
+      return tokenResponse(org, req, org.auth.issueSession(refresh.grant.userId, clientId), refresh.next);
     }
     case 'authorization_code': {
       const client = org.auth.checkClient(clientId, clientSecret, true);

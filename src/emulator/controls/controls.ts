@@ -106,6 +106,11 @@ export class EmulatorControls {
     this.#org.auth.sessionTtlMs = seconds * 1000;
   }
 
+  /** Turns the connected app's refresh token rotation on or off. */
+  setRefreshTokenRotation(enabled: boolean): void {
+    this.#org.auth.rotateRefreshTokens = enabled;
+  }
+
   addFault(spec: FaultSpec): number {
     return this.#state.faults.add(spec).id;
   }
@@ -201,6 +206,10 @@ export function controlsHandler(controls: EmulatorControls, identity: () => Reco
         case 'PUT /sessions/ttl':
           if (typeof input['seconds'] !== 'number') return bad('seconds is required');
           controls.setSessionTtl(input['seconds']);
+          return json(200, { ok: true });
+        case 'PUT /oauth/rotation':
+          if (typeof input['enabled'] !== 'boolean') return bad('enabled (true or false) is required');
+          controls.setRefreshTokenRotation(input['enabled']);
           return json(200, { ok: true });
         case 'POST /faults': {
           const fault = parseFaultSpec(input);
