@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'pglite',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // *.postgres.test.ts cover what only a Postgres server has (a LISTEN connection to lose).
+          exclude: ['**/*.postgres.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',
@@ -20,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: 'postgres',
-          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts'],
+          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/*.postgres.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',

@@ -131,3 +131,46 @@ describe('bulk delivery', () => {
     await ferry.call('POST', `/api/v1/integrations/${integration.id}/disable`);
   });
 });
+
+describe('state guarded where it lives', () => {
+  it('refuses the second of two updates racing on one integration instead of overwriting the first', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Raced', entityType: 'Account', credentialId: credential.id, enabled: false })).body;
+    const [a, b] = await Promise.all([
+      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'First writer', errorThreshold: 3 }),
+      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'Second writer', errorThreshold: 7 }),
+    ]);
+    const outcomes = [a, b].map((r) => (r.ok ? 'ok' : r.error.code)).sort();
+    expect(outcomes).toEqual(['ok', 'version_conflict']);
+    const winner = (a.ok ? a : b) as Extract<typeof a, { ok: true }>;
+    const stored = (await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body;
+    expect(stored).toMatchObject({ name: winner.value.name, errorThreshold: winner.value.errorThreshold, version: integration.version + 1 });
+  });
+
+  it('moves a run once: of two racing transitions only one wins', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Run race', entityType: 'Account', credentialId: credential.id, enabled: false })).body;
+    const run = await ferry.engine.runs.create(ferry.orgId, integration.id, { trigger: 'manual', mode: 'incremental' });
+    await ferry.engine.runs.transition(ferry.orgId, run.id, 'STARTED');
+    const outcomes = await Promise.allSettled([
+      ferry.engine.runs.transition(ferry.orgId, run.id, 'COMPLETE'),
+      ferry.engine.runs.transition(ferry.orgId, run.id, 'INTERRUPTED'),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(String(refused.reason)).toMatch(/A run cannot go from (COMPLETE|INTERRUPTED) to (COMPLETE|INTERRUPTED)/);
+  });
+
+  it('does nothing with a job delivered again for a run that has ended, and leaves the lease free', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Redelivered', entityType: 'Account', credentialId: credential.id })).body;
+    const requested = await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'full' });
+    await ferry.settle(integration.id);
+    const ended = (await ferry.call('GET', `/api/v1/runs/${requested.body.id}`)).body;
+    expect(ended.status).toBe('COMPLETE');
+    const runsBefore = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data.length;
+    // What pg-boss hands a worker when the one that had the job died.
+    const again = await ferry.engine.runner.execute({ orgId: ferry.orgId, integrationId: integration.id, trigger: 'manual', mode: 'full', runId: ended.id });
+    expect(again).toMatchObject({ id: ended.id, status: 'COMPLETE', finishedAt: ended.finishedAt });
+    const [row] = await ferry.db.query<{ lease_run_id: string | null }>('SELECT lease_run_id FROM integrations WHERE id = $1', [integration.id]);
+    expect(row!.lease_run_id).toBeNull();
+    expect((await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data.length).toBe(runsBefore);
+  });
+});
