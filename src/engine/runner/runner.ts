@@ -257,9 +257,8 @@ export class Runner {
         runError = { errorCode: 'LEASE_LOST', message: caught.message };
         status = 'INTERRUPTED';
       } else if (caught instanceof SalesforceError || caught instanceof StoredSettingsError) {
-        const info = caught instanceof SalesforceError ? caught.info : caught.info;
-        runError = { errorCode: info.errorCode, message: info.message };
-        status = await this.#onRunError(integration, job, run.id, info, state);
+        runError = { errorCode: caught.info.errorCode, message: caught.info.message };
+        status = await this.#onRunError(integration, job, run.id, caught.info, state);
       } else {
         // A bug in Ferry: logged with its stack and shown as Ferry's, never as the customer's data
         // problem. It does not count toward auto-disable and e-mails nobody.
