@@ -97,6 +97,13 @@ export class EmulatorControls {
     return { accessToken: session.token, userId: user.userId };
   }
 
+  /** A refresh token for `username` through the org's connected app, as an approved consent would give. */
+  refreshTokenFor(username: string): string {
+    const user = this.#org.auth.userByName(username);
+    if (user === undefined) throw new Error(`no user ${username}`);
+    return this.#org.auth.issueRefreshToken(user.userId, this.#org.auth.app.clientId);
+  }
+
   /** Ends every session: the next call of each client gets INVALID_SESSION_ID. */
   expireSessions(): void {
     this.#org.auth.expireAll();
