@@ -177,8 +177,9 @@ describe('ferry CLI', () => {
     const blocker = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
     try {
       const run = await runFerry(['start'], { FERRY_DATA_DIR: dataDir(), FERRY_PORT: '0', FERRY_EMULATOR_PORT: String(blocker.port) });
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(69);
       expect(run.stderr).toContain(`Port ${blocker.port} for the emulated Salesforce org is in use`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
     } finally {
       await blocker.stop();
     }
