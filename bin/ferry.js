@@ -1,8 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // Ferry runs its TypeScript sources directly through tsx's loader: no build step to forget,
-// and stack traces point at the real files.
+// and stack traces point at the real files. A 2 MB young generation (instead of V8's 16 MB
+// semi-spaces, in this thread and tsx's loader thread) keeps an idle server ~70 MB smaller; the
+// npm scripts pass the same flag.
 import { register } from 'tsx/esm/api';
 
+// Everything Ferry writes (the database, the secret key, the local admin token) is for its owner
+// only: set before any file is created, so none is ever world-readable, even for a moment.
+process.umask(0o077);
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

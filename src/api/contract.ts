@@ -41,8 +41,11 @@ export interface Endpoint<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   description?: string;
   tag: string;
-  /** False for the few public endpoints (health, the OpenAPI document). */
-  auth: boolean;
+  /**
+   * True: an organization's API key. False for the few public endpoints (health, the OpenAPI
+   * document). 'local': only the local admin token, from the same machine (see local-admin.ts).
+   */
+  auth: boolean | 'local';
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   reference_not_found: 422,
   org_mismatch: 409,
   payload_too_large: 413,
+  /** Salesforce did not answer, or refused: details[0].message is the kind (transient, auth, ...). */
+  salesforce_error: 502,
   internal_error: 500,
 } as const satisfies Record<StoreErrorCode, number> & Record<string, number>;
 

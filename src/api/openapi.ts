@@ -77,7 +77,7 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
       summary: endpoint.summary,
       ...(endpoint.description !== undefined ? { description: endpoint.description } : {}),
       tags: [endpoint.tag],
-      ...(endpoint.auth ? {} : { security: [] }),
+      ...(endpoint.auth === true ? {} : endpoint.auth === 'local' ? { security: [{ localAdmin: [] }] } : { security: [] }),
       parameters: [...parameters(endpoint.params, 'path'), ...parameters(endpoint.query, 'query')],
       ...(bodySchema
         ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(bodySchema, 'input') } } } }
@@ -100,7 +100,14 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
     paths,
     components: {
       schemas: components,
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <your organization API key>' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <your organization API key>' },
+        localAdmin: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Authorization: Bearer <the token in admin.token in the data folder>, from the same machine only; with it, organization endpoints take a Ferry-Organization: <organization id> header',
+        },
+      },
     },
   };
 }

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import type { z } from 'zod';
-import { authenticateApiKey, issuesFromZod, RecordStore } from '../platform/index.ts';
+import { z } from 'zod';
+import { authenticateApiKey, issuesFromZod, listOrganizations, RecordStore } from '../platform/index.ts';
 import type { Database } from '../storage/index.ts';
 import type { Engine } from '../engine/index.ts';
 import { listChanges } from './changes/list-changes.ts';
@@ -12,9 +12,12 @@ import { renderDocsPage } from './docs/docs-page.ts';
 import { entityEndpoints } from './entities/endpoints.ts';
 import { ApiError, issuesToDetails } from './errors.ts';
 import { healthz, readyz } from './health/health.ts';
+import { localAdminEndpoints } from './local-admin/endpoints.ts';
+import { isLocalAdminToken, isLoopback, LOCAL_ORG_HEADER } from './local-admin/local-admin.ts';
 import { buildOpenApi } from './openapi.ts';
+import { API_VERSION } from './version.ts';
 
-export const API_VERSION = '0.1.0';
+export { API_VERSION };
 
 export interface ServerOptions {
   db: Database;
@@ -23,11 +26,13 @@ export interface ServerOptions {
   engine?: Engine | undefined;
   /** Base URL people and Salesforce reach Ferry at (OAuth callback); defaults to the listen address. */
   publicUrl?: string | undefined;
+  /** The local admin token (`ferry start` writes it into the data folder); none: local endpoints refuse all. */
+  localAdminToken?: string | undefined;
 }
 
 /** Every endpoint of the API, in the order the OpenAPI document lists them. */
 export function allEndpoints(): Endpoint[] {
-  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints];
+  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints, ...localAdminEndpoints];
 }
 
 function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
@@ -39,15 +44,38 @@ function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location
   throw new ApiError('validation_failed', `The ${what} is not valid.`, details);
 }
 
-async function authenticate(request: FastifyRequest, db: Database): Promise<string> {
+function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (match === null) {
     throw new ApiError('unauthorized', "Send your organization's API key as 'Authorization: Bearer <key>'.");
   }
-  const orgId = await authenticateApiKey(db, match[1]!);
+  return match[1]!;
+}
+
+function isLocalAdmin(request: FastifyRequest, presented: string, token: string | undefined): boolean {
+  return isLocalAdminToken(presented, token) && isLoopback(request);
+}
+
+/** The organization a request acts for: its API key's, or the one the local admin token names. */
+async function authenticate(request: FastifyRequest, db: Database, localAdminToken: string | undefined): Promise<string> {
+  const presented = bearer(request);
+  if (isLocalAdmin(request, presented, localAdminToken)) {
+    const named = request.headers[LOCAL_ORG_HEADER];
+    const orgId = typeof named === 'string' ? named.trim() : '';
+    const known = z.uuid().safeParse(orgId).success && (await listOrganizations(db)).some((org) => org.id === orgId);
+    if (!known) throw new ApiError('unauthorized', `With the local admin token, name the organization to act for in a ${LOCAL_ORG_HEADER} header (an existing organization id).`);
+    return orgId;
+  }
+  const orgId = await authenticateApiKey(db, presented);
   if (orgId === undefined) throw new ApiError('unauthorized', 'The API key is not valid (unknown or revoked).');
   return orgId;
+}
+
+function authenticateLocalAdmin(request: FastifyRequest, localAdminToken: string | undefined): void {
+  if (!isLocalAdmin(request, bearer(request), localAdminToken)) {
+    throw new ApiError('unauthorized', 'Only the local admin token (admin.token in the data folder), sent from the same machine, is accepted here.');
+  }
 }
 
 /** Maps Fastify's own request errors (body parsing, size, media type) to Ferry's error shape. */
@@ -98,7 +126,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       method: endpoint.method,
       url: endpoint.path.replaceAll(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
-        const orgId = endpoint.auth ? await authenticate(request, options.db) : '';
+        let orgId = '';
+        if (endpoint.auth === 'local') authenticateLocalAdmin(request, options.localAdminToken);
+        else if (endpoint.auth) orgId = await authenticate(request, options.db, options.localAdminToken);
         const params = checkPart(endpoint.params, request.params, 'path');
         const query = checkPart(endpoint.query, request.query, 'query');
         const body = checkPart(endpoint.body, request.body, 'body');

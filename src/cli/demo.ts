@@ -73,3 +73,25 @@ export async function seedDemo(db: Database, engine: Engine, orgId: string, emul
   }
   return { seeded: true };
 }
+
+export interface DemoSetup {
+  credentialId: string;
+  integrationIds: string[];
+}
+
+/** The demo's credential and the integrations that use it, if an earlier start with the demo made them. */
+export async function findDemoSetup(engine: Engine, orgId: string): Promise<DemoSetup | undefined> {
+  const credential = (await engine.credentials.list(orgId)).find((c) => c.name === DEMO_CREDENTIAL_NAME);
+  if (credential === undefined) return undefined;
+  const integrations = (await engine.integrations.list(orgId)).filter((i) => i.credentialId === credential.id);
+  return { credentialId: credential.id, integrationIds: integrations.map((i) => i.id) };
+}
+
+/** Deletes the demo's integrations and credential (`--remove-demo`); the sample billing records stay. */
+export async function removeDemoSetup(engine: Engine, orgId: string, setup: DemoSetup): Promise<number> {
+  let removed = 0;
+  for (const id of setup.integrationIds) if ((await engine.integrations.delete(orgId, id)).ok) removed += 1;
+  const deleted = await engine.credentials.delete(orgId, setup.credentialId);
+  if (!deleted.ok) throw new Error(`the demo credential could not be removed: ${deleted.error.message}`);
+  return removed;
+}

@@ -1,12 +1,19 @@
 import { Command, CommanderError } from 'commander';
-import { buildOpenApi, allEndpoints, API_VERSION } from '../api/index.ts';
+import { API_VERSION } from '../api/version.ts';
 import { ConfigError, parseEnv } from '../config/index.ts';
-import { createOrganization, ENTITY_NAMES } from '../platform/index.ts';
-import { importCommand } from './commands/import.ts';
-import { startCommand } from './commands/start.ts';
-import { checkCommand, emulatorCommand, syncCommand, workerCommand } from './commands/engine-commands.ts';
+import { ENTITY_NAMES } from '../platform/entities.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
-import { claimDataDir, openMigratedDatabase } from './runtime.ts';
+import { claimDataDir, describeStore, openMigratedDatabase } from './runtime.ts';
+
+// Each command loads its own modules when it runs: the API, the engine with jsforce, and the
+// emulator are tens of megabytes that `ferry migrate` or `ferry org create` never use.
+const commands = {
+  start: () => import('./commands/start.ts'),
+  engine: () => import('./commands/engine-commands.ts'),
+  org: () => import('./commands/org.ts'),
+  import: () => import('./commands/import.ts'),
+  api: () => import('../api/index.ts'),
+};
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -50,15 +57,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .command('start')
     .description('Run the API and the integration worker (embedded PGlite in FERRY_DATA_DIR, or DATABASE_URL), with an emulated Salesforce org and demo data')
     .option('--no-demo', 'start clean: no emulated org, no demo data')
-    .action(async (options: { demo: boolean }) => {
-      await startCommand({ env: env(), print, untilStopped: io.untilStopped(), demo: options.demo });
+    .option('--remove-demo', "with --no-demo: delete the demo's credential and integrations left from an earlier start")
+    .action(async (options: { demo: boolean; removeDemo?: boolean }) => {
+      const { startCommand } = await commands.start();
+      await startCommand({ env: env(), print, untilStopped: io.untilStopped(), demo: options.demo, removeDemo: options.removeDemo === true });
     });
 
   program
     .command('worker')
     .description('Run only the integration worker (scale-out on a Postgres server: DATABASE_URL)')
     .action(async () => {
-      await workerCommand({ env: env(), print, untilStopped: io.untilStopped() });
+      const { workerCommand } = await commands.engine();
+      await workerCommand({ env: env(), print, printError, untilStopped: io.untilStopped() });
     });
 
   program
@@ -68,16 +78,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .option('--org <id>', 'organization id (default: the default organization)')
     .description('Run an integration now and wait for the outcome')
     .action(async (integrationId: string, options: { full?: boolean; org?: string }) => {
+      const { syncCommand } = await commands.engine();
       exitCode = await syncCommand({ env: env(), integrationId, full: options.full === true, org: options.org, print, printError });
     });
 
   program
     .command('emulator')
     .description('Run the Salesforce emulator alone')
-    .option('--port <port>', 'port to listen on', '8788')
+    .option('--port <port>', 'port to listen on (0: any free port; the URL is printed)', '8788')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--snapshot <file>', 'keep the org\'s data in this file across restarts')
     .action(async (options: { port: string; host: string; snapshot?: string }) => {
+      const { emulatorCommand } = await commands.engine();
       await emulatorCommand({ port: Number(options.port), host: options.host, snapshot: options.snapshot, untilStopped: io.untilStopped() });
     });
 
@@ -89,6 +101,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .option('--org <id>', 'organization id (default: the default organization)')
     .description("List Ferry's objects and fields missing in the credential's org")
     .action(async (credentialId: string, options: { org?: string }) => {
+      const { checkCommand } = await commands.engine();
       exitCode = await checkCommand({ env: env(), credentialId, org: options.org, print, printError });
     });
 
@@ -98,6 +111,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .action(async () => {
       const config = env();
       const release = claimDataDir(config);
+      printError(`using ${describeStore(config)}`);
       try {
         const db = await openMigratedDatabase(config);
         await db.close();
@@ -107,25 +121,24 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       }
     });
 
-  program
-    .command('org')
-    .description('Manage organizations')
+  const org = program.command('org').description('Manage organizations and their API keys');
+  org
     .command('create')
     .argument('<name>', 'organization name')
-    .description('Create an organization and print its API key (shown once)')
+    .description('Create an organization and print its API key (shown once); works while ferry start runs')
     .action(async (name: string) => {
-      const config = env();
-      const release = claimDataDir(config);
-      const db = await openMigratedDatabase(config);
-      try {
-        const { organization, apiKey } = await createOrganization(db, name);
-        print(`Organization ${organization.name}`);
-        print(`  id       ${organization.id}`);
-        print(`  API key  ${apiKey}   (shown once: store it now)`);
-      } finally {
-        await db.close();
-        release();
-      }
+      const { orgCreateCommand } = await commands.org();
+      await orgCreateCommand({ env: env(), name, print, printError });
+    });
+  org
+    .command('key')
+    .description("Manage an organization's API keys")
+    .command('create')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description('Issue a new API key for an organization (shown once), from the machine that holds the data')
+    .action(async (options: { org?: string }) => {
+      const { orgKeyCreateCommand } = await commands.org();
+      await orgKeyCreateCommand({ env: env(), org: options.org, print, printError });
     });
 
   program
@@ -136,13 +149,15 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .option('--org <id>', 'organization id (default: the default organization)')
     .description('Create or update records from a file, by their key (code, billNumber, or externalKey)')
     .action(async (entity: string, file: string, options: { format?: string; org?: string }) => {
+      const { importCommand } = await commands.import();
       exitCode = await importCommand({ env: env(), entity, file, format: options.format, org: options.org, print, printError, progress: io.isTty });
     });
 
   program
     .command('openapi')
     .description('Print the OpenAPI 3.1 document')
-    .action(() => {
+    .action(async () => {
+      const { buildOpenApi, allEndpoints } = await commands.api();
       print(JSON.stringify(buildOpenApi(allEndpoints(), { version: API_VERSION }), null, 2));
     });
 

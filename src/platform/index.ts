@@ -5,6 +5,7 @@ export { RecordStore, toStoredRecord, type StoredRecord, type Written, type Writ
 export { fail, ok, type Result, type StoreError, type StoreErrorCode } from './result.ts';
 export {
   authenticateApiKey,
+  createApiKey,
   createOrganization,
   ensureDefaultOrganization,
   generateApiKey,

@@ -97,6 +97,20 @@ export async function listOrganizations(db: Queryable): Promise<Organization[]> 
   return rows.map(toOrganization);
 }
 
+/**
+ * Issues a new API key for an organization (`ferry org key create`): the way back in when the
+ * first key was lost or never shown. Undefined when no organization has that id.
+ */
+export async function createApiKey(db: Database, orgId: string, name = 'issued by ferry org key create'): Promise<string | undefined> {
+  const key = generateApiKey();
+  return db.transaction(async (tx) => {
+    const found = await tx.query('SELECT 1 FROM organizations WHERE id = $1', [orgId]);
+    if (found.length === 0) return undefined;
+    await insertKey(tx, orgId, key, name);
+    return key;
+  });
+}
+
 /** Adds `key` to the organization unless it is already a key (used for FERRY_API_KEY on later starts). */
 export async function addApiKeyIfMissing(db: Database, orgId: string, key: string): Promise<boolean> {
   const known = await db.query('SELECT 1 FROM api_keys WHERE key_hash = $1', [hashApiKey(key)]);

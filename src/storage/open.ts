@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import type { Database } from './database.ts';
-import { openPglite } from './pglite.ts';
-import { openPostgres } from './postgres.ts';
 
 export interface OpenDatabaseOptions {
   /** A postgres:// URL selects a Postgres server; otherwise PGlite in `dataDir`. */
@@ -12,8 +10,14 @@ export interface OpenDatabaseOptions {
   inMemory?: boolean;
 }
 
+// Each driver is loaded only when chosen: PGlite's module alone holds about 40 MB, which a
+// process on a Postgres server has no use for.
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.databaseUrl !== undefined) return openPostgres({ connectionString: options.databaseUrl });
+  if (options.databaseUrl !== undefined) {
+    const { openPostgres } = await import('./postgres.ts');
+    return openPostgres({ connectionString: options.databaseUrl });
+  }
+  const { openPglite } = await import('./pglite.ts');
   if (options.inMemory === true || options.dataDir === undefined) return openPglite();
   return openPglite(join(options.dataDir, 'pgdata'));
 }

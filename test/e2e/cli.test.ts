@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jsforce from 'jsforce';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
-import { runFerry, startFerry } from '../cli.ts';
+import { FERRY_BIN, runFerry, startFerry } from '../cli.ts';
+import { freePort } from '../net.ts';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -17,6 +20,26 @@ afterAll(() => {
 });
 
 const PRESET_KEY = 'ferry_preset_key_for_automation_0123456789';
+
+const NO_STACK = /\n\s+at /;
+
+/** Every file and folder under `dir` whose mode is not 0700 (folders) or 0600 (files). */
+function notOwnerOnly(dir: string): string[] {
+  const wrong: string[] = [];
+  const walk = (path: string) => {
+    const stat = statSync(path);
+    const want = stat.isDirectory() ? 0o700 : 0o600;
+    if ((stat.mode & 0o777) !== want) wrong.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
+  };
+  walk(dir);
+  return wrong;
+}
+
+async function post(url: string, key: string, body: unknown) {
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
 
 async function get(url: string, key: string) {
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
@@ -53,6 +76,9 @@ describe('ferry CLI', () => {
     const ferry = await startFerry({ FERRY_DATA_DIR: dir, FERRY_API_KEY: PRESET_KEY });
     try {
       expect((await get(`${ferry.url}/api/v1/accounts`, PRESET_KEY)).status).toBe(200);
+      // A key from the environment lives in scripts and secret stores: the banner shows only its start.
+      expect(ferry.output()).toContain(`API key   ${PRESET_KEY.slice(0, 12)}…`);
+      expect(ferry.output()).not.toContain(PRESET_KEY);
     } finally {
       await ferry.stop();
     }
@@ -177,8 +203,9 @@ describe('ferry CLI', () => {
     const blocker = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
     try {
       const run = await runFerry(['start'], { FERRY_DATA_DIR: dataDir(), FERRY_PORT: '0', FERRY_EMULATOR_PORT: String(blocker.port) });
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(69);
       expect(run.stderr).toContain(`Port ${blocker.port} for the emulated Salesforce org is in use`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
     } finally {
       await blocker.stop();
     }
@@ -202,5 +229,197 @@ describe('ferry CLI', () => {
     const format = await runFerry(['import', 'accounts', file], { FERRY_DATA_DIR: dir });
     expect(format.code).toBe(2);
     expect(format.stderr).toContain('--format csv|jsonl');
+  });
+
+  it('a first start that fails on a busy port leaves no unseen key: the next start prints a usable one', async () => {
+    const dir = dataDir();
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const failed = await runFerry(['start', '--no-demo'], { FERRY_DATA_DIR: dir, FERRY_PORT: String(port) });
+      expect(failed.code).toBe(69);
+      expect(failed.stderr).toContain(`Port ${port} on 127.0.0.1 is in use by another program`);
+      expect(failed.stderr).not.toMatch(NO_STACK);
+      expect(failed.stdout).not.toContain('API key');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const ferry = await startFerry({ FERRY_DATA_DIR: dir });
+    try {
+      const key = /API key\s+(ferry_\S+)/.exec(ferry.output())?.[1];
+      expect(key).toBeDefined();
+      expect((await get(`${ferry.url}/api/v1/accounts`, key!)).status).toBe(200);
+      expect(ferry.output()).toContain('npx ferry --help');
+    } finally {
+      expect(await ferry.stop()).toBe(0);
+    }
+    // The way back in for whoever lost the key: a new one, from the machine that holds the data.
+    const issued = await runFerry(['org', 'key', 'create'], { FERRY_DATA_DIR: dir });
+    expect(issued.code).toBe(0);
+    expect(issued.stderr).toContain(`using PGlite in ${dir}`);
+    const newKey = /API key\s+(ferry_\S+)/.exec(issued.stdout)?.[1];
+    expect(newKey).toBeDefined();
+    const again = await startFerry({ FERRY_DATA_DIR: dir });
+    try {
+      expect((await get(`${again.url}/api/v1/accounts`, newKey!)).status).toBe(200);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+    // Everything the start wrote is its owner's only.
+    expect(notOwnerOnly(dir)).toEqual([]);
+  });
+
+  it('makes an existing data folder private on start: 0700 folders, 0600 files', async () => {
+    const dir = dataDir();
+    const made = await runFerry(['migrate'], { FERRY_DATA_DIR: dir });
+    expect(made.code).toBe(0);
+    chmodSync(dir, 0o777);
+    chmodSync(join(dir, 'pgdata', 'PG_VERSION'), 0o666);
+    const ferry = await startFerry({ FERRY_DATA_DIR: dir });
+    try {
+      expect(notOwnerOnly(dir)).toEqual([]);
+      // The local admin token is there only while the server runs, and only for its owner.
+      expect(statSync(join(dir, 'admin.token')).mode & 0o777).toBe(0o600);
+    } finally {
+      expect(await ferry.stop()).toBe(0);
+    }
+    expect(existsSync(join(dir, 'admin.token'))).toBe(false);
+  });
+
+  it('runs sync, salesforce check, org create and org key create through the running ferry start', async () => {
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    const dir = dataDir();
+    const env = { FERRY_DATA_DIR: dir, FERRY_API_KEY: PRESET_KEY };
+    const ferry = await startFerry(env);
+    try {
+      const credential = (await post(`${ferry.url}/api/v1/credentials`, PRESET_KEY, { name: 'Emulator', type: 'password', loginUrl: emulator.loginUrl, username: 'admin@ferry.test', password: 'ferry', securityToken: 'emulator' })).body;
+      const integration = (await post(`${ferry.url}/api/v1/integrations`, PRESET_KEY, { name: 'Accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } })).body;
+      await post(`${ferry.url}/api/v1/accounts`, PRESET_KEY, { code: 'LIVE-1', name: 'Synced while running' });
+
+      const sync = await runFerry(['sync', integration.id, '--full'], env);
+      expect(sync.stderr).toContain(`using the running Ferry at ${ferry.url}`);
+      expect(sync.stdout).toMatch(/run \S+: COMPLETE — sent 1, created 1/);
+      expect(sync.code).toBe(0);
+      const check = await runFerry(['salesforce', 'check', credential.id], env);
+      expect(check.stdout).toContain('has every object and field Ferry writes');
+      expect(check.code).toBe(0);
+      const missing = await runFerry(['sync', '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69'], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('No integration has id');
+
+      const made = await runFerry(['org', 'create', 'Gamma Billing'], env);
+      expect(made.code).toBe(0);
+      const gammaKey = /API key\s+(ferry_\S+)/.exec(made.stdout)?.[1];
+      expect((await get(`${ferry.url}/api/v1/accounts`, gammaKey!)).body.data).toEqual([]);
+      const gammaId = /id\s+(\S+)/.exec(made.stdout)?.[1];
+      const issued = await runFerry(['org', 'key', 'create', '--org', gammaId!], env);
+      expect(issued.code).toBe(0);
+      expect((await get(`${ferry.url}/api/v1/accounts`, /API key\s+(ferry_\S+)/.exec(issued.stdout)![1]!)).body.data).toEqual([]);
+
+      // The local admin token acts for the one organization it names, and only from this machine's loopback.
+      const token = readFileSync(join(dir, 'admin.token'), 'utf8').trim();
+      const asGamma = await fetch(`${ferry.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${token}`, 'ferry-organization': gammaId! } });
+      expect(((await asGamma.json()) as any).data).toEqual([]);
+      const unnamed = await fetch(`${ferry.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${token}` } });
+      expect(unnamed.status).toBe(401);
+      expect((await fetch(`${ferry.url}/api/v1/local/organizations`, { headers: { authorization: `Bearer ${PRESET_KEY}` } })).status).toBe(401);
+
+      // An org whose login URL does not answer: one line and its exit code, not a stack trace.
+      const deadPort = await freePort();
+      const dead = (await post(`${ferry.url}/api/v1/credentials`, PRESET_KEY, { name: 'Dead', type: 'password', loginUrl: `http://127.0.0.1:${deadPort}`, username: 'a@b.test', password: 'x', securityToken: 'y' })).body;
+      const unreachable = await runFerry(['salesforce', 'check', dead.id], env);
+      expect(unreachable.code).toBe(68);
+      expect(unreachable.stderr).not.toMatch(NO_STACK);
+
+      // Commands that must open the files themselves still wait for the server to stop.
+      expect((await runFerry(['migrate'], env)).code).toBe(75);
+    } finally {
+      expect(await ferry.stop()).toBe(0);
+      await emulator.stop();
+    }
+  });
+
+  it('gives a malformed id, an unreachable org and a missing data folder one line and a named exit code', async () => {
+    const dir = dataDir();
+    const env = { FERRY_DATA_DIR: dir, FERRY_API_KEY: PRESET_KEY };
+    const ferry = await startFerry(env);
+    const deadPort = await freePort();
+    const dead = (await post(`${ferry.url}/api/v1/credentials`, PRESET_KEY, { name: 'Dead', type: 'password', loginUrl: `http://127.0.0.1:${deadPort}`, username: 'a@b.test', password: 'x', securityToken: 'y' })).body;
+    expect(await ferry.stop()).toBe(0);
+
+    const malformed = await runFerry(['sync', 'not-a-uuid'], env);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr.trim()).toBe('"not-a-uuid" is not an integration id: Ferry\'s ids are UUIDs, such as 0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69.');
+    const unreachable = await runFerry(['salesforce', 'check', dead.id], env);
+    expect(unreachable.code).toBe(68);
+    expect(unreachable.stderr).toContain(`The Salesforce org at http://127.0.0.1:${deadPort} did not answer`);
+    expect(unreachable.stderr).not.toMatch(NO_STACK);
+
+    // Without FERRY_DATA_DIR pointing at the data, a read-type command says so and creates nothing.
+    const nowhere = join(dataDir(), 'not-here');
+    const empty = await runFerry(['sync', '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69'], { FERRY_DATA_DIR: nowhere });
+    expect(empty.code).toBe(66);
+    expect(empty.stderr).toContain(`No Ferry data in ${nowhere}`);
+    expect(existsSync(nowhere)).toBe(false);
+  });
+
+  it('prints the emulator\'s URL and identity, also on a port picked with --port 0', async () => {
+    const child = spawn(process.execPath, [FERRY_BIN, 'emulator', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 30_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*client secret/.exec(out);
+          if (match !== null) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      expect(out).toMatch(/username\s+admin@ferry\.test/);
+      expect(out).toMatch(/client id\s+\S+/);
+      const conn = new jsforce.Connection({ loginUrl: url, version: '60.0' });
+      await conn.login('admin@ferry.test', 'ferryemulator');
+      expect((await conn.query('SELECT COUNT() FROM Account')).totalSize).toBe(0);
+    } finally {
+      await new Promise((resolve) => {
+        child.once('close', resolve);
+        child.kill('SIGTERM');
+      });
+    }
+  });
+
+  it('says at a --no-demo start that the demo integrations are left, and removes them with --remove-demo', async () => {
+    const dir = dataDir();
+    const env = { FERRY_DATA_DIR: dir, FERRY_EMULATOR_PORT: '0', FERRY_API_KEY: PRESET_KEY };
+    const demo = await startFerry(env, []);
+    try {
+      // The README's first example works next to the demo's data.
+      const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+      const example = /-d '(\{[^']*\})' http:\/\/127\.0\.0\.1:8787\/api\/v1\/accounts/.exec(readme)?.[1];
+      expect(example).toBeDefined();
+      const created = await post(`${demo.url}/api/v1/accounts`, PRESET_KEY, JSON.parse(example!));
+      expect(created.status).toBe(201);
+    } finally {
+      expect(await demo.stop()).toBe(0);
+    }
+    const warned = await startFerry(env);
+    try {
+      expect(warned.output()).toContain('6 demo integrations still send to the emulated org, which does not run with --no-demo');
+      expect(warned.output()).toContain('npx ferry start --no-demo --remove-demo');
+    } finally {
+      expect(await warned.stop()).toBe(0);
+    }
+    const removed = await startFerry(env, ['--no-demo', '--remove-demo']);
+    try {
+      expect(removed.output()).toContain("removed the demo's credential and its 6 integrations");
+      expect((await get(`${removed.url}/api/v1/integrations`, PRESET_KEY)).body.data).toEqual([]);
+      expect((await get(`${removed.url}/api/v1/credentials`, PRESET_KEY)).body.data).toEqual([]);
+    } finally {
+      expect(await removed.stop()).toBe(0);
+    }
   });
 });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { credentialInput, credentialView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
+import { SalesforceError } from '../../salesforce/index.ts';
+import { ApiError } from '../errors.ts';
 import { engineOf, unwrap } from '../shared.ts';
 
 const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
@@ -54,8 +56,16 @@ export const credentialEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/check', operationId: 'check-credential-org', summary: "List Ferry's objects and fields missing in the credential's org", tag, auth: true, engine: true, params: idParams,
     success: { status: 200, description: 'What is missing (empty: nothing)', schema: z.strictObject({ organizationId: z.string(), missing: z.array(z.strictObject({ object: z.string(), fields: z.union([z.array(z.string()), z.literal('object')]) })) }) },
-    errors: ['unauthorized', 'not_found'],
-    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).checkSalesforce(orgId, params.id), 'path') }),
+    errors: ['unauthorized', 'not_found', 'salesforce_error'],
+    handler: async ({ orgId, params, deps }) => {
+      try {
+        return { status: 200, body: unwrap(await engineOf(deps).checkSalesforce(orgId, params.id), 'path') };
+      } catch (error) {
+        // The org did not answer or refused the sign-in: the caller's problem to see, not a 500.
+        if (!(error instanceof SalesforceError)) throw error;
+        throw new ApiError('salesforce_error', `The credential's Salesforce org could not be checked: ${error.message}`, [{ path: 'salesforce', message: error.info.kind }]);
+      }
+    },
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/authorize', operationId: 'authorize-credential', summary: 'The URL where a person approves access (authorization_code credentials)', tag, auth: true, engine: true, params: idParams,

@@ -1,17 +1,43 @@
 import { createLogger, type Env } from '../../config/index.ts';
-import { startEmulator } from '../../emulator/index.ts';
+import { SalesforceError } from '../../salesforce/index.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { startEngine } from '../engine-runtime.ts';
-import { claimDataDir, openMigratedDatabase, resolveOrganization } from '../runtime.ts';
+import { RemoteFerry } from '../remote.ts';
+import { checkId, claimDataDir, describeStore, openMigratedDatabase, requireExistingStore, resolveOrganization, runningServer } from '../runtime.ts';
 
 interface Printing {
   print: (line: string) => void;
   printError: (line: string) => void;
 }
 
+/** How long `ferry sync` waits for a run it asked the running Ferry for. */
+const REMOTE_RUN_WAIT_MS = 15 * 60_000;
+
+interface RunOutcome {
+  id: string;
+  status: string;
+  counts: { sent: number; created: number; updated: number; deleted: number; skipped: number; failed: number };
+  error: { errorCode: string; message: string } | null;
+}
+
+function printRun(run: RunOutcome, { print, printError }: Printing): number {
+  const c = run.counts;
+  print(`run ${run.id}: ${run.status} — sent ${c.sent}, created ${c.created}, updated ${c.updated}, deleted ${c.deleted}, skipped ${c.skipped}, failed ${c.failed}`);
+  if (run.error !== null) printError(`${run.error.errorCode}: ${run.error.message}`);
+  return run.status === 'COMPLETE' ? ExitCode.ok : ExitCode.failure;
+}
+
+/** What a Salesforce failure means to the person at the terminal: one line and an exit code. */
+function salesforceFailure(error: SalesforceError, loginUrl: string | undefined): CliError {
+  const where = loginUrl === undefined ? "The credential's Salesforce org" : `The Salesforce org at ${loginUrl}`;
+  if (error.info.kind === 'transient') return new CliError(`${where} did not answer (${error.message}). Check the credential's login URL and the network, then try again.`, ExitCode.unreachable, { cause: error });
+  return new CliError(`${where} refused the request (${error.message}).`, ExitCode.failure, { cause: error });
+}
+
 /** `ferry worker`: runs integrations from the shared queue until stopped. */
-export async function workerCommand({ env, print, untilStopped }: { env: Env; print: (line: string) => void; untilStopped: Promise<void> }): Promise<void> {
+export async function workerCommand({ env, print, printError, untilStopped }: { env: Env; untilStopped: Promise<void> } & Printing): Promise<void> {
   const release = claimDataDir(env);
+  printError(`using ${describeStore(env)}`);
   const db = await openMigratedDatabase(env);
   const engine = await startEngine(env, db, createLogger(env.FERRY_LOG_LEVEL), true);
   try {
@@ -24,45 +50,86 @@ export async function workerCommand({ env, print, untilStopped }: { env: Env; pr
   }
 }
 
-/** `ferry sync INTEGRATION [--full]`: runs it in this process and prints the outcome. */
+async function remoteSync(remote: RemoteFerry, options: { integrationId: string; full: boolean; org?: string | undefined } & Printing): Promise<number> {
+  const orgId = await remote.organization(options.org);
+  const queued = remote.expect<RunOutcome>(await remote.request('POST', `/api/v1/integrations/${options.integrationId}/sync`, { orgId, body: { mode: options.full ? 'full' : 'incremental' } }), 202);
+  const deadline = Date.now() + REMOTE_RUN_WAIT_MS;
+  let run = queued;
+  while (run.status === 'WAITING' || run.status === 'STARTED') {
+    if (Date.now() > deadline) throw new CliError(`Run ${run.id} is still ${run.status} after ${REMOTE_RUN_WAIT_MS / 60_000} minutes; follow it at ${remote.url}/api/v1/runs/${run.id}.`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    run = remote.expect<RunOutcome>(await remote.request('GET', `/api/v1/runs/${run.id}`, { orgId }), 200);
+  }
+  return printRun(run, options);
+}
+
+/**
+ * `ferry sync INTEGRATION [--full]`: runs it and prints the outcome — in this process, or, while
+ * `ferry start` holds the embedded database, through that server.
+ */
 export async function syncCommand(options: { env: Env; integrationId: string; full: boolean; org?: string | undefined } & Printing): Promise<number> {
+  checkId(options.integrationId, 'an integration id');
+  const server = runningServer(options.env);
+  if (server !== undefined) {
+    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    return remoteSync(new RemoteFerry(server), options);
+  }
+  requireExistingStore(options.env, 'sync');
   const release = claimDataDir(options.env);
+  options.printError(`using ${describeStore(options.env)}`);
   const db = await openMigratedDatabase(options.env);
   const engine = await startEngine(options.env, db, createLogger(options.env.FERRY_LOG_LEVEL === 'info' ? 'warn' : options.env.FERRY_LOG_LEVEL), false);
   try {
-    const orgId = await resolveOrganization(db, options.env, options.org);
+    const orgId = await resolveOrganization(db, options.env, options.org, options.print);
     if (!(await engine.integrations.get(orgId, options.integrationId)).ok) throw new CliError(`No integration has id ${options.integrationId}.`, ExitCode.usage);
     const run = await engine.runner.execute({ orgId, integrationId: options.integrationId, trigger: 'manual', mode: options.full ? 'full' : 'incremental' });
     if (run === undefined) throw new CliError('The integration is running elsewhere right now; try again in a moment.');
-    const c = run.counts;
-    options.print(`run ${run.id}: ${run.status} — sent ${c.sent}, created ${c.created}, updated ${c.updated}, deleted ${c.deleted}, skipped ${c.skipped}, failed ${c.failed}`);
-    if (run.error !== null) options.printError(`${run.error.errorCode}: ${run.error.message}`);
-    return run.status === 'COMPLETE' ? ExitCode.ok : ExitCode.failure;
+    return printRun(run, options);
   } finally {
     await engine.stop();
     await db.close();
     release();
   }
+}
+
+type Missing = { object: string; fields: string[] | 'object' }[];
+
+function printCheck(organizationId: string, missing: Missing, { print }: Printing): number {
+  if (missing.length === 0) {
+    print(`Salesforce org ${organizationId} has every object and field Ferry writes.`);
+    return ExitCode.ok;
+  }
+  print(`Salesforce org ${organizationId} lacks:`);
+  for (const item of missing) print(`  ${item.object}: ${item.fields === 'object' ? 'the whole object' : item.fields.join(', ')}`);
+  print("Deploy Ferry's objects with `sf project deploy start --source-dir salesforce/force-app` (see salesforce/README.md).");
+  return ExitCode.failure;
 }
 
 /** `ferry salesforce check CREDENTIAL`: describes the org and lists what Ferry's objects lack. */
 export async function checkCommand(options: { env: Env; credentialId: string; org?: string | undefined } & Printing): Promise<number> {
+  checkId(options.credentialId, 'a credential id');
+  const server = runningServer(options.env);
+  if (server !== undefined) {
+    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    const remote = new RemoteFerry(server);
+    const orgId = await remote.organization(options.org);
+    const result = remote.expect<{ organizationId: string; missing: Missing }>(await remote.request('POST', `/api/v1/credentials/${options.credentialId}/check`, { orgId }), 200);
+    return printCheck(result.organizationId, result.missing, options);
+  }
+  requireExistingStore(options.env, 'check');
   const release = claimDataDir(options.env);
+  options.printError(`using ${describeStore(options.env)}`);
   const db = await openMigratedDatabase(options.env);
   const engine = await startEngine(options.env, db, createLogger('error'), false);
   try {
-    const orgId = await resolveOrganization(db, options.env, options.org);
-    const result = await engine.checkSalesforce(orgId, options.credentialId);
+    const orgId = await resolveOrganization(db, options.env, options.org, options.print);
+    const credential = await engine.credentials.get(orgId, options.credentialId);
+    if (!credential.ok) throw new CliError(credential.error.message, ExitCode.usage);
+    const result = await engine.checkSalesforce(orgId, options.credentialId).catch((error: unknown) => {
+      throw error instanceof SalesforceError ? salesforceFailure(error, credential.value.loginUrl ?? undefined) : error;
+    });
     if (!result.ok) throw new CliError(result.error.message, ExitCode.usage);
-    const { organizationId, missing } = result.value;
-    if (missing.length === 0) {
-      options.print(`Salesforce org ${organizationId} has every object and field Ferry writes.`);
-      return ExitCode.ok;
-    }
-    options.print(`Salesforce org ${organizationId} lacks:`);
-    for (const item of missing) options.print(`  ${item.object}: ${item.fields === 'object' ? 'the whole object' : item.fields.join(', ')}`);
-    options.print("Deploy Ferry's objects with `sf project deploy start --source-dir salesforce/force-app` (see salesforce/README.md).");
-    return ExitCode.failure;
+    return printCheck(result.value.organizationId, result.value.missing, options);
   } finally {
     await engine.stop();
     await db.close();
@@ -70,10 +137,17 @@ export async function checkCommand(options: { env: Env; credentialId: string; or
   }
 }
 
-/** `ferry emulator`: the emulated org alone, until stopped. */
+/** `ferry emulator`: the emulated org alone, until stopped; prints where it listens and how to sign in. */
 export async function emulatorCommand(options: { port: number; host: string; snapshot?: string | undefined; untilStopped: Promise<void> }): Promise<void> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new CliError('--port must be a number from 0 to 65535.', ExitCode.usage);
-  const emulator = await startEmulator({ port: options.port, host: options.host, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) });
+  // Loaded here: only this command and the demo need the emulator's code.
+  const { startEmulator } = await import('../../emulator/index.ts');
+  const emulator = await startEmulator({ port: options.port, host: options.host, printIdentity: true, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'EADDRINUSE') {
+      throw new CliError(`Port ${options.port} on ${options.host} is in use. Pick another with --port (0 picks a free one and prints it).`, ExitCode.portInUse, { cause: error });
+    }
+    throw error;
+  });
   try {
     await options.untilStopped;
   } finally {

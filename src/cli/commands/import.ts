@@ -4,7 +4,7 @@ import type { Env } from '../../config/index.ts';
 import { formatFromFileName, importFile, type ImportFormat } from '../../import/index.ts';
 import { ENTITY_NAMES, entityByName, RecordStore } from '../../platform/index.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
-import { claimDataDir, openMigratedDatabase, resolveOrganization } from '../runtime.ts';
+import { claimDataDir, describeStore, openMigratedDatabase, resolveOrganization } from '../runtime.ts';
 
 export interface ImportCommandOptions {
   env: Env;
@@ -27,10 +27,11 @@ export async function importCommand(options: ImportCommandOptions): Promise<numb
     throw new CliError('Cannot tell the file format: name the file .csv, .jsonl or .ndjson, or pass --format csv|jsonl.', ExitCode.usage);
   }
   const release = claimDataDir(options.env);
+  options.printError(`using ${describeStore(options.env)}`);
   const db = await openMigratedDatabase(options.env);
   const bar = options.progress ? new cliProgress.SingleBar({ format: 'importing {bar} {percentage}% | {value}/{total} bytes' }, cliProgress.Presets.shades_classic) : undefined;
   try {
-    const orgId = await resolveOrganization(db, options.env, options.org);
+    const orgId = await resolveOrganization(db, options.env, options.org, options.print);
     let started = false;
     const summary = await importFile({
       store: new RecordStore(db),
