@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Env } from '../config/index.ts';
+import { createLogger, type Env } from '../config/index.ts';
 import { ensureDefaultOrganization, listOrganizations } from '../platform/index.ts';
 import { migrate, openDatabase, restrictToOwner, type Database } from '../storage/index.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
@@ -119,7 +119,12 @@ export function publishServer(env: Env, url: string, token: string): () => void 
 }
 
 export async function openMigratedDatabase(env: Env): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: dataDirOf(env) });
+  const log = createLogger(env.FERRY_LOG_LEVEL).child({ component: 'storage' });
+  const db = await openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: dataDirOf(env),
+    onConnectionError: (error) => log.error({ err: error }, 'a pooled database connection failed; the pool replaces it'),
+  });
   await migrate(db);
   // Migrations make files too; the folders are 0700 either way, so nothing inside is reachable by others.
   if (env.DATABASE_URL === undefined) restrictToOwner(dataDirOf(env));

@@ -8,6 +8,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   /** PGlite in memory: for tests and throwaway runs. */
   inMemory?: boolean;
+  /** Postgres: an idle pooled connection failed (the pool replaces it); told, never hidden. */
+  onConnectionError?: ((error: Error) => void) | undefined;
 }
 
 // Each driver is loaded only when chosen: PGlite's module alone holds about 40 MB, which a
@@ -15,7 +17,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== undefined) {
     const { openPostgres } = await import('./postgres.ts');
-    return openPostgres({ connectionString: options.databaseUrl });
+    return openPostgres({ connectionString: options.databaseUrl, onConnectionError: options.onConnectionError });
   }
   const { openPglite } = await import('./pglite.ts');
   if (options.inMemory === true || options.dataDir === undefined) return openPglite();

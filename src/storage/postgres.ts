@@ -8,6 +8,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export interface PostgresOptions {
   connectionString: string;
   maxConnections?: number;
+  /** An idle pooled connection failed; the pool drops and replaces it. */
+  onConnectionError?: ((error: Error) => void) | undefined;
 }
 
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
@@ -29,8 +31,9 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
 
 export function openPostgres(options: PostgresOptions): Database {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  // An idle client that loses its connection must not crash the process; the pool replaces it,
+  // and the caller hears of it.
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const base = wrap(pool);
   return {
     kind: 'postgres',

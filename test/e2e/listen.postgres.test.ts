@@ -39,3 +39,22 @@ describe('journal listener on Postgres', () => {
     await ferry.settle(integration.id);
   });
 });
+
+describe('pooled connections on Postgres', () => {
+  it('reports an idle pooled connection that dies instead of hiding it, and goes on with a new one', async () => {
+    const { createTestDatabaseUrl } = await import('../db.ts');
+    const { openDatabase } = await import('../../src/storage/index.ts');
+    const failures: Error[] = [];
+    const db = await openDatabase({ databaseUrl: await createTestDatabaseUrl(), onConnectionError: (error) => failures.push(error) });
+    try {
+      const [{ pid }] = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+      // Killed from another connection while idle in the pool.
+      await ferry.db.query('SELECT pg_terminate_backend($1)', [pid]);
+      await ferry.eventually(() => Promise.resolve(failures.length > 0 ? true : undefined), 5_000);
+      expect(failures[0]!.message).toMatch(/terminat/i);
+      expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+  });
+});
