@@ -111,12 +111,17 @@ export class Engine {
     const queueLog = options.logger.child({ component: 'queue' });
     const boss = await startBoss(options.db, options.connectionString, { onError: (error) => queueLog.error({ err: error }, 'queue error (pg-boss goes on and retries its own work)') });
     const engine = new Engine(options, boss);
+    // Every process that may execute a run beats, the API-only ones and `ferry sync` too: a run
+    // names its process, and one whose process is not beating is taken over by the others.
+    await engine.#register();
+    engine.#heartbeat = setInterval(() => {
+      engine.#beating ??= engine.#beat().finally(() => (engine.#beating = undefined));
+    }, engine.#liveness.heartbeatMs);
     if (options.worker !== false) await engine.#startWorker(options);
     return engine;
   }
 
   async #startWorker(options: EngineOptions): Promise<void> {
-    await this.#register();
     let interrupted: InterruptedRun[];
     if (options.exclusive === true) {
       // Nobody else can hold a lease on an embedded database: whatever is held was left by a
@@ -152,9 +157,6 @@ export class Engine {
       },
     });
     await this.#requeueInterrupted(interrupted);
-    this.#heartbeat = setInterval(() => {
-      this.#beating ??= this.#beat().finally(() => (this.#beating = undefined));
-    }, this.#liveness.heartbeatMs);
     // Changes committed while no worker was listening are picked up now.
     await this.sweep();
   }
