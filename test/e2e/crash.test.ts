@@ -253,7 +253,18 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
     let calm = 0;
     const settleDeadline = Date.now() + 90_000;
     while (calm < 2) {
-      if (Date.now() > settleDeadline) throw new Error('Ferry did not settle within 90 s of the last restart');
+      if (Date.now() > settleDeadline) {
+        // What Ferry was still doing, so that a stall names its cause.
+        const state = [];
+        for (const integration of [accountsIntegration, billsIntegration]) {
+          const current = await must(url, 'GET', `/api/v1/integrations/${integration.id}`);
+          const runs = (await must(url, 'GET', `/api/v1/runs?integrationId=${integration.id}&limit=5`)).data.map((r: any) => [r.status, r.trigger, r.counts, r.error]);
+          const events = (await must(url, 'GET', `/api/v1/events?integrationId=${integration.id}&limit=5`)).data.map((e: any) => [e.name, e.message]);
+          const behind = (await must(url, 'GET', `/api/v1/changes?after=${current.cursorSeq}&limit=3`)).changes;
+          state.push({ name: integration.name, cursorSeq: current.cursorSeq, consecutiveErrors: current.consecutiveErrors, runs, events, behind });
+        }
+        throw new Error(`Ferry did not settle within 90 s of the last restart: ${JSON.stringify(state, null, 1)}`);
+      }
       calm = (await settled()) ? calm + 1 : 0;
       await sleep(500);
     }
