@@ -22,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: 'postgres',
-          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/*.postgres.test.ts'],
+          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/crash.test.ts', 'test/e2e/*.postgres.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',

@@ -33,7 +33,12 @@ export interface EngineOptions {
   /** The only process on this database (embedded): leases left by a crash are released at start. */
   exclusive?: boolean;
   /** How often this worker says it lives, and how long a silent worker counts as stopped. */
-  liveness?: Partial<typeof LIVENESS_DEFAULTS>;
+  liveness?: Partial<Liveness>;
+}
+
+export interface Liveness {
+  heartbeatMs: number;
+  deadAfterMs: number;
 }
 
 /**
@@ -41,7 +46,7 @@ export interface EngineOptions {
  * from the database) is taken for stopped: its runs are closed INTERRUPTED and queued again, its
  * leases released, within seconds. Long enough that a busy event loop is not mistaken for death.
  */
-export const LIVENESS_DEFAULTS = { heartbeatMs: 2_000, deadAfterMs: 10_000 } as const;
+export const LIVENESS_DEFAULTS: Readonly<Liveness> = { heartbeatMs: 2_000, deadAfterMs: 10_000 };
 
 /** A run left WAITING this long with no queue job (its process died between the two) is queued again. */
 const ORPHAN_AFTER = '2 minutes';
@@ -75,7 +80,7 @@ export class Engine {
   readonly workerId = uuidv7();
   readonly #workerIds: string[] = [];
   readonly #pending = new Map<string, NodeJS.Timeout>();
-  readonly #liveness: typeof LIVENESS_DEFAULTS;
+  readonly #liveness: Liveness;
   #stopListening: (() => Promise<void>) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
