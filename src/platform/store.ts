@@ -7,6 +7,7 @@ import type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts
 import { appendJournal, type JournalEntry, type Origin } from './journal.ts';
 import { fail, ok, type Result, type StoreError } from './result.ts';
 import { issuesFromZod } from './issues.ts';
+import { unsafeTextIssues } from './text.ts';
 
 /** A record as the API shows it: its fields, plus id, version and timestamps. */
 export interface StoredRecord {
@@ -221,6 +222,13 @@ export class RecordStore {
     const keys: string[] = [];
     const keyIndex = new Map<string, number>();
     intents.forEach((intent, index) => {
+      // Text the database cannot hold fails its own item here, before any key of it reaches SQL:
+      // one bad row must not abort the transaction its neighbours are written in.
+      const unsafe = 'input' in intent ? unsafeTextIssues(intent.input) : [];
+      if (unsafe.length > 0) {
+        results[index] = fail('validation_failed', `The ${definition.label} is not valid.`, unsafe);
+        return;
+      }
       if (intent.kind === 'create' || intent.kind === 'upsert') {
         const key = keyOf(definition, intent.input);
         if (key === null) {
