@@ -495,7 +495,12 @@ const externalMapping: EntityDefinition = {
     entityId: id,
     integrationId: id.optional(),
   }),
-  references: (data) => (typeof data.entity === 'string' ? [{ field: 'entityId', entity: data.entity }] : []),
+  // The integration must be one of the same organization's: otherwise an organization could tie
+  // its mappings to another's integration id.
+  references: (data) => [
+    ...(typeof data.entity === 'string' ? [{ field: 'entityId', entity: data.entity }] : []),
+    { field: 'integrationId', entity: 'integrations' },
+  ],
   filters: ['externalSystem', 'externalTable', 'externalId', 'entity', 'entityId', 'integrationId'],
 };
 
