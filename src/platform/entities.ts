@@ -260,7 +260,10 @@ const bill: EntityDefinition = {
     out.lineItems = (out.lineItems as { amount: string }[]).map((item) => ({ ...item, amount: normaliseAmount(item.amount, currency) }));
     return out;
   },
-  frozen: (data) => (data.locked === true ? 'the bill is locked; no change is accepted' : undefined),
+  frozen: (data) =>
+    data.locked === true
+      ? 'it is locked, and locking is permanent: a locked bill cannot be changed, unlocked or deleted. To correct it, issue a new bill, e.g. a credit note with CREDIT_MEMO line items'
+      : undefined,
   actions: { approve: { summary: 'Approve a bill (idempotent)', patch: { status: 'APPROVED' } } },
 };
 

@@ -39,9 +39,33 @@ export function isCountryCode(value: string): boolean {
   return /^[A-Z]{2}$/.test(value) && countries.isValid(value);
 }
 
-export const countryCode = z
-  .string()
-  .refine(isCountryCode, { message: 'must be an ISO 3166-1 alpha-2 country code in capitals, e.g. "GB"' });
+/**
+ * Codes people use that ISO 3166-1 reserves for another meaning: the UK's code is GB, and EL is
+ * the European Union's code for Greece, whose ISO code is GR.
+ */
+const COUNTRY_ALIASES: Record<string, string> = { UK: 'GB', EL: 'GR' };
+
+/** What is wrong with a country code, with the code that was probably meant. */
+export function countryCodeProblem(value: string): string | undefined {
+  if (isCountryCode(value)) return undefined;
+  const shown = JSON.stringify(value);
+  const upper = value.trim().toUpperCase();
+  const alias = COUNTRY_ALIASES[upper];
+  const suggestion =
+    alias ??
+    (/^[A-Z]{2}$/.test(upper) && countries.isValid(upper) ? upper : undefined) ??
+    (/^[A-Z]{3}$/.test(upper) && countries.isValid(upper) ? countries.alpha3ToAlpha2(upper) : undefined) ??
+    (value.length > 3 ? countries.getAlpha2Code(value.trim(), 'en') : undefined);
+  if (suggestion !== undefined) {
+    return `${shown} is not an ISO 3166-1 alpha-2 country code; use "${suggestion}" (${countries.getName(suggestion, 'en') ?? suggestion})`;
+  }
+  return `${shown} is not an ISO 3166-1 alpha-2 country code: use two capital letters such as "GB", "US" or "DE"`;
+}
+
+export const countryCode = z.string().superRefine((value, context) => {
+  const problem = countryCodeProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: value });
+});
 
 export const customFields = z.record(
   z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'custom field names start with a letter and use letters, digits and _'),

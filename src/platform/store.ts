@@ -124,7 +124,7 @@ function keyFieldName(definition: EntityDefinition): string {
 
 function validate(definition: EntityDefinition, candidate: RecordData): Result<RecordData> {
   const parsed = definition.schema.safeParse(candidate);
-  if (!parsed.success) return fail('validation_failed', `The ${definition.label} is not valid.`, issuesFromZod(parsed.error));
+  if (!parsed.success) return fail('validation_failed', `The ${definition.label} is not valid.`, issuesFromZod(parsed.error, candidate));
   const data = parsed.data;
   const issues = definition.check?.(data) ?? [];
   if (issues.length > 0) return fail('validation_failed', `The ${definition.label} is not valid.`, issues);

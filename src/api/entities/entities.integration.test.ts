@@ -262,3 +262,52 @@ describe('documentation', () => {
     expect((await api.call('GET', '/readyz', undefined, { key: null })).body.status).toBe('ready');
   });
 });
+
+describe('messages a careless user meets', () => {
+  it('says a missing field is required, and what it takes', async () => {
+    const res = await api.call('POST', '/api/v1/contracts', { name: 'No code' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual(expect.arrayContaining([
+      { path: 'body.code', message: 'is required (text)' },
+      { path: 'body.accountId', message: 'is required; it must be a Ferry id (a UUID such as "0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69")' },
+      { path: 'body.startDate', message: 'is required; it must be a calendar date written YYYY-MM-DD, e.g. "2026-01-31"' },
+    ]));
+    const bill = await api.call('POST', '/api/v1/bills', { billNumber: 'MISSING', lineItems: [{ quantity: '1' }] });
+    expect(bill.body.error.details).toEqual(expect.arrayContaining([
+      { path: 'body.lineItems[0].lineItemType', message: expect.stringMatching(/^is required: one of STANDING_CHARGE, USAGE/) },
+      { path: 'body.lineItems[0].amount', message: expect.stringMatching(/^is required; it must be a decimal string such as "12.50"/) },
+    ]));
+    expect(JSON.stringify(bill.body)).not.toContain('received undefined');
+  });
+
+  it('says what a value must be where zod would say "Invalid" or "Too big"', async () => {
+    const limit = await api.call('GET', '/api/v1/accounts?limit=5000');
+    expect(limit.body.error.details).toEqual([{ path: 'query.limit', message: 'must be at most 1000' }]);
+    const changes = await api.call('GET', '/api/v1/changes?entity=widgets');
+    expect(changes.body.error.details).toEqual([{ path: 'query.entity', message: expect.stringMatching(/^must be one of accounts, contacts, /) }]);
+  });
+
+  it.each([
+    ['UK', '"UK" is not an ISO 3166-1 alpha-2 country code; use "GB" (United Kingdom)'],
+    ['EL', '"EL" is not an ISO 3166-1 alpha-2 country code; use "GR" (Greece)'],
+    ['gb', '"gb" is not an ISO 3166-1 alpha-2 country code; use "GB" (United Kingdom)'],
+    ['DEU', '"DEU" is not an ISO 3166-1 alpha-2 country code; use "DE" (Germany)'],
+    ['ZZ', '"ZZ" is not an ISO 3166-1 alpha-2 country code: use two capital letters such as "GB", "US" or "DE"'],
+  ])('says country %s is not an ISO code and suggests the one meant', async (country, message) => {
+    const res = await api.call('POST', '/api/v1/accounts', { code: `CTRY-${country}`, name: 'x', address: { country } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'body.address.country', message }]);
+  });
+
+  it('says locking is permanent and what to do instead', async () => {
+    const account = await createAccount('LOCKED');
+    const bill = (await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-LOCK', { locked: true }))).body;
+    for (const [method, body] of [['PATCH', { locked: false }], ['DELETE', undefined]] as const) {
+      const res = await api.call(method, `/api/v1/bills/${bill.id}`, body);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('record_locked');
+      expect(res.body.error.message).toContain('locking is permanent');
+      expect(res.body.error.message).toContain('issue a new bill, e.g. a credit note');
+    }
+  });
+});
