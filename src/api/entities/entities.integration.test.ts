@@ -299,6 +299,30 @@ describe('messages a careless user meets', () => {
     expect(res.body.error.details).toEqual([{ path: 'body.address.country', message }]);
   });
 
+  it('refuses a line item whose amount is not quantity times unit price, allowing for a rounded unit price', async () => {
+    const account = await createAccount('LINES');
+    const wrong = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L1', {
+      total: '150.00',
+      lineItems: [{ lineItemType: 'STANDING_CHARGE', quantity: '1', unitPrice: '100', amount: '100' }, { lineItemType: 'USAGE', quantity: '3', unitPrice: '10', amount: '50' }],
+    }));
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details).toEqual([{ path: 'body.lineItems[1].amount', message: 'is 50, but quantity × unit price is 3 × 10 = 30.00 GBP' }]);
+    // 0.0149 a call, shown rounded to the penny: 2,000 calls come to 29.80.
+    const rounded = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L2', {
+      total: '29.80', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.01', amount: '29.80' }],
+    }));
+    expect(rounded.status).toBe(201);
+    // A unit price finer than the currency is exact: only the amount's own rounding is allowed.
+    const exact = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L3', {
+      total: '29.80', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.0149', amount: '29.80' }],
+    }));
+    expect(exact.status).toBe(201);
+    const off = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L4', {
+      total: '29.81', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.0149', amount: '29.81' }],
+    }));
+    expect(off.body.error.details).toEqual([{ path: 'body.lineItems[0].amount', message: 'is 29.81, but quantity × unit price is 2000 × 0.0149 = 29.80 GBP' }]);
+  });
+
   it('says locking is permanent and what to do instead', async () => {
     const account = await createAccount('LOCKED');
     const bill = (await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-LOCK', { locked: true }))).body;
