@@ -290,6 +290,20 @@ beforeAll(async () => {
 
 afterAll(async () => ferry.stop());
 
+describe('what the fuzzer found in bodies the engine checks itself', () => {
+  it('refuses a NUL or a lone surrogate in a credential, an integration or the OAuth callback', async () => {
+    const credential = await ferry.call('POST', '/api/v1/credentials', { name: 'a\u0000', type: 'access_token', instanceUrl: 'http://127.0.0.1:1', accessToken: 'x' });
+    expect(credential.status).toBe(400);
+    expect(credential.body.error.details).toEqual([{ path: 'body.name', message: expect.stringContaining('NUL character (U+0000)') }]);
+    const integration = await ferry.call('POST', '/api/v1/integrations', { name: 'a\ud800', entityType: 'Account' });
+    expect(integration.status).toBe(400);
+    expect(integration.body.error.details).toEqual([{ path: 'body.name', message: expect.stringContaining('lone surrogate (U+D800)') }]);
+    const callback = await ferry.call('GET', '/api/v1/oauth/callback?state=%00&code=x', undefined, { key: null });
+    expect(callback.status).toBe(400);
+    expect(callback.body.error.details).toEqual([{ path: 'query.state', message: expect.stringContaining('NUL character') }]);
+  });
+});
+
 describe('fuzzing every operation of the OpenAPI document', () => {
   it('serves the document the fuzzer works from, with every operation', async () => {
     const served = await ferry.call('GET', '/api/v1/openapi.json', undefined, { key: null });
