@@ -63,8 +63,9 @@ export function sampleBill(accountId: string, n: number) {
     lineItemType: type,
     productCode: `P${i}`,
     description: `Line ${i} of bill ${n}`,
-    quantity: String(10 + i),
-    unitPrice: '1.25',
+    // The credit is 10 x -1.25: every line's amount is its quantity times its unit price.
+    quantity: i === 4 ? '10' : String(10 + i),
+    unitPrice: i === 4 ? '-1.25' : '1.25',
     amount: i === 4 ? '-12.50' : ((10 + i) * 1.25).toFixed(2),
   }));
   const cents = lineItems.reduce((sum, item) => sum + Math.round(Number(item.amount) * 100), 0);

@@ -39,7 +39,7 @@ function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location
   if (schema === undefined) return value as T;
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const details = issuesToDetails(location, issuesFromZod(parsed.error));
+  const details = issuesToDetails(location, issuesFromZod(parsed.error, value ?? {}));
   const what = location === 'body' ? 'request body' : location === 'path' ? 'path' : 'query string';
   throw new ApiError('validation_failed', `The ${what} is not valid.`, details);
 }

@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import type { EntityDefinition, Origin, RecordStore } from '../platform/index.ts';
-import { rowToRecord } from './rows.ts';
+import { isKnownColumn, rowToRecord } from './rows.ts';
 
 export type ImportFormat = 'csv' | 'jsonl';
 
@@ -40,6 +40,19 @@ export function formatFromFileName(file: string): ImportFormat | undefined {
   return undefined;
 }
 
+/** A CSV header naming columns the entity does not have: the file is refused before any row. */
+class UnknownColumnsError extends Error {
+  override name = 'UnknownColumnsError';
+
+  constructor(definition: EntityDefinition, readonly columns: string[]) {
+    const fields = Object.keys(definition.schema.shape).join(', ');
+    super(
+      `unknown column${columns.length > 1 ? 's' : ''} ${columns.map((c) => JSON.stringify(c)).join(', ')}: a ${definition.label} has the fields ${fields} ` +
+        '(nested ones by path, e.g. address.line1 or lineItems.0.amount). Rename or remove the column; nothing was imported.',
+    );
+  }
+}
+
 interface Row {
   line: number;
   record?: Record<string, unknown>;
@@ -64,7 +77,13 @@ async function* readRows(definition: EntityDefinition, file: string, format: Imp
     }
     return;
   }
-  const parser = stream.pipe(parse({ columns: true, bom: true, trim: false, skip_empty_lines: true, info: true, relax_column_count: false }));
+  // The header is checked once: an unknown column is one mistake in the file, not one per row.
+  const columns = (header: string[]) => {
+    const unknown = header.filter((column) => !isKnownColumn(definition.schema, column));
+    if (unknown.length > 0) throw new UnknownColumnsError(definition, unknown);
+    return header;
+  };
+  const parser = stream.pipe(parse({ columns, bom: true, trim: false, skip_empty_lines: true, info: true, relax_column_count: false }));
   for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     yield { line: entry.info.lines, record: rowToRecord(definition.schema, entry.record) };
   }
@@ -124,6 +143,11 @@ export async function importFile(options: ImportOptions): Promise<ImportSummary>
       if (batch.length >= batchSize) await flush();
     }
   } catch (error) {
+    if (error instanceof UnknownColumnsError) {
+      summary.failed++;
+      summary.errors.push({ line: 1, code: 'unknown_column', message: error.message, details: [] });
+      return summary;
+    }
     // csv-parse stops at a structural error (unclosed quote, wrong column count): report where.
     await flush();
     const message = error instanceof Error ? error.message : String(error);

@@ -53,6 +53,24 @@ function leafType(schema: z.ZodObject, path: (string | number)[]): string | unde
   return node?._zod.def.type;
 }
 
+/**
+ * Whether a CSV column names a field of the schema (`address.line1`, `lineItems.0.amount`,
+ * `customFields.anything`); an unknown one would make every row of the file fail the same way.
+ */
+export function isKnownColumn(schema: z.ZodObject, column: string): boolean {
+  const path = column.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  let node: ZodInternals | undefined = unwrap(schema);
+  for (const part of path) {
+    if (node === undefined) return false;
+    const def = node._zod.def;
+    if (def.type === 'object' && typeof part === 'string' && def.shape !== undefined && Object.hasOwn(def.shape, part)) node = unwrap(def.shape[part]);
+    else if (def.type === 'array' && typeof part === 'number') node = unwrap(def.element);
+    else if (def.type === 'record') node = unwrap(def.valueType);
+    else return false;
+  }
+  return true;
+}
+
 function coerce(type: string | undefined, cell: string): unknown {
   if (type === 'boolean') {
     if (/^(true|yes|1)$/i.test(cell)) return true;

@@ -1,7 +1,8 @@
+import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import type { EntityDefinition, Issue, RecordData } from './entity.ts';
 import { address, code, countryCode, customFields, email, externalKey, id, isoDate, isoDateTime, name, text } from './fields.ts';
-import { currencyCode, decimalString, equalAmounts, fitsCurrency, normaliseAmount, sum } from './money.ts';
+import { currencyCode, decimalString, equalAmounts, fitsCurrency, minorUnits, normaliseAmount, sum } from './money.ts';
 
 // ---- shared rules -------------------------------------------------------------------------------
 
@@ -215,6 +216,28 @@ const lineItem = z.strictObject({
   amount: decimalString,
 });
 
+/**
+ * A line's amount is its quantity times its unit price, rounded to the currency: a bill whose
+ * columns do not multiply is one its customer queries, and Salesforce shows all three. A unit
+ * price with no more decimals than the currency may itself be rounded (0.0149 shown as 0.01), so
+ * the amount may then differ by up to half a minor unit per unit of quantity; a finer unit price
+ * is taken as exact. Tiered or prorated charges send their effective unit price (12 decimals).
+ */
+// 18 integer and 12 decimal digits times the same: exact, where decimal.js's default keeps 20.
+const Exact = Decimal.clone({ precision: 64 });
+
+function lineAmountMatches(item: { quantity: string; unitPrice: string; amount: string }, currency: unknown, path: (string | number)[]): Issue[] {
+  if (typeof currency !== 'string') return [];
+  const digits = minorUnits(currency);
+  const half = new Exact(10).pow(-digits).div(2);
+  const quantity = new Exact(item.quantity);
+  const product = quantity.times(item.unitPrice);
+  const priceMayBeRounded = new Exact(item.unitPrice).decimalPlaces() <= digits;
+  const tolerance = priceMayBeRounded ? half.plus(quantity.abs().times(half)) : half;
+  if (product.minus(item.amount).abs().lte(tolerance)) return [];
+  return [{ path, message: `is ${item.amount}, but quantity × unit price is ${item.quantity} × ${item.unitPrice} = ${product.toFixed(digits)} ${currency}` }];
+}
+
 const bill: EntityDefinition = {
   name: 'bills',
   label: 'bill',
@@ -244,8 +267,11 @@ const bill: EntityDefinition = {
       ...dateOrder(data, 'billDate', 'dueDate'),
       ...amountFits(data, ['total'], data.total, data.currency),
     ];
-    const items = data.lineItems as { amount: string }[];
-    items.forEach((item, index) => issues.push(...amountFits(data, ['lineItems', index, 'amount'], item.amount, data.currency)));
+    const items = data.lineItems as { quantity: string; unitPrice: string; amount: string }[];
+    items.forEach((item, index) => {
+      const fits = amountFits(data, ['lineItems', index, 'amount'], item.amount, data.currency);
+      issues.push(...(fits.length > 0 ? fits : lineAmountMatches(item, data.currency, ['lineItems', index, 'amount'])));
+    });
     if (typeof data.total === 'string') {
       const total = sum(items.map((item) => item.amount));
       if (!equalAmounts(total, data.total)) {
@@ -260,7 +286,10 @@ const bill: EntityDefinition = {
     out.lineItems = (out.lineItems as { amount: string }[]).map((item) => ({ ...item, amount: normaliseAmount(item.amount, currency) }));
     return out;
   },
-  frozen: (data) => (data.locked === true ? 'the bill is locked; no change is accepted' : undefined),
+  frozen: (data) =>
+    data.locked === true
+      ? 'it is locked, and locking is permanent: a locked bill cannot be changed, unlocked or deleted. To correct it, issue a new bill, e.g. a credit note with CREDIT_MEMO line items'
+      : undefined,
   actions: { approve: { summary: 'Approve a bill (idempotent)', patch: { status: 'APPROVED' } } },
 };
 
@@ -495,7 +524,12 @@ const externalMapping: EntityDefinition = {
     entityId: id,
     integrationId: id.optional(),
   }),
-  references: (data) => (typeof data.entity === 'string' ? [{ field: 'entityId', entity: data.entity }] : []),
+  // The integration must be one of the same organization's: otherwise an organization could tie
+  // its mappings to another's integration id.
+  references: (data) => [
+    ...(typeof data.entity === 'string' ? [{ field: 'entityId', entity: data.entity }] : []),
+    { field: 'integrationId', entity: 'integrations' },
+  ],
   filters: ['externalSystem', 'externalTable', 'externalId', 'entity', 'entityId', 'integrationId'],
 };
 

@@ -8,7 +8,10 @@ export interface Issue {
 
 export type RecordData = Record<string, unknown>;
 
-/** A field that holds the id of another record, which must exist (and be live) in the same org. */
+/**
+ * A field that holds the id of another record, which must exist (and be live) in the same org.
+ * `entity` names a billing entity, or `integrations` for the engine's integrations.
+ */
 export interface Reference {
   field: string;
   entity: string;

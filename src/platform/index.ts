@@ -16,3 +16,4 @@ export {
 } from './organizations.ts';
 export { isCurrency, minorUnits } from './money.ts';
 export { issuesFromZod } from './issues.ts';
+export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';

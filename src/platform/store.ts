@@ -7,6 +7,7 @@ import type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts
 import { appendJournal, type JournalEntry, type Origin } from './journal.ts';
 import { fail, ok, type Result, type StoreError } from './result.ts';
 import { issuesFromZod } from './issues.ts';
+import { unsafeTextIssues } from './text.ts';
 
 /** A record as the API shows it: its fields, plus id, version and timestamps. */
 export interface StoredRecord {
@@ -83,6 +84,15 @@ interface Planned {
 
 const RETRIES_ON_RACE = 3;
 
+/**
+ * Referenced rows that are not billing records: the integrations (their table comes with the same
+ * migrations as the store's). Looked up by organization too, so another organization's id is
+ * "not found" exactly like an unknown one.
+ */
+const OTHER_TARGETS: Record<string, { label: string; sql: string }> = {
+  integrations: { label: 'integration', sql: 'SELECT id, NULL::uuid AS account_id FROM integrations WHERE org_id = $1 AND id = ANY($2::uuid[])' },
+};
+
 /** Applies a JSON merge at the top level: a field set to null is removed. */
 function mergeTopLevel(base: RecordData, patch: RecordData): RecordData {
   const out: RecordData = { ...base };
@@ -114,7 +124,7 @@ function keyFieldName(definition: EntityDefinition): string {
 
 function validate(definition: EntityDefinition, candidate: RecordData): Result<RecordData> {
   const parsed = definition.schema.safeParse(candidate);
-  if (!parsed.success) return fail('validation_failed', `The ${definition.label} is not valid.`, issuesFromZod(parsed.error));
+  if (!parsed.success) return fail('validation_failed', `The ${definition.label} is not valid.`, issuesFromZod(parsed.error, candidate));
   const data = parsed.data;
   const issues = definition.check?.(data) ?? [];
   if (issues.length > 0) return fail('validation_failed', `The ${definition.label} is not valid.`, issues);
@@ -221,6 +231,13 @@ export class RecordStore {
     const keys: string[] = [];
     const keyIndex = new Map<string, number>();
     intents.forEach((intent, index) => {
+      // Text the database cannot hold fails its own item here, before any key of it reaches SQL:
+      // one bad row must not abort the transaction its neighbours are written in.
+      const unsafe = 'input' in intent ? unsafeTextIssues(intent.input) : [];
+      if (unsafe.length > 0) {
+        results[index] = fail('validation_failed', `The ${definition.label} is not valid.`, unsafe);
+        return;
+      }
       if (intent.kind === 'create' || intent.kind === 'upsert') {
         const key = keyOf(definition, intent.input);
         if (key === null) {
@@ -282,8 +299,13 @@ export class RecordStore {
         const value = data[reference.field];
         if (typeof value !== 'string') continue;
         if (!referenced.has(`${reference.entity}/${value}`)) {
-          const target = entityByName(reference.entity);
-          missing.push({ path: [reference.field], message: `no live ${target?.label ?? reference.entity} has id ${value}` });
+          const other = OTHER_TARGETS[reference.entity];
+          missing.push({
+            path: [reference.field],
+            message: other !== undefined
+              ? `no ${other.label} of your organization has id ${value}`
+              : `no live ${entityByName(reference.entity)?.label ?? reference.entity} has id ${value}`,
+          });
         }
       }
       if (missing.length > 0) {
@@ -393,10 +415,13 @@ export class RecordStore {
     }
     const found = new Map<string, string | null>();
     for (const [entity, idSet] of wanted) {
-      const rows = await tx.query<{ id: string; account_id: string | null }>(
-        'SELECT id, account_id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
-        [orgId, entity, [...idSet]],
-      );
+      const other = OTHER_TARGETS[entity];
+      const rows = other !== undefined
+        ? await tx.query<{ id: string; account_id: string | null }>(other.sql, [orgId, [...idSet]])
+        : await tx.query<{ id: string; account_id: string | null }>(
+          'SELECT id, account_id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL',
+          [orgId, entity, [...idSet]],
+        );
       for (const row of rows) found.set(`${entity}/${row.id}`, row.account_id);
     }
     return found;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganization } from '../../src/platform/index.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
 
 let ferry: TestFerry;
@@ -172,5 +173,31 @@ describe('state guarded where it lives', () => {
     const [row] = await ferry.db.query<{ lease_run_id: string | null }>('SELECT lease_run_id FROM integrations WHERE id = $1', [integration.id]);
     expect(row!.lease_run_id).toBeNull();
     expect((await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}`)).body.data.length).toBe(runsBefore);
+  });
+});
+
+describe('external mappings', () => {
+  it("refuses an integrationId of another organization and stores nothing", async () => {
+    const integrationOfA = (await ferry.call('POST', '/api/v1/integrations', { name: 'Org A accounts', entityType: 'Account' })).body;
+    const orgB = await createOrganization(ferry.db, 'Org B');
+    const asB = { key: orgB.apiKey };
+    const accountOfB = (await ferry.call('POST', '/api/v1/accounts', { code: 'B-1', name: 'B One' }, asB)).body;
+    const mapping = { externalSystem: 'salesforce', externalTable: 'Account', externalId: '001B', entity: 'accounts', entityId: accountOfB.id };
+
+    const refused = await ferry.call('POST', '/api/v1/external-mappings', { ...mapping, integrationId: integrationOfA.id }, asB);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({
+      code: 'reference_not_found',
+      details: [{ path: 'body.integrationId', message: `no integration of your organization has id ${integrationOfA.id}` }],
+    });
+    const bulk = await ferry.call('POST', '/api/v1/external-mappings/bulk', { items: [{ ...mapping, integrationId: integrationOfA.id }] }, asB);
+    expect(bulk.body.results[0]).toMatchObject({ status: 'failed', error: { code: 'reference_not_found', details: [{ path: 'items[0].integrationId' }] } });
+    expect((await ferry.call('GET', '/api/v1/external-mappings?includeDeleted=true', undefined, asB)).body.data).toEqual([]);
+    expect((await ferry.call('GET', '/api/v1/changes?entity=external-mappings', undefined, asB)).body.changes).toEqual([]);
+
+    // Its own integration, or none, is accepted.
+    const integrationOfB = (await ferry.call('POST', '/api/v1/integrations', { name: 'Org B accounts', entityType: 'Account' }, asB)).body;
+    expect((await ferry.call('POST', '/api/v1/external-mappings', { ...mapping, integrationId: integrationOfB.id }, asB)).status).toBe(201);
+    expect((await ferry.call('POST', '/api/v1/external-mappings', { ...mapping, externalId: '001C' }, asB)).status).toBe(201);
   });
 });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { credentialInput, credentialView } from '../../engine/index.ts';
+import { safeString } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { SalesforceError } from '../../salesforce/index.ts';
 import { ApiError } from '../errors.ts';
-import { engineOf, unwrap } from '../shared.ts';
+import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
 
-const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
 const tag = 'Credentials';
 
 const testResult = z.union([
@@ -23,7 +23,7 @@ export const credentialEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials', operationId: 'create-credential', summary: 'Create a credential: password, client_credentials, jwt_bearer, authorization_code or access_token', tag, auth: true, engine: true,
-    body: objectBody, documentedBody: credentialInput,
+    body: jsonObjectBody, documentedBody: credentialInput,
     success: { status: 201, description: 'The credential', schema: credentialView },
     errors: ['validation_failed', 'malformed_json', 'unauthorized'],
     handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).credentials.create(orgId, body)) }),
@@ -36,7 +36,7 @@ export const credentialEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'PATCH', path: '/api/v1/credentials/{id}', operationId: 'update-credential', summary: 'Change a credential (secrets sent replace the stored ones)', tag, auth: true, engine: true, params: idParams,
-    body: objectBody,
+    body: jsonObjectBody,
     success: { status: 200, description: 'The credential', schema: credentialView },
     errors: ['validation_failed', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.update(orgId, params.id, body)) }),
@@ -75,7 +75,7 @@ export const credentialEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/oauth/callback', operationId: 'oauth-callback', summary: 'Where Salesforce sends the person back with the authorization code', tag, auth: false, engine: true,
-    query: z.object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional(), error_description: z.string().optional() }),
+    query: z.object({ code: safeString().max(4096).optional(), state: safeString().max(4096).optional(), error: safeString().max(4096).optional(), error_description: safeString().max(4096).optional() }),
     produces: 'text/html; charset=utf-8',
     success: { status: 200, description: 'A page saying whether the credential is connected' },
     errors: ['validation_failed'],

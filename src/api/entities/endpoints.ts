@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import { ENTITIES, type EntityDefinition, type Result, type Written } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { ApiError, issuesToDetails } from '../errors.ts';
+import { jsonObjectBody } from '../shared.ts';
 import { decodeCursor, encodeCursor, entitySchemas, idParams, versionQuery } from './schemas.ts';
 
-const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
 
 function unwrap(result: Result<Written>): Written {
   if (!result.ok) throw ApiError.fromStore(result.error);
@@ -69,7 +68,7 @@ function createEndpoint(definition: EntityDefinition): Endpoint {
     summary: `Create a ${definition.label}`,
     tag: definition.typeName,
     auth: true,
-    body: objectBody,
+    body: jsonObjectBody,
     documentedBody: schemas.input,
     success: { status: 201, description: `The created ${definition.label}`, schema: schemas.record },
     errors: ['validation_failed', 'malformed_json', 'unauthorized', 'duplicate_key', 'reference_not_found', 'payload_too_large'],
@@ -94,7 +93,7 @@ function updateEndpoint(definition: EntityDefinition): Endpoint {
     tag: definition.typeName,
     auth: true,
     params: idParams,
-    body: objectBody,
+    body: jsonObjectBody,
     documentedBody: schemas.patch,
     success: { status: 200, description: `The updated ${definition.label}`, schema: schemas.record },
     errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found', 'version_conflict', 'duplicate_key', 'record_locked', 'reference_not_found'],

@@ -262,3 +262,76 @@ describe('documentation', () => {
     expect((await api.call('GET', '/readyz', undefined, { key: null })).body.status).toBe('ready');
   });
 });
+
+describe('messages a careless user meets', () => {
+  it('says a missing field is required, and what it takes', async () => {
+    const res = await api.call('POST', '/api/v1/contracts', { name: 'No code' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual(expect.arrayContaining([
+      { path: 'body.code', message: 'is required (text)' },
+      { path: 'body.accountId', message: 'is required; it must be a Ferry id (a UUID such as "0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69")' },
+      { path: 'body.startDate', message: 'is required; it must be a calendar date written YYYY-MM-DD, e.g. "2026-01-31"' },
+    ]));
+    const bill = await api.call('POST', '/api/v1/bills', { billNumber: 'MISSING', lineItems: [{ quantity: '1' }] });
+    expect(bill.body.error.details).toEqual(expect.arrayContaining([
+      { path: 'body.lineItems[0].lineItemType', message: expect.stringMatching(/^is required: one of STANDING_CHARGE, USAGE/) },
+      { path: 'body.lineItems[0].amount', message: expect.stringMatching(/^is required; it must be a decimal string such as "12.50"/) },
+    ]));
+    expect(JSON.stringify(bill.body)).not.toContain('received undefined');
+  });
+
+  it('says what a value must be where zod would say "Invalid" or "Too big"', async () => {
+    const limit = await api.call('GET', '/api/v1/accounts?limit=5000');
+    expect(limit.body.error.details).toEqual([{ path: 'query.limit', message: 'must be at most 1000' }]);
+    const changes = await api.call('GET', '/api/v1/changes?entity=widgets');
+    expect(changes.body.error.details).toEqual([{ path: 'query.entity', message: expect.stringMatching(/^must be one of accounts, contacts, /) }]);
+  });
+
+  it.each([
+    ['UK', '"UK" is not an ISO 3166-1 alpha-2 country code; use "GB" (United Kingdom)'],
+    ['EL', '"EL" is not an ISO 3166-1 alpha-2 country code; use "GR" (Greece)'],
+    ['gb', '"gb" is not an ISO 3166-1 alpha-2 country code; use "GB" (United Kingdom)'],
+    ['DEU', '"DEU" is not an ISO 3166-1 alpha-2 country code; use "DE" (Germany)'],
+    ['ZZ', '"ZZ" is not an ISO 3166-1 alpha-2 country code: use two capital letters such as "GB", "US" or "DE"'],
+  ])('says country %s is not an ISO code and suggests the one meant', async (country, message) => {
+    const res = await api.call('POST', '/api/v1/accounts', { code: `CTRY-${country}`, name: 'x', address: { country } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'body.address.country', message }]);
+  });
+
+  it('refuses a line item whose amount is not quantity times unit price, allowing for a rounded unit price', async () => {
+    const account = await createAccount('LINES');
+    const wrong = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L1', {
+      total: '150.00',
+      lineItems: [{ lineItemType: 'STANDING_CHARGE', quantity: '1', unitPrice: '100', amount: '100' }, { lineItemType: 'USAGE', quantity: '3', unitPrice: '10', amount: '50' }],
+    }));
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details).toEqual([{ path: 'body.lineItems[1].amount', message: 'is 50, but quantity × unit price is 3 × 10 = 30.00 GBP' }]);
+    // 0.0149 a call, shown rounded to the penny: 2,000 calls come to 29.80.
+    const rounded = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L2', {
+      total: '29.80', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.01', amount: '29.80' }],
+    }));
+    expect(rounded.status).toBe(201);
+    // A unit price finer than the currency is exact: only the amount's own rounding is allowed.
+    const exact = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L3', {
+      total: '29.80', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.0149', amount: '29.80' }],
+    }));
+    expect(exact.status).toBe(201);
+    const off = await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-L4', {
+      total: '29.81', lineItems: [{ lineItemType: 'USAGE', quantity: '2000', unitPrice: '0.0149', amount: '29.81' }],
+    }));
+    expect(off.body.error.details).toEqual([{ path: 'body.lineItems[0].amount', message: 'is 29.81, but quantity × unit price is 2000 × 0.0149 = 29.80 GBP' }]);
+  });
+
+  it('says locking is permanent and what to do instead', async () => {
+    const account = await createAccount('LOCKED');
+    const bill = (await api.call('POST', '/api/v1/bills', billBody(account.id, 'INV-LOCK', { locked: true }))).body;
+    for (const [method, body] of [['PATCH', { locked: false }], ['DELETE', undefined]] as const) {
+      const res = await api.call(method, `/api/v1/bills/${bill.id}`, body);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('record_locked');
+      expect(res.body.error.message).toContain('locking is permanent');
+      expect(res.body.error.message).toContain('issue a new bill, e.g. a credit note');
+    }
+  });
+});

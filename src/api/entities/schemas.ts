@@ -32,6 +32,26 @@ export const versionQuery = z.strictObject({
 
 const cache = new Map<string, EntitySchemas>();
 
+/** The field's schema without optional, default or nullable around it. */
+function bare(schema: z.ZodType): z.ZodType {
+  let node = schema;
+  while (node instanceof z.ZodOptional || node instanceof z.ZodDefault || node instanceof z.ZodNullable) node = node.unwrap() as z.ZodType;
+  return node;
+}
+
+/**
+ * A list filter takes a value of its field's own type: an id filter takes a Ferry id, an enum one
+ * of its values, a flag true or false. A value no record could hold is refused with the field's
+ * own message instead of reaching SQL (a non-UUID parent id, a NUL in a string).
+ */
+function filterSchema(definition: EntityDefinition, field: string): z.ZodType {
+  const schema = definition.schema.shape[field] as z.ZodType | undefined;
+  if (schema === undefined) throw new Error(`${definition.name} filters on ${field}, which is not one of its fields`);
+  const inner = bare(schema);
+  if (inner instanceof z.ZodBoolean) return z.enum(['true', 'false'], { error: 'must be true or false' }).optional();
+  return inner.optional();
+}
+
 export function entitySchemas(definition: EntityDefinition): EntitySchemas {
   const cached = cache.get(definition.name);
   if (cached !== undefined) return cached;
@@ -56,7 +76,7 @@ export function entitySchemas(definition: EntityDefinition): EntitySchemas {
       description: 'Fields to change; null removes an optional field. The merged record must be valid.',
     });
   const filterShape: Record<string, z.ZodType> = {};
-  for (const filter of definition.filters) filterShape[filter] = z.string().max(255).optional();
+  for (const filter of definition.filters) filterShape[filter] = filterSchema(definition, filter);
   const hasAccount = definition.account !== undefined;
   const listQuery = z.strictObject({
     limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -3,9 +3,8 @@ import { ENTITY_TYPES, integrationInput, integrationView, runView } from '../../
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
-import { engineOf, unwrap } from '../shared.ts';
+import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
 
-const objectBody = z.record(z.string(), z.unknown(), { error: 'the body must be a JSON object' });
 const tag = 'Integrations';
 
 const simple = (action: string, summary: string, run: (engine: ReturnType<typeof engineOf>, orgId: string, id: string) => Promise<unknown>) =>
@@ -27,7 +26,7 @@ export const integrationEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'POST', path: '/api/v1/integrations', operationId: 'create-integration', summary: 'Create an integration', tag, auth: true, engine: true,
     description: 'A new integration delivers changes made from now on; POST /integrations/{id}/sync with mode "full" sends what already exists.',
-    body: objectBody, documentedBody: integrationInput,
+    body: jsonObjectBody, documentedBody: integrationInput,
     success: { status: 201, description: 'The integration', schema: integrationView },
     errors: ['validation_failed', 'malformed_json', 'unauthorized', 'reference_not_found'],
     handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).integrations.create(orgId, body)) }),
@@ -40,7 +39,7 @@ export const integrationEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'PATCH', path: '/api/v1/integrations/{id}', operationId: 'update-integration', summary: 'Change name, settings, trigger, delivery or error threshold', tag, auth: true, engine: true, params: idParams,
-    body: objectBody,
+    body: jsonObjectBody,
     success: { status: 200, description: 'The integration', schema: integrationView },
     errors: ['validation_failed', 'unauthorized', 'not_found', 'version_conflict', 'reference_not_found'],
     handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.update(orgId, params.id, body)) }),

@@ -51,8 +51,11 @@ export async function importCommand(options: ImportCommandOptions): Promise<numb
       const details = error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
       options.printError(`line ${error.line}: ${error.message}${details ? ` (${details})` : ''}`);
     }
+    // A file refused before its first row (an unknown CSV column) has no row counts to show.
     options.print(
-      `${summary.rows} rows: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} refused`,
+      summary.rows === 0 && summary.failed > 0
+        ? 'nothing imported: the file was refused (see above)'
+        : `${summary.rows} rows: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.failed} refused`,
     );
     return summary.failed > 0 ? ExitCode.rowsRefused : ExitCode.ok;
   } finally {
