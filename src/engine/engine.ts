@@ -48,8 +48,12 @@ export interface Liveness {
  */
 export const LIVENESS_DEFAULTS: Readonly<Liveness> = { heartbeatMs: 2_000, deadAfterMs: 10_000 };
 
-/** A run left WAITING this long with no queue job (its process died between the two) is queued again. */
-const ORPHAN_AFTER = '2 minutes';
+/**
+ * A run left WAITING this long with no job to run it is queued again: its process died between
+ * creating it and queueing its job, or a worker fetched its job and died before starting it (the
+ * job then stays "active" in pg-boss until it expires, an hour later).
+ */
+const ORPHAN_AFTER_SECONDS = 30;
 
 const INTERRUPTED_ERROR = JSON.stringify({ errorCode: 'WORKER_STOPPED', message: 'The worker running this run stopped (killed or lost) before it finished; its work was queued again.' });
 
@@ -183,7 +187,10 @@ export class Engine {
         this.#logger.warn({ workerId: this.workerId }, 'this worker was taken for stopped by another (no heartbeat for too long): registering again');
         await this.#register();
       }
-      await this.#requeueInterrupted(await this.#reapStopped());
+      const interrupted = await this.#reapStopped();
+      await this.#requeueInterrupted(interrupted);
+      // A stopped worker may also have fetched jobs it never started: no need to wait for them.
+      if (interrupted.length > 0) await this.#requeueOrphans(0);
     } catch (error) {
       this.#logger.error({ err: error, workerId: this.workerId }, 'heartbeat failed');
     }
@@ -286,24 +293,27 @@ export class Engine {
       return rows;
     });
     for (const row of due) await this.#enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'schedule', mode: 'incremental' });
-    await this.#requeueOrphans();
+    await this.#requeueOrphans(ORPHAN_AFTER_SECONDS);
     await this.sweep();
     return due.length;
   }
 
   /**
-   * A run is created WAITING, then its job is queued: a process that dies between the two leaves
-   * a run nobody will execute. Such runs are queued again (their writes are idempotent).
+   * Queues again the runs WAITING for at least `seconds` that no job will run: none queued, and
+   * none fetched in the last `seconds` (a live worker starts a run it fetched at once). A second
+   * job for a run is harmless: only one can move it to STARTED, the other finds it moved on.
    */
-  async #requeueOrphans(): Promise<void> {
+  async #requeueOrphans(seconds: number): Promise<void> {
     const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: 'incremental' | 'full'; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
       `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of FROM runs r
-       WHERE r.status = 'WAITING' AND r.created_at < now() - interval '${ORPHAN_AFTER}'
-         AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text AND j.state IN ('created', 'retry', 'active'))
+       WHERE r.status = 'WAITING' AND r.created_at <= now() - make_interval(secs => $1)
+         AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text
+                         AND (j.state IN ('created', 'retry') OR (j.state = 'active' AND j.started_on > now() - make_interval(secs => $1))))
        ORDER BY r.created_at LIMIT 100`,
+      [seconds],
     );
     for (const run of orphans) {
-      this.#logger.warn({ orgId: run.org_id, integrationId: run.integration_id, runId: run.id }, 'run was waiting without a queued job: queued again');
+      this.#logger.warn({ orgId: run.org_id, integrationId: run.integration_id, runId: run.id }, 'run was waiting with no job to run it: queued again');
       await this.#enqueue({
         orgId: run.org_id, integrationId: run.integration_id, trigger: run.trigger, mode: run.mode, runId: run.id,
         recordIds: run.record_ids ?? undefined, replayOf: run.replay_of ?? undefined, force: run.trigger === 'replay' || run.trigger === 'retry',

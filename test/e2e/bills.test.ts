@@ -270,4 +270,27 @@ describe('bill delivery on both write paths, and after a crash', () => {
     expect(items.map((i: any) => i.Ferry_Id__c)).toEqual([`${created.id}:0`, `${created.id}:1`]);
     expect(await ferry.db.query('SELECT 1 FROM delivery_intents WHERE entity_id = $1', [created.id])).toEqual([]);
   });
+
+  it('recreates a line item the link knows but Salesforce no longer has (deleted before a crash lost the link update)', async () => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill' });
+    const acct = await account('KNOWN-GONE');
+    await ferry.settle(accounts.id);
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, 'KNOWN-GONE-1'))).body;
+    await ferry.settle(bills.id);
+    // A shrinking regeneration deleted item 2 in Salesforce, then Ferry died before saving the
+    // link, which still lists it; the bill is then regenerated back to three items.
+    const [gone] = await sf(`SELECT Id FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c = '${created.id}:2'`);
+    await conn.sobject('Ferry_Bill_Line_Item__c').destroy(gone.Id);
+    const regen = await ferry.call('PATCH', `/api/v1/bills/${created.id}`, { total: '136.00', lineItems: [
+      { lineItemType: 'STANDING_CHARGE', productCode: 'PLAT', quantity: '1', unitPrice: '100', amount: '100' },
+      { lineItemType: 'USAGE', productCode: 'API', quantity: '4100', unitPrice: '0.01', amount: '41' },
+      { lineItemType: 'CREDIT_MEMO', description: 'Goodwill', quantity: '1', unitPrice: '-5', amount: '-5' },
+    ] });
+    expect(regen.status).toBe(200);
+    await ferry.settle(bills.id);
+    expect((await events(bills.id)).filter((e: any) => e.entityId === created.id)).toEqual([]);
+    const items = await sf(`SELECT Ferry_Id__c, Amount__c FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${created.id}:%' ORDER BY Ferry_Id__c`);
+    expect(items.map((i: any) => [i.Ferry_Id__c, i.Amount__c])).toEqual([[`${created.id}:0`, 100], [`${created.id}:1`, 41], [`${created.id}:2`, -5]]);
+  });
 });

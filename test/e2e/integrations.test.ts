@@ -176,6 +176,21 @@ describe('state guarded where it lives', () => {
   });
 });
 
+describe('runs nobody would run', () => {
+  it('queues again a run left waiting without a job (its process died between the two)', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Orphaned run', entityType: 'Account', credentialId: credential.id })).body;
+    const run = await ferry.engine.runs.create(ferry.orgId, integration.id, { trigger: 'manual', mode: 'full' });
+    await ferry.db.query("UPDATE runs SET created_at = now() - interval '1 minute' WHERE id = $1", [run.id]);
+    await ferry.engine.tick();
+    const done = await ferry.eventually(async () => {
+      const view = (await ferry.call('GET', `/api/v1/runs/${run.id}`)).body;
+      return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
+    });
+    expect(done.status).toBe('COMPLETE');
+    await ferry.settle(integration.id);
+  });
+});
+
 describe('external mappings', () => {
   it("refuses an integrationId of another organization and stores nothing", async () => {
     const integrationOfA = (await ferry.call('POST', '/api/v1/integrations', { name: 'Org A accounts', entityType: 'Account' })).body;

@@ -716,29 +716,33 @@ export class Runner {
         return { entityId: id, keys: [...new Set([...(intents.get(id) ?? []), ...Object.keys(previous.get(id)?.children ?? {}), ...keysOf(d.upsert.children!)])] };
       }));
       // A master-detail field can be set when the child is created, never on update (as in a
-      // real org): known children go without it. One that exists without Ferry knowing (a crash
-      // between delivery and link) is refused with INVALID_FIELD_FOR_INSERT_UPDATE and re-sent
-      // without it.
-      const childRecords: { parent: string; record: Record<string, unknown> }[] = [];
+      // real org): children the link knows go without it, new ones with it. Ferry's knowledge can
+      // be out of date after a crash, both ways, and the org says so: a child that exists without
+      // Ferry knowing is refused INVALID_FIELD_FOR_INSERT_UPDATE on Bill__c and goes again without
+      // it; one the link knows but the org no longer has (deleted before the link was updated) is
+      // refused REQUIRED_FIELD_MISSING on Bill__c and goes again with it.
+      const childRecords: { parent: string; parentSalesforceId: string; record: Record<string, unknown> }[] = [];
       for (const d of withChildren) {
         const known = previous.get(d.upsert.candidate.record.id)?.children ?? {};
         for (const child of d.upsert.children!) {
           const { Bill__c: _unset, ...rest } = child;
-          childRecords.push({ parent: d.upsert.candidate.record.id, record: String(child[EXTERNAL_ID_FIELD]) in known ? rest : { ...rest, Bill__c: d.salesforceId } });
+          childRecords.push({ parent: d.upsert.candidate.record.id, parentSalesforceId: d.salesforceId, record: String(child[EXTERNAL_ID_FIELD]) in known ? rest : { ...rest, Bill__c: d.salesforceId } });
         }
       }
       const send = (records: Record<string, unknown>[]) =>
         records.length === 0 ? Promise.resolve([]) : bulk(records.length) ? client.bulkUpsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, records) : client.upsert(LINE_ITEM_OBJECT, EXTERNAL_ID_FIELD, records);
       const childResults = await send(childRecords.map((c) => c.record));
-      const reparent = childResults.flatMap((result, i) =>
-        !result.success && result.errors.some((e) => e.statusCode === 'INVALID_FIELD_FOR_INSERT_UPDATE' && e.fields.includes('Bill__c')) ? [i] : [],
-      );
-      if (reparent.length > 0) {
-        const again = await send(reparent.map((i) => {
-          const { Bill__c: _unset, ...rest } = childRecords[i]!.record;
-          return rest;
-        }));
-        reparent.forEach((index, j) => (childResults[index] = again[j]!));
+      const refusedFor = (result: SaveResult, code: string) => !result.success && result.errors.some((e) => e.statusCode === code && e.fields.includes('Bill__c'));
+      const corrections = childResults.flatMap((result, i) => {
+        const { record, parentSalesforceId } = childRecords[i]!;
+        const { Bill__c: _unset, ...rest } = record;
+        if (refusedFor(result, 'INVALID_FIELD_FOR_INSERT_UPDATE')) return [{ index: i, record: rest }];
+        if (refusedFor(result, 'REQUIRED_FIELD_MISSING') && !('Bill__c' in record)) return [{ index: i, record: { ...rest, Bill__c: parentSalesforceId } }];
+        return [];
+      });
+      if (corrections.length > 0) {
+        const again = await send(corrections.map((c) => c.record));
+        corrections.forEach((c, j) => (childResults[c.index] = again[j]!));
       }
       const failChildren = (parent: string, object: string, result: Extract<SaveResult, { success: false }>) => {
         if (childFailures.has(parent)) return;
