@@ -196,7 +196,7 @@ export class SalesforceClient {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
     const once = { retry: false } as const;
     await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
-    await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(records), once);
+    await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(toBulkRows(records)), once);
     await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: records.length }, () => job.close(), once);
     const deadline = Date.now() + this.#options.bulkTimeoutMs;
     for (;;) {
@@ -247,6 +247,21 @@ export class SalesforceClient {
       return { used: limits.DailyApiRequests.Max - limits.DailyApiRequests.Remaining, max: limits.DailyApiRequests.Max };
     });
   }
+}
+
+/**
+ * Records as Bulk API rows. jsforce writes the CSV header from the first record's fields alone, so
+ * records with different fields (line items sent with and without their master-detail field) would
+ * lose the others: every row gets every column. In Bulk API CSV an empty cell leaves a field as it
+ * is and `#N/A` sets it to null, so an absent field is empty and a null one is #N/A (a cleared value
+ * must be cleared in Salesforce too, as the collections path does).
+ */
+export function toBulkRows(records: Record<string, unknown>[]): Record<string, unknown>[] {
+  const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
+  return records.map((record) => Object.fromEntries(columns.map((column) => {
+    const value = record[column];
+    return [column, value === undefined ? '' : value === null ? '#N/A' : value];
+  })));
 }
 
 function normaliseSave(result: JsforceSaveResult): SaveResult {

@@ -293,4 +293,25 @@ describe('bill delivery on both write paths, and after a crash', () => {
     const items = await sf(`SELECT Ferry_Id__c, Amount__c FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${created.id}:%' ORDER BY Ferry_Id__c`);
     expect(items.map((i: any) => [i.Ferry_Id__c, i.Amount__c])).toEqual([[`${created.id}:0`, 100], [`${created.id}:1`, 41], [`${created.id}:2`, -5]]);
   });
+
+  it.each(paths)('regenerates a bill with more, then fewer line items, and clears a description (%s)', async (_path, bulkThreshold) => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill', delivery: { bulkThreshold } });
+    const acct = await account(`GROW-${bulkThreshold}`);
+    await ferry.settle(accounts.id);
+    const ids = (await ferry.call('POST', '/api/v1/bills/bulk', { items: [bill(acct.id, `GROW-A-${bulkThreshold}`), bill(acct.id, `GROW-B-${bulkThreshold}`)] })).body.results.map((r: any) => r.id);
+    await ferry.settle(bills.id);
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => ({ lineItemType: 'USAGE', quantity: '1', unitPrice: String(i + 1), amount: String(i + 1), ...(i === 2 && n < 5 ? {} : { description: `line ${i}` }) }));
+    const total = (n: number) => `${(n * (n + 1)) / 2}.00`;
+    for (const n of [5, 3]) {
+      const items = ids.map((id: string, k: number) => ({ ...bill(acct.id, `GROW-${k === 0 ? 'A' : 'B'}-${bulkThreshold}`), id, total: total(n), lineItems: lines(n) }));
+      expect((await ferry.call('POST', '/api/v1/bills/bulk', { items: items.map(({ id: _id, ...rest }: any) => rest) })).body.summary.failed).toBe(0);
+      await ferry.settle(bills.id);
+      for (const id of ids) {
+        const sent = await sf(`SELECT Ferry_Id__c, Amount__c, Description__c FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${id}:%' ORDER BY Ferry_Id__c`);
+        expect(sent.map((i: any) => [i.Ferry_Id__c, i.Amount__c, i.Description__c])).toEqual(lines(n).map((l, i) => [`${id}:${i}`, i + 1, l.description ?? null]));
+      }
+    }
+    expect((await events(bills.id)).filter((e: any) => ids.includes(e.entityId))).toEqual([]);
+  });
 });
