@@ -1,6 +1,7 @@
 // Money reaches Salesforce exactly as Ferry holds it: a decimal string on the wire, never a
 // JavaScript number (exact to about 15 significant digits). Checked on the request bodies the
 // emulated org receives, on both write paths.
+import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestInfo } from '../../src/emulator/index.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
@@ -26,7 +27,7 @@ describe('money on the wire', () => {
     const bills = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bills', entityType: 'Bill', credentialId: credential.id, delivery: { bulkThreshold } })).body;
     const account = (await ferry.call('POST', '/api/v1/accounts', { code: `MONEY-${bulkThreshold}`, name: 'Money', currency: 'USD' })).body;
     await ferry.settle(accounts.id);
-    const amount = (152415.77).toFixed(2); // 0.123456789012 × 1234567.891234567891, to the cent
+    const amount = new Decimal(FINE_QUANTITY).times(FINE_PRICE).toFixed(2); // quantity × unit price, to the cent
     const base = { accountId: account.id, billDate: '2026-02-01', periodStart: '2026-01-01', periodEnd: '2026-01-31', dueDate: '2026-03-01', currency: 'USD' };
     const items = [
       { ...base, billNumber: `BIG-${bulkThreshold}`, total: LARGE, lineItems: [{ lineItemType: 'STANDING_CHARGE', quantity: '1', unitPrice: LARGE, amount: LARGE }] },
