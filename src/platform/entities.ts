@@ -1,8 +1,7 @@
-import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import type { EntityDefinition, Issue, RecordData } from './entity.ts';
 import { address, code, countryCode, customFields, email, externalKey, id, isoDate, isoDateTime, name, text } from './fields.ts';
-import { currencyCode, decimalString, equalAmounts, fitsCurrency, minorUnits, normaliseAmount, sum } from './money.ts';
+import { currencyCode, decimalString, equalAmounts, ExactDecimal, fitsCurrency, minorUnits, normaliseAmount, sum } from './money.ts';
 
 // ---- shared rules -------------------------------------------------------------------------------
 
@@ -223,16 +222,13 @@ const lineItem = z.strictObject({
  * the amount may then differ by up to half a minor unit per unit of quantity; a finer unit price
  * is taken as exact. Tiered or prorated charges send their effective unit price (12 decimals).
  */
-// 18 integer and 12 decimal digits times the same: exact, where decimal.js's default keeps 20.
-const Exact = Decimal.clone({ precision: 64 });
-
 function lineAmountMatches(item: { quantity: string; unitPrice: string; amount: string }, currency: unknown, path: (string | number)[]): Issue[] {
   if (typeof currency !== 'string') return [];
   const digits = minorUnits(currency);
-  const half = new Exact(10).pow(-digits).div(2);
-  const quantity = new Exact(item.quantity);
+  const half = new ExactDecimal(10).pow(-digits).div(2);
+  const quantity = new ExactDecimal(item.quantity);
   const product = quantity.times(item.unitPrice);
-  const priceMayBeRounded = new Exact(item.unitPrice).decimalPlaces() <= digits;
+  const priceMayBeRounded = new ExactDecimal(item.unitPrice).decimalPlaces() <= digits;
   const tolerance = priceMayBeRounded ? half.plus(quantity.abs().times(half)) : half;
   if (product.minus(item.amount).abs().lte(tolerance)) return [];
   return [{ path, message: `is ${item.amount}, but quantity × unit price is ${item.quantity} × ${item.unitPrice} = ${product.toFixed(digits)} ${currency}` }];

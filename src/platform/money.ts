@@ -37,8 +37,14 @@ export const decimalString = z
   .string({ error: 'must be a decimal string such as "12.50" (numbers are refused so no amount is rounded by floating point)' })
   .regex(DECIMAL, 'must be a decimal string such as "12.50": digits, an optional minus sign and at most 12 decimal places');
 
+/**
+ * decimal.js rounds every result to 20 significant digits by default; Ferry's amounts have up to
+ * 18 integer digits and 12 decimals, and their sums more. 64 digits keep every sum exact.
+ */
+export const ExactDecimal = Decimal.clone({ precision: 64 });
+
 export function sum(values: readonly string[]): Decimal {
-  return values.reduce((total, value) => total.plus(value), new Decimal(0));
+  return values.reduce((total, value) => total.plus(value), new ExactDecimal(0));
 }
 
 /** Checks that `amount` has no more decimal places than `currency` allows. */
@@ -52,5 +58,5 @@ export function normaliseAmount(amount: string, currency: string): string {
 }
 
 export function equalAmounts(a: Decimal.Value, b: Decimal.Value): boolean {
-  return new Decimal(a).equals(b);
+  return new ExactDecimal(a).equals(b);
 }
