@@ -106,6 +106,11 @@ describe('credential types', () => {
     expect(res.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['body.loginUrl', 'body.name', 'body.privateKey']);
     const type = await ferry.call('POST', '/api/v1/credentials', { name: 'x', type: 'magic' });
     expect(type.body.error.details[0]).toMatchObject({ path: 'body.type', message: expect.stringContaining('password, client_credentials') });
+    // A field left out is called missing, not wrong.
+    const untyped = await ferry.call('POST', '/api/v1/credentials', { name: 'x' });
+    expect(untyped.body.error.details).toEqual([{ path: 'body.type', message: 'is required; it must be one of password, client_credentials, jwt_bearer, authorization_code, access_token' }]);
+    const integration = await ferry.call('POST', '/api/v1/integrations', { name: 'No type' });
+    expect(integration.body.error.details).toEqual([{ path: 'body.entityType', message: 'is required: one of Account, Contact, Contract, Commitment, Balance, Bill' }]);
   });
 });
 

@@ -119,7 +119,7 @@ export class Credentials {
 
   async create(orgId: string, body: unknown): Promise<Result<CredentialView>> {
     const parsed = credentialInput.safeParse(body);
-    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error));
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error, body));
     const input = parsed.data;
     const { settings, secrets } = split(input);
     const status = input.type === 'authorization_code' && secrets.refreshToken === undefined ? 'awaiting_authorization' : 'untested';
@@ -151,8 +151,9 @@ export class Credentials {
     }
     // Secrets that no longer open count as absent: sending them again repairs the credential.
     const current = { name: row.name, type: row.type, ...(row.type === 'access_token' ? { instanceUrl: row.login_url } : { loginUrl: row.login_url }), ...row.settings, ...this.#secretsOf(row) };
-    const parsed = credentialInput.safeParse({ ...current, ...(body as Record<string, unknown>) });
-    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error));
+    const merged = { ...current, ...(body as Record<string, unknown>) };
+    const parsed = credentialInput.safeParse(merged);
+    if (!parsed.success) return fail('validation_failed', 'The credential is not valid.', issuesFromZod(parsed.error, merged));
     const input = parsed.data;
     const { settings, secrets } = split(input);
     const [updated] = await this.#db.query<CredentialRow>(

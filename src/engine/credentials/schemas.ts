@@ -53,7 +53,7 @@ export const credentialInput = z.discriminatedUnion(
     }),
     z.strictObject({ name, type: z.literal('access_token'), instanceUrl: httpUrl, accessToken: secret('accessToken') }),
   ],
-  { error: 'type must be one of password, client_credentials, jwt_bearer, authorization_code, access_token' },
+  { error: 'must be one of password, client_credentials, jwt_bearer, authorization_code, access_token' },
 );
 
 export type CredentialInput = z.infer<typeof credentialInput>;

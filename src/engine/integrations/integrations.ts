@@ -87,7 +87,8 @@ export class Integrations {
 
   async create(orgId: string, body: unknown): Promise<Result<IntegrationView>> {
     const parsed = integrationInput.safeParse(body);
-    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error));
+    // The input lets the messages tell a missing field ("is required") from a wrong one.
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, body));
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, input.credentialId, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
@@ -133,7 +134,7 @@ export class Integrations {
       delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
     };
     const parsed = integrationInput.safeParse(merged);
-    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error));
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, merged));
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, null, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
