@@ -215,4 +215,16 @@ describe('external mappings', () => {
     expect((await ferry.call('POST', '/api/v1/external-mappings', { ...mapping, integrationId: integrationOfB.id }, asB)).status).toBe(201);
     expect((await ferry.call('POST', '/api/v1/external-mappings', { ...mapping, externalId: '001C' }, asB)).status).toBe(201);
   });
+
+  it('refuses to delete an integration that external mappings are scoped to, until they are dealt with', async () => {
+    const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Scoped', entityType: 'Account' })).body;
+    const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'SCOPED-1', name: 'Scoped One' })).body;
+    const mapping = (await ferry.call('POST', '/api/v1/external-mappings', { externalSystem: 'salesforce', externalTable: 'Account', externalId: '001S', entity: 'accounts', entityId: account.id, integrationId: integration.id })).body;
+    const refused = await ferry.call('DELETE', `/api/v1/integrations/${integration.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'has_dependents', details: [{ path: `path.externalMappings.${mapping.id}`, message: 'is scoped to this integration' }] });
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).status).toBe(200);
+    expect((await ferry.call('DELETE', `/api/v1/external-mappings/${mapping.id}`)).status).toBe(200);
+    expect((await ferry.call('DELETE', `/api/v1/integrations/${integration.id}`)).status).toBe(200);
+  });
 });

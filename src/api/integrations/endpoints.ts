@@ -47,7 +47,7 @@ export const integrationEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'DELETE', path: '/api/v1/integrations/{id}', operationId: 'delete-integration', summary: 'Delete an integration and its links', tag, auth: true, engine: true, params: idParams,
     success: { status: 200, description: 'Deleted', schema: z.strictObject({ id: z.uuid() }) },
-    errors: ['unauthorized', 'not_found'],
+    errors: ['unauthorized', 'not_found', 'has_dependents'],
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.delete(orgId, params.id), 'path') }),
   }),
   simple('enable', 'Enable (resets the successive-error count)', async (engine, orgId, id) => unwrap(await engine.integrations.setEnabled(orgId, id, true), 'path')),

@@ -155,9 +155,19 @@ export class Integrations {
 
   async delete(orgId: string, id: string): Promise<Result<{ id: string }>> {
     return this.#db.transaction(async (tx) => {
+      // External mappings scoped to it would point at nothing (and refuse every later change):
+      // they go first, on purpose, as integrations go before the credential they use.
+      const scoped = await tx.query<{ id: string }>(
+        "SELECT id FROM records WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'integrationId' = $2 ORDER BY id LIMIT 100",
+        [orgId, id],
+      );
+      if (scoped.length > 0) {
+        return fail('has_dependents', 'External mappings are scoped to this integration; delete them, or remove their integrationId, first.', scoped.map((m) => ({ path: ['externalMappings', m.id], message: 'is scoped to this integration' })));
+      }
       const rows = await tx.query('DELETE FROM integrations WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id]);
       if (rows.length === 0) return fail('not_found', `No integration has id ${id}.`);
       await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
+      await tx.query('DELETE FROM delivery_intents WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
       return ok({ id });
     });
   }
