@@ -3,7 +3,7 @@ import { API_VERSION } from '../api/version.ts';
 import { ConfigError, parseEnv } from '../config/index.ts';
 import { ENTITY_NAMES } from '../platform/entities.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
-import { claimDataDir, describeStore, openMigratedDatabase } from './runtime.ts';
+import { withLocalStore } from './runtime.ts';
 
 // Each command loads its own modules when it runs: the API, the engine with jsforce, and the
 // emulator are tens of megabytes that `ferry migrate` or `ferry org create` never use.
@@ -109,16 +109,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .command('migrate')
     .description('Apply pending database migrations (safe when several processes run it at once)')
     .action(async () => {
-      const config = env();
-      const release = claimDataDir(config);
-      printError(`using ${describeStore(config)}`);
-      try {
-        const db = await openMigratedDatabase(config);
-        await db.close();
-        print('Database is up to date.');
-      } finally {
-        release();
-      }
+      await withLocalStore(env(), printError, () => Promise.resolve());
+      print('Database is up to date.');
     });
 
   const org = program.command('org').description('Manage organizations and their API keys');

@@ -118,6 +118,30 @@ export function publishServer(env: Env, url: string, token: string): () => void 
   };
 }
 
+/**
+ * What a command does with its own store: claims it, says on stderr which one it is, opens it
+ * migrated, runs `work`, and closes and releases it whatever happens.
+ */
+export async function withLocalStore<T>(env: Env, printError: (line: string) => void, work: (db: Database) => Promise<T>): Promise<T> {
+  const release = claimDataDir(env);
+  try {
+    printError(`using ${describeStore(env)}`);
+    const db = await openMigratedDatabase(env);
+    try {
+      return await work(db);
+    } finally {
+      await db.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+/** The one stderr line of a command that goes through the running `ferry start`. */
+export function announceServer(server: RunningServer, env: Env, printError: (line: string) => void): void {
+  printError(`using the running Ferry at ${server.url} (${describeStore(env)})`);
+}
+
 export async function openMigratedDatabase(env: Env): Promise<Database> {
   const log = createLogger(env.FERRY_LOG_LEVEL).child({ component: 'storage' });
   const db = await openDatabase({

@@ -77,12 +77,12 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir !== undefined) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdbInChild(dataDir);
-    restrictToOwner(dataDir);
   }
   const options = { startParams: startParams() };
   const db = dataDir === undefined ? new PGlite(options) : new PGlite(dataDir, options);
   await db.waitReady;
-  // PGlite sets the mode of a few files it writes at start (pg_internal.init) itself, past the umask.
+  // Once, after opening: files made before (by initdb, or by an older Ferry) and the few PGlite
+  // writes at start with a mode of its own (pg_internal.init), past the umask.
   if (dataDir !== undefined) restrictToOwner(dataDir);
   const base = wrap(db);
   return {

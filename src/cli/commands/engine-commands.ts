@@ -3,7 +3,7 @@ import { SalesforceError } from '../../salesforce/index.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { startEngine } from '../engine-runtime.ts';
 import { RemoteFerry } from '../remote.ts';
-import { checkId, claimDataDir, describeStore, openMigratedDatabase, requireExistingStore, resolveOrganization, runningServer } from '../runtime.ts';
+import { announceServer, checkId, requireExistingStore, resolveOrganization, runningServer, withLocalStore } from '../runtime.ts';
 
 interface Printing {
   print: (line: string) => void;
@@ -36,18 +36,15 @@ function salesforceFailure(error: SalesforceError, loginUrl: string | undefined)
 
 /** `ferry worker`: runs integrations from the shared queue until stopped. */
 export async function workerCommand({ env, print, printError, untilStopped }: { env: Env; untilStopped: Promise<void> } & Printing): Promise<void> {
-  const release = claimDataDir(env);
-  printError(`using ${describeStore(env)}`);
-  const db = await openMigratedDatabase(env);
-  const engine = await startEngine(env, db, createLogger(env.FERRY_LOG_LEVEL), true);
-  try {
-    print(`Ferry worker running (${env.FERRY_WORKER_CONCURRENCY} concurrent runs) on ${env.DATABASE_URL !== undefined ? 'Postgres' : 'PGlite'}`);
-    await untilStopped;
-  } finally {
-    await engine.stop();
-    await db.close();
-    release();
-  }
+  await withLocalStore(env, printError, async (db) => {
+    const engine = await startEngine(env, db, createLogger(env.FERRY_LOG_LEVEL), true);
+    try {
+      print(`Ferry worker running (${env.FERRY_WORKER_CONCURRENCY} concurrent runs) on ${env.DATABASE_URL !== undefined ? 'Postgres' : 'PGlite'}`);
+      await untilStopped;
+    } finally {
+      await engine.stop();
+    }
+  });
 }
 
 async function remoteSync(remote: RemoteFerry, options: { integrationId: string; full: boolean; org?: string | undefined } & Printing): Promise<number> {
@@ -71,25 +68,22 @@ export async function syncCommand(options: { env: Env; integrationId: string; fu
   checkId(options.integrationId, 'an integration id');
   const server = runningServer(options.env);
   if (server !== undefined) {
-    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    announceServer(server, options.env, options.printError);
     return remoteSync(new RemoteFerry(server), options);
   }
   requireExistingStore(options.env, 'sync');
-  const release = claimDataDir(options.env);
-  options.printError(`using ${describeStore(options.env)}`);
-  const db = await openMigratedDatabase(options.env);
-  const engine = await startEngine(options.env, db, createLogger(options.env.FERRY_LOG_LEVEL === 'info' ? 'warn' : options.env.FERRY_LOG_LEVEL), false);
-  try {
-    const orgId = await resolveOrganization(db, options.env, options.org, options.print);
-    if (!(await engine.integrations.get(orgId, options.integrationId)).ok) throw new CliError(`No integration has id ${options.integrationId}.`, ExitCode.usage);
-    const run = await engine.runner.execute({ orgId, integrationId: options.integrationId, trigger: 'manual', mode: options.full ? 'full' : 'incremental' });
-    if (run === undefined) throw new CliError('The integration is running elsewhere right now; try again in a moment.');
-    return printRun(run, options);
-  } finally {
-    await engine.stop();
-    await db.close();
-    release();
-  }
+  return withLocalStore(options.env, options.printError, async (db) => {
+    const engine = await startEngine(options.env, db, createLogger(options.env.FERRY_LOG_LEVEL === 'info' ? 'warn' : options.env.FERRY_LOG_LEVEL), false);
+    try {
+      const orgId = await resolveOrganization(db, options.env, options.org, options.print);
+      if (!(await engine.integrations.get(orgId, options.integrationId)).ok) throw new CliError(`No integration has id ${options.integrationId}.`, ExitCode.usage);
+      const run = await engine.runner.execute({ orgId, integrationId: options.integrationId, trigger: 'manual', mode: options.full ? 'full' : 'incremental' });
+      if (run === undefined) throw new CliError('The integration is running elsewhere right now; try again in a moment.');
+      return printRun(run, options);
+    } finally {
+      await engine.stop();
+    }
+  });
 }
 
 type Missing = { object: string; fields: string[] | 'object' }[];
@@ -110,31 +104,28 @@ export async function checkCommand(options: { env: Env; credentialId: string; or
   checkId(options.credentialId, 'a credential id');
   const server = runningServer(options.env);
   if (server !== undefined) {
-    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    announceServer(server, options.env, options.printError);
     const remote = new RemoteFerry(server);
     const orgId = await remote.organization(options.org);
     const result = remote.expect<{ organizationId: string; missing: Missing }>(await remote.request('POST', `/api/v1/credentials/${options.credentialId}/check`, { orgId }), 200);
     return printCheck(result.organizationId, result.missing, options);
   }
   requireExistingStore(options.env, 'check');
-  const release = claimDataDir(options.env);
-  options.printError(`using ${describeStore(options.env)}`);
-  const db = await openMigratedDatabase(options.env);
-  const engine = await startEngine(options.env, db, createLogger('error'), false);
-  try {
-    const orgId = await resolveOrganization(db, options.env, options.org, options.print);
-    const credential = await engine.credentials.get(orgId, options.credentialId);
-    if (!credential.ok) throw new CliError(credential.error.message, ExitCode.usage);
-    const result = await engine.checkSalesforce(orgId, options.credentialId).catch((error: unknown) => {
-      throw error instanceof SalesforceError ? salesforceFailure(error, credential.value.loginUrl ?? undefined) : error;
-    });
-    if (!result.ok) throw new CliError(result.error.message, ExitCode.usage);
-    return printCheck(result.value.organizationId, result.value.missing, options);
-  } finally {
-    await engine.stop();
-    await db.close();
-    release();
-  }
+  return withLocalStore(options.env, options.printError, async (db) => {
+    const engine = await startEngine(options.env, db, createLogger('error'), false);
+    try {
+      const orgId = await resolveOrganization(db, options.env, options.org, options.print);
+      const credential = await engine.credentials.get(orgId, options.credentialId);
+      if (!credential.ok) throw new CliError(credential.error.message, ExitCode.usage);
+      const result = await engine.checkSalesforce(orgId, options.credentialId).catch((error: unknown) => {
+        throw error instanceof SalesforceError ? salesforceFailure(error, credential.value.loginUrl ?? undefined) : error;
+      });
+      if (!result.ok) throw new CliError(result.error.message, ExitCode.usage);
+      return printCheck(result.value.organizationId, result.value.missing, options);
+    } finally {
+      await engine.stop();
+    }
+  });
 }
 
 /** `ferry emulator`: the emulated org alone, until stopped; prints where it listens and how to sign in. */

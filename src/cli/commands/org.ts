@@ -2,7 +2,7 @@ import type { Env } from '../../config/index.ts';
 import { createApiKey, createOrganization, type CreatedOrganization } from '../../platform/index.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { RemoteFerry } from '../remote.ts';
-import { checkId, claimDataDir, describeStore, openMigratedDatabase, requireExistingStore, resolveOrganization, runningServer } from '../runtime.ts';
+import { announceServer, checkId, requireExistingStore, resolveOrganization, runningServer, withLocalStore } from '../runtime.ts';
 
 interface OrgCommandOptions {
   env: Env;
@@ -15,19 +15,11 @@ export async function orgCreateCommand(options: OrgCommandOptions & { name: stri
   const server = runningServer(options.env);
   let created: CreatedOrganization;
   if (server !== undefined) {
-    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    announceServer(server, options.env, options.printError);
     const remote = new RemoteFerry(server);
     created = remote.expect<CreatedOrganization>(await remote.request('POST', '/api/v1/local/organizations', { body: { name: options.name } }), 201);
   } else {
-    const release = claimDataDir(options.env);
-    options.printError(`using ${describeStore(options.env)}`);
-    const db = await openMigratedDatabase(options.env);
-    try {
-      created = await createOrganization(db, options.name);
-    } finally {
-      await db.close();
-      release();
-    }
+    created = await withLocalStore(options.env, options.printError, (db) => createOrganization(db, options.name));
   }
   options.print(`Organization ${created.organization.name}`);
   options.print(`  id       ${created.organization.id}`);
@@ -44,22 +36,16 @@ export async function orgKeyCreateCommand(options: OrgCommandOptions & { org?: s
   let orgId: string;
   let apiKey: string | undefined;
   if (server !== undefined) {
-    options.printError(`using the running Ferry at ${server.url} (${describeStore(options.env)})`);
+    announceServer(server, options.env, options.printError);
     const remote = new RemoteFerry(server);
     orgId = await remote.organization(options.org);
     apiKey = remote.expect<{ apiKey: string }>(await remote.request('POST', `/api/v1/local/organizations/${orgId}/keys`), 201).apiKey;
   } else {
     requireExistingStore(options.env, 'issue a key for');
-    const release = claimDataDir(options.env);
-    options.printError(`using ${describeStore(options.env)}`);
-    const db = await openMigratedDatabase(options.env);
-    try {
-      orgId = await resolveOrganization(db, options.env, options.org, options.print);
-      apiKey = await createApiKey(db, orgId);
-    } finally {
-      await db.close();
-      release();
-    }
+    ({ orgId, apiKey } = await withLocalStore(options.env, options.printError, async (db) => {
+      const id = await resolveOrganization(db, options.env, options.org, options.print);
+      return { orgId: id, apiKey: await createApiKey(db, id) };
+    }));
   }
   if (apiKey === undefined) throw new CliError(`No organization has id ${orgId}.`, ExitCode.usage);
   options.print(`New API key for organization ${orgId}`);
