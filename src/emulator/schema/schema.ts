@@ -8,6 +8,8 @@ import { makeField, makeObject, type FieldDef, type ObjectDef } from './types.ts
 export class Schema {
   #byName = new Map<string, ObjectDef>();
   #byPrefix = new Map<string, ObjectDef>();
+  /** Per object: lower-case relationship name -> its reference field (Account -> AccountId). */
+  #parentRelationships = new Map<ObjectDef, Map<string, FieldDef>>();
 
   constructor(objects: ObjectDef[]) {
     for (const o of objects) {
@@ -15,6 +17,14 @@ export class Schema {
       this.#byPrefix.set(o.keyPrefix, o);
     }
     this.#linkChildren();
+    for (const o of objects) {
+      const byRelationship = new Map<string, FieldDef>();
+      for (const f of o.fields) {
+        const key = f.relationshipName?.toLowerCase();
+        if (f.type === 'reference' && key !== undefined && !byRelationship.has(key)) byRelationship.set(key, f);
+      }
+      this.#parentRelationships.set(o, byRelationship);
+    }
   }
 
   get objects(): ObjectDef[] {
@@ -62,8 +72,7 @@ export class Schema {
 
   /** The reference field of `object` whose relationship name is `name` (Account, Bill__r). */
   parentRelationship(object: ObjectDef, name: string): FieldDef | undefined {
-    const lower = name.toLowerCase();
-    return object.fields.find((f) => f.type === 'reference' && f.relationshipName?.toLowerCase() === lower);
+    return this.#parentRelationships.get(object)?.get(name.toLowerCase());
   }
 }
 

@@ -196,7 +196,7 @@ export function standardObjects(): ObjectDef[] {
       f('Family', 'picklist', { picklistValues: picklist(['None', 'Subscription', 'Usage', 'Services']) }),
       f('QuantityUnitOfMeasure', 'picklist', { picklistValues: picklist(['Each', 'Hour', 'GB']) }),
       f('StockKeepingUnit', 'string', { length: 180 }),
-      f('ExternalId', 'string', { externalId: true, idLookup: true }),
+      f('ExternalId', 'string', { label: 'External ID', externalId: true, idLookup: true }),
     ]),
     obj('Pricebook2', '01s', 'Price Books', [
       f('Name', 'string', { nillable: false, nameField: true, label: 'Price Book Name' }),

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { IdGenerator, keyPrefixOf, normalizeId } from '../ids.ts';
 import type { Schema } from '../schema/schema.ts';
 import type { FieldDef, ObjectDef, RecordValues } from '../schema/types.ts';
+import { isParentKeyValue, parentNotFound, parentNotUnique, parseParentKey, referenceGivenTwice } from './parent-keys.ts';
 import { coerceValue, formatDatetime, text, type FieldError } from './values.ts';
 
 export type SaveResult =
@@ -46,7 +47,7 @@ interface LogEntry {
 export class Table {
   readonly def: ObjectDef;
   readonly rows = new Map<string, Row>();
-  /** Unique and external-id fields: lower-case field name -> normalised value -> ids. */
+  /** Unique, external-id and idLookup fields: lower-case field name -> normalised value -> ids. */
   readonly keyIndexes = new Map<string, Map<string, Set<string>>>();
   /** Lookup fields: lower-case field name -> parent id -> child ids. */
   readonly parentIndexes = new Map<string, Map<string, Set<string>>>();
@@ -71,7 +72,8 @@ export class Table {
       this.template[f.name] = f.defaultedOnCreate && f.defaultValue !== undefined ? f.defaultValue : f.type === 'boolean' ? false : null;
     }
     for (const f of def.fields) {
-      if (f.externalId || f.unique) this.keyIndexes.set(f.name.toLowerCase(), new Map());
+      // Every field a write may look a parent up by (idLookup) is indexed, not only external ids.
+      if (f.externalId || f.unique || (f.idLookup && f.type !== 'id')) this.keyIndexes.set(f.name.toLowerCase(), new Map());
       if (f.type === 'reference' && f.name !== 'CreatedById' && f.name !== 'LastModifiedById') {
         this.parentIndexes.set(f.name.toLowerCase(), new Map());
       }
@@ -161,11 +163,6 @@ export interface StoreOptions {
 }
 
 type Undo = () => void;
-
-/** A value supplied for a parent relationship by external id: `"Account__r": {"Ferry_Id__c": "x"}`. */
-function isForeignKeyRef(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export class Store {
   readonly schema: Schema;
@@ -278,38 +275,59 @@ export class Store {
   }
 
   /**
-   * Applies input fields to `target`, coercing and checking each. Relationship references by
-   * external id are resolved to ids. Returns the errors; `target` holds the accepted values.
+   * Applies input fields to `target`, coercing and checking each. A parent given by key under its
+   * relationship name (`Account__r`) is resolved to its id and then checked exactly as that id
+   * given directly would be. Returns the errors; `target` holds the accepted values.
    */
   #applyInput(table: Table, input: RecordValues, target: RecordValues, mode: 'create' | 'update'): FieldError[] {
     const errors: FieldError[] = [];
     const def = table.def;
     const notWritable: string[] = [];
+    // Lower-case input keys, and those holding an object (a parent by key), built only when a
+    // lookup is met: both forms of one lookup (AccountId and Account) are refused.
+    let given: { all: Set<string>; byKey: Set<string> } | undefined;
+    const keysOf = (): { all: Set<string>; byKey: Set<string> } => {
+      if (given === undefined) {
+        given = { all: new Set(), byKey: new Set() };
+        for (const [k, v] of Object.entries(input)) {
+          given.all.add(k.toLowerCase());
+          if (isParentKeyValue(v)) given.byKey.add(k.toLowerCase());
+        }
+      }
+      return given;
+    };
     for (const [key, raw] of Object.entries(input)) {
       if (key === 'attributes') continue;
       let field = def.fieldMap.get(key.toLowerCase());
-      let value = raw;
-      if (field === undefined && isForeignKeyRef(raw)) {
-        const relField = this.schema.parentRelationship(def, key);
-        if (relField !== undefined) {
-          const resolved = this.#resolveForeignKey(relField, raw);
-          if ('error' in resolved) {
-            errors.push(resolved.error);
-            continue;
-          }
-          field = relField;
-          value = resolved.id;
-        }
+      let byKey = false;
+      if (field === undefined && isParentKeyValue(raw)) {
+        field = this.schema.parentRelationship(def, key);
+        byKey = field !== undefined;
       }
       if (field === undefined) {
         errors.push({ statusCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${def.name}`, fields: [] });
         continue;
       }
       if (field.name === 'Id') continue;
+      if (byKey && keysOf().all.has(field.name.toLowerCase())) {
+        errors.push(referenceGivenTwice(field));
+        continue;
+      }
+      // The id given beside a parent key: already refused under the relationship name.
+      if (!byKey && field.relationshipName !== null && field.type === 'reference' && keysOf().byKey.has(field.relationshipName.toLowerCase())) continue;
       const writable = mode === 'create' ? field.createable : field.updateable;
       if (!writable) {
         notWritable.push(field.name);
         continue;
+      }
+      let value = raw;
+      if (byKey && isParentKeyValue(raw)) {
+        const resolved = this.#resolveParentKey(field, raw);
+        if ('error' in resolved) {
+          errors.push(resolved.error);
+          continue;
+        }
+        value = resolved.id;
       }
       const coerced = coerceValue(field, value);
       if (!coerced.ok) {
@@ -335,38 +353,30 @@ export class Store {
     return errors;
   }
 
-  #resolveForeignKey(field: FieldDef, ref: Record<string, unknown>): { id: string } | { error: FieldError } {
-    const targetName = field.referenceTo[0] ?? '';
-    const target = this.table(targetName);
-    const entries = Object.entries(ref).filter(([k]) => k !== 'attributes');
-    const [keyName, keyValue] = entries[0] ?? ['', null];
-    const keyField = target?.def.fieldMap.get(keyName.toLowerCase());
-    if (target === undefined || keyField === undefined || entries.length !== 1 || !keyField.idLookup) {
-      return {
-        error: {
-          statusCode: 'INVALID_FIELD',
-          message: `Cannot specify ${keyName} as an external id field for ${field.relationshipName ?? field.name}`,
-          fields: [],
-        },
-      };
+  /**
+   * The id of the one live parent whose key field holds the value, found through the key index
+   * (never a scan: Bulk jobs resolve one reference per row). A null or empty key clears the
+   * lookup, as `#N/A` in a Bulk relationship column does.
+   */
+  #resolveParentKey(field: FieldDef, ref: Record<string, unknown>): { id: string | null } | { error: FieldError } {
+    const key = parseParentKey(this.schema, field, ref);
+    if ('statusCode' in key) return { error: key };
+    const parents = this.table(key.target.name);
+    if (parents === undefined) return { error: parentNotFound(key) };
+    let ids: string[];
+    if (key.keyField.name === 'Id') {
+      if (key.value === null || key.value === undefined || key.value === '') return { id: null };
+      const id = typeof key.value === 'string' ? normalizeId(key.value) : undefined;
+      ids = id !== undefined && parents.rows.get(id)?.deletedAt === null ? [id] : [];
+    } else {
+      // The key is read as the parent field reads it (a number key matches "12" and 12.0).
+      const coerced = coerceValue(key.keyField, key.value);
+      if (coerced.ok && coerced.value === null) return { id: null };
+      ids = coerced.ok ? parents.findByKey(key.keyField, coerced.value) : [];
     }
-    const ids =
-      keyField.name === 'Id'
-        ? [normalizeId(String(keyValue as string)) ?? ''].filter((id) => target.rows.get(id)?.deletedAt === null)
-        : target.findByKey(keyField, keyValue);
-    if (ids.length !== 1) {
-      return {
-        error: {
-          statusCode: ids.length === 0 ? 'INVALID_FIELD' : 'DUPLICATE_EXTERNAL_ID',
-          message:
-            ids.length === 0
-              ? `Foreign key external ID: ${String(keyValue)} not found for field ${keyField.name} in entity ${target.def.name}`
-              : `Foreign key external ID: ${String(keyValue)} matched more than one record for field ${keyField.name} in entity ${target.def.name}`,
-          fields: [],
-        },
-      };
-    }
-    return { id: ids[0] ?? '' };
+    if (ids.length > 1) return { error: parentNotUnique(key, ids) };
+    const [id] = ids;
+    return id === undefined ? { error: parentNotFound(key) } : { id };
   }
 
   #checkReference(field: FieldDef, id: string): FieldError | undefined {
