@@ -8,6 +8,11 @@ const ctx = useEmulator();
 
 const NOT_WRITABLE = 'Unable to create/update fields: Bill__c. Please check the security settings of this field and verify that it is read/write for your profile or permission set.';
 
+function fastPolling(): void {
+  ctx.conn.bulk2.pollInterval = 50;
+  ctx.conn.bulk2.pollTimeout = 30_000;
+}
+
 async function accountWith(ferryId: string): Promise<string> {
   const created = await ctx.conn.sobject('Account').create({ Name: `Account ${ferryId}`, Ferry_Id__c: ferryId });
   if (!created.success) throw new Error(`account ${ferryId} not created`);
@@ -147,5 +152,102 @@ describe('parent references by external id in REST writes', () => {
     expect(responses.map((r) => r.httpStatusCode)).toEqual([201, 201]);
     expect(await fieldOf('Ferry_Bill__c', responses[0]?.body.id ?? '', 'Account__c')).toBe(account);
     expect(await fieldOf('Ferry_Bill_Line_Item__c', responses[1]?.body.id ?? '', 'Bill__c')).toBe(responses[0]?.body.id);
+  });
+});
+
+describe('parent references by external id in Bulk API 2.0 ingest', () => {
+  it('upserts bills with an Account__r.Ferry_Id__c column: a missing parent fails its row, an empty cell leaves the lookup, #N/A clears it', async () => {
+    fastPolling();
+    const first = await accountWith('cust-1');
+    const second = await accountWith('cust-2');
+    const kept = await ctx.conn.sobject('Ferry_Bill__c').create({ Name: 'Kept', Ferry_Id__c: 'bill-kept', Account__c: first });
+    const cleared = await ctx.conn.sobject('Ferry_Bill__c').create({ Name: 'Cleared', Ferry_Id__c: 'bill-cleared', Account__c: first });
+    const results = await ctx.conn.bulk2.loadAndWaitForResults({
+      object: 'Ferry_Bill__c',
+      operation: 'upsert',
+      externalIdFieldName: 'Ferry_Id__c',
+      input: [
+        { Ferry_Id__c: 'bill-1', Name: 'One', 'Account__r.Ferry_Id__c': 'cust-1' },
+        { Ferry_Id__c: 'bill-2', Name: 'Two', 'Account__r.Ferry_Id__c': 'cust-missing' },
+        { Ferry_Id__c: 'bill-3', Name: 'Three', 'Account__r.Ferry_Id__c': 'cust-2' },
+        { Ferry_Id__c: 'bill-kept', Name: 'Kept 2', 'Account__r.Ferry_Id__c': '' },
+        { Ferry_Id__c: 'bill-cleared', Name: 'Cleared 2', 'Account__r.Ferry_Id__c': null },
+      ],
+    });
+    expect(results.successfulResults.map((r: Record<string, unknown>) => [r['Ferry_Id__c'], r['sf__Created']])).toEqual([
+      ['bill-1', 'true'],
+      ['bill-3', 'true'],
+      ['bill-kept', 'false'],
+      ['bill-cleared', 'false'],
+    ]);
+    // jsforce uploads upserts with an Id column of its own (empty here), and results echo every column.
+    expect(results.failedResults).toEqual([
+      {
+        sf__Id: '',
+        sf__Error: 'INVALID_FIELD:Foreign key external ID: cust-missing not found for field Ferry_Id__c in entity Account: --',
+        Id: '',
+        Ferry_Id__c: 'bill-2',
+        Name: 'Two',
+        'Account__r.Ferry_Id__c': 'cust-missing',
+      },
+    ]);
+    const bills = await ctx.conn.query<{ Ferry_Id__c: string; Account__c: string | null }>('SELECT Ferry_Id__c, Account__c FROM Ferry_Bill__c ORDER BY Ferry_Id__c');
+    expect(bills.records.map((r) => [r.Ferry_Id__c, r.Account__c])).toEqual([
+      ['bill-1', first],
+      ['bill-3', second],
+      ['bill-cleared', null],
+      ['bill-kept', first],
+    ]);
+    expect(kept.success && cleared.success).toBe(true);
+  });
+
+  it('inserts contacts with Account.Ferry_Id__c and master-detail line items with Bill__r.Ferry_Id__c', async () => {
+    fastPolling();
+    const account = await accountWith('cust-1');
+    const bill = await ctx.conn.sobject('Ferry_Bill__c').create({ Name: 'B', Ferry_Id__c: 'bill-1' });
+    const contacts = await ctx.conn.bulk2.loadAndWaitForResults({
+      object: 'Contact',
+      operation: 'insert',
+      input: [{ LastName: 'Lee', 'Account.Ferry_Id__c': 'cust-1' }],
+    });
+    expect(contacts.failedResults).toEqual([]);
+    expect(await fieldOf('Contact', String(contacts.successfulResults[0]?.['sf__Id']), 'AccountId')).toBe(account);
+    const lines = await ctx.conn.bulk2.loadAndWaitForResults({
+      object: 'Ferry_Bill_Line_Item__c',
+      operation: 'upsert',
+      externalIdFieldName: 'Ferry_Id__c',
+      input: [
+        { Ferry_Id__c: 'line-1', Name: 'L1', Amount__c: '5', 'Bill__r.Ferry_Id__c': 'bill-1' },
+        { Ferry_Id__c: 'line-2', Name: 'L2', Amount__c: '7', 'Bill__r.Ferry_Id__c': 'bill-missing' },
+      ],
+    });
+    expect(lines.successfulResults.map((r: Record<string, unknown>) => r['Ferry_Id__c'])).toEqual(['line-1']);
+    expect(await fieldOf('Ferry_Bill_Line_Item__c', String(lines.successfulResults[0]?.['sf__Id']), 'Bill__c')).toBe(bill.id);
+    expect(lines.failedResults.map((r) => r['sf__Error'])).toEqual(['INVALID_FIELD:Foreign key external ID: bill-missing not found for field Ferry_Id__c in entity Ferry_Bill__c: --']);
+    // Upserting the existing line with its bill column again is refused like Bill__c itself.
+    const again = await ctx.conn.bulk2.loadAndWaitForResults({
+      object: 'Ferry_Bill_Line_Item__c',
+      operation: 'upsert',
+      externalIdFieldName: 'Ferry_Id__c',
+      input: [{ Ferry_Id__c: 'line-1', Amount__c: '6', 'Bill__r.Ferry_Id__c': 'bill-1' }],
+    });
+    expect(again.failedResults.map((r) => r['sf__Error'])).toEqual([`INVALID_FIELD_FOR_INSERT_UPDATE:${NOT_WRITABLE}:Bill__c --`]);
+  });
+
+  it('fails the job when the header names an unknown relationship, as Salesforce does', async () => {
+    const job = (await raw(ctx.conn, 'POST', '/jobs/ingest', { object: 'Ferry_Bill__c', operation: 'insert' })).body as { id: string };
+    const upload = await fetch(`${ctx.conn.instanceUrl}/services/data/v${API_VERSION}/jobs/ingest/${job.id}/batches`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ctx.conn.accessToken ?? ''}`, 'Content-Type': 'text/csv' },
+      body: 'Name,Acount__r.Ferry_Id__c\nB,cust-1\n',
+    });
+    expect(upload.status).toBe(201);
+    await raw(ctx.conn, 'PATCH', `/jobs/ingest/${job.id}`, { state: 'UploadComplete' });
+    let info = { state: '', errorMessage: '', numberRecordsProcessed: -1, numberRecordsFailed: -1 };
+    for (let i = 0; i < 100 && info.state !== 'Failed'; i += 1) {
+      info = (await raw(ctx.conn, 'GET', `/jobs/ingest/${job.id}`)).body as typeof info;
+      if (info.state !== 'Failed') await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(info).toMatchObject({ state: 'Failed', errorMessage: 'InvalidBatch : Unable to find relationship: Acount__r', numberRecordsProcessed: 0, numberRecordsFailed: 0 });
   });
 });

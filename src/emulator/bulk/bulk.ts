@@ -10,6 +10,7 @@ import { formatDatetime, text } from '../store/values.ts';
 import { isPlainObject, json, parseJsonBody, sfError, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
 import { apiRoute, userOf } from '../rest/sobjects.ts';
 import { delimiterOf, isColumnDelimiter, parseCsv, rowToRecord, toCsv, type ColumnDelimiter } from './csv.ts';
+import { headerError } from './header.ts';
 
 type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
@@ -302,10 +303,10 @@ export class BulkService {
       return;
     }
     job.uploads = [];
-    const unknown = job.header.find((c) => !c.includes('.') && !job.object.fieldMap.has(c.toLowerCase()));
-    if (unknown !== undefined) {
+    const badHeader = headerError(this.#org.schema, job.object, job.header);
+    if (badHeader !== null) {
       job.state = 'Failed';
-      job.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
+      job.errorMessage = badHeader;
       job.modstamp = this.#org.store.now();
       return;
     }

@@ -2,6 +2,7 @@
 // Account__r.Ferry_Id__c), `#N/A` for "set to null", an empty cell for "leave unchanged".
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { relationshipColumn } from './header.ts';
 
 export type ColumnDelimiter = 'COMMA' | 'TAB' | 'PIPE' | 'SEMICOLON' | 'CARET' | 'BACKQUOTE';
 
@@ -26,20 +27,28 @@ export function parseCsv(text: string, delimiter: string): ParsedCsv {
   return { header, rows: data };
 }
 
-/** Builds a record for the store from one CSV row: `#N/A` is null, empty cells are left out. */
+/**
+ * Builds a record for the store from one CSV row: `#N/A` is null, empty cells are left out, and a
+ * relationship column becomes the JSON shape of a parent by key, `Account__r.Ferry_Id__c` ->
+ * `{ Account__r: { Ferry_Id__c } }` (`Type:What.Key__c` adds `attributes: { type }`). Two columns
+ * of one relationship land in one object, which the store refuses as Salesforce does.
+ */
 export function rowToRecord(header: string[], row: string[]): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   header.forEach((column, i) => {
     const cell = row[i] ?? '';
     if (cell === '') return;
     const value = cell === '#N/A' ? null : cell;
-    const dot = column.indexOf('.');
-    if (dot > 0) {
-      // Relationship by external id: Account__r.Ferry_Id__c -> { Account__r: { Ferry_Id__c } }.
-      record[column.slice(0, dot)] = { [column.slice(dot + 1)]: value };
-    } else {
+    const rel = relationshipColumn(column);
+    if (rel === undefined) {
       record[column] = value;
+      return;
     }
+    const existing = record[rel.relationship];
+    const ref: Record<string, unknown> = typeof existing === 'object' && existing !== null ? (existing as Record<string, unknown>) : {};
+    if (rel.type !== null) ref['attributes'] = { type: rel.type };
+    ref[rel.keyField] = value;
+    record[rel.relationship] = ref;
   });
   return record;
 }
