@@ -139,6 +139,16 @@ describe('parent references by external id in REST writes', () => {
     expect(missingBill.message).toBe('Foreign key external ID: bill-missing not found for field Ferry_Id__c in entity Ferry_Bill__c');
   });
 
+  it('resolves parent keys in /composite/tree records', async () => {
+    const account = await accountWith('cust-1');
+    const res = await raw(ctx.conn, 'POST', '/composite/tree/Ferry_Bill__c', {
+      records: [{ attributes: { type: 'Ferry_Bill__c', referenceId: 'bill' }, Name: 'Tree bill', Account__r: { Ferry_Id__c: 'cust-1' } }],
+    });
+    expect(res.status).toBe(201);
+    const [created] = (res.body as { results: { id: string }[] }).results;
+    expect(await fieldOf('Ferry_Bill__c', created?.id ?? '', 'Account__c')).toBe(account);
+  });
+
   it('resolves parent keys inside /composite subrequests', async () => {
     const account = await accountWith('cust-1');
     const res = await raw(ctx.conn, 'POST', '/composite', {
