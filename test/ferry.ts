@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { buildServer } from '../src/api/index.ts';
 import { DEFAULT_IDENTITY, startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/index.ts';
-import { Engine, MAPPINGS, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
+import { Engine, entitiesOf, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
 import type { ClientOptions } from '../src/salesforce/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import type { Database } from '../src/storage/index.ts';
@@ -75,8 +75,8 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     }
   };
   const entitiesOfIntegration = async (integrationId: string) => {
-    const [row] = await db.query<{ entity_type: keyof typeof MAPPINGS }>('SELECT entity_type FROM integrations WHERE id = $1', [integrationId]);
-    return row === undefined ? [] : MAPPINGS[row.entity_type].map((m) => m.entity);
+    const [row] = await db.query<{ entity_type: Parameters<typeof entitiesOf>[0] }>('SELECT entity_type FROM integrations WHERE id = $1', [integrationId]);
+    return row === undefined ? [] : entitiesOf(row.entity_type);
   };
   return {
     url,

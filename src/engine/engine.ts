@@ -9,13 +9,15 @@ import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
 import { Integrations } from './integrations/integrations.ts';
-import { nextRunAt } from './integrations/schemas.ts';
-import { MAPPINGS, requiredSalesforceFields } from './mapping/default-mappings.ts';
+import type { IntegrationView } from './integrations/schemas.ts';
+import { Dispatcher } from './delivery/dispatcher.ts';
+import { SchemaCache } from './delivery/schema-cache.ts';
+import { requiredSalesforceFields } from './mapping/entities/index.ts';
+import { Mappings } from './mapping/mappings.ts';
 import type { Mailer } from './notifications/mailer.ts';
-import { Runner, type RunnerOptions, type SyncJob } from './runner/runner.ts';
+import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
-import { ENTITY_TYPES } from './types.ts';
 
 export interface EngineOptions {
   db: Database;
@@ -48,13 +50,6 @@ export interface Liveness {
  */
 export const LIVENESS_DEFAULTS: Readonly<Liveness> = { heartbeatMs: 2_000, deadAfterMs: 10_000 };
 
-/**
- * A run left WAITING this long with no job to run it is queued again: its process died between
- * creating it and queueing its job, or a worker fetched its job and died before starting it (the
- * job then stays "active" in pg-boss until it expires, an hour later).
- */
-const ORPHAN_AFTER_SECONDS = 30;
-
 const INTERRUPTED_ERROR = JSON.stringify({ errorCode: 'WORKER_STOPPED', message: 'The worker running this run stopped (killed or lost) before it finished; its work was queued again.' });
 
 interface InterruptedRun {
@@ -63,8 +58,6 @@ interface InterruptedRun {
   mode: 'incremental' | 'full';
   record_ids: string[] | null;
 }
-
-const ENTITIES_BY_TYPE = JSON.stringify(Object.fromEntries(ENTITY_TYPES.map((type) => [type, MAPPINGS[type].map((m) => m.entity)])));
 
 /**
  * The integration engine: credentials, integrations, runs and events, and (in a worker) the
@@ -77,13 +70,14 @@ export class Engine {
   readonly runner: Runner;
   readonly runs: Runs;
   readonly events: Events;
+  readonly mappings: Mappings;
+  readonly dispatcher: Dispatcher;
+  readonly schemas = new SchemaCache();
   readonly #db: Database;
   readonly #logger: Logger;
   readonly #boss: PgBoss;
   /** This process as a worker: named by the leases it holds and the runs it starts. */
   readonly workerId = uuidv7();
-  readonly #workerIds: string[] = [];
-  readonly #pending = new Map<string, NodeJS.Timeout>();
   readonly #liveness: Liveness;
   #stopListening: (() => Promise<void>) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -98,6 +92,7 @@ export class Engine {
     this.integrations = new Integrations(options.db);
     this.runs = new Runs(options.db);
     this.events = new Events(options.db);
+    this.dispatcher = new Dispatcher(options.db, boss, this.#logger);
     this.runner = new Runner(
       {
         db: options.db,
@@ -105,15 +100,26 @@ export class Engine {
         integrations: this.integrations,
         logger: this.#logger,
         mailer: options.mailer,
-        requeue: (job, delayMs) => this.#enqueue(job, delayMs),
+        requeue: (job, delayMs) => this.dispatcher.enqueue(job, delayMs),
         workerId: this.workerId,
         afterRun: async (orgId) => {
-          await this.dispatch(orgId);
+          await this.dispatcher.dispatch(orgId);
         },
-        afterAccountsDelivered: (orgId, accountIds) => this.#retryWaitingForAccounts(orgId, accountIds),
+        afterAccountsDelivered: (orgId, accountIds) => this.dispatcher.retryWaitingForAccounts(orgId, accountIds),
+        schemas: this.schemas,
       },
       { ...options.runner, clientOptions: { ...options.clientOptions, ...options.runner?.clientOptions } },
     );
+    this.mappings = new Mappings({
+      db: options.db,
+      credentials: this.credentials,
+      integrations: this.integrations,
+      schemas: this.schemas,
+      requestResync: async (orgId, integrationId) => {
+        const run = await this.requestRun(orgId, integrationId, { mode: 'full', trigger: 'mapping' });
+        return run.ok ? run.value.id : null;
+      },
+    });
   }
 
   static async start(options: EngineOptions): Promise<Engine> {
@@ -148,26 +154,26 @@ export class Engine {
       interrupted = await this.#reapStopped();
     }
     for (let i = 0; i < (options.concurrency ?? 2); i++) {
-      this.#workerIds.push(
+      this.dispatcher.workerIds.push(
         await this.#boss.work<JobMap['integration-sync']>('integration-sync', { pollingIntervalSeconds: 0.5, batchSize: 1 }, async ([job]) => {
           if (job !== undefined) await this.runner.execute(job.data);
         }),
       );
     }
     await this.#boss.work('schedule-tick', { pollingIntervalSeconds: 5 }, async () => {
-      await this.tick();
+      await this.dispatcher.tick();
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
-    this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.#onJournal(orgId), {
+    this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.dispatcher.onJournal(orgId), {
       onError: (error) => this.#logger.error({ err: error }, 'the journal listener lost its connection: re-opening it (meanwhile the per-minute sweep delivers changes)'),
       onReconnect: () => {
         this.#logger.info('the journal listener is back: catching up on changes committed meanwhile');
-        this.sweep().catch((error: unknown) => this.#logger.error({ err: error }, 'sweep after reconnecting failed'));
+        this.dispatcher.sweep().catch((error: unknown) => this.#logger.error({ err: error }, 'sweep after reconnecting failed'));
       },
     });
     await this.#requeueInterrupted(interrupted);
     // Changes committed while no worker was listening are picked up now.
-    await this.sweep();
+    await this.dispatcher.sweep();
   }
 
   async #register(): Promise<void> {
@@ -190,7 +196,7 @@ export class Engine {
       const interrupted = await this.#reapStopped();
       await this.#requeueInterrupted(interrupted);
       // A stopped worker may also have fetched jobs it never started: no need to wait for them.
-      if (interrupted.length > 0) await this.#requeueOrphans(0);
+      if (interrupted.length > 0) await this.dispatcher.requeueOrphans(0);
     } catch (error) {
       this.#logger.error({ err: error, workerId: this.workerId }, 'heartbeat failed');
     }
@@ -232,139 +238,32 @@ export class Engine {
     }
   }
 
-  /** Debounced per organization (50 ms): a burst of writes becomes one dispatch query. */
-  #onJournal(orgId: string): void {
-    if (this.#pending.has(orgId)) return;
-    this.#pending.set(
-      orgId,
-      setTimeout(() => {
-        this.#pending.delete(orgId);
-        this.dispatch(orgId).catch((error: unknown) => this.#logger.error({ err: error, orgId }, 'dispatch failed'));
-      }, 50),
-    );
-  }
-
-  async #enqueue(job: SyncJob, delayMs = 0): Promise<void> {
-    const singletonKey = job.runId === undefined ? job.integrationId : `${job.integrationId}:${job.runId}`;
-    const data: JobMap['integration-sync'] = {
-      orgId: job.orgId,
-      integrationId: job.integrationId,
-      trigger: job.trigger,
-      mode: job.mode,
-      ...(job.runId !== undefined ? { runId: job.runId } : {}),
-      ...(job.recordIds !== undefined ? { recordIds: job.recordIds } : {}),
-      ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
-      ...(job.force === true ? { force: true } : {}),
-    };
-    await this.#boss.send('integration-sync', data, { singletonKey, ...(delayMs > 0 ? { startAfter: Math.ceil(delayMs / 1000) } : {}) });
-    if (delayMs === 0) for (const id of this.#workerIds) this.#boss.notifyWorker(id);
-  }
-
-  /** Queues every on-change integration of the organization that has changes past its watermark. */
-  async dispatch(orgId: string): Promise<number> {
-    const rows = await this.#db.query<{ id: string }>(
-      `SELECT i.id FROM integrations i
-       WHERE i.org_id = $1 AND i.enabled AND i.credential_id IS NOT NULL AND (i.trigger->>'onChange')::boolean
-         AND (i.paused_until IS NULL OR i.paused_until < now())
-         AND EXISTS (SELECT 1 FROM journal j WHERE j.org_id = i.org_id AND j.seq > i.cursor_seq
-                     AND j.entity IN (SELECT jsonb_array_elements_text($2::jsonb -> i.entity_type)))`,
-      [orgId, ENTITIES_BY_TYPE],
-    );
-    for (const row of rows) await this.#enqueue({ orgId, integrationId: row.id, trigger: 'change', mode: 'incremental' });
-    return rows.length;
-  }
-
-  /** Every organization's pending on-change integrations (start-up, and each tick as a safety net). */
-  async sweep(): Promise<void> {
-    const orgs = await this.#db.query<{ org_id: string }>("SELECT DISTINCT org_id FROM integrations WHERE enabled AND (trigger->>'onChange')::boolean");
-    for (const org of orgs) await this.dispatch(org.org_id);
-  }
-
-  /** Fires the schedules that are due, and moves each to its next time. */
-  async tick(now = new Date()): Promise<number> {
-    const due = await this.#db.transaction(async (tx) => {
-      const rows = await tx.query<{ org_id: string; id: string; trigger: { schedule: Parameters<typeof nextRunAt>[0] } }>(
-        'SELECT org_id, id, trigger FROM integrations WHERE enabled AND credential_id IS NOT NULL AND next_run_at <= $1 FOR UPDATE SKIP LOCKED',
-        [now],
-      );
-      for (const row of rows) {
-        await tx.query('UPDATE integrations SET next_run_at = $3 WHERE org_id = $1 AND id = $2', [row.org_id, row.id, nextRunAt(row.trigger.schedule, now)]);
-      }
-      return rows;
-    });
-    for (const row of due) await this.#enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'schedule', mode: 'incremental' });
-    await this.#requeueOrphans(ORPHAN_AFTER_SECONDS);
-    await this.sweep();
-    return due.length;
-  }
-
   /**
-   * Queues again the runs WAITING for at least `seconds` that no job will run: none queued, and
-   * none fetched in the last `seconds` (a live worker starts a run it fetched at once). A second
-   * job for a run is harmless: only one can move it to STARTED, the other finds it moved on.
+   * Connects an integration to a credential after checking its mapping against that org (fields
+   * exist, can be written, take the values): refused with the same errors as saving the mapping.
+   * An org that cannot be reached is not a reason to refuse: runs check again before sending.
    */
-  async #requeueOrphans(seconds: number): Promise<void> {
-    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: 'incremental' | 'full'; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
-      `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of FROM runs r
-       WHERE r.status = 'WAITING' AND r.created_at <= now() - make_interval(secs => $1)
-         AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text
-                         AND (j.state IN ('created', 'retry') OR (j.state = 'active' AND j.started_on > now() - make_interval(secs => $1))))
-       ORDER BY r.created_at LIMIT 100`,
-      [seconds],
-    );
-    for (const run of orphans) {
-      this.#logger.warn({ orgId: run.org_id, integrationId: run.integration_id, runId: run.id }, 'run was waiting with no job to run it: queued again');
-      await this.#enqueue({
-        orgId: run.org_id, integrationId: run.integration_id, trigger: run.trigger, mode: run.mode, runId: run.id,
-        recordIds: run.record_ids ?? undefined, replayOf: run.replay_of ?? undefined, force: run.trigger === 'replay' || run.trigger === 'retry',
-      });
+  async connectIntegration(orgId: string, id: string, credentialId: string): Promise<Result<IntegrationView>> {
+    const row = await this.integrations.row(orgId, id);
+    if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
+    const found = await this.credentials.get(orgId, credentialId);
+    if (found.ok) {
+      const checked = await this.mappings.checkAgainstCredential(orgId, row, credentialId);
+      if (!checked.ok && checked.error.code !== 'salesforce_error') return checked;
+      if (!checked.ok) this.#logger.warn({ orgId, integrationId: id, reason: checked.error.message }, 'connected without checking the mapping against the org: it could not be reached');
+      if (checked.ok && checked.value.issues.length > 0) {
+        return fail('validation_failed', 'The integration\'s mapping does not fit this org; nothing was changed.', checked.value.issues.map((i) => ({ path: ['mapping', ...i.path], message: i.message })));
+      }
     }
-  }
-
-  /**
-   * A record refused because its account had not reached Salesforce yet (an account and its bill
-   * created together, delivered by two integrations) is retried as soon as the account arrives.
-   */
-  async #retryWaitingForAccounts(orgId: string, accountIds: string[]): Promise<void> {
-    // Called both when accounts were delivered and when records were refused for want of one:
-    // each side looks after its own commit, so whichever comes second sees the other. Only
-    // accounts now linked in the waiting integration's org count.
-    // The events are claimed, their runs created and the events marked in one transaction (FOR
-    // UPDATE SKIP LOCKED only locks inside one): two workers never retry the same event twice.
-    const claimed = await this.#db.transaction(async (tx) => {
-      const waiting = await tx.query<{ id: string; integration_id: string; entity_id: string }>(
-        `SELECT e.id, e.integration_id, e.entity_id FROM events e
-         JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
-         JOIN integrations i ON i.org_id = e.org_id AND i.id = e.integration_id
-         WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
-           AND r.account_id = ANY($2::uuid[])
-           -- There, the cure is an external mapping, not a delivered account: no automatic retry.
-           AND NOT (i.settings->>'useExternalMappingAccountCode')::boolean
-           AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = r.account_id AND l.salesforce_org_id = i.salesforce_org_id)
-         FOR UPDATE OF e SKIP LOCKED`,
-        [orgId, accountIds],
-      );
-      const byIntegration = new Map<string, typeof waiting>();
-      for (const event of waiting) byIntegration.set(event.integration_id, [...(byIntegration.get(event.integration_id) ?? []), event]);
-      const runs: { integrationId: string; runId: string; recordIds: string[] }[] = [];
-      for (const [integrationId, events] of byIntegration) {
-        const recordIds = [...new Set(events.map((e) => e.entity_id))];
-        const run = await new Runs(tx).create(orgId, integrationId, { id: uuidv7(), trigger: 'retry', mode: 'incremental', recordIds });
-        await tx.query('UPDATE events SET retried_at = now(), retry_run_id = $3 WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, events.map((e) => e.id), run.id]);
-        runs.push({ integrationId, runId: run.id, recordIds });
-      }
-      return runs;
-    });
-    // Queued once committed; a crash in between leaves WAITING runs that the tick queues again.
-    for (const run of claimed) await this.#enqueue({ orgId, integrationId: run.integrationId, trigger: 'retry', mode: 'incremental', runId: run.runId, recordIds: run.recordIds });
+    return this.integrations.connect(orgId, id, credentialId);
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
-  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
+  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay' | 'mapping'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
     const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
-    await this.#enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });
+    await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });
     return ok(run);
   }
 
@@ -400,7 +299,7 @@ export class Engine {
         missing.push({ object, fields: 'object' });
         continue;
       }
-      const described = new Set((await client.describe(object)).fields.map((f) => f.name));
+      const described = new Set((await client.describe(object)).fields.map((f: { name: string }) => f.name));
       const absent = [...fields].filter((field) => !described.has(field));
       if (absent.length > 0) missing.push({ object, fields: absent });
     }
@@ -408,8 +307,7 @@ export class Engine {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.#pending.values()) clearTimeout(timer);
-    this.#pending.clear();
+    this.dispatcher.stop();
     clearInterval(this.#heartbeat);
     await this.#beating;
     await this.#stopListening?.();

@@ -8,5 +8,7 @@ export { requestLogView, listRequestLogs, type RequestLogView } from './runs/req
 export { smtpMailer, type Mailer, type Mail } from './notifications/mailer.ts';
 export { compileAccountFilter } from './filters/account-filter.ts';
 export { ENTITY_TYPES, RUN_STATUSES, EVENT_NAMES, type EntityType, type RunStatus } from './types.ts';
-export { MAPPINGS, EXTERNAL_ID_FIELD, LINE_ITEM_OBJECT } from './mapping/default-mappings.ts';
+export { EXTERNAL_ID_FIELD } from './mapping/definition.ts';
+export { DEFINITIONS, entitiesOf } from './mapping/entities/index.ts';
+export { mappingView, mappingPutBody, mappingPatchBody, ruleView, type MappingView, type Rule } from './mapping/rules.ts';
 export type { PreviewItem, SyncJob, RunnerOptions } from './runner/runner.ts';

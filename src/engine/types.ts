@@ -41,7 +41,8 @@ export function sourcesOf(to: RunStatus): RunStatus[] {
   return RUN_STATUSES.filter((from) => RUN_TRANSITIONS[from].includes(to));
 }
 
-export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay';
+/** mapping: the full run queued because the integration's mapping changed (it resends what the change affects). */
+export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping';
 
 export const EVENT_NAMES = [
   'integration.validation.error',

@@ -9,7 +9,9 @@ export type StoreErrorCode =
   | 'record_locked'
   | 'has_dependents'
   | 'reference_not_found'
-  | 'org_mismatch';
+  | 'org_mismatch'
+  /** Salesforce could not be asked (a check against the org): nothing was changed. */
+  | 'salesforce_error';
 
 export interface StoreError {
   code: StoreErrorCode;

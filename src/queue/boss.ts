@@ -7,7 +7,7 @@ export interface JobMap {
   'integration-sync': {
     orgId: string;
     integrationId: string;
-    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay';
+    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping';
     mode: 'incremental' | 'full';
     runId?: string;
     recordIds?: string[];

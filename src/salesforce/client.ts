@@ -2,6 +2,7 @@ import type { Connection } from 'jsforce';
 import pRetry, { AbortError } from 'p-retry';
 import { parseBulkErrors, type RecordError } from './bulk-errors.ts';
 import { withDeadline } from './deadline.ts';
+import type { FieldDescribe, ObjectDescribe } from './describe.ts';
 import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInfo } from './errors.ts';
 
 /** One call to Salesforce as the request log records it. */
@@ -35,12 +36,15 @@ export interface ClientOptions {
   backoffMs?: number;
   /** How long a Bulk API job may take before the run gives up waiting (ms). */
   bulkTimeoutMs?: number;
+  /** Bulk API status checks: the first right after the job is closed, then after this, growing ×1.5 up to `bulkPollMaxMs`. */
+  bulkPollMs?: number;
+  bulkPollMaxMs?: number;
   /** Stop before Ferry's usage passes this share of the org's daily API allocation (0..1). */
   budgetShare?: number;
   logger?: RequestLogger | undefined;
 }
 
-export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
+export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, bulkPollMs: 100, bulkPollMaxMs: 1000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
 
 export type SaveResult =
   | { success: true; id: string; created: boolean }
@@ -167,7 +171,7 @@ export class SalesforceClient {
    * Nothing that changes a job is retried here: a job that failed or outlived its time ends the
    * run awaiting retry, and the next run upserts the same keys (no duplicate).
    */
-  async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs = 1000): Promise<SaveResult[]> {
+  async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
     const keyOf = (record: Record<string, unknown>) => {
       const value = record[externalIdField];
       return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
@@ -175,7 +179,7 @@ export class SalesforceClient {
     const results = new Map<string, SaveResult>();
     let pending = records;
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const answered = await this.#bulkJob(object, externalIdField, pending, pollIntervalMs);
+      const answered = await this.#bulkJob(object, externalIdField, pending);
       const again: Record<string, unknown>[] = [];
       for (const record of pending) {
         // A record in neither result file was not processed (unprocessedrecords): reported as
@@ -191,15 +195,20 @@ export class SalesforceClient {
     return records.map((record) => results.get(keyOf(record))!);
   }
 
-  /** One Bulk API 2.0 upsert job, from open to its two result files, keyed by external id. */
-  async #bulkJob(object: string, externalIdField: string, records: Record<string, unknown>[], pollIntervalMs: number): Promise<Map<string, SaveResult>> {
+  /**
+   * One Bulk API 2.0 upsert job, from open to its two result files, keyed by external id. Its
+   * status is checked right after it is closed (a small job is often done by then), then on a
+   * schedule that starts short and grows, rather than a fixed second each time; both result files
+   * are fetched at once.
+   */
+  async #bulkJob(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<Map<string, SaveResult>> {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
     const once = { retry: false } as const;
     await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
     await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(toBulkRows(records)), once);
     await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: records.length }, () => job.close(), once);
     const deadline = Date.now() + this.#options.bulkTimeoutMs;
-    for (;;) {
+    for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs, Math.round(wait * 1.5))) {
       const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => job.check());
       if (info.state === 'JobComplete') break;
       if (info.state === 'Failed' || info.state === 'Aborted') {
@@ -208,10 +217,12 @@ export class SalesforceClient {
       if (Date.now() > deadline) {
         throw new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `Bulk API job ${job.id} was still ${info.state} after ${this.#options.bulkTimeoutMs} ms` });
       }
-      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    const successful = await this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults());
-    const failed = await this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults());
+    const [successful, failed] = await Promise.all([
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults()),
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults()),
+    ]);
     const byKey = new Map<string, SaveResult>();
     for (const row of successful as unknown as Record<string, string>[]) {
       byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });
@@ -229,10 +240,11 @@ export class SalesforceClient {
     });
   }
 
-  async describe(object: string): Promise<{ name: string; fields: { name: string; type: string; externalId?: boolean }[] }> {
+  /** The object's fields with what decides whether a value fits each (see FieldDescribe). */
+  async describe(object: string): Promise<ObjectDescribe> {
     return this.#call({ operation: 'describe', method: 'GET', object, records: 0 }, async () => {
       const result = await this.connection.sobject(object).describe();
-      return { name: result.name, fields: result.fields.map((f) => ({ name: f.name, type: f.type, externalId: f.externalId })) };
+      return { name: result.name, fields: result.fields.map((f) => toFieldDescribe(f as unknown as RawField)) };
     });
   }
 
@@ -249,16 +261,57 @@ export class SalesforceClient {
   }
 }
 
+interface RawField {
+  name: string; label?: string; type: string; length?: number; precision?: number; scale?: number; digits?: number;
+  createable?: boolean; updateable?: boolean; nillable?: boolean; externalId?: boolean; custom?: boolean;
+  referenceTo?: string[] | null; relationshipName?: string | null; restrictedPicklist?: boolean;
+  picklistValues?: { value: string; active?: boolean }[] | null;
+}
+
+function toFieldDescribe(f: RawField): FieldDescribe {
+  return {
+    name: f.name,
+    label: f.label ?? f.name,
+    type: f.type,
+    length: f.length ?? 0,
+    precision: f.precision ?? 0,
+    scale: f.scale ?? 0,
+    digits: f.digits ?? 0,
+    createable: f.createable === true,
+    updateable: f.updateable === true,
+    nillable: f.nillable !== false,
+    externalId: f.externalId === true,
+    custom: f.custom === true,
+    referenceTo: f.referenceTo ?? [],
+    relationshipName: f.relationshipName ?? null,
+    picklistValues: (f.picklistValues ?? []).filter((v) => v.active !== false).map((v) => v.value),
+    restrictedPicklist: f.restrictedPicklist === true,
+  };
+}
+
 /**
  * Records as Bulk API rows. jsforce writes the CSV header from the first record's fields alone, so
  * records with different fields (line items sent with and without their master-detail field) would
  * lose the others: every row gets every column. In Bulk API CSV an empty cell leaves a field as it
  * is and `#N/A` sets it to null, so an absent field is empty and a null one is #N/A (a cleared value
- * must be cleared in Salesforce too, as the collections path does).
+ * must be cleared in Salesforce too, as the collections path does). A parent named by external id
+ * (`{ Account__r: { Ferry_Id__c: 'x' } }`, as sent to collections) becomes the column
+ * `Account__r.Ferry_Id__c`.
  */
 export function toBulkRows(records: Record<string, unknown>[]): Record<string, unknown>[] {
-  const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
-  return records.map((record) => Object.fromEntries(columns.map((column) => {
+  const flat = records.map((record) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [inner, innerValue] of Object.entries(value as Record<string, unknown>)) if (inner !== 'attributes') out[`${key}.${inner}`] = innerValue;
+      } else {
+        out[key] = value;
+      }
+    }
+    return out;
+  });
+  const columns = [...new Set(flat.flatMap((record) => Object.keys(record)))];
+  return flat.map((record) => Object.fromEntries(columns.map((column) => {
     const value = record[column];
     return [column, value === undefined ? '' : value === null ? '#N/A' : value];
   })));

@@ -54,8 +54,8 @@ describe('triggers, replay and deletes', () => {
     expect(next.getTime()).toBeGreaterThan(Date.now());
     expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('02:00');
     const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'SCHED-1', name: 'Scheduled' })).body;
-    expect(await ferry.engine.tick(new Date(next.getTime() - 60_000))).toBe(0);
-    expect(await ferry.engine.tick(new Date(next.getTime() + 1000))).toBe(1);
+    expect(await ferry.engine.dispatcher.tick(new Date(next.getTime() - 60_000))).toBe(0);
+    expect(await ferry.engine.dispatcher.tick(new Date(next.getTime() + 1000))).toBe(1);
     await ferry.settle(scheduled.id);
     const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${scheduled.id}`)).body.data;
     expect(runs[0]).toMatchObject({ trigger: 'schedule', status: 'COMPLETE' });
@@ -181,7 +181,7 @@ describe('runs nobody would run', () => {
     const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Orphaned run', entityType: 'Account', credentialId: credential.id })).body;
     const run = await ferry.engine.runs.create(ferry.orgId, integration.id, { trigger: 'manual', mode: 'full' });
     await ferry.db.query("UPDATE runs SET created_at = now() - interval '1 minute' WHERE id = $1", [run.id]);
-    await ferry.engine.tick();
+    await ferry.engine.dispatcher.tick();
     const done = await ferry.eventually(async () => {
       const view = (await ferry.call('GET', `/api/v1/runs/${run.id}`)).body;
       return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_TYPES, integrationInput, integrationView, runView } from '../../engine/index.ts';
+import { ENTITY_TYPES, integrationInput, integrationView, mappingPatchBody, mappingPutBody, mappingView, runView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -55,11 +55,11 @@ export const integrationEndpoints: Endpoint[] = [
   simple('disconnect', 'Disconnect from its credential', async (engine, orgId, id) => unwrap(await engine.integrations.disconnect(orgId, id), 'path')),
   defineEndpoint({
     method: 'POST', path: '/api/v1/integrations/{id}/connect', operationId: 'connect-integration', summary: 'Connect to a credential, or switch to another', tag, auth: true, engine: true, params: idParams,
-    description: 'Refused (409 org_mismatch) when the credential reaches another Salesforce org than the one this integration delivered to, until its links are purged.',
+    description: 'Refused (409 org_mismatch) when the credential reaches another Salesforce org than the one this integration delivered to, until its links are purged; refused (400 validation_failed, paths under mapping.rules) when the mapping does not fit the org (a field it lacks, one that cannot be written, a value kind the field does not take).',
     body: z.strictObject({ credentialId: z.uuid() }),
     success: { status: 200, description: 'The integration', schema: integrationView },
     errors: ['validation_failed', 'unauthorized', 'not_found', 'reference_not_found', 'org_mismatch'],
-    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.connect(orgId, params.id, body.credentialId)) }),
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).connectIntegration(orgId, params.id, body.credentialId)) }),
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/integrations/{id}/purge-links', operationId: 'purge-integration-links', summary: 'Forget every delivered record and the org lock, on purpose', tag, auth: true, engine: true, params: idParams,
@@ -67,6 +67,34 @@ export const integrationEndpoints: Endpoint[] = [
     success: { status: 200, description: 'Links purged', schema: z.strictObject({ purged: z.number(), integration: integrationView }) },
     errors: ['validation_failed', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.purgeLinks(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/mapping', operationId: 'get-integration-mapping', summary: 'The effective mapping: its own rules, or its entity type\'s default', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The mapping', schema: mappingView },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).mappings.get(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'PUT', path: '/api/v1/integrations/{id}/mapping', operationId: 'replace-integration-mapping', summary: 'Replace the mapping', tag, auth: true, engine: true, params: idParams,
+    description: 'Every rule is checked before anything is saved: Ferry paths against the entity, transforms (JSONata) parse, lookups, and, with a connected credential, each Salesforce field exists, can be written and takes the value. All problems come back at once with body.rules[i] paths. A saved change queues a full run (trigger "mapping") that resends the records it affects.',
+    body: jsonObjectBody, documentedBody: mappingPutBody,
+    success: { status: 200, description: 'The mapping as saved', schema: mappingView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found', 'version_conflict', 'salesforce_error'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).mappings.replace(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'PATCH', path: '/api/v1/integrations/{id}/mapping', operationId: 'patch-integration-mapping', summary: 'Add rules (replacing the rule for the same field) and remove rules', tag, auth: true, engine: true, params: idParams,
+    description: 'remove names rules by object (default: the main object), Salesforce field and, for contact points, contact type. The result is checked as a whole, like PUT.',
+    body: jsonObjectBody, documentedBody: mappingPatchBody,
+    success: { status: 200, description: 'The mapping as saved', schema: mappingView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found', 'version_conflict', 'salesforce_error'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).mappings.patch(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/mapping/reset', operationId: 'reset-integration-mapping', summary: 'Go back to the entity type\'s default mapping', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The default mapping', schema: mappingView },
+    errors: ['unauthorized', 'not_found', 'version_conflict'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).mappings.reset(orgId, params.id), 'path') }),
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/integrations/{id}/sync', operationId: 'sync-integration', summary: 'Run now: incremental (pending changes) or full (every record)', tag, auth: true, engine: true, params: idParams,
@@ -80,8 +108,12 @@ export const integrationEndpoints: Endpoint[] = [
     query: z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental'), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
     success: {
       status: 200,
-      description: 'Per record: upsert (with the Salesforce fields), delete, or skip (with the reason)',
-      schema: z.strictObject({ data: z.array(z.strictObject({ entity: z.string(), id: z.string(), action: z.enum(['upsert', 'delete', 'skip']), reason: z.string().optional(), object: z.string(), fields: z.record(z.string(), z.unknown()).optional() })) }),
+      description: 'Per record, from the same select, scope, map and check stages as a run: upsert (with the Salesforce fields and children), delete, skip (with the reason), or fail (with the event the run would record)',
+      schema: z.strictObject({ data: z.array(z.strictObject({
+        entity: z.string(), id: z.string(), action: z.enum(['upsert', 'delete', 'skip', 'fail']), reason: z.string().optional(),
+        event: z.string().optional().meta({ description: 'fail: the event the run would record (e.g. integration.validation.error).' }),
+        object: z.string(), fields: z.record(z.string(), z.unknown()).optional(), children: z.array(z.record(z.string(), z.unknown())).optional(),
+      })) }),
     },
     errors: ['validation_failed', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, query, deps }) => {

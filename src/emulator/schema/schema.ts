@@ -137,6 +137,11 @@ export async function buildSchema(objectDirs: string[]): Promise<Schema> {
         }
       } else if (entry.object !== undefined) {
         customs.push(entry);
+      } else {
+        // Fields added to a custom object that an earlier project defines (an org's own fields
+        // on a packaged object).
+        const owner = customs.find((c) => c.name.toLowerCase() === entry.name.toLowerCase());
+        if (owner !== undefined) owner.fields = [...owner.fields.filter((f) => !entry.fields.some((e) => e.name.toLowerCase() === f.name.toLowerCase())), ...entry.fields];
       }
     }
   }

@@ -26,6 +26,8 @@ export interface IntegrationRow {
   last_run_at: Date | null;
   lease_run_id: string | null;
   lease_until: Date | null;
+  /** The integration's mapping rules; null: its entity type's default mapping. */
+  mapping: unknown[] | null;
   version: number;
   created_at: Date;
   updated_at: Date;

@@ -32,7 +32,7 @@ export const runView = z
   .strictObject({
     id: z.uuid(),
     integrationId: z.uuid(),
-    trigger: z.enum(['change', 'schedule', 'manual', 'retry', 'replay']),
+    trigger: z.enum(['change', 'schedule', 'manual', 'retry', 'replay', 'mapping']),
     mode: z.enum(['incremental', 'full']),
     status: z.enum(RUN_STATUSES),
     replayOf: z.string().nullable(),

@@ -1,0 +1,119 @@
+import type { SaveResult } from '../../salesforce/index.ts';
+import type { ObjectMapper } from '../mapping/mapping.ts';
+import type { NewEvent } from '../runs/events.ts';
+import type { DeliveryContext, Planned, RunState } from './context.ts';
+import { deleteIntents, deleteLinks, saveLinks, type LinkWrite } from './links.ts';
+import { isGone, type WriteOutcome } from './write.ts';
+
+const VALIDATION_CODES = new Set([
+  'REQUIRED_FIELD_MISSING', 'STRING_TOO_LONG', 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'DUPLICATE_VALUE', 'INVALID_CROSS_REFERENCE_KEY', 'INVALID_FIELD', 'INVALID_TYPE_ON_FIELD_IN_RECORD', 'NUMBER_OUTSIDE_VALID_RANGE',
+  'INVALID_EMAIL_ADDRESS', 'MALFORMED_ID', 'JSON_PARSER_ERROR', 'INVALID_FIELD_FOR_INSERT_UPDATE',
+]);
+
+export const HINTS: Record<string, string> = {
+  REQUIRED_FIELD_MISSING: 'Fill in the missing field on the Ferry record, then retry this event.',
+  STRING_TOO_LONG: 'Shorten the value on the Ferry record (or widen the Salesforce field), then retry this event.',
+  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST: 'Add the value to the Salesforce picklist, or change it on the Ferry record, then retry this event.',
+  FIELD_CUSTOM_VALIDATION_EXCEPTION: 'A Salesforce validation rule refused the record: correct the data or the rule, then retry this event.',
+  DUPLICATE_VALUE: 'Another Salesforce record already holds this unique value: merge or clean it up, then retry this event.',
+  INVALID_CROSS_REFERENCE_KEY: 'A referenced Salesforce record does not exist: deliver it first, then retry this event.',
+  INVALID_FIELD: 'The org lacks a field Ferry writes: deploy Ferry\'s objects (salesforce/) or run `ferry salesforce check`.',
+};
+
+/** Salesforce's answer when a parent named by external id is not there: "Foreign key external ID: X not found for field F in entity E". */
+const FOREIGN_KEY_NOT_FOUND = /Foreign key external ID: (\S+) not found for field \S+ in entity (\w+)/;
+
+export function failureEvent(integrationId: string, runId: string, entity: string, entityId: string, object: string, result: Extract<SaveResult, { success: false }>): NewEvent {
+  const first = result.errors[0] ?? { statusCode: 'UNKNOWN_ERROR', message: 'Salesforce refused the record without a reason', fields: [] };
+  const salesforceError = { errorCode: first.statusCode, message: first.message, fields: first.fields };
+  const missing = FOREIGN_KEY_NOT_FOUND.exec(first.message);
+  if (missing !== null && missing[2] === 'Account') {
+    return {
+      integrationId, runId, name: 'integration.missing_account_mapping.error', entity, entityId, salesforceError,
+      message: `Account ${missing[1]} has not been delivered to this Salesforce org, and no Account there has Ferry_Id__c = ${missing[1]}.`,
+      hint: 'Deliver the account first (an Account integration), or set Ferry_Id__c on the Salesforce Account, then retry this event.',
+    };
+  }
+  return {
+    integrationId,
+    runId,
+    name: VALIDATION_CODES.has(first.statusCode) ? 'integration.validation.error' : 'integration.perform.error',
+    entity,
+    entityId,
+    message: missing !== null
+      ? `Salesforce refused ${object} for ${entity} ${entityId}: its parent ${missing[2]} ${missing[1]} is not in the org yet (${first.statusCode}: ${first.message})`
+      : `Salesforce refused ${object} for ${entity} ${entityId}: ${first.statusCode}: ${first.message}`,
+    salesforceError,
+    hint: missing !== null ? `Deliver the ${missing[2]} first, then retry this event.` : (HINTS[first.statusCode] ?? 'Correct the record in Ferry or Salesforce, then retry this event (or mark it actioned).'),
+  };
+}
+
+/** Skips and failures found before anything was sent (scope, map, check). */
+export function recordPlanned(context: DeliveryContext, runId: string, planned: Planned[], state: RunState): void {
+  for (const p of planned) {
+    state.recordIds.add(p.candidate.record.id);
+    if (p.action === 'skip') state.counts.skipped++;
+    if (p.action === 'fail') {
+      state.counts.failed++;
+      state.events.push({ integrationId: context.integration.id, runId, ...p.event });
+      if (p.event.name === 'integration.missing_account_mapping.error' && p.candidate.accountId !== null) state.waitingAccounts.add(p.candidate.accountId);
+    }
+  }
+}
+
+/**
+ * The record stage: links for what Salesforce took (with the children's ids, settling the
+ * delivery intent in the same transaction), links dropped for what it deleted, an event per
+ * refusal, and the run's counts. A parent whose children failed is not linked, so its next
+ * delivery sends it again.
+ */
+export async function recordWritten(context: DeliveryContext, runId: string, mapper: ObjectMapper, outcome: WriteOutcome, state: RunState): Promise<string[]> {
+  const { db, integration } = context;
+  const orgId = integration.org_id;
+  const entity = mapper.definition.entity;
+  const gone: string[] = [];
+  for (const { planned, result } of outcome.deleted) {
+    state.counts.sent++;
+    if (result.success || isGone(result)) {
+      state.counts.deleted++;
+      state.successes++;
+      gone.push(planned.candidate.record.id);
+    } else {
+      state.counts.failed++;
+      state.events.push(failureEvent(integration.id, runId, entity, planned.candidate.record.id, mapper.object, result));
+    }
+  }
+  await deleteLinks(db, orgId, integration.id, entity, gone);
+
+  const linkWrites: LinkWrite[] = [];
+  for (const { planned, result } of outcome.upserted) {
+    const id = planned.candidate.record.id;
+    state.counts.sent++;
+    if (!result.success) {
+      state.counts.failed++;
+      const event = failureEvent(integration.id, runId, entity, id, mapper.object, result);
+      state.events.push(event);
+      if (event.name === 'integration.missing_account_mapping.error' && planned.candidate.accountId !== null) state.waitingAccounts.add(planned.candidate.accountId);
+      continue;
+    }
+    const children = outcome.children.get(id);
+    if (children !== undefined && !('ids' in children)) {
+      state.counts.failed++;
+      state.events.push(failureEvent(integration.id, runId, entity, id, children.object, children.result));
+      continue;
+    }
+    state.successes++;
+    if (result.created) state.counts.created++;
+    else state.counts.updated++;
+    linkWrites.push({ entityId: id, salesforceId: result.id, version: planned.candidate.record.version, hash: planned.hash, children: planned.children === undefined ? null : (children?.ids ?? {}) });
+  }
+  if (context.salesforceOrgId !== null) {
+    const salesforceOrgId = context.salesforceOrgId;
+    await db.transaction(async (tx) => {
+      await saveLinks(tx, orgId, integration.id, entity, salesforceOrgId, mapper.object, linkWrites);
+      await deleteIntents(tx, orgId, integration.id, entity, linkWrites.filter((l) => l.children !== null).map((l) => l.entityId));
+    });
+  }
+  return linkWrites.map((l) => l.entityId);
+}

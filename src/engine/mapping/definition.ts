@@ -1,0 +1,38 @@
+import type { IntegrationSettings } from '../integrations/schemas.ts';
+import type { EntityType } from '../types.ts';
+import type { z } from 'zod';
+import type { ruleInput } from './rules.ts';
+
+/** Every object is upserted by this external id field, which holds the Ferry id. */
+export const EXTERNAL_ID_FIELD = 'Ferry_Id__c';
+
+/** Records embedded in a parent record (a bill's line items), delivered as child records. */
+export interface ChildDefinition {
+  /** The array on the parent that holds them; rules address them as `<path>[].field`. */
+  path: string;
+  object: string;
+  /** The child's external id: stable for a parent and position, so a resend updates in place. */
+  keyOf(parentId: string, index: number): string;
+  /** Children an integration setting leaves out (e.g. excluded line item types). */
+  excluded?(child: Record<string, unknown>, settings: IntegrationSettings): boolean;
+}
+
+/** One Ferry entity and the Salesforce object it becomes. */
+export interface ObjectDefinition {
+  /** The platform entity (journal name): "bills". */
+  entity: string;
+  object: string;
+  children?: ChildDefinition | undefined;
+  /** An entity-specific reason to leave a record out under the integration's settings. */
+  scope?(record: Record<string, unknown>, settings: IntegrationSettings): string | undefined;
+}
+
+/**
+ * What an integration of one entity type delivers: its objects in delivery order (parents first:
+ * balances before their transactions) and its default mapping, as data.
+ */
+export interface EntityTypeDefinition {
+  entityType: EntityType;
+  objects: ObjectDefinition[];
+  defaults: z.input<typeof ruleInput>[];
+}

@@ -1,0 +1,44 @@
+import { DEFINITIONS } from './entities/index.ts';
+import { defaultRules } from './mapping.ts';
+import type { Rule } from './rules.ts';
+
+export const DOCS_START = '<!-- default-mappings:start (generated from src/engine/mapping/entities by `npm run docs:mappings`; do not edit by hand) -->';
+export const DOCS_END = '<!-- default-mappings:end -->';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, '\\n');
+
+function source(rule: Rule): string {
+  switch (rule.kind) {
+    case 'field':
+      return rule.transform === undefined ? `\`${rule.ferry}\`` : `\`${cell(rule.transform)}\``;
+    case 'lookup':
+      return `\`${rule.ferry}\` → the ${rule.target.replace(/s$/, '')}'s Salesforce record${rule.required ? ' (required)' : ' (optional: empty until it is there)'}`;
+    case 'contact_point':
+      return `contact point \`${rule.point}\` (contact type ${rule.contactType === '*' ? 'any' : rule.contactType})`;
+  }
+}
+
+/** The default mappings as Markdown tables, one per entity type: what docs/salesforce.md shows. */
+export function defaultMappingTables(): string {
+  const out: string[] = [];
+  for (const definition of Object.values(DEFINITIONS)) {
+    const rules = defaultRules(definition.entityType);
+    const objects = definition.objects.flatMap((o) => [o.object, ...(o.children !== undefined ? [o.children.object] : [])]);
+    out.push(`### ${definition.entityType} integrations → ${objects.join(', ')}`, '');
+    for (const o of definition.objects) {
+      if (o.children !== undefined) out.push(`\`${o.children.path}\` go as ${o.children.object} children of ${o.object}, each with Ferry_Id__c \`<${o.entity.replace(/s$/, '')} id>:<position>\`.`, '');
+    }
+    out.push('| Salesforce object | Salesforce field | from Ferry | kind | direction |', '|---|---|---|---|---|');
+    for (const rule of rules) out.push(`| ${rule.object} | ${rule.salesforce} | ${source(rule)} | ${rule.kind}${rule.kind === 'field' && rule.transform !== undefined ? ' (JSONata)' : ''} | ${rule.direction} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Replaces the generated part of a document; the document must hold both markers. */
+export function withDefaultMappingTables(document: string): string {
+  const start = document.indexOf(DOCS_START);
+  const end = document.indexOf(DOCS_END);
+  if (start < 0 || end < start) throw new Error('The document lacks the default-mappings markers.');
+  return `${document.slice(0, start + DOCS_START.length)}\n\n${defaultMappingTables()}\n${document.slice(end)}`;
+}

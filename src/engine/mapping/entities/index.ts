@@ -1,0 +1,40 @@
+import type { EntityType } from '../../types.ts';
+import { EXTERNAL_ID_FIELD, type EntityTypeDefinition } from '../definition.ts';
+import { accountDefinition } from './account.ts';
+import { balanceDefinition } from './balance.ts';
+import { billDefinition } from './bill.ts';
+import { commitmentDefinition } from './commitment.ts';
+import { contactDefinition } from './contact.ts';
+import { contractDefinition } from './contract.ts';
+
+/** One definition per entity type; adding an entity type means adding a file here. */
+export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
+  Account: accountDefinition,
+  Contact: contactDefinition,
+  Contract: contractDefinition,
+  Commitment: commitmentDefinition,
+  Balance: balanceDefinition,
+  Bill: billDefinition,
+};
+
+/** Journal entities whose changes an integration of this type follows. */
+export function entitiesOf(type: EntityType): string[] {
+  return DEFINITIONS[type].objects.map((o) => o.entity);
+}
+
+/** Every Salesforce object and field the default mappings write (what `ferry salesforce check` asks the org for). */
+export function requiredSalesforceFields(): Map<string, Set<string>> {
+  const required = new Map<string, Set<string>>();
+  for (const definition of Object.values(DEFINITIONS)) {
+    const main = definition.objects[0]!.object;
+    for (const o of definition.objects) {
+      required.set(o.object, new Set([EXTERNAL_ID_FIELD]));
+      if (o.children !== undefined) required.set(o.children.object, new Set([EXTERNAL_ID_FIELD]));
+    }
+    for (const rule of definition.defaults) {
+      const object = rule.object ?? (definition.objects.find((o) => o.children !== undefined && 'ferry' in rule && rule.ferry.startsWith(`${o.children.path}[]`))?.children?.object ?? main);
+      required.get(object)!.add(rule.salesforce);
+    }
+  }
+  return required;
+}
