@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EntityDefinition, Issue, RecordData } from './entity.ts';
 import { address, code, countryCode, customFields, email, externalKey, id, isoDate, isoDateTime, name, text } from './fields.ts';
-import { currencyCode, decimalString, equalAmounts, ExactDecimal, fitsCurrency, minorUnits, normaliseAmount, sum } from './money.ts';
+import { amountString, currencyCode, decimalString, equalAmounts, ExactDecimal, fitsCurrency, minorUnits, normaliseAmount, sum } from './money.ts';
 
 // ---- shared rules -------------------------------------------------------------------------------
 
@@ -107,7 +107,7 @@ const contract: EntityDefinition = {
   check: (data) => dateOrder(data, 'startDate', 'endDate'),
 };
 
-const scheduleEntry = z.strictObject({ date: isoDate, amount: decimalString });
+const scheduleEntry = z.strictObject({ date: isoDate, amount: amountString });
 
 const commitment: EntityDefinition = {
   name: 'commitments',
@@ -116,7 +116,7 @@ const commitment: EntityDefinition = {
   schema: z.strictObject({
     accountId: id,
     contractId: id.optional(),
-    amount: decimalString,
+    amount: amountString,
     currency: currencyCode,
     startDate: isoDate,
     endDate: isoDate,
@@ -164,7 +164,7 @@ const balance: EntityDefinition = {
     code,
     name,
     currency: currencyCode,
-    amount: decimalString,
+    amount: amountString,
     startDate: isoDate,
     endDate: isoDate.optional(),
     customFields: customFields.optional(),
@@ -183,7 +183,7 @@ const balanceTransaction: EntityDefinition = {
   typeName: 'BalanceTransaction',
   schema: z.strictObject({
     balanceId: id,
-    amount: decimalString,
+    amount: amountString,
     type: z.enum(['CREDIT', 'DEBIT', 'ADJUSTMENT', 'EXPIRY', 'ROLLOVER']),
     appliedAt: isoDateTime,
     description: text(1000).optional(),
@@ -212,7 +212,7 @@ const lineItem = z.strictObject({
   description: text(1000).optional(),
   quantity: decimalString,
   unitPrice: decimalString,
-  amount: decimalString,
+  amount: amountString,
 });
 
 /**
@@ -249,7 +249,7 @@ const bill: EntityDefinition = {
     status: z.enum(['PENDING', 'APPROVED']).default('PENDING'),
     locked: z.boolean().default(false),
     currency: currencyCode,
-    total: decimalString,
+    total: amountString,
     lineItems: z.array(lineItem).max(10_000),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),

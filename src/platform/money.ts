@@ -38,6 +38,18 @@ export const decimalString = z
   .regex(DECIMAL, 'must be a decimal string such as "12.50": digits, an optional minus sign and at most 12 decimal places');
 
 /**
+ * An amount of money: a decimal string of at most 14 digits before the point and 4 after (no
+ * ISO currency has more minor digits; each record also checks its own currency's). Every amount
+ * then fits Ferry's Salesforce amount fields (Number 18,4) exactly.
+ */
+export const AMOUNT_INTEGER_DIGITS = 14;
+export const AMOUNT_DECIMALS = 4;
+export const amountString = decimalString.refine((value) => {
+  const [integer = '', fraction = ''] = value.replace(/^-/, '').split('.');
+  return integer.replace(/^0+(?=\d)/, '').length <= AMOUNT_INTEGER_DIGITS && fraction.length <= AMOUNT_DECIMALS;
+}, { message: `must be an amount of at most ${AMOUNT_INTEGER_DIGITS} digits before the decimal point and ${AMOUNT_DECIMALS} after, e.g. "1250000.00" (the most Salesforce's amount fields hold exactly)` });
+
+/**
  * decimal.js rounds every result to 20 significant digits by default; Ferry's amounts have up to
  * 18 integer digits and 12 decimals, and their sums more. 64 digits keep every sum exact.
  */

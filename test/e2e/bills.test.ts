@@ -188,7 +188,7 @@ describe('bill integration', () => {
 describe('bill delivery on both write paths, and after a crash', () => {
   const paths = [['collections', 100_000], ['Bulk API 2.0', 1]] as const;
 
-  it.each(paths)('refuses a line item too long for Salesforce with its exact code, message and fields (%s)', async (_path, bulkThreshold) => {
+  it.each(paths)('holds back a bill whose line item is too long for Salesforce, naming the field and the limit, and sends the others (%s)', async (_path, bulkThreshold) => {
     const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
     const bills = await integration({ name: 'Bills', entityType: 'Bill', delivery: { bulkThreshold } });
     const acct = await account(`LONG-${bulkThreshold}`);
@@ -199,11 +199,14 @@ describe('bill delivery on both write paths, and after a crash', () => {
     const created = (await ferry.call('POST', '/api/v1/bills/bulk', { items: [good, bad] })).body.results.map((r: any) => r.id);
     await ferry.settle(bills.id);
     const [refused] = (await events(bills.id)).filter((e: any) => e.entityId === created[1]);
+    // Checked against the org's describe before sending: Salesforce never sees it, nothing is cut.
     expect(refused).toMatchObject({
       name: 'integration.validation.error',
-      salesforceError: { errorCode: 'STRING_TOO_LONG', message: `Description: data value too large: ${long.slice(0, 60)}... (max length=255)`, fields: ['Description__c'] },
+      message: `Not sent: Ferry_Bill_Line_Item__c.Description__c of line ${created[1]}:0: is 300 characters; Description__c holds at most 255: shorten the value in Ferry or widen the field.`,
+      salesforceError: null,
     });
     expect(await sf(`SELECT Id FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c = '${created[0]}:0'`)).toHaveLength(1);
+    expect(await sf(`SELECT Id FROM Ferry_Bill__c WHERE Ferry_Id__c = '${created[1]}'`)).toHaveLength(0);
     expect((await ferry.call('GET', `/api/v1/integrations/${bills.id}`)).body.enabled).toBe(true);
   });
 

@@ -280,7 +280,7 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
       const liveBills = await listAll(url, 'bills');
       const sfAccounts = await all<{ Ferry_Id__c: string | null }>('SELECT Ferry_Id__c FROM Account WHERE Ferry_Id__c != null');
       const sfBills = await all<{ Id: string; Ferry_Id__c: string; Name: string; Total__c: number }>('SELECT Id, Ferry_Id__c, Name, Total__c FROM Ferry_Bill__c');
-      const sfItems = await all<{ Ferry_Id__c: string; Bill__c: string; Amount__c: number; Quantity__c: number }>('SELECT Ferry_Id__c, Bill__c, Amount__c, Quantity__c FROM Ferry_Bill_Line_Item__c');
+      const sfItems = await all<{ Ferry_Id__c: string; Bill__c: string; Amount__c: number; Quantity__c: string }>('SELECT Ferry_Id__c, Bill__c, Amount__c, Quantity__c FROM Ferry_Bill_Line_Item__c');
       expect(duplicates(sfAccounts.map((a) => a.Ferry_Id__c!)), 'accounts delivered twice').toEqual([]);
       expect(sfAccounts.map((a) => a.Ferry_Id__c).sort(), 'every live account exactly once').toEqual(liveAccounts.map((a) => a.id).sort());
       expect(duplicates(sfBills.map((b) => b.Ferry_Id__c)), 'bills delivered twice').toEqual([]);
@@ -292,7 +292,7 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
       // Line items: exactly the current ones of each live bill, under the right bill, with their amounts.
       const sfBillIdOf = new Map(sfBills.map((b) => [b.Ferry_Id__c, b.Id]));
       const expectedItems = liveBills.flatMap((b) =>
-        (b.lineItems as { amount: string; quantity: string }[]).map((item, index) => [`${b.id}:${index}`, sfBillIdOf.get(b.id), Number(item.amount), Number(item.quantity)]),
+        (b.lineItems as { amount: string; quantity: string }[]).map((item, index) => [`${b.id}:${index}`, sfBillIdOf.get(b.id), Number(item.amount), item.quantity]),
       );
       // Listed as missing and extra (a wrong amount or bill shows on both sides), so a failure
       // names the line items at fault rather than printing thousands of rows.

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ferry.stop());
 
-// The largest amount a 16,2 field holds; the nearest double prints as 99999999999999.98.
+// The largest amount Ferry takes (14 integer digits, for the 18,4 amount fields); the nearest double prints as 99999999999999.98.
 const LARGE = '99999999999999.99';
 const FINE_QUANTITY = '0.123456789012';
 const FINE_PRICE = '1234567.891234567891';

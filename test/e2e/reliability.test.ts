@@ -84,8 +84,9 @@ describe('transient faults', () => {
     expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 1, failed: 0 } });
     expect(run.counts.created + run.counts.updated).toBe(1);
     const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}`)).body.data;
-    expect(logs.filter((l: any) => l.status === 'Failed')).toHaveLength(2);
-    expect(logs.filter((l: any) => l.status === 'Success')).toHaveLength(1);
+    const upserts = logs.filter((l: any) => l.operation === 'upsert');
+    expect(upserts.filter((l: any) => l.status === 'Failed')).toHaveLength(2);
+    expect(upserts.filter((l: any) => l.status === 'Success')).toHaveLength(1);
   }, 60_000);
 });
 

@@ -20,15 +20,17 @@ export class SchemaCache {
   async describe(client: SalesforceClient, salesforceOrgId: string, objects: string[]): Promise<Map<string, ObjectDescribe | null>> {
     const out = new Map<string, ObjectDescribe | null>();
     const now = Date.now();
-    const stale: string[] = [];
-    for (const object of new Set(objects.map((o) => o.toLowerCase()))) {
-      const cached = this.#entries.get(`${salesforceOrgId}/${object}`);
-      if (cached !== undefined && now - cached.at < this.#ttlMs) out.set(object, cached.describe);
-      else stale.push(object);
+    const stale = new Map<string, string>();
+    for (const object of objects) {
+      const key = object.toLowerCase();
+      const cached = this.#entries.get(`${salesforceOrgId}/${key}`);
+      if (cached !== undefined && now - cached.at < this.#ttlMs) out.set(key, cached.describe);
+      else stale.set(key, object);
     }
-    if (stale.length === 0) return out;
+    if (stale.size === 0) return out;
     // One describe call per object, side by side; an object the org lacks answers NOT_FOUND.
-    const described = await Promise.all(stale.map(async (object) => {
+    const names = [...stale.values()];
+    const described = await Promise.all(names.map(async (object) => {
       try {
         return await client.describe(object);
       } catch (error) {
@@ -36,10 +38,10 @@ export class SchemaCache {
         throw error;
       }
     }));
-    stale.forEach((object, i) => {
+    names.forEach((object, i) => {
       const describe = described[i] ?? null;
-      this.#entries.set(`${salesforceOrgId}/${object}`, { at: Date.now(), describe });
-      out.set(object, describe);
+      this.#entries.set(`${salesforceOrgId}/${object.toLowerCase()}`, { at: Date.now(), describe });
+      out.set(object.toLowerCase(), describe);
     });
     return out;
   }

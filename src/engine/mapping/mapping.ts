@@ -232,7 +232,11 @@ export async function mapRecord(mapper: ObjectMapper, record: Record<string, unk
   const mapped: MappedRecord = await mapFields(mapper.main, record, undefined, undefined);
   if (mapper.child !== undefined) {
     const { definition, mapper: childMapper } = mapper.child;
-    const items = Array.isArray(record[definition.path]) ? (record[definition.path] as Record<string, unknown>[]) : [];
+    const value = record[definition.path];
+    // Stored records were validated: anything but a list here is a broken invariant (a bug), never
+    // "no children" (that would delete the children in Salesforce).
+    if (value !== undefined && !Array.isArray(value)) throw new TypeError(`${definition.path} of ${String(record.id)} is not a list`);
+    const items = (value ?? []) as Record<string, unknown>[];
     const children: MappedRecord['children'] = [];
     for (const [index, item] of items.entries()) {
       if (definition.excluded?.(item, settings) === true) continue;
