@@ -112,7 +112,7 @@ describe('REST sObjects through jsforce', () => {
     expect(bill.keyPrefix).toMatch(/^a0/);
     const byName = new Map(bill.fields.map((f) => [f.name, f]));
     expect(byName.get('Ferry_Id__c')).toMatchObject({ type: 'string', length: 64, externalId: true, unique: true, idLookup: true, caseSensitive: true });
-    expect(byName.get('Total__c')).toMatchObject({ type: 'currency', precision: 16, scale: 2 });
+    expect(byName.get('Total__c')).toMatchObject({ type: 'currency', precision: 18, scale: 4 });
     expect(byName.get('Status__c')).toMatchObject({ type: 'picklist', restrictedPicklist: true });
     expect((byName.get('Status__c')?.picklistValues ?? []).map((p: { value: string; defaultValue: boolean }) => [p.value, p.defaultValue])).toEqual([
       ['PENDING', true],
