@@ -17,3 +17,7 @@ export {
 export { isCurrency, minorUnits } from './money.ts';
 export { issuesFromZod } from './issues.ts';
 export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';
+export {
+  accountIdsOf, externalMappingsScopedTo, hasJournalAfter, journalAfter, lastJournalSeq, latestJournalSeqs, liveRecordIds, liveRecordIdsAfter,
+  loadRecordsWithAccount, referenceCodes, salesforceAccountMappings, userEmails, type JournalRead, type RecordWithAccount,
+} from './reads.ts';

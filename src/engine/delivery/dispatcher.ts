@@ -1,13 +1,14 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
+import { accountIdsOf, latestJournalSeqs } from '../../platform/index.ts';
 import type { JobMap } from '../../queue/boss.ts';
 import type { Database } from '../../storage/index.ts';
 import { nextRunAt } from '../integrations/schemas.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
 import type { SyncJob } from '../runner/runner.ts';
 import { Runs } from '../runs/runs.ts';
-import { ENTITY_TYPES } from '../types.ts';
+import type { EntityType } from '../types.ts';
 
 /**
  * A run left WAITING this long with no job to run it is queued again: its process died between
@@ -15,8 +16,6 @@ import { ENTITY_TYPES } from '../types.ts';
  * job then stays "active" in pg-boss until it expires, an hour later).
  */
 export const ORPHAN_AFTER_SECONDS = 30;
-
-const ENTITIES_BY_TYPE = JSON.stringify(Object.fromEntries(ENTITY_TYPES.map((type) => [type, entitiesOf(type)])));
 
 /**
  * Decides when runs happen and queues them: journal notifications (debounced per organization)
@@ -68,16 +67,16 @@ export class Dispatcher {
 
   /** Queues every on-change integration of the organization that has changes past its watermark. */
   async dispatch(orgId: string): Promise<number> {
-    const rows = await this.#db.query<{ id: string }>(
-      `SELECT i.id FROM integrations i
-       WHERE i.org_id = $1 AND i.enabled AND i.credential_id IS NOT NULL AND (i.trigger->>'onChange')::boolean
-         AND (i.paused_until IS NULL OR i.paused_until < now())
-         AND EXISTS (SELECT 1 FROM journal j WHERE j.org_id = i.org_id AND j.seq > i.cursor_seq
-                     AND j.entity IN (SELECT jsonb_array_elements_text($2::jsonb -> i.entity_type)))`,
-      [orgId, ENTITIES_BY_TYPE],
+    const candidates = await this.#db.query<{ id: string; entity_type: EntityType; cursor_seq: number }>(
+      `SELECT id, entity_type, cursor_seq FROM integrations
+       WHERE org_id = $1 AND enabled AND credential_id IS NOT NULL AND (trigger->>'onChange')::boolean AND (paused_until IS NULL OR paused_until < now())`,
+      [orgId],
     );
-    for (const row of rows) await this.enqueue({ orgId, integrationId: row.id, trigger: 'change', mode: 'incremental' });
-    return rows.length;
+    if (candidates.length === 0) return 0;
+    const heads = await latestJournalSeqs(this.#db, orgId, [...new Set(candidates.flatMap((c) => entitiesOf(c.entity_type)))]);
+    const due = candidates.filter((c) => entitiesOf(c.entity_type).some((entity) => (heads.get(entity) ?? 0) > Number(c.cursor_seq)));
+    for (const row of due) await this.enqueue({ orgId, integrationId: row.id, trigger: 'change', mode: 'incremental' });
+    return due.length;
   }
 
   /** Every organization's pending on-change integrations (start-up, and each tick as a safety net). */
@@ -137,18 +136,28 @@ export class Dispatcher {
     // accounts now linked in the waiting integration's org count.
     // The events are claimed, their runs created and the events marked in one transaction (FOR
     // UPDATE SKIP LOCKED only locks inside one): two workers never retry the same event twice.
+    // Which waiting records belong to these accounts (read without locks), then only those
+    // events are claimed.
+    const open = await this.#db.query<{ id: string; entity_id: string }>(
+      `SELECT id, entity_id FROM events WHERE org_id = $1 AND name = 'integration.missing_account_mapping.error' AND actioned_at IS NULL AND retried_at IS NULL`,
+      [orgId],
+    );
+    if (open.length === 0) return;
+    const wanted = new Set(accountIds);
+    const accountOf = await accountIdsOf(this.#db, orgId, [...new Set(open.map((e) => e.entity_id))]);
+    const eventIds = open.filter((e) => wanted.has(accountOf.get(e.entity_id) ?? '')).map((e) => e.id);
+    if (eventIds.length === 0) return;
     const claimed = await this.#db.transaction(async (tx) => {
       const waiting = await tx.query<{ id: string; integration_id: string; entity_id: string }>(
         `SELECT e.id, e.integration_id, e.entity_id FROM events e
-         JOIN records r ON r.org_id = e.org_id AND r.entity = e.entity AND r.id = e.entity_id
          JOIN integrations i ON i.org_id = e.org_id AND i.id = e.integration_id
-         WHERE e.org_id = $1 AND e.name = 'integration.missing_account_mapping.error' AND e.actioned_at IS NULL AND e.retried_at IS NULL
-           AND r.account_id = ANY($2::uuid[])
+         WHERE e.org_id = $1 AND e.id = ANY($2::uuid[]) AND e.actioned_at IS NULL AND e.retried_at IS NULL
            -- There, the cure is an external mapping, not a delivered account: no automatic retry.
            AND NOT (i.settings->>'useExternalMappingAccountCode')::boolean
-           AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = r.account_id AND l.salesforce_org_id = i.salesforce_org_id)
+           AND EXISTS (SELECT 1 FROM links l WHERE l.org_id = e.org_id AND l.entity = 'accounts' AND l.entity_id = ANY($3::uuid[]) AND l.salesforce_org_id = i.salesforce_org_id
+                       AND l.entity_id = ($4::jsonb ->> e.entity_id::text)::uuid)
          FOR UPDATE OF e SKIP LOCKED`,
-        [orgId, accountIds],
+        [orgId, eventIds, accountIds, JSON.stringify(Object.fromEntries(accountOf))],
       );
       const byIntegration = new Map<string, typeof waiting>();
       for (const event of waiting) byIntegration.set(event.integration_id, [...(byIntegration.get(event.integration_id) ?? []), event]);

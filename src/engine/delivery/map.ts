@@ -1,3 +1,4 @@
+import { salesforceAccountMappings } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
@@ -28,15 +29,8 @@ async function knownParents(context: DeliveryContext, lookups: PendingLookup[]):
   for (const l of lookups) if (l.ferryId !== null) byTarget.set(l.rule.target, (byTarget.get(l.rule.target) ?? new Set()).add(l.ferryId));
   for (const [target, ids] of byTarget) {
     if (target === 'accounts' && integration.settings.useExternalMappingAccountCode) {
-      const rows = await db.query<{ entity_id: string; external_id: string }>(
-        `SELECT data->>'entityId' AS entity_id, data->>'externalId' AS external_id FROM records
-         WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'entity' = 'accounts'
-           AND lower(data->>'externalSystem') = 'salesforce' AND data->>'entityId' = ANY($2::text[])
-           AND ($3::text IS NULL OR data->>'integrationId' = $3)
-         ORDER BY (data->>'integrationId' IS NULL)`,
-        [integration.org_id, [...ids], integration.settings.enforceExternalMappings ? integration.id : null],
-      );
-      for (const row of rows) if (!known.has(`${target}/${row.entity_id}`)) known.set(`${target}/${row.entity_id}`, row.external_id);
+      const mapped = await salesforceAccountMappings(db, integration.org_id, [...ids], integration.settings.enforceExternalMappings ? integration.id : null);
+      for (const [id, sfId] of mapped) known.set(`${target}/${id}`, sfId);
     } else if (context.salesforceOrgId !== null) {
       for (const [id, sfId] of await salesforceIdsAnywhere(db, integration.org_id, context.salesforceOrgId, target, [...ids])) known.set(`${target}/${id}`, sfId);
     }

@@ -1,4 +1,4 @@
-import { toStoredRecord } from '../../platform/index.ts';
+import { hasJournalAfter, journalAfter, liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { CompiledMapping, ObjectMapper } from '../mapping/mapping.ts';
@@ -13,33 +13,13 @@ export interface Selection {
 /** Candidates of one object, or the journal position up to which every earlier batch was delivered. */
 export type Batch = { mapper: ObjectMapper; candidates: Candidate[] } | { toSeq: number };
 
-interface RecordRowWithAccount {
-  id: string;
-  entity: string;
-  version: number;
-  key: string | null;
-  account_id: string | null;
-  parent_id: string | null;
-  data: Record<string, unknown>;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
-}
-
 export async function loadCandidates(db: Database, orgId: string, entity: string, ids: string[], changed?: Map<string, Set<string> | null>): Promise<Candidate[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.query<RecordRowWithAccount>(
-    `SELECT id, entity, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at FROM records
-     WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) ORDER BY id`,
-    [orgId, entity, ids],
-  );
-  return rows.map((row) => ({ entity, record: toStoredRecord(row), accountId: row.account_id, deleted: row.deleted_at !== null, changedFields: changed?.get(row.id) ?? null }));
+  return (await loadRecordsWithAccount(db, orgId, entity, ids)).map((r) => ({ entity, ...r, changedFields: changed?.get(r.record.id) ?? null }));
 }
 
 /** Whether an incremental run has anything to look at (no Salesforce call is made otherwise). */
 export async function hasPendingChanges(db: Database, integration: IntegrationRow, entities: string[]): Promise<boolean> {
-  const rows = await db.query('SELECT 1 FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 LIMIT 1', [integration.org_id, entities, integration.cursor_seq]);
-  return rows.length > 0;
+  return hasJournalAfter(db, integration.org_id, entities, integration.cursor_seq);
 }
 
 /**
@@ -57,13 +37,10 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
     for (const mapper of mapping.objects) {
       let after = '00000000-0000-0000-0000-000000000000';
       for (;;) {
-        const rows = await db.query<{ id: string }>(
-          'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4',
-          [orgId, mapper.definition.entity, after, chunkSize],
-        );
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.id;
-        yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, rows.map((r) => r.id)) };
+        const ids = await liveRecordIdsAfter(db, orgId, mapper.definition.entity, after, chunkSize);
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1]!;
+        yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, ids) };
       }
     }
     return;
@@ -71,10 +48,7 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
   const entities = mapping.objects.map((m) => m.definition.entity);
   let cursor = integration.cursor_seq;
   for (;;) {
-    const entries = await db.query<{ seq: number; entity: string; entity_id: string; operation: string; changed_fields: string[] | null }>(
-      'SELECT seq, entity, entity_id, operation, changed_fields FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
-      [orgId, entities, cursor, chunkSize],
-    );
+    const entries = await journalAfter(db, orgId, entities, cursor, chunkSize);
     if (entries.length === 0) return;
     const toSeq = entries[entries.length - 1]!.seq;
     for (const mapper of mapping.objects) {
@@ -83,9 +57,9 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
       const changed = new Map<string, Set<string> | null>();
       for (const entry of entries) {
         if (entry.entity !== mapper.definition.entity) continue;
-        const sofar = changed.get(entry.entity_id);
-        if (entry.operation !== 'update' || entry.changed_fields === null || sofar === null) changed.set(entry.entity_id, null);
-        else changed.set(entry.entity_id, new Set([...(sofar ?? []), ...entry.changed_fields]));
+        const sofar = changed.get(entry.entityId);
+        if (entry.operation !== 'update' || entry.changedFields === null || sofar === null) changed.set(entry.entityId, null);
+        else changed.set(entry.entityId, new Set([...(sofar ?? []), ...entry.changedFields]));
       }
       if (changed.size > 0) yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, [...changed.keys()], changed) };
     }

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { fail, issuesFromZod, ok, type Issue, type Result } from '../../platform/index.ts';
+import { externalMappingsScopedTo, fail, issuesFromZod, lastJournalSeq, liveRecordIds, ok, type Issue, type Result } from '../../platform/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
 import { integrationInput, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
 import type { EntityType } from '../types.ts';
@@ -98,10 +98,10 @@ export class Integrations {
     // full sync sends what already exists.
     const [row] = await this.#db.query<IntegrationRow>(
       `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE((SELECT max(seq) FROM journal WHERE org_id = $1), 0), $12)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        RETURNING *`,
       [orgId, uuidv7(), input.name, input.entityType, input.destination, input.credentialId, input.enabled, input.settings, input.trigger, input.delivery, input.errorThreshold,
-        nextRunAt(input.trigger.schedule, new Date())],
+        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date())],
     );
     return ok(toIntegrationView(row!));
   }
@@ -159,12 +159,9 @@ export class Integrations {
     return this.#db.transaction(async (tx) => {
       // External mappings scoped to it would point at nothing (and refuse every later change):
       // they go first, on purpose, as integrations go before the credential they use.
-      const scoped = await tx.query<{ id: string }>(
-        "SELECT id FROM records WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'integrationId' = $2 ORDER BY id LIMIT 100",
-        [orgId, id],
-      );
+      const scoped = await externalMappingsScopedTo(tx, orgId, id, 100);
       if (scoped.length > 0) {
-        return fail('has_dependents', 'External mappings are scoped to this integration; delete them, or remove their integrationId, first.', scoped.map((m) => ({ path: ['externalMappings', m.id], message: 'is scoped to this integration' })));
+        return fail('has_dependents', 'External mappings are scoped to this integration; delete them, or remove their integrationId, first.', scoped.map((m) => ({ path: ['externalMappings', m], message: 'is scoped to this integration' })));
       }
       const rows = await tx.query('DELETE FROM integrations WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id]);
       if (rows.length === 0) return fail('not_found', `No integration has id ${id}.`);
@@ -235,8 +232,7 @@ export class Integrations {
     const check = async (field: 'includedAccountIds' | 'excludedAccountIds' | 'notifyUserIds', entity: string) => {
       const ids = settings[field];
       if (ids.length === 0) return;
-      const rows = await this.#db.query<{ id: string }>('SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL', [orgId, entity, ids]);
-      const known = new Set(rows.map((r) => r.id));
+      const known = await liveRecordIds(this.#db, orgId, entity, ids);
       ids.forEach((value, index) => {
         if (!known.has(value)) issues.push({ path: ['settings', field, index], message: `no live ${entity === 'users' ? 'user' : 'account'} has id ${value}` });
       });

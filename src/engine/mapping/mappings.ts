@@ -1,4 +1,4 @@
-import { fail, issuesFromZod, ok, type Issue, type Result } from '../../platform/index.ts';
+import { fail, issuesFromZod, ok, referenceCodes, type Issue, type Result } from '../../platform/index.ts';
 import { SalesforceError, type ObjectDescribe } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { Credentials } from '../credentials/credentials.ts';
@@ -116,8 +116,7 @@ export class Mappings {
   }
 
   async #contactTypes(orgId: string): Promise<string[]> {
-    const rows = await this.#deps.db.query<{ code: string }>("SELECT data->>'code' AS code FROM records WHERE org_id = $1 AND entity = 'contact-types' AND deleted_at IS NULL ORDER BY 1", [orgId]);
-    return rows.map((r) => r.code);
+    return referenceCodes(this.#deps.db, orgId, 'contact-types');
   }
 
   async #save(orgId: string, id: string, version: number | undefined, next: (row: IntegrationRow, current: Rule[]) => { rules: unknown[] } | { issues: Issue[] }): Promise<Result<MappingView>> {

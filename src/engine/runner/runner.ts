@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
+import { userEmails } from '../../platform/index.ts';
 import { SalesforceError, type ClientOptions, type ObjectDescribe, type SalesforceClient, type SalesforceErrorInfo } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { Credentials } from '../credentials/credentials.ts';
@@ -356,15 +357,12 @@ export class Runner {
       log.warn('integration disabled, but no SMTP server is configured (FERRY_SMTP_URL): nobody was e-mailed');
       return;
     }
-    const users = await this.#deps.db.query<{ email: string }>(
-      "SELECT data->>'email' AS email FROM records WHERE org_id = $1 AND entity = 'users' AND id = ANY($2::uuid[]) AND deleted_at IS NULL",
-      [integration.org_id, ids],
-    );
+    const users = await userEmails(this.#deps.db, integration.org_id, ids);
     if (users.length === 0) return;
     const recent = await new Events(this.#deps.db).list(integration.org_id, { integrationId: integration.id, limit: 5 });
     try {
       await this.#deps.mailer.send({
-        to: users.map((u) => u.email),
+        to: users,
         subject: `Ferry: integration "${integration.name}" was disabled`,
         text: [
           `The ${integration.entity_type} integration "${integration.name}" (${integration.id}) disabled itself after ${reason}.`,

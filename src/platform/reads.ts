@@ -1,0 +1,129 @@
+import type { Queryable } from '../storage/index.ts';
+import type { Operation } from './journal.ts';
+import { toStoredRecord, type StoredRecord } from './store.ts';
+
+/**
+ * Reads of the platform's tables (records, journal) for the engine: it never writes SQL against
+ * them itself, so their layout can change here without the engine noticing.
+ */
+
+export interface RecordWithAccount {
+  record: StoredRecord;
+  accountId: string | null;
+  deleted: boolean;
+}
+
+/** Records by id (deleted ones included, with `deleted` set), in id order. */
+export async function loadRecordsWithAccount(db: Queryable, orgId: string, entity: string, ids: string[]): Promise<RecordWithAccount[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: string; version: number; key: string | null; account_id: string | null; parent_id: string | null; data: Record<string, unknown>; created_at: Date; updated_at: Date; deleted_at: Date | null; entity: string }>(
+    `SELECT id, entity, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at FROM records
+     WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) ORDER BY id`,
+    [orgId, entity, ids],
+  );
+  return rows.map((row) => ({ record: toStoredRecord(row), accountId: row.account_id, deleted: row.deleted_at !== null }));
+}
+
+/** Ids of live records of an entity after `afterId`, in id order: pages of a full pass. */
+export async function liveRecordIdsAfter(db: Queryable, orgId: string, entity: string, afterId: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4',
+    [orgId, entity, afterId, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Which of these ids are live records of the entity. */
+export async function liveRecordIds(db: Queryable, orgId: string, entity: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.query<{ id: string }>('SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL', [orgId, entity, ids]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** The account of each record (by id), for records of any entity. */
+export async function accountIdsOf(db: Queryable, orgId: string, ids: string[]): Promise<Map<string, string | null>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ id: string; account_id: string | null }>('SELECT id, account_id FROM records WHERE org_id = $1 AND id = ANY($2::uuid[])', [orgId, ids]);
+  return new Map(rows.map((r) => [r.id, r.account_id]));
+}
+
+export interface JournalRead {
+  seq: number;
+  entity: string;
+  entityId: string;
+  operation: Operation;
+  changedFields: string[] | null;
+}
+
+/** Journal entries of these entities after `afterSeq`, in commit order. */
+export async function journalAfter(db: Queryable, orgId: string, entities: string[], afterSeq: number, limit: number): Promise<JournalRead[]> {
+  const rows = await db.query<{ seq: number; entity: string; entity_id: string; operation: Operation; changed_fields: string[] | null }>(
+    'SELECT seq, entity, entity_id, operation, changed_fields FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
+    [orgId, entities, afterSeq, limit],
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), entity: r.entity, entityId: r.entity_id, operation: r.operation, changedFields: r.changed_fields }));
+}
+
+/** Whether any entry of these entities follows `afterSeq`. */
+export async function hasJournalAfter(db: Queryable, orgId: string, entities: string[], afterSeq: number): Promise<boolean> {
+  const rows = await db.query('SELECT 1 FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 LIMIT 1', [orgId, entities, afterSeq]);
+  return rows.length > 0;
+}
+
+/** The latest journal seq of each entity (0 when none), one index probe per entity. */
+export async function latestJournalSeqs(db: Queryable, orgId: string, entities: string[]): Promise<Map<string, number>> {
+  if (entities.length === 0) return new Map();
+  const rows = await db.query<{ entity: string; seq: number | null }>(
+    'SELECT e AS entity, (SELECT max(seq) FROM journal j WHERE j.org_id = $1 AND j.entity = e) AS seq FROM unnest($2::text[]) AS e',
+    [orgId, entities],
+  );
+  return new Map(rows.map((r) => [r.entity, Number(r.seq ?? 0)]));
+}
+
+/** The organization's latest journal seq (0 when empty): where a new reader starts. */
+export async function lastJournalSeq(db: Queryable, orgId: string): Promise<number> {
+  const [row] = await db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM journal WHERE org_id = $1', [orgId]);
+  return Number(row?.seq ?? 0);
+}
+
+/** E-mail addresses of live users. */
+export async function userEmails(db: Queryable, orgId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ email: string }>("SELECT data->>'email' AS email FROM records WHERE org_id = $1 AND entity = 'users' AND id = ANY($2::uuid[]) AND deleted_at IS NULL", [orgId, ids]);
+  return rows.map((r) => r.email);
+}
+
+/** Codes of the live records of a reference list (contact types, account types, ...). */
+export async function referenceCodes(db: Queryable, orgId: string, entity: string): Promise<string[]> {
+  const rows = await db.query<{ code: string }>("SELECT data->>'code' AS code FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL ORDER BY 1", [orgId, entity]);
+  return rows.map((r) => r.code);
+}
+
+/**
+ * The Salesforce Account Id that external mappings give each of these accounts. With
+ * `integrationId`, only mappings scoped to it count; otherwise a mapping scoped to an integration
+ * wins over one scoped to none.
+ */
+export async function salesforceAccountMappings(db: Queryable, orgId: string, accountIds: string[], integrationId: string | null): Promise<Map<string, string>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db.query<{ entity_id: string; external_id: string }>(
+    `SELECT data->>'entityId' AS entity_id, data->>'externalId' AS external_id FROM records
+     WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'entity' = 'accounts'
+       AND lower(data->>'externalSystem') = 'salesforce' AND data->>'entityId' = ANY($2::text[])
+       AND ($3::text IS NULL OR data->>'integrationId' = $3)
+     ORDER BY (data->>'integrationId' IS NULL)`,
+    [orgId, accountIds, integrationId],
+  );
+  const out = new Map<string, string>();
+  for (const row of rows) if (!out.has(row.entity_id)) out.set(row.entity_id, row.external_id);
+  return out;
+}
+
+/** Live external mappings scoped to an integration (at most `limit`). */
+export async function externalMappingsScopedTo(db: Queryable, orgId: string, integrationId: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    "SELECT id FROM records WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'integrationId' = $2 ORDER BY id LIMIT $3",
+    [orgId, integrationId, limit],
+  );
+  return rows.map((r) => r.id);
+}
