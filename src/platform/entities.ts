@@ -77,6 +77,7 @@ const contact: EntityDefinition = {
     title: text(128).optional(),
     email: email.optional(),
     phones: z.array(phone).max(10).optional(),
+    address: address.optional(),
     type: text(100).optional(),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),

@@ -179,3 +179,33 @@ describe('preview', () => {
     }
   });
 });
+
+describe('contact points', () => {
+  it('maps each contact type\'s points to Contact fields, the type\'s own rules before the "*" rules', async () => {
+    const accounts = await accountIntegration('Contact points accounts', { onChange: true });
+    const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'CP-1', name: 'Contact Points Ltd' })).body;
+    await ferry.settle(accounts.id);
+    expect((await ferry.call('POST', '/api/v1/contact-types', { code: 'BILLING', name: 'Billing contact' })).status).toBe(201);
+    const contacts = (await ferry.call('POST', '/api/v1/integrations', { name: 'Contacts', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false } })).body;
+    const unknownType = await ferry.call('PATCH', `/api/v1/integrations/${contacts.id}/mapping`, { add: [{ kind: 'contact_point', contactType: 'TECHNICAL', point: 'email', salesforce: 'Email' }] });
+    expect(unknownType.status).toBe(400);
+    expect(unknownType.body.error.details[0]).toMatchObject({ path: expect.stringMatching(/^body\.rules\[\d+\]\.contactType$/), message: expect.stringContaining('one of BILLING') });
+    const saved = await ferry.call('PATCH', `/api/v1/integrations/${contacts.id}/mapping`, {
+      add: [
+        { kind: 'contact_point', contactType: 'BILLING', point: 'phone.HOME', salesforce: 'Phone' },
+        { kind: 'contact_point', contactType: 'BILLING', point: 'address.street', salesforce: 'MailingStreet' },
+        { kind: 'contact_point', contactType: 'BILLING', point: 'address.locality', salesforce: 'MailingCity' },
+        { kind: 'contact_point', contactType: 'BILLING', point: 'address.country', salesforce: 'MailingCountry' },
+      ],
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const phones = [{ type: 'WORK', number: '+44 20 1000' }, { type: 'HOME', number: '+44 20 2000' }];
+    const billing = (await ferry.call('POST', '/api/v1/contacts', { accountId: account.id, lastName: 'Payer', type: 'BILLING', email: 'pay@cp.example', phones, address: { line1: '1 Ledger Lane', line2: 'Floor 2', locality: 'Leeds', country: 'GB' } })).body;
+    const other = (await ferry.call('POST', '/api/v1/contacts', { accountId: account.id, lastName: 'Engineer', email: 'eng@cp.example', phones, address: { locality: 'York' } })).body;
+    const run = await runNow(contacts.id);
+    expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 2, failed: 0 } });
+    const byId = new Map((await sf(`SELECT Ferry_Id__c, Email, Phone, MailingStreet, MailingCity, MailingCountry FROM Contact WHERE Ferry_Id__c IN ('${billing.id}', '${other.id}')`)).map((c) => [c.Ferry_Id__c, c]));
+    expect(byId.get(billing.id)).toMatchObject({ Email: 'pay@cp.example', Phone: '+44 20 2000', MailingStreet: '1 Ledger Lane\nFloor 2', MailingCity: 'Leeds', MailingCountry: 'GB' });
+    expect(byId.get(other.id)).toMatchObject({ Email: 'eng@cp.example', Phone: '+44 20 1000', MailingStreet: null, MailingCity: null });
+  });
+});
