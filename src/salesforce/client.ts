@@ -96,14 +96,20 @@ export class SalesforceClient {
     return pRetry(
       async () => {
         this.#checkBudget();
-        const finish = await this.#options.logger?.start(entry);
+        // The Waiting row is written while the call is on its way, not before it: the log costs
+        // no time of its own on the path to Salesforce.
+        const logging = this.#options.logger?.start(entry);
         const started = performance.now();
         try {
-          const result = await withDeadline(work(), timeoutMs, `Salesforce (${entry.operation}${entry.object !== undefined ? ` ${entry.object}` : ''})`);
+          const [result, finish] = await Promise.all([
+            withDeadline(work(), timeoutMs, `Salesforce (${entry.operation}${entry.object !== undefined ? ` ${entry.object}` : ''})`),
+            logging,
+          ]);
           await finish?.({ status: 'Success', durationMs: Math.round(performance.now() - started), ...this.#usage() });
           return result;
         } catch (caught) {
           const error = toSalesforceError(caught);
+          const finish = await logging;
           await finish?.({ status: 'Failed', durationMs: Math.round(performance.now() - started), httpStatus: error.info.httpStatus, error: error.info, ...this.#usage() });
           if (error.info.kind !== 'transient') throw new AbortError(error);
           throw error;

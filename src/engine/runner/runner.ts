@@ -49,6 +49,9 @@ export interface RunnerOptions {
   clientOptions?: ClientOptions;
 }
 
+/** Records a part of a collections batch: planned while the previous part is being written. */
+const PIPELINE_PART = 1000;
+
 export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
 
 export interface RunnerDeps {
@@ -430,11 +433,45 @@ export class Runner {
         if (moved.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
         continue;
       }
-      const planned = await this.#plan(context, batch.mapper, batch.candidates);
-      recordPlanned(context, runId, planned, state);
-      const outcome = await write(context, batch.mapper, planned);
-      const linked = await recordWritten(context, runId, batch.mapper, outcome, state);
-      if (batch.mapper.definition.entity === 'accounts' && linked.length > 0) await this.#deps.afterAccountsDelivered?.(integration.org_id, linked);
+      await this.#deliverBatch(context, runId, batch.mapper, batch.candidates, state);
+    }
+  }
+
+  /**
+   * One batch through plan (select/scope/map/check), write and record. On the collections path
+   * the batch goes in parts that overlap: the next part is planned, and the last one recorded,
+   * while this one is on its way to Salesforce, so Ferry's own work hides behind the network.
+   * Above the bulk threshold the batch is one Bulk API job, as before.
+   */
+  async #deliverBatch(context: DeliveryContext, runId: string, mapper: ObjectMapper, candidates: Candidate[], state: RunState): Promise<void> {
+    const { integration } = context;
+    const partSize = Math.min(PIPELINE_PART, integration.delivery.bulkThreshold);
+    const parts: Candidate[][] = [];
+    if (candidates.length > integration.delivery.bulkThreshold) parts.push(candidates);
+    else for (let i = 0; i < candidates.length; i += partSize) parts.push(candidates.slice(i, i + partSize));
+    const pending: Promise<unknown>[] = [];
+    const track = <T>(promise: Promise<T>): Promise<T> => {
+      pending.push(promise);
+      return promise;
+    };
+    try {
+      let planning = track(this.#plan(context, mapper, parts[0] ?? []));
+      let recording: Promise<void> = Promise.resolve();
+      for (let i = 0; i < parts.length; i++) {
+        const planned = await planning;
+        if (i + 1 < parts.length) planning = track(this.#plan(context, mapper, parts[i + 1]!));
+        recordPlanned(context, runId, planned, state);
+        const outcome = await write(context, mapper, planned);
+        await recording;
+        recording = track(recordWritten(context, runId, mapper, outcome, state).then(async (linked) => {
+          if (mapper.definition.entity === 'accounts' && linked.length > 0) await this.#deps.afterAccountsDelivered?.(integration.org_id, linked);
+        }));
+      }
+      await recording;
+    } catch (error) {
+      // Nothing is left running (nor rejecting unobserved) when a part fails: the others settle first.
+      await Promise.allSettled(pending);
+      throw error;
     }
   }
 

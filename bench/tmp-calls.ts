@@ -1,0 +1,18 @@
+import { startTestFerry } from '../test/ferry.ts';
+const ferry = await startTestFerry({ clientOptions: { timeoutMs: 600_000 } });
+const credential = await ferry.credential();
+const integ = (await ferry.call('POST', '/api/v1/integrations', { name: 'A', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, delivery: { bulkThreshold: 10000000 } })).body;
+const items = Array.from({ length: 1000 }, (_, i) => ({ code: `A-${i}`, name: `Account ${i}` }));
+await ferry.call('POST', '/api/v1/accounts/bulk', { items });
+await ferry.call('POST', '/api/v1/accounts/bulk', { items: items.map((x) => ({ ...x, code: x.code + 'b' })) });
+ferry.emulator.controls.setLatency({ fixedMs: 150, perRecordMs: 0 });
+const t = performance.now();
+const run = (await ferry.call('POST', `/api/v1/integrations/${integ.id}/sync`, { mode: 'incremental' })).body;
+await ferry.settle(integ.id, 60000);
+const wall = performance.now() - t;
+const r = (await ferry.call('GET', `/api/v1/runs/${run.id}`)).body;
+const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${run.id}&limit=100`)).body.data.reverse();
+console.log('wall', Math.round(wall), 'run', Date.parse(r.finishedAt) - Date.parse(r.startedAt), 'calls', logs.length, 'sum durations', logs.reduce((a: number, l: any) => a + l.durationMs, 0));
+console.log(logs.map((l: any) => `${l.operation}:${l.durationMs}@${l.createdAt.slice(17, 23)}`).join(' '));
+await ferry.stop();
+process.exit(0);
