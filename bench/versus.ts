@@ -72,14 +72,14 @@ async function datasetOf(ferry: TestFerry): Promise<{ accounts: unknown[]; bills
   const settings = integrationSettings.parse({});
   const [account] = compileMapping('Account', defaultRules('Account')).objects;
   const [bill] = compileMapping('Bill', defaultRules('Bill')).objects;
-  const rows = async (entity: string) => (await ferry.db.query<{ id: string; data: Record<string, unknown> }>('SELECT id, data FROM records WHERE entity = $1 ORDER BY id', [entity])).map((r) => ({ id: r.id, ...r.data }));
+  const rows = async (entity: string) => (await ferry.db.query<{ id: string; data: Record<string, unknown> }>('SELECT id, data FROM records WHERE entity = $1 ORDER BY id', [entity])).map((r): Record<string, unknown> & { id: string } => ({ id: r.id, ...r.data }));
   const accounts = [];
   for (const r of await rows('accounts')) accounts.push({ Ferry_Id__c: r.id, ...(await mapRecord(account!, r, settings)).fields });
   const bills = [];
   const lineItems = [];
   for (const r of await rows('bills')) {
     const mapped = await mapRecord(bill!, r, settings);
-    bills.push({ Ferry_Id__c: r.id, ...mapped.fields, Account__r: { Ferry_Id__c: r.accountId } });
+    bills.push({ Ferry_Id__c: r.id, ...mapped.fields, Account__r: { Ferry_Id__c: String(r.accountId) } });
     for (const child of mapped.children ?? []) lineItems.push({ Ferry_Id__c: child.key, ...child.fields, Bill__r: { Ferry_Id__c: r.id } });
   }
   return { accounts, bills, lineItems };

@@ -49,6 +49,16 @@ export interface RunnerOptions {
   clientOptions?: ClientOptions;
 }
 
+/** Every Salesforce object a mapping writes, children included. */
+function objectsOf(mapping: CompiledMapping): string[] {
+  return mapping.objects.flatMap((m) => [m.object, ...(m.child !== undefined ? [m.child.definition.object] : [])]);
+}
+
+/** The describes of the objects the org has. */
+function present(described: Map<string, ObjectDescribe | null>): Map<string, ObjectDescribe> {
+  return new Map([...described].flatMap(([name, d]) => (d === null ? [] : [[name, d] as const])));
+}
+
 /** Records a part of a collections batch: planned while the previous part is being written. */
 const PIPELINE_PART = 1000;
 
@@ -408,8 +418,7 @@ export class Runner {
   async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
     const { db } = this.#deps;
     const mapping = this.#mappingOf(integration);
-    const objects = mapping.objects.flatMap((m) => [m.object, ...(m.child !== undefined ? [m.child.definition.object] : [])]);
-    const described = await this.#deps.schemas.describe(client, salesforceOrgId, objects);
+    const described = await this.#deps.schemas.describe(client, salesforceOrgId, objectsOf(mapping));
     try {
       assertMappedFieldsExist(mapping, described);
     } catch (error) {
@@ -417,9 +426,9 @@ export class Runner {
       this.#deps.schemas.forget(salesforceOrgId);
       throw error;
     }
-    const describes = new Map([...described].flatMap(([name, d]) => (d === null ? [] : [[name, d] as const])));
+    const describes = present(described);
     // A mapping change resends what it affects: a full run that sends records whose mapped values changed.
-    const force = job.force ?? (job.mode === 'full' && job.trigger !== 'mapping');
+    const force = job.force === true || (job.mode === 'full' && job.trigger !== 'mapping');
     const context: DeliveryContext = { db, integration, mapping, salesforceOrgId, client, describes, force };
     for await (const batch of select(db, integration, mapping, { mode: job.mode, recordIds: job.recordIds }, this.#options.chunkSize)) {
       if ('toSeq' in batch) {
@@ -491,9 +500,7 @@ export class Runner {
     if (integration.credential_id !== null && integration.salesforce_org_id !== null) {
       const opened = await this.#deps.credentials.open(orgId, integration.credential_id, this.#options.clientOptions);
       client = opened.client;
-      const objects = mapping.objects.flatMap((m) => [m.object, ...(m.child !== undefined ? [m.child.definition.object] : [])]);
-      const described = await this.#deps.schemas.describe(client, opened.identity.organizationId, objects);
-      describes = new Map([...described].flatMap(([name, d]) => (d === null ? [] : [[name, d] as const])));
+      describes = present(await this.#deps.schemas.describe(client, opened.identity.organizationId, objectsOf(mapping)));
     }
     const context: DeliveryContext = { db, integration, mapping, salesforceOrgId: integration.salesforce_org_id, client, describes, force: mode === 'full', verifyParents: true };
     const items: PreviewItem[] = [];
