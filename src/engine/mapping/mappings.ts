@@ -34,14 +34,8 @@ export class Mappings {
   async get(orgId: string, id: string): Promise<Result<MappingView>> {
     const row = await this.#deps.integrations.row(orgId, id);
     if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
-    let rules: Rule[];
-    try {
-      rules = storedRules(row);
-    } catch (error) {
-      if (!(error instanceof MappingCompileError)) throw error;
-      return fail('validation_failed', 'The stored mapping no longer validates; replace it (PUT) or reset it (POST .../mapping/reset).', error.issues);
-    }
-    return ok(this.#view(row, rules, [], null));
+    const rules = readRules(row);
+    return rules.ok ? ok(this.#view(row, rules.value, [], null)) : rules;
   }
 
   async replace(orgId: string, id: string, body: unknown): Promise<Result<MappingView>> {
@@ -87,14 +81,8 @@ export class Mappings {
    * when the integration is connected, refusing the connection with the same errors as a save.
    */
   async checkAgainstCredential(orgId: string, row: IntegrationRow, credentialId: string): Promise<Result<MappingCheck>> {
-    let rules: Rule[];
-    try {
-      rules = storedRules(row);
-    } catch (error) {
-      if (!(error instanceof MappingCompileError)) throw error;
-      return fail('validation_failed', 'The stored mapping no longer validates; replace it (PUT) or reset it (POST .../mapping/reset).', error.issues);
-    }
-    return this.#check(orgId, row, rules, credentialId);
+    const rules = readRules(row);
+    return rules.ok ? this.#check(orgId, row, rules.value, credentialId) : rules;
   }
 
   async #check(orgId: string, row: IntegrationRow, inputs: unknown[], credentialId: string | null): Promise<Result<MappingCheck>> {
@@ -164,6 +152,16 @@ export class Mappings {
       warnings,
       resync: resyncRunId === null ? null : { runId: resyncRunId },
     };
+  }
+}
+
+/** The integration's rules, or why the stored ones no longer validate (after a change of Ferry's schema). */
+function readRules(row: IntegrationRow): Result<Rule[]> {
+  try {
+    return ok(storedRules(row));
+  } catch (error) {
+    if (!(error instanceof MappingCompileError)) throw error;
+    return fail('validation_failed', 'The stored mapping no longer validates; replace it (PUT) or reset it (POST .../mapping/reset).', error.issues);
   }
 }
 
