@@ -83,6 +83,20 @@ describe('mappings through the API', () => {
     expect(after).toEqual(before);
   });
 
+  it('checks the Salesforce side of a mapping saved before any credential when the integration connects', async () => {
+    const created = await ferry.call('POST', '/api/v1/integrations', { name: 'Not connected yet', entityType: 'Account', trigger: { onChange: false } });
+    const integration = created.body;
+    // Ferry-side checks only: the org is not known yet.
+    const saved = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name' }, { ferry: 'customFields.tier', salesforce: 'Tier__c' }] });
+    expect(saved.status).toBe(200);
+    const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'body.mapping.rules[1].salesforce', message: expect.stringContaining('Account has no field Tier__c in the connected org') }]);
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.credentialId).toBeNull();
+    await ferry.call('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { remove: [{ salesforce: 'Tier__c' }], add: [{ ferry: 'customFields.tier', salesforce: 'Segment__c' }] });
+    expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id })).status).toBe(200);
+  });
+
   it('delivers a custom field and a computed field, and resends what a mapping change affects', async () => {
     const integration = await accountIntegration('Custom fields', { onChange: true });
     const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'MAP-1', name: 'Mapped Ltd', emailAddress: 'ap@mapped.example', customFields: { region: 'North' } })).body;
@@ -110,7 +124,7 @@ describe('mappings through the API', () => {
     await ferry.call('PATCH', `/api/v1/accounts/${account.id}`, { billGroup: 'Monthly', customFields: { notes: 'internal' } });
     ferry.emulator.controls.resetCounters();
     const run = await runNow(integration.id);
-    expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 0, skipped: 1 } });
+    expect(run).toMatchObject({ status: 'COMPLETE', counts: { sent: 0, skipped: 1 }, skips: [{ reason: 'no mapped field changed (changed: billGroup, customFields)', count: 1, recordIds: [account.id] }] });
     expect(Object.values(ferry.emulator.controls.counters().apiCalls).reduce((a, b) => a + b, 0)).toBe(0);
     const preview = await ferry.call('PATCH', `/api/v1/accounts/${account.id}`, { billGroup: 'Quarterly' }).then(() => ferry.call('GET', `/api/v1/integrations/${integration.id}/preview`));
     expect(preview.body.data).toEqual([expect.objectContaining({ id: account.id, action: 'skip', reason: 'no mapped field changed (changed: billGroup)' })]);

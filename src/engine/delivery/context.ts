@@ -79,6 +79,16 @@ export class RunState {
   toSeq: number | null = null;
   /** Accounts that records of this run waited for (not in Salesforce yet). */
   waitingAccounts = new Set<string>();
+  /** Skipped records by reason (the run shows them). */
+  skips = new Map<string, { count: number; recordIds: string[] }>();
+
+  skip(recordId: string, reason: string): void {
+    this.counts.skipped++;
+    const entry = this.skips.get(reason) ?? { count: 0, recordIds: [] };
+    entry.count++;
+    if (entry.recordIds.length < 20) entry.recordIds.push(recordId);
+    this.skips.set(reason, entry);
+  }
 }
 
 export function hashOf(value: unknown): string {

@@ -53,7 +53,7 @@ export function failureEvent(integrationId: string, runId: string, entity: strin
 export function recordPlanned(context: DeliveryContext, runId: string, planned: Planned[], state: RunState): void {
   for (const p of planned) {
     state.recordIds.add(p.candidate.record.id);
-    if (p.action === 'skip') state.counts.skipped++;
+    if (p.action === 'skip') state.skip(p.candidate.record.id, p.reason);
     if (p.action === 'fail') {
       state.counts.failed++;
       state.events.push({ integrationId: context.integration.id, runId, ...p.event });

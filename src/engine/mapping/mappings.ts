@@ -48,7 +48,11 @@ export class Mappings {
     const parsed = mappingPatchBody.safeParse(body);
     if (!parsed.success) return fail('validation_failed', 'The change is not valid.', issuesFromZod(parsed.error, body));
     const { add, remove } = parsed.data;
-    return this.#save(orgId, id, parsed.data.version, (row, current) => {
+    return this.#save(orgId, id, parsed.data.version, (row, stored) => {
+      // A patch applies to the stored rules: ones that no longer validate are replaced or reset first.
+      const read = stored();
+      if (!read.ok) return { failed: read };
+      const current = read.value;
       const main = DEFINITIONS[row.entity_type].objects[0]!.object;
       const problems: Issue[] = [];
       const removeKeys = remove.map((r, index) => {
@@ -107,17 +111,12 @@ export class Mappings {
     return referenceCodes(this.#deps.db, orgId, 'contact-types');
   }
 
-  async #save(orgId: string, id: string, version: number | undefined, next: (row: IntegrationRow, current: Rule[]) => { rules: unknown[] } | { issues: Issue[] }): Promise<Result<MappingView>> {
+  async #save(orgId: string, id: string, version: number | undefined, next: (row: IntegrationRow, current: () => Result<Rule[]>) => { rules: unknown[] } | { issues: Issue[] } | { failed: Result<MappingView> }): Promise<Result<MappingView>> {
     const row = await this.#deps.integrations.row(orgId, id);
     if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
     if (version !== undefined && version !== row.version) return fail('version_conflict', `The integration is at version ${row.version}, not ${version}.`, [{ path: ['version'], message: `current version is ${row.version}` }]);
-    let current: Rule[] = [];
-    try {
-      current = storedRules(row);
-    } catch (error) {
-      if (!(error instanceof MappingCompileError)) throw error;
-    }
-    const produced = next(row, current);
+    const produced = next(row, () => readRules(row));
+    if ('failed' in produced) return produced.failed;
     if ('issues' in produced) return fail('validation_failed', 'The change is not valid; nothing was saved.', produced.issues);
     return this.#validateAndStore(orgId, row, produced.rules);
   }

@@ -279,6 +279,7 @@ export class Runner {
         fromSeq: state.fromSeq,
         toSeq: state.toSeq,
         recordIds: [...state.recordIds],
+        skips: [...state.skips].map(([reason, entry]) => ({ reason, ...entry })),
       });
     } catch (error) {
       if (!(error instanceof InvalidTransitionError)) throw error;

@@ -3,6 +3,13 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../storage/index.ts';
 import { InvalidTransitionError, RUN_STATUSES, sourcesOf, type RunStatus, type RunTrigger } from '../types.ts';
 
+/** Records a run skipped for one reason: how many, and the first few. */
+export interface RunSkip {
+  reason: string;
+  count: number;
+  recordIds: string[];
+}
+
 export interface RunCounts {
   sent: number;
   created: number;
@@ -23,6 +30,7 @@ interface RunRow extends RunCounts {
   from_seq: number | null;
   to_seq: number | null;
   error: { errorCode: string; message: string } | null;
+  skips: RunSkip[];
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -40,6 +48,8 @@ export const runView = z
     toSeq: z.number().nullable(),
     counts: z.strictObject({ sent: z.number(), created: z.number(), updated: z.number(), skipped: z.number(), deleted: z.number(), failed: z.number() }),
     recordIds: z.array(z.string()).meta({ description: 'The records this run considered (what a replay sends again).' }),
+    skips: z.array(z.strictObject({ reason: z.string(), count: z.number(), recordIds: z.array(z.string()) }))
+      .meta({ description: 'Why records were skipped (out of scope, unchanged, no mapped field changed, ...): per reason, how many and the first 20 record ids.' }),
     error: z.strictObject({ errorCode: z.string(), message: z.string() }).nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -60,6 +70,7 @@ const toView = (row: RunRow): RunView => ({
   toSeq: row.to_seq,
   counts: { sent: row.sent, created: row.created, updated: row.updated, skipped: row.skipped, deleted: row.deleted, failed: row.failed },
   recordIds: row.record_ids ?? [],
+  skips: row.skips,
   error: row.error,
   createdAt: row.created_at.toISOString(),
   startedAt: row.started_at?.toISOString() ?? null,
@@ -89,18 +100,18 @@ export class Runs {
    * move is allowed from), so two processes racing on one run cannot both move it: the loser gets
    * InvalidTransitionError naming the status the winner left.
    */
-  async transition(orgId: string, runId: string, to: RunStatus, patch: Partial<RunCounts> & { error?: { errorCode: string; message: string } | null; fromSeq?: number | null; toSeq?: number | null; recordIds?: string[]; workerId?: string } = {}): Promise<RunView> {
+  async transition(orgId: string, runId: string, to: RunStatus, patch: Partial<RunCounts> & { error?: { errorCode: string; message: string } | null; fromSeq?: number | null; toSeq?: number | null; recordIds?: string[]; workerId?: string; skips?: RunSkip[] } = {}): Promise<RunView> {
     const [row] = await this.#db.query<RunRow>(
       `UPDATE runs SET status = $3,
          sent = COALESCE($4, sent), created = COALESCE($5, created), updated = COALESCE($6, updated),
          skipped = COALESCE($7, skipped), failed = COALESCE($8, failed), error = COALESCE($9, error),
          from_seq = COALESCE($10, from_seq), to_seq = COALESCE($11, to_seq), record_ids = COALESCE($12, record_ids), deleted = COALESCE($13, deleted),
-         worker_id = COALESCE($15, worker_id),
+         worker_id = COALESCE($15, worker_id), skips = COALESCE($16::jsonb, skips),
          started_at = CASE WHEN $3 = 'STARTED' THEN now() ELSE started_at END,
          finished_at = CASE WHEN $3 NOT IN ('WAITING', 'STARTED') THEN now() ELSE finished_at END
        WHERE org_id = $1 AND id = $2 AND status = ANY($14::text[]) RETURNING *`,
       [orgId, runId, to, patch.sent ?? null, patch.created ?? null, patch.updated ?? null, patch.skipped ?? null, patch.failed ?? null,
-        patch.error ?? null, patch.fromSeq ?? null, patch.toSeq ?? null, patch.recordIds ?? null, patch.deleted ?? null, sourcesOf(to), patch.workerId ?? null],
+        patch.error ?? null, patch.fromSeq ?? null, patch.toSeq ?? null, patch.recordIds ?? null, patch.deleted ?? null, sourcesOf(to), patch.workerId ?? null, patch.skips === undefined ? null : JSON.stringify(patch.skips)],
     );
     if (row !== undefined) return toView(row);
     const current = await this.get(orgId, runId);
