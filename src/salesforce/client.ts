@@ -41,16 +41,26 @@ export interface ClientOptions {
   bulkPollMaxMs?: number;
   /** Stop before Ferry's usage passes this share of the org's daily API allocation (0..1). */
   budgetShare?: number;
+  /** sObject Collections calls of one upsert kept in flight at once. */
+  concurrency?: number;
   logger?: RequestLogger | undefined;
 }
 
-export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, bulkPollMs: 100, bulkPollMaxMs: 1000, attempts: 4, backoffMs: 500, budgetShare: 0.8 } as const;
+export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, bulkPollMs: 100, bulkPollMaxMs: 1000, attempts: 4, backoffMs: 500, budgetShare: 0.8, concurrency: 4 } as const;
 
 export type SaveResult =
   | { success: true; id: string; created: boolean }
   | { success: false; errors: RecordError[] };
 
 export const COLLECTION_SIZE = 200;
+
+type BulkJob = ReturnType<Connection['bulk2']['createJob']>;
+
+/** A Bulk API upsert job whose rows are uploaded but which has not started. */
+export interface PreparedBulkUpsert {
+  complete(): Promise<SaveResult[]>;
+  abort(): Promise<void>;
+}
 
 interface JsforceSaveResult {
   id?: string;
@@ -127,31 +137,51 @@ export class SalesforceClient {
   }
 
   /**
-   * Upserts by `externalIdField` through sObject Collections, 200 records a call. Records that fail
-   * only because of a row lock are sent again (with backoff); other refusals come back per record.
+   * Upserts by `externalIdField` through sObject Collections, 200 records a call, up to
+   * `concurrency` calls in flight (each record is in one call only, so their order does not
+   * matter). Records that fail only because of a row lock (two calls touching one parent) are sent
+   * again, with backoff; other refusals come back per record. When a call fails for good, no new
+   * call starts, the ones in flight finish, and the error is thrown.
    */
   async upsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
     const results: SaveResult[] = new Array<SaveResult>(records.length);
-    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
-      let pending = records.slice(start, start + COLLECTION_SIZE).map((record, i) => ({ index: start + i, record }));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const batch = pending;
-        const raw = await this.#call({ operation: 'upsert', method: 'PATCH', object, records: batch.length }, async () => {
-          const answer = (await this.connection.sobject(object).upsert(batch.map((p) => ({ attributes: { type: object }, ...p.record })), externalIdField, { allOrNone: false })) as unknown;
-          return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
-        });
-        pending = [];
-        raw.forEach((result, i) => {
-          const item = batch[i]!;
-          const saved = normaliseSave(result);
-          const locked = !saved.success && saved.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
-          if (locked && attempt < this.#options.attempts) pending.push(item);
-          else results[item.index] = saved;
-        });
-        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
+    const starts: number[] = [];
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) starts.push(start);
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (failure === undefined && next < starts.length) {
+        const start = starts[next++]!;
+        try {
+          await this.#upsertChunk(object, externalIdField, records.slice(start, start + COLLECTION_SIZE), start, results);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.#options.concurrency, starts.length)) }, worker));
+    if (failure !== undefined) throw failure.error;
     return results;
+  }
+
+  async #upsertChunk(object: string, externalIdField: string, chunk: Record<string, unknown>[], offset: number, results: SaveResult[]): Promise<void> {
+    let pending = chunk.map((record, i) => ({ index: offset + i, record }));
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const batch = pending;
+      const raw = await this.#call({ operation: 'upsert', method: 'PATCH', object, records: batch.length }, async () => {
+        const answer = (await this.connection.sobject(object).upsert(batch.map((p) => ({ attributes: { type: object }, ...p.record })), externalIdField, { allOrNone: false })) as unknown;
+        return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
+      });
+      pending = [];
+      raw.forEach((result, i) => {
+        const item = batch[i]!;
+        const saved = normaliseSave(result);
+        const locked = !saved.success && saved.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
+        if (locked && attempt < this.#options.attempts) pending.push(item);
+        else results[item.index] = saved;
+      });
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
+    }
   }
 
   /** Deletes by Salesforce id through sObject Collections, 200 a call. */
@@ -178,41 +208,65 @@ export class SalesforceClient {
    * run awaiting retry, and the next run upserts the same keys (no duplicate).
    */
   async bulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
+    return (await this.prepareBulkUpsert(object, externalIdField, records)).complete();
+  }
+
+  /**
+   * Opens a Bulk API 2.0 upsert job and uploads the records, without starting it: the caller
+   * closes it (`complete`) once what the rows reference is in Salesforce, and meanwhile the upload
+   * has already travelled; or aborts it (`abort`) when that fails. `complete` behaves as
+   * bulkUpsert (results per record, row-lock resends in follow-up jobs).
+   */
+  async prepareBulkUpsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<PreparedBulkUpsert> {
     const keyOf = (record: Record<string, unknown>) => {
       const value = record[externalIdField];
       return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
     };
-    const results = new Map<string, SaveResult>();
-    let pending = records;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const answered = await this.#bulkJob(object, externalIdField, pending);
-      const again: Record<string, unknown>[] = [];
-      for (const record of pending) {
-        // A record in neither result file was not processed (unprocessedrecords): reported as
-        // failed, and sent again by the next run.
-        const result = answered.get(keyOf(record)) ?? { success: false, errors: [{ statusCode: 'UNPROCESSED', message: 'Bulk API did not process this record', fields: [] }] };
-        const locked = !result.success && result.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
-        if (locked && attempt < this.#options.attempts) again.push(record);
-        else results.set(keyOf(record), result);
+    const first = records.length === 0 ? undefined : await this.#bulkOpen(object, externalIdField, records);
+    const complete = async (): Promise<SaveResult[]> => {
+      const results = new Map<string, SaveResult>();
+      let pending = records;
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const job = attempt === 1 && first !== undefined ? first : await this.#bulkOpen(object, externalIdField, pending);
+        const answered = await this.#bulkFinish(object, externalIdField, job, pending.length);
+        const again: Record<string, unknown>[] = [];
+        for (const record of pending) {
+          // A record in neither result file was not processed (unprocessedrecords): reported as
+          // failed, and sent again by the next run.
+          const result = answered.get(keyOf(record)) ?? { success: false, errors: [{ statusCode: 'UNPROCESSED', message: 'Bulk API did not process this record', fields: [] }] };
+          const locked = !result.success && result.errors.some((e) => kindOfCode(e.statusCode) === 'transient');
+          if (locked && attempt < this.#options.attempts) again.push(record);
+          else results.set(keyOf(record), result);
+        }
+        pending = again;
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
       }
-      pending = again;
-      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
-    }
-    return records.map((record) => results.get(keyOf(record))!);
+      return records.map((record) => results.get(keyOf(record))!);
+    };
+    const abort = async (): Promise<void> => {
+      if (first !== undefined) await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: 0 }, () => first.abort(), { retry: false });
+    };
+    return { complete, abort };
   }
 
-  /**
-   * One Bulk API 2.0 upsert job, from open to its two result files, keyed by external id. Its
-   * status is checked right after it is closed (a small job is often done by then), then on a
-   * schedule that starts short and grows, rather than a fixed second each time; both result files
-   * are fetched at once.
-   */
-  async #bulkJob(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<Map<string, SaveResult>> {
+  /** Opens a Bulk API 2.0 upsert job and uploads its rows (it does not run until closed). */
+  async #bulkOpen(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<BulkJob> {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
     const once = { retry: false } as const;
     await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
     await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(toBulkRows(records)), once);
-    await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: records.length }, () => job.close(), once);
+    return job;
+  }
+
+  /**
+   * Closes an uploaded job and waits for its two result files, keyed by external id. Its status is
+   * checked right after it is closed (a small job is often done by then), then on a schedule that
+   * starts short and grows, rather than a fixed second each time; both result files are fetched
+   * at once.
+   */
+  async #bulkFinish(object: string, externalIdField: string, job: BulkJob, count: number): Promise<Map<string, SaveResult>> {
+    const once = { retry: false } as const;
+    await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: count }, () => job.close(), once);
     const deadline = Date.now() + this.#options.bulkTimeoutMs;
     for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs, Math.round(wait * 1.5))) {
       const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => job.check());

@@ -1,15 +1,32 @@
-import type { ObjectDescribe } from '../../salesforce/describe.ts';
+import type { FieldDescribe, ObjectDescribe } from '../../salesforce/describe.ts';
 import { checkValue } from '../../salesforce/field-check.ts';
 import { SalesforceError } from '../../salesforce/index.ts';
 import type { CompiledMapping, ObjectMapper } from '../mapping/mapping.ts';
 import type { DeliveryContext, Planned } from './context.ts';
 
+const fieldMaps = new WeakMap<ObjectDescribe, Map<string, FieldDescribe>>();
+
+/** An object's fields by name (exact and lower-case), built once per describe. */
+function fieldsOf(describe: ObjectDescribe): Map<string, FieldDescribe> {
+  let map = fieldMaps.get(describe);
+  if (map === undefined) {
+    map = new Map();
+    for (const f of describe.fields) {
+      map.set(f.name, f);
+      map.set(f.name.toLowerCase(), f);
+    }
+    fieldMaps.set(describe, map);
+  }
+  return map;
+}
+
 function problemsOf(describe: ObjectDescribe | undefined, object: string, fields: Record<string, unknown>, where: string): string[] {
   if (describe === undefined) return [];
   const problems: string[] = [];
+  const byName = fieldsOf(describe);
   for (const [name, value] of Object.entries(fields)) {
     if (value === null || value === undefined) continue;
-    const field = describe.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+    const field = byName.get(name) ?? byName.get(name.toLowerCase());
     // A parent named by external id is checked by Salesforce; fields the org lacks stop the run
     // before this stage (assertMappedFieldsExist).
     if (field === undefined) continue;

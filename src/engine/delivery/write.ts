@@ -1,9 +1,9 @@
-import type { SalesforceClient, SaveResult } from '../../salesforce/index.ts';
+import type { PreparedBulkUpsert, SalesforceClient, SaveResult } from '../../salesforce/index.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { DeliveryContext, PlannedUpsert, Planned } from './context.ts';
 import { loadIntents, loadLinks, saveIntents, type Link } from './links.ts';
-import { salesforceIdsByExternalId } from './map.ts';
+import { relationshipOf, salesforceIdsByExternalId } from './map.ts';
 
 /** A delete Salesforce refused because the record is not there any more: as good as done. */
 export function isGone(result: SaveResult): boolean {
@@ -18,21 +18,30 @@ export interface WriteOutcome {
   previous: Map<string, Link>;
 }
 
-/** Fields of an object that Salesforce sets on creation only (a master-detail field that cannot be reparented). */
-function createOnlyFields(context: DeliveryContext, object: string): Set<string> {
-  const describe = context.describes?.get(object.toLowerCase());
-  return new Set((describe?.fields ?? []).filter((f) => f.createable && !f.updateable).map((f) => f.name));
+type Upsert = (object: string, records: Record<string, unknown>[]) => Promise<SaveResult[]>;
+
+/** The children of a batch's parents as rows, ready before the parents are written. */
+interface ChildPlan {
+  object: string;
+  rows: { parent: string; key: string; full: Record<string, unknown>; first: Record<string, unknown> }[];
+  intents: Map<string, string[]>;
+  /** Drops the fields Salesforce sets on creation only (and their parent references). */
+  withoutCreateOnly: (record: Record<string, unknown>) => Record<string, unknown>;
+  createOnly: Set<string>;
 }
 
 /**
  * The write stage: deletes, then upserts by external id (sObject Collections, or Bulk API 2.0
- * above the integration's threshold), then the children of the parents Salesforce took.
+ * above the integration's threshold), then the children of the parents Salesforce took. Children
+ * name their parent by external id (`Bill__r.Ferry_Id__c`), so their rows are ready before the
+ * parents are written; on the Bulk path their job is uploaded while the parents' job runs and
+ * started once it is done.
  */
 export async function write(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<WriteOutcome> {
   const client = context.client!;
   const { db, integration } = context;
   const bulk = (count: number) => count > integration.delivery.bulkThreshold;
-  const upsertAll = (object: string, records: Record<string, unknown>[]) =>
+  const upsertAll: Upsert = (object, records) =>
     records.length === 0 ? Promise.resolve([]) : bulk(records.length) ? client.bulkUpsert(object, EXTERNAL_ID_FIELD, records) : client.upsert(object, EXTERNAL_ID_FIELD, records);
   const outcome: WriteOutcome = { deleted: [], upserted: [], children: new Map(), previous: new Map() };
 
@@ -44,62 +53,91 @@ export async function write(context: DeliveryContext, mapper: ObjectMapper, plan
   }
   const upserts = planned.filter((p): p is PlannedUpsert => p.action === 'upsert');
   if (upserts.length === 0) return outcome;
-  const results = await upsertAll(mapper.object, upserts.map((u) => u.fields));
+  outcome.previous = await loadLinks(db, integration.org_id, integration.id, mapper.definition.entity, upserts.map((u) => u.candidate.record.id));
+  const withChildren = mapper.child === undefined ? [] : upserts.filter((u) => u.children !== undefined);
+  const childPlan = withChildren.length === 0 ? undefined : await planChildren(context, mapper, withChildren, outcome.previous);
+  const prepared = childPlan !== undefined && bulk(childPlan.rows.length) ? client.prepareBulkUpsert(childPlan.object, EXTERNAL_ID_FIELD, childPlan.rows.map((r) => r.first)) : undefined;
+  let results: SaveResult[];
+  try {
+    [results] = await Promise.all([upsertAll(mapper.object, upserts.map((u) => u.fields)), prepared]);
+  } catch (error) {
+    // The children's job never starts without its parents: it is aborted (when it was opened).
+    const [job] = await Promise.allSettled([prepared]);
+    if (job.status === 'fulfilled' && job.value !== undefined) await Promise.allSettled([job.value.abort()]);
+    throw error;
+  }
   results.forEach((result, i) => outcome.upserted.push({ planned: upserts[i]!, result }));
-
-  const child = mapper.child;
-  const delivered = outcome.upserted.filter((u) => u.result.success && u.planned.children !== undefined);
-  outcome.previous = await loadLinks(db, integration.org_id, integration.id, mapper.definition.entity, outcome.upserted.filter((u) => u.result.success).map((u) => u.planned.candidate.record.id));
-  if (child === undefined || delivered.length === 0) return outcome;
-  await writeChildren(context, client, mapper, delivered as { planned: PlannedUpsert; result: Extract<SaveResult, { success: true }> }[], outcome, upsertAll);
+  if (childPlan !== undefined) {
+    const delivered = new Map(outcome.upserted.filter((u) => u.result.success && u.planned.children !== undefined).map((u) => [u.planned.candidate.record.id, (u.result as Extract<SaveResult, { success: true }>).id]));
+    await writeChildren(context, client, childPlan, delivered, prepared === undefined ? undefined : await prepared, outcome, upsertAll);
+  }
   return outcome;
+}
+
+async function planChildren(context: DeliveryContext, mapper: ObjectMapper, parents: PlannedUpsert[], previous: Map<string, Link>): Promise<ChildPlan> {
+  const { db, integration } = context;
+  const entity = mapper.definition.entity;
+  const object = mapper.child!.definition.object;
+  const parentField = mapper.child!.mapper.lookups.find((l) => l.ferry === 'id' && l.target === entity)?.salesforce;
+  const describe = context.describes?.get(object.toLowerCase());
+  const createOnly = new Set((describe?.fields ?? []).filter((f) => f.createable && !f.updateable).map((f) => f.name));
+  const createOnlyKeys = new Set([...createOnly, ...[...createOnly].map((f) => relationshipOf(context, object, f))]);
+  const withoutCreateOnly = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([k]) => !createOnlyKeys.has(k)));
+  const ids = parents.map((p) => p.candidate.record.id);
+  const intents = await loadIntents(db, integration.org_id, integration.id, entity, ids);
+  // Before any child can reach Salesforce: every child that may exist there once it has, so a
+  // crash before the link is saved cannot leave one there that Ferry no longer knows of.
+  await saveIntents(db, integration.org_id, integration.id, entity, parents.map((p) => {
+    const id = p.candidate.record.id;
+    return { entityId: id, keys: [...new Set([...(intents.get(id) ?? []), ...Object.keys(previous.get(id)?.children ?? {}), ...p.children!.map((c) => c.key)])] };
+  }));
+  // A field Salesforce sets on creation only (the master-detail field to the parent) goes with
+  // children the link does not know, and without it for those it knows. Ferry's knowledge can be
+  // out of date after a crash, both ways, and the org says so (see writeChildren).
+  const rows: ChildPlan['rows'] = [];
+  for (const p of parents) {
+    const id = p.candidate.record.id;
+    const known = previous.get(id)?.children ?? {};
+    for (const c of p.children!) {
+      const full = parentField === undefined ? c.fields : { ...c.fields, [relationshipOf(context, object, parentField)]: { [EXTERNAL_ID_FIELD]: id } };
+      rows.push({ parent: id, key: c.key, full, first: c.key in known ? withoutCreateOnly(full) : full });
+    }
+  }
+  return { object, rows, intents, withoutCreateOnly, createOnly };
 }
 
 async function writeChildren(
   context: DeliveryContext,
   client: SalesforceClient,
-  mapper: ObjectMapper,
-  delivered: { planned: PlannedUpsert; result: Extract<SaveResult, { success: true }> }[],
+  plan: ChildPlan,
+  delivered: Map<string, string>,
+  prepared: PreparedBulkUpsert | undefined,
   outcome: WriteOutcome,
-  upsertAll: (object: string, records: Record<string, unknown>[]) => Promise<SaveResult[]>,
+  upsertAll: Upsert,
 ): Promise<void> {
-  const { db, integration } = context;
-  const orgId = integration.org_id;
-  const entity = mapper.definition.entity;
-  const object = mapper.child!.definition.object;
-  const parentField = mapper.child!.mapper.lookups.find((l) => l.ferry === 'id' && l.target === entity)?.salesforce;
-  const createOnly = createOnlyFields(context, object);
+  const { object, withoutCreateOnly, createOnly } = plan;
   const previous = outcome.previous;
-  const parentIds = delivered.map((d) => d.planned.candidate.record.id);
-  const intents = await loadIntents(db, orgId, integration.id, entity, parentIds);
-  // Before any child goes: every child that may exist in Salesforce once it has, so a crash
-  // before the link is saved cannot leave one there that Ferry no longer knows of.
-  await saveIntents(db, orgId, integration.id, entity, delivered.map((d) => {
-    const id = d.planned.candidate.record.id;
-    return { entityId: id, keys: [...new Set([...(intents.get(id) ?? []), ...Object.keys(previous.get(id)?.children ?? {}), ...d.planned.children!.map((c) => c.key)])] };
-  }));
-  // A field Salesforce sets on creation only (the master-detail field to the parent) goes with
-  // children the link does not know, and without it for those it knows. Ferry's knowledge can be
-  // out of date after a crash, both ways, and the org says so: a child that exists without Ferry
-  // knowing is refused INVALID_FIELD_FOR_INSERT_UPDATE and goes again without those fields; one
-  // the link knows but the org no longer has is refused REQUIRED_FIELD_MISSING and goes again with them.
-  const withoutCreateOnly = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([k]) => !createOnly.has(k)));
-  const rows: { parent: string; key: string; full: Record<string, unknown> }[] = [];
-  for (const d of delivered) {
-    for (const c of d.planned.children!) {
-      rows.push({ parent: d.planned.candidate.record.id, key: c.key, full: parentField === undefined ? c.fields : { ...c.fields, [parentField]: d.result.id } });
-    }
+  // Only the children of parents Salesforce took count; on the Bulk path the others went in the
+  // same job (refused there, or updated under a parent that already existed).
+  let rows = plan.rows;
+  let results: SaveResult[];
+  if (prepared !== undefined) {
+    const all = await prepared.complete();
+    const keep = plan.rows.map((r, i) => ({ r, i })).filter(({ r }) => delivered.has(r.parent));
+    rows = keep.map(({ r }) => r);
+    results = keep.map(({ i }) => all[i]!);
+  } else {
+    rows = plan.rows.filter((r) => delivered.has(r.parent));
+    results = await upsertAll(object, rows.map((r) => r.first));
   }
-  const firstSend = rows.map((r) => {
-    const known = previous.get(r.parent)?.children ?? {};
-    return r.key in known ? withoutCreateOnly(r.full) : r.full;
-  });
-  const results = await upsertAll(object, firstSend);
+  // A child that exists without Ferry knowing is refused INVALID_FIELD_FOR_INSERT_UPDATE and goes
+  // again without the creation-only fields; one the link knows but the org no longer has is
+  // refused REQUIRED_FIELD_MISSING and goes again with them.
   const refusedFor = (result: SaveResult, code: string) => !result.success && result.errors.some((e) => e.statusCode === code && e.fields.some((f) => createOnly.has(f)));
   const corrections = results.flatMap((result, i) => {
-    const sent = firstSend[i]!;
-    if (refusedFor(result, 'INVALID_FIELD_FOR_INSERT_UPDATE')) return [{ index: i, record: withoutCreateOnly(sent) }];
-    if (refusedFor(result, 'REQUIRED_FIELD_MISSING') && Object.keys(sent).length < Object.keys(rows[i]!.full).length) return [{ index: i, record: rows[i]!.full }];
+    const row = rows[i]!;
+    if (refusedFor(result, 'INVALID_FIELD_FOR_INSERT_UPDATE')) return [{ index: i, record: withoutCreateOnly(row.full) }];
+    if (refusedFor(result, 'REQUIRED_FIELD_MISSING') && row.first !== row.full) return [{ index: i, record: row.full }];
     return [];
   });
   if (corrections.length > 0) {
@@ -107,9 +145,10 @@ async function writeChildren(
     corrections.forEach((c, j) => (results[c.index] = again[j]!));
   }
   const fail = (parent: string, result: Extract<SaveResult, { success: false }>) => {
-    if (!outcome.children.has(parent) || 'ids' in outcome.children.get(parent)!) outcome.children.set(parent, { object, result });
+    const slot = outcome.children.get(parent);
+    if (slot === undefined || 'ids' in slot) outcome.children.set(parent, { object, result });
   };
-  for (const d of delivered) outcome.children.set(d.planned.candidate.record.id, { ids: {} });
+  for (const id of delivered.keys()) outcome.children.set(id, { ids: {} });
   results.forEach((result, i) => {
     const { parent, key } = rows[i]!;
     const slot = outcome.children.get(parent)!;
@@ -121,13 +160,12 @@ async function writeChildren(
   // knows by id, and those only an intent left by an interrupted delivery names, by external id.
   const stale: { parent: string; salesforceId: string }[] = [];
   const unknown: { parent: string; key: string }[] = [];
-  for (const d of delivered) {
-    const id = d.planned.candidate.record.id;
+  for (const id of delivered.keys()) {
     const slot = outcome.children.get(id)!;
     if (!('ids' in slot)) continue;
     const known = previous.get(id)?.children ?? {};
     for (const [key, sfId] of Object.entries(known)) if (!(key in slot.ids)) stale.push({ parent: id, salesforceId: sfId });
-    for (const key of intents.get(id) ?? []) if (!(key in slot.ids) && !(key in known)) unknown.push({ parent: id, key });
+    for (const key of plan.intents.get(id) ?? []) if (!(key in slot.ids) && !(key in known)) unknown.push({ parent: id, key });
   }
   if (unknown.length > 0) {
     const found = await salesforceIdsByExternalId(client, object, unknown.map((u) => u.key));

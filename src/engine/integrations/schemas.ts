@@ -60,6 +60,7 @@ export const integrationTrigger = z.strictObject({
 export const integrationDelivery = z.strictObject({
   bulkThreshold: z.number().int().min(1).max(10_000_000).default(2000).meta({ description: 'Above this many records a run uses Bulk API 2.0.' }),
   budgetShare: z.number().min(0.01).max(1).default(0.8).meta({ description: 'Share of the org daily API allocation Ferry may use.' }),
+  concurrency: z.number().int().min(1).max(10).default(4).meta({ description: 'sObject Collections calls a run keeps in flight at once (1: one after the other).' }),
 });
 
 export const integrationInput = z.strictObject({

@@ -251,6 +251,7 @@ export class Runner {
     const { client, identity } = await this.#deps.credentials.open(job.orgId, credentialId, {
       ...this.#options.clientOptions,
       budgetShare: integration.delivery.budgetShare,
+      concurrency: integration.delivery.concurrency,
       logger: databaseRequestLogger(db, { orgId: job.orgId, integrationId: integration.id, runId, credentialId }),
     });
     if (integration.salesforce_org_id !== null && integration.salesforce_org_id !== identity.organizationId) {
