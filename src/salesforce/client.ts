@@ -46,7 +46,7 @@ export interface ClientOptions {
   logger?: RequestLogger | undefined;
 }
 
-export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, bulkPollMs: 100, bulkPollMaxMs: 1000, attempts: 4, backoffMs: 500, budgetShare: 0.8, concurrency: 4 } as const;
+export const CLIENT_DEFAULTS = { timeoutMs: 120_000, bulkTimeoutMs: 30 * 60_000, bulkPollMs: 100, bulkPollMaxMs: 500, attempts: 4, backoffMs: 500, budgetShare: 0.8, concurrency: 4 } as const;
 
 export type SaveResult =
   | { success: true; id: string; created: boolean }

@@ -56,10 +56,20 @@ export async function write(context: DeliveryContext, mapper: ObjectMapper, plan
   outcome.previous = await loadLinks(db, integration.org_id, integration.id, mapper.definition.entity, upserts.map((u) => u.candidate.record.id));
   const withChildren = mapper.child === undefined ? [] : upserts.filter((u) => u.children !== undefined);
   const childPlan = withChildren.length === 0 ? undefined : await planChildren(context, mapper, withChildren, outcome.previous);
-  const prepared = childPlan !== undefined && bulk(childPlan.rows.length) ? client.prepareBulkUpsert(childPlan.object, EXTERNAL_ID_FIELD, childPlan.rows.map((r) => r.first)) : undefined;
+  const parents = upserts.map((u) => u.fields);
+  const prepareChildren = () => (childPlan !== undefined && bulk(childPlan.rows.length) ? client.prepareBulkUpsert(childPlan.object, EXTERNAL_ID_FIELD, childPlan.rows.map((r) => r.first)) : undefined);
+  let prepared: Promise<PreparedBulkUpsert> | undefined;
   let results: SaveResult[];
   try {
-    [results] = await Promise.all([upsertAll(mapper.object, upserts.map((u) => u.fields)), prepared]);
+    if (bulk(parents.length)) {
+      // The parents' rows travel first; the children's job is uploaded while the parents' job runs.
+      const parentJob = await client.prepareBulkUpsert(mapper.object, EXTERNAL_ID_FIELD, parents);
+      prepared = prepareChildren();
+      [results] = await Promise.all([parentJob.complete(), prepared]);
+    } else {
+      prepared = prepareChildren();
+      [results] = await Promise.all([upsertAll(mapper.object, parents), prepared]);
+    }
   } catch (error) {
     // The children's job never starts without its parents: it is aborted (when it was opened).
     const [job] = await Promise.allSettled([prepared]);

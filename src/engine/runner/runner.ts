@@ -420,18 +420,33 @@ export class Runner {
   async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
     const { db } = this.#deps;
     const mapping = this.#mappingOf(integration);
-    const described = await this.#deps.schemas.describe(client, salesforceOrgId, objectsOf(mapping));
-    try {
-      assertMappedFieldsExist(mapping, described);
-    } catch (error) {
-      // Described again on the next run, so a field created meanwhile is seen at once.
-      this.#deps.schemas.forget(salesforceOrgId);
-      throw error;
-    }
-    const describes = present(described);
+    // The org's describes are asked for while the first records are read; every batch waits for
+    // them before it is planned.
+    const describing = this.#deps.schemas.describe(client, salesforceOrgId, objectsOf(mapping));
+    // Marked as handled at once (it may fail while the records are read); the failure itself
+    // surfaces where it is awaited, in contextNow, and fails the run there.
+    describing.catch(() => undefined);
     // A mapping change resends what it affects: a full run that sends records whose mapped values changed.
     const force = job.force === true || (job.mode === 'full' && job.trigger !== 'mapping');
-    const context: DeliveryContext = { db, integration, mapping, salesforceOrgId, client, describes, force };
+    let ready: DeliveryContext | undefined;
+    const contextNow = async (): Promise<DeliveryContext> => {
+      if (ready !== undefined) return ready;
+      const described = await describing;
+      try {
+        assertMappedFieldsExist(mapping, described);
+      } catch (error) {
+        // Described again on the next run, so a field created meanwhile is seen at once.
+        this.#deps.schemas.forget(salesforceOrgId);
+        throw error;
+      }
+      ready = { db, integration, mapping, salesforceOrgId, client, describes: present(described), force };
+      return ready;
+    };
+    await this.#deliverBatches(integration, job, runId, mapping, contextNow, state);
+  }
+
+  async #deliverBatches(integration: IntegrationRow, job: SyncJob, runId: string, mapping: CompiledMapping, contextNow: () => Promise<DeliveryContext>, state: RunState): Promise<void> {
+    const { db } = this.#deps;
     for await (const batch of select(db, integration, mapping, { mode: job.mode, recordIds: job.recordIds }, this.#options.chunkSize)) {
       if ('toSeq' in batch) {
         state.fromSeq ??= integration.cursor_seq;
@@ -444,8 +459,9 @@ export class Runner {
         if (moved.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
         continue;
       }
-      await this.#deliverBatch(context, runId, batch.mapper, batch.candidates, state);
+      await this.#deliverBatch(await contextNow(), runId, batch.mapper, batch.candidates, state);
     }
+    await contextNow();
   }
 
   /**
