@@ -4,7 +4,7 @@ import type { EntityType } from '../types.ts';
 import type { ChildDefinition, EntityTypeDefinition, ObjectDefinition } from './definition.ts';
 import { DEFINITIONS } from './entities/index.ts';
 import { compileExpression, isExpressionError, type Compiled } from './expressions.ts';
-import { readPath, resolvePath } from './paths.ts';
+import { readPath } from './paths.ts';
 import { ruleInput, ruleKey, sendsToSalesforce, type ContactPointRule, type FieldRule, type LookupRule, type Rule } from './rules.ts';
 
 /** Fills in each rule's defaults and object; every problem comes back with its path. */
@@ -247,4 +247,3 @@ export async function mapRecord(mapper: ObjectMapper, record: Record<string, unk
   return mapped;
 }
 
-export { resolvePath };
