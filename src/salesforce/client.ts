@@ -249,6 +249,40 @@ export class SalesforceClient {
     return { complete, abort };
   }
 
+  /**
+   * Waits until no Bulk API ingest job of this object, opened by this user, is still running, and
+   * aborts those left open (uploaded, never started). A worker that was killed after closing a job
+   * leaves it running in Salesforce: its rows must land before a later delivery decides what is
+   * stale, or they would land after it, unseen. Bounded by the bulk timeout.
+   */
+  async settleBulkJobs(object: string): Promise<void> {
+    const deadline = Date.now() + this.#options.bulkTimeoutMs;
+    const lower = object.toLowerCase();
+    for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs, Math.round(wait * 1.5))) {
+      const listed = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, async () => {
+        const userId = this.connection.userInfo?.id;
+        const jobs: { id: string; object: string; state: string; createdById?: string; jobType?: string }[] = [];
+        let url: string | null = `/services/data/v${this.connection.version}/jobs/ingest`;
+        while (url !== null) {
+          const page: { records?: typeof jobs; nextRecordsUrl?: string | null } = await this.connection.request<{ records?: typeof jobs; nextRecordsUrl?: string | null }>(url);
+          jobs.push(...(page.records ?? []));
+          url = page.nextRecordsUrl ?? null;
+        }
+        // Ids compare on their 15-character form (the API gives 18, sessions may know 15).
+        const mine = (j: (typeof jobs)[number]) => userId === undefined || j.createdById === undefined || j.createdById.slice(0, 15) === userId.slice(0, 15);
+        return jobs.filter((j) => j.object.toLowerCase() === lower && mine(j));
+      });
+      for (const job of listed.filter((j) => j.state === 'Open')) {
+        await this.#call({ operation: 'bulk_close', method: 'PATCH', object, records: 0 }, () => this.connection.request({ method: 'PATCH', url: `/services/data/v${this.connection.version}/jobs/ingest/${job.id}`, body: JSON.stringify({ state: 'Aborted' }), headers: { 'content-type': 'application/json' } }), { retry: false });
+      }
+      if (!listed.some((j) => j.state === 'UploadComplete' || j.state === 'InProgress')) return;
+      if (Date.now() > deadline) {
+        throw new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `Bulk API jobs on ${object} left by an interrupted delivery were still running after ${this.#options.bulkTimeoutMs} ms` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
   /** Opens a Bulk API 2.0 upsert job and uploads its rows (it does not run until closed). */
   async #bulkOpen(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<BulkJob> {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });

@@ -95,6 +95,9 @@ async function planChildren(context: DeliveryContext, mapper: ObjectMapper, pare
   const withoutCreateOnly = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([k]) => !createOnlyKeys.has(k)));
   const ids = parents.map((p) => p.candidate.record.id);
   const intents = await loadIntents(db, integration.org_id, integration.id, entity, ids);
+  // An intent left behind means a delivery of these children was interrupted: a Bulk job it
+  // started may still be writing them. It finishes first, so what it writes is seen as stale now.
+  if (intents.size > 0) await context.client!.settleBulkJobs(object);
   // Before any child can reach Salesforce: every child that may exist there once it has, so a
   // crash before the link is saved cannot leave one there that Ferry no longer knows of.
   await saveIntents(db, integration.org_id, integration.id, entity, parents.map((p) => {

@@ -95,6 +95,52 @@ function readsOf(node: unknown, out: Set<string>): void {
   for (const [key, value] of Object.entries(n)) if (key !== 'value' || typeof value === 'object') readsOf(value, out);
 }
 
+/** Every variable and function name an expression uses (`$value`, `$string`, `$` as '', `$$` as '$'). */
+function variablesOf(node: unknown, out: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) variablesOf(item, out);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const n = node as Node;
+  if (n.type === 'variable' && typeof n.value === 'string') out.add(n.value);
+  for (const value of Object.values(n)) if (typeof value === 'object') variablesOf(value, out);
+}
+
+/** Functions whose result is not fixed by their arguments: an expression using one is never memoised. */
+const IMPURE = new Set(['now', 'millis', 'random', 'eval']);
+
+/**
+ * Whether the result depends only on the record's top-level fields the expression names and on
+ * `$value` / `$index`: no context or root variable (`$`, `$$`) that could reach any field, no
+ * `$parent`, no clock or randomness.
+ */
+function memoisable(variables: Set<string>): boolean {
+  return ![...variables].some((v) => v === '' || v === '$' || v === 'parent' || IMPURE.has(v));
+}
+
+/**
+ * The same inputs give the same result: a transform over line items ("USAGE 2") is evaluated once
+ * per distinct input instead of once per line. Only plain values are kept (never a shared object).
+ */
+function memoised(evaluate: (input: unknown, bindings: Record<string, unknown>) => Promise<unknown>, reads: string[], variables: Set<string>): Compiled['evaluate'] {
+  const results = new Map<string, unknown>();
+  const usesValue = variables.has('value');
+  const usesIndex = variables.has('index');
+  return async (input, bindings) => {
+    const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+    // undefined (absent) and null are different inputs to JSONata ($exists): keyed apart.
+    const key = JSON.stringify([reads.map((r) => record[r]), usesValue ? bindings.value : null, usesIndex ? bindings.index : null], (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
+    if (results.has(key)) return results.get(key);
+    const value = await evaluate(input, bindings);
+    if (value === null || value === undefined || typeof value !== 'object') {
+      if (results.size >= 10_000) results.clear();
+      results.set(key, value);
+    }
+    return value;
+  };
+}
+
 const cache = new Map<string, Compiled | ExpressionError>();
 
 /** Parses a transform once (cached by source); returns the error with its position when it does not parse. */
@@ -107,8 +153,11 @@ export function compileExpression(source: string): Compiled | ExpressionError {
     const ast = expression.ast() as unknown as Node;
     const reads = new Set<string>();
     readsOf(ast, reads);
+    const variables = new Set<string>();
+    variablesOf(ast, variables);
+    const evaluate = (input: unknown, bindings: Record<string, unknown>) => expression.evaluate(input, bindings) as Promise<unknown>;
     result = {
-      evaluate: (input, bindings) => expression.evaluate(input, bindings) as Promise<unknown>,
+      evaluate: memoisable(variables) ? memoised(evaluate, [...reads], variables) : evaluate,
       reads: [...reads].sort(),
       kind: kindOf(ast),
     };

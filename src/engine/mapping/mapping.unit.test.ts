@@ -1,3 +1,4 @@
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import type { FieldDescribe, ObjectDescribe } from '../../salesforce/describe.ts';
 import { integrationSettings } from '../integrations/schemas.ts';
@@ -106,6 +107,28 @@ describe('expressions', () => {
     expect(!isExpressionError(domain) && domain.reads).toContain('emailAddress');
     const flag = compileExpression("status = 'APPROVED'");
     expect(!isExpressionError(flag) && flag.kind).toBe('boolean');
+  });
+});
+
+const SOURCE = "$exists(region) ? region & ' ' & $string($index + 1) : 'none ' & $string($index + 1)";
+
+describe('expression results reused for equal inputs', () => {
+  it('gives each input its own result, absent and null apart, and never reuses a clock', async () => {
+    const compiled = compileExpression(SOURCE);
+    if (isExpressionError(compiled)) throw new Error(compiled.message);
+    const run = (input: unknown, index: number) => compiled.evaluate(input, { index });
+    expect(await run({ region: 'North' }, 0)).toBe('North 1');
+    expect(await run({ region: 'North' }, 1)).toBe('North 2');
+    expect(await run({ region: 'North', other: 'x' }, 0)).toBe('North 1');
+    expect(await run({ region: 'South' }, 0)).toBe('South 1');
+    expect(await run({}, 0)).toBe('none 1');
+    // Not the cached answer for the absent field: what JSONata itself gives for null.
+    expect(await run({ region: null }, 0)).toBe(await jsonata(SOURCE).evaluate({ region: null }, { index: 0 }));
+    const clock = compileExpression('$millis()');
+    if (isExpressionError(clock)) throw new Error(clock.message);
+    const first = await clock.evaluate({}, {});
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await clock.evaluate({}, {})).not.toBe(first);
   });
 });
 
