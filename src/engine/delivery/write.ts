@@ -1,4 +1,4 @@
-import type { PreparedBulkUpsert, SalesforceClient, SaveResult } from '../../salesforce/index.ts';
+import type { SalesforceClient, SaveResult } from '../../salesforce/index.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { DeliveryContext, PlannedUpsert, Planned } from './context.ts';
@@ -23,7 +23,9 @@ type Upsert = (object: string, records: Record<string, unknown>[]) => Promise<Sa
 /** The children of a batch's parents as rows, ready before the parents are written. */
 interface ChildPlan {
   object: string;
-  rows: { parent: string; key: string; full: Record<string, unknown>; first: Record<string, unknown> }[];
+  rows: { parent: string; key: string; fields: Record<string, unknown> }[];
+  /** The master-detail (or lookup) field to the parent, set from the parent's Salesforce Id. */
+  parentField: string | undefined;
   intents: Map<string, string[]>;
   /** Drops the fields Salesforce sets on creation only (and their parent references). */
   withoutCreateOnly: (record: Record<string, unknown>) => Record<string, unknown>;
@@ -32,10 +34,7 @@ interface ChildPlan {
 
 /**
  * The write stage: deletes, then upserts by external id (sObject Collections, or Bulk API 2.0
- * above the integration's threshold), then the children of the parents Salesforce took. Children
- * name their parent by external id (`Bill__r.Ferry_Id__c`), so their rows are ready before the
- * parents are written; on the Bulk path their job is uploaded while the parents' job runs and
- * started once it is done.
+ * above the integration's threshold), then the children of the parents Salesforce took.
  */
 export async function write(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<WriteOutcome> {
   const client = context.client!;
@@ -56,30 +55,11 @@ export async function write(context: DeliveryContext, mapper: ObjectMapper, plan
   outcome.previous = await loadLinks(db, integration.org_id, integration.id, mapper.definition.entity, upserts.map((u) => u.candidate.record.id));
   const withChildren = mapper.child === undefined ? [] : upserts.filter((u) => u.children !== undefined);
   const childPlan = withChildren.length === 0 ? undefined : await planChildren(context, mapper, withChildren, outcome.previous);
-  const parents = upserts.map((u) => u.fields);
-  const prepareChildren = () => (childPlan !== undefined && bulk(childPlan.rows.length) ? client.prepareBulkUpsert(childPlan.object, EXTERNAL_ID_FIELD, childPlan.rows.map((r) => r.first)) : undefined);
-  let prepared: Promise<PreparedBulkUpsert> | undefined;
-  let results: SaveResult[];
-  try {
-    if (bulk(parents.length)) {
-      // The parents' rows travel first; the children's job is uploaded while the parents' job runs.
-      const parentJob = await client.prepareBulkUpsert(mapper.object, EXTERNAL_ID_FIELD, parents);
-      prepared = prepareChildren();
-      [results] = await Promise.all([parentJob.complete(), prepared]);
-    } else {
-      prepared = prepareChildren();
-      [results] = await Promise.all([upsertAll(mapper.object, parents), prepared]);
-    }
-  } catch (error) {
-    // The children's job never starts without its parents: it is aborted (when it was opened).
-    const [job] = await Promise.allSettled([prepared]);
-    if (job.status === 'fulfilled' && job.value !== undefined) await Promise.allSettled([job.value.abort()]);
-    throw error;
-  }
+  const results = await upsertAll(mapper.object, upserts.map((u) => u.fields));
   results.forEach((result, i) => outcome.upserted.push({ planned: upserts[i]!, result }));
   if (childPlan !== undefined) {
     const delivered = new Map(outcome.upserted.filter((u) => u.result.success && u.planned.children !== undefined).map((u) => [u.planned.candidate.record.id, (u.result as Extract<SaveResult, { success: true }>).id]));
-    await writeChildren(context, client, childPlan, delivered, prepared === undefined ? undefined : await prepared, outcome, upsertAll);
+    await writeChildren(context, client, childPlan, delivered, outcome, upsertAll);
   }
   return outcome;
 }
@@ -108,15 +88,8 @@ async function planChildren(context: DeliveryContext, mapper: ObjectMapper, pare
   // children the link does not know, and without it for those it knows. Ferry's knowledge can be
   // out of date after a crash, both ways, and the org says so (see writeChildren).
   const rows: ChildPlan['rows'] = [];
-  for (const p of parents) {
-    const id = p.candidate.record.id;
-    const known = previous.get(id)?.children ?? {};
-    for (const c of p.children!) {
-      const full = parentField === undefined ? c.fields : { ...c.fields, [relationshipOf(context, object, parentField)]: { [EXTERNAL_ID_FIELD]: id } };
-      rows.push({ parent: id, key: c.key, full, first: c.key in known ? withoutCreateOnly(full) : full });
-    }
-  }
-  return { object, rows, intents, withoutCreateOnly, createOnly };
+  for (const p of parents) for (const c of p.children!) rows.push({ parent: p.candidate.record.id, key: c.key, fields: c.fields });
+  return { object, rows, intents, withoutCreateOnly, createOnly, parentField };
 }
 
 async function writeChildren(
@@ -124,25 +97,19 @@ async function writeChildren(
   client: SalesforceClient,
   plan: ChildPlan,
   delivered: Map<string, string>,
-  prepared: PreparedBulkUpsert | undefined,
   outcome: WriteOutcome,
   upsertAll: Upsert,
 ): Promise<void> {
-  const { object, withoutCreateOnly, createOnly } = plan;
+  const { object, withoutCreateOnly, createOnly, parentField } = plan;
   const previous = outcome.previous;
-  // Only the children of parents Salesforce took count; on the Bulk path the others went in the
-  // same job (refused there, or updated under a parent that already existed).
-  let rows = plan.rows;
-  let results: SaveResult[];
-  if (prepared !== undefined) {
-    const all = await prepared.complete();
-    const keep = plan.rows.map((r, i) => ({ r, i })).filter(({ r }) => delivered.has(r.parent));
-    rows = keep.map(({ r }) => r);
-    results = keep.map(({ i }) => all[i]!);
-  } else {
-    rows = plan.rows.filter((r) => delivered.has(r.parent));
-    results = await upsertAll(object, rows.map((r) => r.first));
-  }
+  // Only the children of parents Salesforce took go, after them, naming them by their Id. A field
+  // Salesforce sets on creation only (the master-detail field) goes with children the link does
+  // not know, and without it for those it knows.
+  const rows = plan.rows.filter((r) => delivered.has(r.parent)).map((r) => {
+    const full = parentField === undefined ? r.fields : { ...r.fields, [parentField]: delivered.get(r.parent) };
+    return { ...r, full, first: r.key in (previous.get(r.parent)?.children ?? {}) ? withoutCreateOnly(full) : full };
+  });
+  const results = await upsertAll(object, rows.map((r) => r.first));
   // A child that exists without Ferry knowing is refused INVALID_FIELD_FOR_INSERT_UPDATE and goes
   // again without the creation-only fields; one the link knows but the org no longer has is
   // refused REQUIRED_FIELD_MISSING and goes again with them.
