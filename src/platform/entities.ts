@@ -511,8 +511,12 @@ const externalMapping: EntityDefinition = {
   name: 'external-mappings',
   label: 'external mapping',
   typeName: 'ExternalMapping',
-  keyOf: (data) =>
-    [data.integrationId ?? '*', data.externalSystem, data.externalTable, data.externalId].map(String).join('|'),
+  // Called on the input before it is validated: a part that is not a string (an object whose
+  // toString is not a function, say) gives no key, and validation then refuses the input.
+  keyOf: (data) => {
+    const parts = [data.integrationId ?? '*', data.externalSystem, data.externalTable, data.externalId];
+    return parts.every((part): part is string => typeof part === 'string') ? parts.join('|') : null;
+  },
   schema: z.strictObject({
     externalSystem: code,
     externalTable: code,

@@ -34,8 +34,8 @@ export interface EntityDefinition {
   keyField?: string;
   /** Static references, or a function when the target depends on the record (external mappings). */
   references: Reference[] | ((data: RecordData) => Reference[]);
-  /** Derives the natural key when it is not a single field (external mappings). */
-  keyOf?: (data: RecordData) => string;
+  /** Derives the natural key when it is not a single field (external mappings); null when the input has none. */
+  keyOf?: (data: RecordData) => string | null;
   /** How a record finds its account: a field of its own, or through a referenced parent. */
   account?: { field: string } | { via: string };
   /** A reference field copied to the `parent_id` column, for fast child look-ups. */

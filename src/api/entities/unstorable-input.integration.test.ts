@@ -87,3 +87,16 @@ describe('list filters', () => {
     expect(res.body.error.details).toEqual([{ path: 'body.startDate', message: expect.stringContaining('there is no year 0000') }]);
   });
 });
+
+describe('a natural key made of parts that are not text', () => {
+  it('refuses an external mapping whose system is an object without a toString (the key is not built from it)', async () => {
+    const before = await journalLength();
+    const res = await api.call('POST', '/api/v1/external-mappings', {
+      externalSystem: { toString: null, nested: 1 }, externalTable: 'Account', externalId: 'X-1', entity: 'accounts', entityId: '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details).toContainEqual(expect.objectContaining({ path: 'body.externalSystem' }));
+    expect(await journalLength()).toBe(before);
+  });
+});
