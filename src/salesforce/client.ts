@@ -1,4 +1,6 @@
 import type { Connection } from 'jsforce';
+import { stringify } from 'csv-stringify/sync';
+import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { parseBulkErrors, type RecordError } from './bulk-errors.ts';
 import { withDeadline } from './deadline.ts';
@@ -78,10 +80,13 @@ interface JsforceSaveResult {
 export class SalesforceClient {
   readonly connection: Connection;
   readonly #options: Required<Omit<ClientOptions, 'logger'>> & { logger?: RequestLogger | undefined };
+  /** The sObject Collections calls this client keeps in flight, across all its upserts. */
+  readonly #slots: LimitFunction;
 
   constructor(connection: Connection, options: ClientOptions = {}) {
     this.connection = connection;
     this.#options = { ...CLIENT_DEFAULTS, ...options };
+    this.#slots = pLimit(Math.max(1, this.#options.concurrency));
   }
 
   /** Latest usage Salesforce reported: { used, max } of the daily allocation. */
@@ -137,29 +142,32 @@ export class SalesforceClient {
   }
 
   /**
-   * Upserts by `externalIdField` through sObject Collections, 200 records a call, up to
-   * `concurrency` calls in flight (each record is in one call only, so their order does not
-   * matter). Records that fail only because of a row lock (two calls touching one parent) are sent
-   * again, with backoff; other refusals come back per record. When a call fails for good, no new
-   * call starts, the ones in flight finish, and the error is thrown.
+   * Upserts by `externalIdField` through sObject Collections, 200 records a call. Calls share the
+   * client's `concurrency` slots with every other upsert in flight on this client (a run that
+   * sends one part's children while the next part's parents go shares them too), so the org never
+   * sees more than that many at once, and a new call takes a slot the moment one frees. Each
+   * record is in one call only, so their order does not matter. Records that fail only because of
+   * a row lock (two calls touching one parent) are sent again, with backoff; other refusals come
+   * back per record. When a call fails for good, no new call of this upsert starts, the ones in
+   * flight finish, and the error is thrown.
    */
   async upsert(object: string, externalIdField: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
     const results: SaveResult[] = new Array<SaveResult>(records.length);
-    const starts: number[] = [];
-    for (let start = 0; start < records.length; start += COLLECTION_SIZE) starts.push(start);
-    let next = 0;
     let failure: { error: unknown } | undefined;
-    const worker = async () => {
-      while (failure === undefined && next < starts.length) {
-        const start = starts[next++]!;
-        try {
-          await this.#upsertChunk(object, externalIdField, records.slice(start, start + COLLECTION_SIZE), start, results);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.#options.concurrency, starts.length)) }, worker));
+    const calls: Promise<void>[] = [];
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
+      calls.push(
+        this.#slots(async () => {
+          if (failure !== undefined) return;
+          try {
+            await this.#upsertChunk(object, externalIdField, records.slice(start, start + COLLECTION_SIZE), start, results);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }),
+      );
+    }
+    await Promise.all(calls);
     if (failure !== undefined) throw failure.error;
     return results;
   }
@@ -288,7 +296,7 @@ export class SalesforceClient {
     const job = this.connection.bulk2.createJob({ object, operation: 'upsert', externalIdFieldName: externalIdField, lineEnding: 'LF' });
     const once = { retry: false } as const;
     await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () => job.open(), once);
-    await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(toBulkRows(records)), once);
+    await this.#call({ operation: 'bulk_upload', method: 'PUT', object, records: records.length }, () => job.uploadData(toBulkCsv(records)), once);
     return job;
   }
 
@@ -384,15 +392,16 @@ function toFieldDescribe(f: RawField): FieldDescribe {
 }
 
 /**
- * Records as Bulk API rows. jsforce writes the CSV header from the first record's fields alone, so
- * records with different fields (line items sent with and without their master-detail field) would
- * lose the others: every row gets every column. In Bulk API CSV an empty cell leaves a field as it
- * is and `#N/A` sets it to null, so an absent field is empty and a null one is #N/A (a cleared value
- * must be cleared in Salesforce too, as the collections path does). A parent named by external id
- * (`{ Account__r: { Ferry_Id__c: 'x' } }`, as sent to collections) becomes the column
- * `Account__r.Ferry_Id__c`.
+ * Records as the CSV body of a Bulk API upload. Every row gets every column (records may differ in
+ * their fields: line items sent with and without their master-detail field). In Bulk API CSV an
+ * empty cell leaves a field as it is and `#N/A` sets it to null, so an absent field is empty and a
+ * null one is #N/A (a cleared value must be cleared in Salesforce too, as the collections path
+ * does). A parent named by external id (`{ Account__r: { Ferry_Id__c: 'x' } }`, as sent to
+ * collections) becomes the column `Account__r.Ferry_Id__c`. Booleans are `true` / `false`.
+ * Written here as one string (csv-stringify) rather than handed to jsforce as records, which
+ * copies them and writes the request body a row at a time.
  */
-export function toBulkRows(records: Record<string, unknown>[]): Record<string, unknown>[] {
+export function toBulkCsv(records: Record<string, unknown>[]): string {
   const flat = records.map((record) => {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) {
@@ -405,10 +414,13 @@ export function toBulkRows(records: Record<string, unknown>[]): Record<string, u
     return out;
   });
   const columns = [...new Set(flat.flatMap((record) => Object.keys(record)))];
-  return flat.map((record) => Object.fromEntries(columns.map((column) => {
-    const value = record[column];
-    return [column, value === undefined ? '' : value === null ? '#N/A' : value];
-  })));
+  const rows = flat.map((record) =>
+    columns.map((column) => {
+      const value = record[column];
+      return value === undefined ? '' : value === null ? '#N/A' : value;
+    }),
+  );
+  return stringify(rows, { header: true, columns, record_delimiter: '\n', cast: { boolean: (value) => String(value) } });
 }
 
 function normaliseSave(result: JsforceSaveResult): SaveResult {

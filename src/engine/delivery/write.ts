@@ -32,11 +32,43 @@ interface ChildPlan {
   createOnly: Set<string>;
 }
 
+/** Parents written; their children (if any) still to go. */
+export interface ParentsWritten {
+  outcome: WriteOutcome;
+  /** Sends the children of the parents Salesforce took and completes `outcome.children`. */
+  children: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Before any part of a batch is written: an intent left behind for one of its records means a
+ * delivery of their children was interrupted, and a Bulk job it started may still be writing
+ * them. That job finishes first (one left open is aborted), so what it writes is seen as stale by
+ * this delivery, not written after it. Done once per batch, before its parts run side by side, so
+ * it never waits for (or aborts) a job of this very run.
+ */
+export async function settleInterrupted(context: DeliveryContext, mapper: ObjectMapper, ids: string[]): Promise<void> {
+  if (mapper.child === undefined) return;
+  const { db, integration } = context;
+  const intents = await loadIntents(db, integration.org_id, integration.id, mapper.definition.entity, ids);
+  if (intents.size > 0) await context.client!.settleBulkJobs(mapper.child.definition.object);
+}
+
 /**
  * The write stage: deletes, then upserts by external id (sObject Collections, or Bulk API 2.0
  * above the integration's threshold), then the children of the parents Salesforce took.
  */
 export async function write(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<WriteOutcome> {
+  const written = await writeParents(context, mapper, planned);
+  await written.children?.();
+  return written.outcome;
+}
+
+/**
+ * The write stage up to the parents: deletes and upserts. The children's rows are planned (and
+ * their intents saved) while the parents are on their way; the children go when the caller calls
+ * `children()`, which lets it start the next parents meanwhile.
+ */
+export async function writeParents(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<ParentsWritten> {
   const client = context.client!;
   const { db, integration } = context;
   const bulk = (count: number) => count > integration.delivery.bulkThreshold;
@@ -51,17 +83,28 @@ export async function write(context: DeliveryContext, mapper: ObjectMapper, plan
     results.forEach((result, i) => outcome.deleted.push({ planned: deletions[i]!, result }));
   }
   const upserts = planned.filter((p): p is PlannedUpsert => p.action === 'upsert');
-  if (upserts.length === 0) return outcome;
+  if (upserts.length === 0) return { outcome, children: undefined };
   outcome.previous = await loadLinks(db, integration.org_id, integration.id, mapper.definition.entity, upserts.map((u) => u.candidate.record.id));
   const withChildren = mapper.child === undefined ? [] : upserts.filter((u) => u.children !== undefined);
-  const childPlan = withChildren.length === 0 ? undefined : await planChildren(context, mapper, withChildren, outcome.previous);
-  const results = await upsertAll(mapper.object, upserts.map((u) => u.fields));
-  results.forEach((result, i) => outcome.upserted.push({ planned: upserts[i]!, result }));
-  if (childPlan !== undefined) {
-    const delivered = new Map(outcome.upserted.filter((u) => u.result.success && u.planned.children !== undefined).map((u) => [u.planned.candidate.record.id, (u.result as Extract<SaveResult, { success: true }>).id]));
-    await writeChildren(context, client, childPlan, delivered, outcome, upsertAll);
+  // Intents only have to be saved before a child can reach Salesforce, so this runs beside the parents' write.
+  const planning = withChildren.length === 0 ? undefined : planChildren(context, mapper, withChildren, outcome.previous);
+  let results: SaveResult[];
+  try {
+    results = await upsertAll(mapper.object, upserts.map((u) => u.fields));
+  } catch (error) {
+    await planning?.catch(() => undefined);
+    throw error;
   }
-  return outcome;
+  results.forEach((result, i) => outcome.upserted.push({ planned: upserts[i]!, result }));
+  const childPlan = await planning;
+  if (childPlan === undefined) return { outcome, children: undefined };
+  return {
+    outcome,
+    children: async () => {
+      const delivered = new Map(outcome.upserted.filter((u) => u.result.success && u.planned.children !== undefined).map((u) => [u.planned.candidate.record.id, (u.result as Extract<SaveResult, { success: true }>).id]));
+      await writeChildren(context, client, childPlan, delivered, outcome, upsertAll);
+    },
+  };
 }
 
 async function planChildren(context: DeliveryContext, mapper: ObjectMapper, parents: PlannedUpsert[], previous: Map<string, Link>): Promise<ChildPlan> {
@@ -75,9 +118,6 @@ async function planChildren(context: DeliveryContext, mapper: ObjectMapper, pare
   const withoutCreateOnly = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([k]) => !createOnlyKeys.has(k)));
   const ids = parents.map((p) => p.candidate.record.id);
   const intents = await loadIntents(db, integration.org_id, integration.id, entity, ids);
-  // An intent left behind means a delivery of these children was interrupted: a Bulk job it
-  // started may still be writing them. It finishes first, so what it writes is seen as stale now.
-  if (intents.size > 0) await context.client!.settleBulkJobs(object);
   // Before any child can reach Salesforce: every child that may exist there once it has, so a
   // crash before the link is saved cannot leave one there that Ferry no longer knows of.
   await saveIntents(db, integration.org_id, integration.id, entity, parents.map((p) => {

@@ -11,7 +11,8 @@ import { HINTS, recordPlanned, recordWritten } from '../delivery/record.ts';
 import type { SchemaCache } from '../delivery/schema-cache.ts';
 import { scopeOf } from '../delivery/scope.ts';
 import { hasPendingChanges, select } from '../delivery/select.ts';
-import { write } from '../delivery/write.ts';
+import { partsOf } from '../delivery/parts.ts';
+import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
 import { toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
@@ -60,7 +61,9 @@ function present(described: Map<string, ObjectDescribe | null>): Map<string, Obj
 }
 
 /** Records a part of a collections batch: planned while the previous part is being written. */
-const PIPELINE_PART = 1000;
+/** Parts of a batch on their way to Salesforce at once. */
+const PARTS_IN_FLIGHT = 4;
+
 
 export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
 
@@ -465,36 +468,47 @@ export class Runner {
   }
 
   /**
-   * One batch through plan (select/scope/map/check), write and record. On the collections path
-   * the batch goes in parts that overlap: the next part is planned, and the last one recorded,
-   * while this one is on its way to Salesforce, so Ferry's own work hides behind the network.
-   * Above the bulk threshold the batch is one Bulk API job, as before.
+   * One batch through plan (select/scope/map/check), write and record, in parts that overlap (see
+   * partsOf): parts are planned one after the other, and each planned part goes on its own way
+   * (parents, then the children of the parents Salesforce took, then recording) while the next
+   * is planned, up to PARTS_IN_FLIGHT at once. Collections calls of all parts share the client's
+   * call slots; parts are recorded in order.
    */
   async #deliverBatch(context: DeliveryContext, runId: string, mapper: ObjectMapper, candidates: Candidate[], state: RunState): Promise<void> {
     const { integration } = context;
-    const partSize = Math.min(PIPELINE_PART, integration.delivery.bulkThreshold);
-    const parts: Candidate[][] = [];
-    if (candidates.length > integration.delivery.bulkThreshold) parts.push(candidates);
-    else for (let i = 0; i < candidates.length; i += partSize) parts.push(candidates.slice(i, i + partSize));
+    const parts = partsOf(candidates, integration.delivery);
     const pending: Promise<unknown>[] = [];
     const track = <T>(promise: Promise<T>): Promise<T> => {
       pending.push(promise);
+      // Observed here so that a part failing while the loop awaits something else is not an
+      // unhandled rejection; the loop (or the catch below) still sees its error.
+      promise.catch(() => undefined);
       return promise;
     };
     try {
+      await settleInterrupted(context, mapper, candidates.map((c) => c.record.id));
       let planning = track(this.#plan(context, mapper, parts[0] ?? []));
-      let recording: Promise<void> = Promise.resolve();
+      let recorded: Promise<void> = Promise.resolve();
+      const inFlight: Promise<void>[] = [];
       for (let i = 0; i < parts.length; i++) {
         const planned = await planning;
         if (i + 1 < parts.length) planning = track(this.#plan(context, mapper, parts[i + 1]!));
         recordPlanned(context, runId, planned, state);
-        const outcome = await write(context, mapper, planned);
-        await recording;
-        recording = track(recordWritten(context, runId, mapper, outcome, state).then(async (linked) => {
-          if (mapper.definition.entity === 'accounts' && linked.length > 0) await this.#deps.afterAccountsDelivered?.(integration.org_id, linked);
-        }));
+        const previous = recorded;
+        recorded = track(
+          (async () => {
+            const { outcome, children } = await writeParents(context, mapper, planned);
+            await children?.();
+            await previous;
+            const linked = await recordWritten(context, runId, mapper, outcome, state);
+            if (mapper.definition.entity === 'accounts' && linked.length > 0) await this.#deps.afterAccountsDelivered?.(integration.org_id, linked);
+          })(),
+        );
+        inFlight.push(recorded);
+        // A failed part stops the batch before more parts go.
+        if (inFlight.length >= PARTS_IN_FLIGHT) await inFlight.shift();
       }
-      await recording;
+      await recorded;
     } catch (error) {
       // Nothing is left running (nor rejecting unobserved) when a part fails: the others settle first.
       await Promise.allSettled(pending);

@@ -1,0 +1,10 @@
+// An emulated org in a process of its own, for bench/versus.ts: every contender (Ferry and the
+// scripts alike) talks to an org whose CSV parsing and record processing do not share its event
+// loop. Prints {"url": ...} once listening; stops on SIGTERM. Controls: /__emulator over HTTP.
+import { startEmulator } from '../../src/emulator/index.ts';
+
+const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ url: emulator.url, loginUrl: emulator.loginUrl })}\n`);
+process.once('SIGTERM', () => {
+  void emulator.stop().then(() => process.exit(0));
+});
