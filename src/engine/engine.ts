@@ -2,13 +2,13 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import { fail, JOURNAL_CHANNEL, ok, type Result } from '../platform/index.ts';
+import { fail, JOURNAL_CHANNEL, ok, RecordStore, type Result } from '../platform/index.ts';
 import { startBoss, type JobMap } from '../queue/boss.ts';
 import type { ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
-import { Integrations } from './integrations/integrations.ts';
+import { Integrations, syncOf } from './integrations/integrations.ts';
 import type { IntegrationView } from './integrations/schemas.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -18,6 +18,7 @@ import type { Mailer } from './notifications/mailer.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
+import type { RunMode } from './types.ts';
 
 export interface EngineOptions {
   db: Database;
@@ -32,6 +33,8 @@ export interface EngineOptions {
   worker?: boolean;
   /** Concurrent runs in this process. */
   concurrency?: number;
+  /** How often the worker looks for integrations due to read Salesforce changes (ms; default 5,000). */
+  incomingCheckMs?: number;
   /** The only process on this database (embedded): leases left by a crash are released at start. */
   exclusive?: boolean;
   /** How often this worker says it lives, and how long a silent worker counts as stopped. */
@@ -55,7 +58,7 @@ const INTERRUPTED_ERROR = JSON.stringify({ errorCode: 'WORKER_STOPPED', message:
 interface InterruptedRun {
   org_id: string;
   integration_id: string;
-  mode: 'incremental' | 'full';
+  mode: RunMode;
   record_ids: string[] | null;
 }
 
@@ -107,6 +110,7 @@ export class Engine {
         },
         afterAccountsDelivered: (orgId, accountIds) => this.dispatcher.retryWaitingForAccounts(orgId, accountIds),
         schemas: this.schemas,
+        store: new RecordStore(options.db),
       },
       { ...options.runner, clientOptions: { ...options.clientOptions, ...options.runner?.clientOptions } },
     );
@@ -164,6 +168,7 @@ export class Engine {
       await this.dispatcher.tick();
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
+    this.dispatcher.startPolling(options.incomingCheckMs ?? 5000);
     this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.dispatcher.onJournal(orgId), {
       onError: (error) => this.#logger.error({ err: error }, 'the journal listener lost its connection: re-opening it (meanwhile the per-minute sweep delivers changes)'),
       onReconnect: () => {
@@ -259,9 +264,12 @@ export class Engine {
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
-  async requestRun(orgId: string, integrationId: string, input: { mode: 'incremental' | 'full'; trigger: 'manual' | 'retry' | 'replay' | 'mapping'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
+  async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
+    if (input.mode === 'incoming' && syncOf(integration).direction === 'to_salesforce') {
+      return fail('validation_failed', 'This integration does not read from Salesforce.', [{ path: ['mode'], message: 'set sync.direction to "from_salesforce" or "both" first (PATCH /integrations/{id})' }]);
+    }
     const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
     await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });
     return ok(run);

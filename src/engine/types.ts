@@ -41,8 +41,16 @@ export function sourcesOf(to: RunStatus): RunStatus[] {
   return RUN_STATUSES.filter((from) => RUN_TRANSITIONS[from].includes(to));
 }
 
-/** mapping: the full run queued because the integration's mapping changed (it resends what the change affects). */
-export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping';
+/**
+ * mapping: the full run queued because the integration's mapping changed (it resends what the
+ * change affects); poll: an incoming run queued because the integration's poll interval passed.
+ */
+export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll';
+export const RUN_TRIGGERS = ['change', 'schedule', 'manual', 'retry', 'replay', 'mapping', 'poll'] as const;
+
+/** incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back. */
+export type RunMode = 'incremental' | 'full' | 'incoming';
+export const RUN_MODES = ['incremental', 'full', 'incoming'] as const;
 
 export const EVENT_NAMES = [
   'integration.validation.error',

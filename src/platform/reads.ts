@@ -53,15 +53,17 @@ export interface JournalRead {
   entityId: string;
   operation: Operation;
   changedFields: string[] | null;
+  /** Who made the change (api, import, integration:<id>). */
+  origin: string;
 }
 
 /** Journal entries of these entities after `afterSeq`, in commit order. */
 export async function journalAfter(db: Queryable, orgId: string, entities: string[], afterSeq: number, limit: number): Promise<JournalRead[]> {
-  const rows = await db.query<{ seq: number; entity: string; entity_id: string; operation: Operation; changed_fields: string[] | null }>(
-    'SELECT seq, entity, entity_id, operation, changed_fields FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
+  const rows = await db.query<{ seq: number; entity: string; entity_id: string; operation: Operation; changed_fields: string[] | null; origin: string }>(
+    'SELECT seq, entity, entity_id, operation, changed_fields, origin FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
     [orgId, entities, afterSeq, limit],
   );
-  return rows.map((r) => ({ seq: Number(r.seq), entity: r.entity, entityId: r.entity_id, operation: r.operation, changedFields: r.changed_fields }));
+  return rows.map((r) => ({ seq: Number(r.seq), entity: r.entity, entityId: r.entity_id, operation: r.operation, changedFields: r.changed_fields, origin: r.origin }));
 }
 
 /** Whether any entry of these entities follows `afterSeq`. */

@@ -144,9 +144,14 @@ export class RecordStore {
   }
 
   async get(orgId: string, entity: string, id: string): Promise<Result<StoredRecord>> {
+    return this.getIn(this.#db, orgId, entity, id);
+  }
+
+  /** Reads a record in the caller's transaction, locked for the rest of it when `lock` is set. */
+  async getIn(tx: Queryable, orgId: string, entity: string, id: string, lock = false): Promise<Result<StoredRecord>> {
     const definition = this.#definition(entity);
-    const rows = await this.#db.query<RecordRow>(
-      `SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND entity = $2 AND id = $3`,
+    const rows = await tx.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND entity = $2 AND id = $3${lock ? ' FOR UPDATE' : ''}`,
       [orgId, entity, id],
     );
     const row = rows[0];
@@ -195,6 +200,15 @@ export class RecordStore {
 
   async delete(orgId: string, entity: string, id: string, origin: Origin, version?: number): Promise<Result<Written>> {
     const [result] = await this.#write(orgId, entity, [{ kind: 'delete', id, version }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
+  /**
+   * Patches a record inside the caller's transaction, with the store's validation and journal, so
+   * that what the caller writes beside it (a sync link, a cursor) commits with it or not at all.
+   */
+  async updateIn(tx: Queryable, orgId: string, entity: string, id: string, input: RecordData, origin: Origin): Promise<Result<Written>> {
+    const [result] = await this.#writeInTransaction(tx, orgId, this.#definition(entity), [{ kind: 'patch', id, input }], origin);
     return result ?? fail('validation_failed', 'Nothing to write.');
   }
 

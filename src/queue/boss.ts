@@ -7,8 +7,8 @@ export interface JobMap {
   'integration-sync': {
     orgId: string;
     integrationId: string;
-    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping';
-    mode: 'incremental' | 'full';
+    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll';
+    mode: 'incremental' | 'full' | 'incoming';
     runId?: string;
     recordIds?: string[];
     replayOf?: string;

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { toBulkCsv } from './client.ts';
+import { resultRows, toBulkCsv } from './client.ts';
 
 describe('toBulkCsv', () => {
   it('gives every row every column: absent is empty, null is #N/A', () => {
@@ -21,5 +21,20 @@ describe('toBulkCsv', () => {
     const records = [{ Name: 'Smith, "Jo"', Description: 'line one\nline two', Code__c: ' padded ' }];
     const [row] = parse<Record<string, string>>(toBulkCsv(records), { columns: true });
     expect(row).toEqual(records[0]);
+  });
+});
+
+describe('resultRows', () => {
+  it('keeps only the named columns of a result file, quoted values and all', () => {
+    const text = 'sf__Id,sf__Created,Name,Ferry_Id__c,Description\n001A,true,"Smith, Jo",f-1,"two\nlines"\n001B,false,B,f-2,\n';
+    expect(resultRows(text, ['sf__Id', 'sf__Created', 'Ferry_Id__c'])).toEqual([
+      { sf__Id: '001A', sf__Created: 'true', Ferry_Id__c: 'f-1' },
+      { sf__Id: '001B', sf__Created: 'false', Ferry_Id__c: 'f-2' },
+    ]);
+  });
+
+  it('reads an empty result file as no rows', () => {
+    expect(resultRows('', ['sf__Id'])).toEqual([]);
+    expect(resultRows('sf__Error,Ferry_Id__c\n', ['sf__Error', 'Ferry_Id__c'])).toEqual([]);
   });
 });

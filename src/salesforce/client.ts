@@ -1,4 +1,5 @@
 import type { Connection } from 'jsforce';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
@@ -321,15 +322,19 @@ export class SalesforceClient {
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    const [successful, failed] = await Promise.all([
-      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults()),
-      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults()),
+    // Fetched as text and parsed here for the few columns Ferry reads: jsforce would build every
+    // row with every column sent (the bulk of a large job's results, and of its garbage).
+    const [successText, failedText] = await Promise.all([
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults(true) as unknown as Promise<string>),
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults(true) as unknown as Promise<string>),
     ]);
+    const successful = resultRows(successText, ['sf__Id', 'sf__Created', externalIdField]);
+    const failed = resultRows(failedText, ['sf__Error', externalIdField]);
     const byKey = new Map<string, SaveResult>();
-    for (const row of successful as unknown as Record<string, string>[]) {
+    for (const row of successful) {
       byKey.set(row[externalIdField] ?? '', { success: true, id: row.sf__Id ?? '', created: row.sf__Created === 'true' });
     }
-    for (const row of failed as unknown as Record<string, string>[]) {
+    for (const row of failed) {
       byKey.set(row[externalIdField] ?? '', { success: false, errors: parseBulkErrors(row.sf__Error ?? '') });
     }
     return byKey;
@@ -338,6 +343,14 @@ export class SalesforceClient {
   async query<T extends Record<string, unknown>>(soql: string, object?: string): Promise<T[]> {
     return this.#call({ operation: 'query', method: 'GET', object, records: 0 }, async () => {
       const result = await this.connection.query<T>(soql, { autoFetch: true, maxFetch: 1_000_000 });
+      return result.records;
+    });
+  }
+
+  /** A query that sees deleted records too (`/queryAll`: IsDeleted = true rows in the recycle bin). */
+  async queryAll<T extends Record<string, unknown>>(soql: string, object?: string): Promise<T[]> {
+    return this.#call({ operation: 'query', method: 'GET', object, records: 0 }, async () => {
+      const result = await this.connection.query<T>(soql, { autoFetch: true, maxFetch: 1_000_000, scanAll: true });
       return result.records;
     });
   }
@@ -389,6 +402,13 @@ function toFieldDescribe(f: RawField): FieldDescribe {
     picklistValues: (f.picklistValues ?? []).filter((v) => v.active !== false).map((v) => v.value),
     restrictedPicklist: f.restrictedPicklist === true,
   };
+}
+
+/** A Bulk API result file's rows, with only the named columns (the others are skipped, not built). */
+export function resultRows(text: string, keep: string[]): Record<string, string>[] {
+  if (typeof text !== 'string' || text.trim() === '') return [];
+  const wanted = new Set(keep);
+  return parse(text, { columns: (header: string[]) => header.map((name) => (wanted.has(name) ? name : false)), relax_column_count: true }) as Record<string, string>[];
 }
 
 /**

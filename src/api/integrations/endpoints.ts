@@ -97,8 +97,9 @@ export const integrationEndpoints: Endpoint[] = [
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).mappings.reset(orgId, params.id), 'path') }),
   }),
   defineEndpoint({
-    method: 'POST', path: '/api/v1/integrations/{id}/sync', operationId: 'sync-integration', summary: 'Run now: incremental (pending changes) or full (every record)', tag, auth: true, engine: true, params: idParams,
-    body: z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental') }),
+    method: 'POST', path: '/api/v1/integrations/{id}/sync', operationId: 'sync-integration', summary: 'Run now: incremental (pending changes), full (every record), or incoming (read Salesforce changes now)', tag, auth: true, engine: true, params: idParams,
+    description: 'incoming reads what changed in Salesforce since the integration last read (sync.direction from_salesforce or both); without it, incoming runs happen every sync.pollIntervalSeconds.',
+    body: z.strictObject({ mode: z.enum(['incremental', 'full', 'incoming']).default('incremental') }),
     success: { status: 202, description: 'The run, queued', schema: runView },
     errors: ['validation_failed', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, body, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).requestRun(orgId, params.id, { mode: body.mode, trigger: 'manual' }), 'path') }),

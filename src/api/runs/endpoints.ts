@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_NAMES, eventView, listRequestLogs, requestLogView, RUN_STATUSES, runView } from '../../engine/index.ts';
+import { conflictView, EVENT_NAMES, eventView, listConflicts, listRequestLogs, listSyncLog, requestLogView, RUN_STATUSES, runView, SYNC_OUTCOMES, syncLogView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -66,5 +66,26 @@ export const runEndpoints: Endpoint[] = [
     success: { status: 200, description: 'Request logs', schema: z.strictObject({ data: z.array(requestLogView) }) },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listRequestLogs(deps.db, orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/sync-log', operationId: 'list-sync-log', summary: 'Every operation of two-way sync, newest first: direction, record, changed fields, outcome and reason', tag: 'Sync log', auth: true, engine: true,
+    query: z.strictObject({
+      integrationId: z.uuid().optional(),
+      entityId: z.uuid().optional().meta({ description: 'The Ferry record' }),
+      salesforceId: z.string().max(18).optional().meta({ description: 'The Salesforce record' }),
+      outcome: z.enum(SYNC_OUTCOMES).optional(),
+      since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' }).optional(),
+      ...page,
+    }),
+    success: { status: 200, description: 'Sync log entries', schema: z.strictObject({ data: z.array(syncLogView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listSyncLog(deps.db, orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/conflicts', operationId: 'list-conflicts', summary: 'Fields changed on both sides to different values, with both values, the base, the policy and the outcome', tag: 'Sync log', auth: true, engine: true,
+    query: z.strictObject({ integrationId: z.uuid().optional(), outcome: z.enum(['ferry', 'salesforce', 'held']).optional(), ...page }),
+    success: { status: 200, description: 'Conflicts', schema: z.strictObject({ data: z.array(conflictView) }) },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listConflicts(deps.db, orgId, query) } }),
   }),
 ];

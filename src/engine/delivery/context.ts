@@ -3,6 +3,7 @@ import type { StoredRecord } from '../../platform/index.ts';
 import type { ObjectDescribe, SalesforceClient } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
+import type { ReadingMapping } from '../incoming/reading.ts';
 import type { CompiledMapping } from '../mapping/mapping.ts';
 import type { NewEvent } from '../runs/events.ts';
 import type { RunCounts } from '../runs/runs.ts';
@@ -53,6 +54,11 @@ export interface DeliveryContext {
   db: Database;
   integration: IntegrationRow;
   mapping: CompiledMapping;
+  /**
+   * For an integration that also reads from Salesforce: the fields both sides sync, whose value a
+   * delivery makes the merge base of the link (what both sides now hold).
+   */
+  reading?: ReadingMapping | undefined;
   /** The org the integration delivers to, when known (links are looked up there). */
   salesforceOrgId: string | null;
   /** Absent in preview: no write, and lookups Salesforce would answer are shown as such. */

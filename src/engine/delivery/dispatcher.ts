@@ -28,6 +28,7 @@ export class Dispatcher {
   readonly #boss: PgBoss;
   readonly #logger: Logger;
   readonly #pending = new Map<string, NodeJS.Timeout>();
+  #polling: NodeJS.Timeout | undefined;
   /** The queue workers of this process, woken when a run is queued without delay. */
   readonly workerIds: string[] = [];
 
@@ -50,7 +51,8 @@ export class Dispatcher {
   }
 
   async enqueue(job: SyncJob, delayMs = 0): Promise<void> {
-    const singletonKey = job.runId === undefined ? job.integrationId : `${job.integrationId}:${job.runId}`;
+    // Incoming runs queue apart from outgoing ones: one of each may wait at once.
+    const singletonKey = job.runId !== undefined ? `${job.integrationId}:${job.runId}` : job.mode === 'incoming' ? `${job.integrationId}:incoming` : job.integrationId;
     const data: JobMap['integration-sync'] = {
       orgId: job.orgId,
       integrationId: job.integrationId,
@@ -69,7 +71,8 @@ export class Dispatcher {
   async dispatch(orgId: string): Promise<number> {
     const candidates = await this.#db.query<{ id: string; entity_type: EntityType; cursor_seq: number }>(
       `SELECT id, entity_type, cursor_seq FROM integrations
-       WHERE org_id = $1 AND enabled AND credential_id IS NOT NULL AND (trigger->>'onChange')::boolean AND (paused_until IS NULL OR paused_until < now())`,
+       WHERE org_id = $1 AND enabled AND credential_id IS NOT NULL AND (trigger->>'onChange')::boolean AND (paused_until IS NULL OR paused_until < now())
+         AND COALESCE(sync->>'direction', 'to_salesforce') <> 'from_salesforce'`,
       [orgId],
     );
     if (candidates.length === 0) return 0;
@@ -109,7 +112,7 @@ export class Dispatcher {
    * job for a run is harmless: only one can move it to STARTED, the other finds it moved on.
    */
   async requeueOrphans(seconds: number): Promise<void> {
-    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: 'incremental' | 'full'; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
+    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: SyncJob['mode']; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
       `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of FROM runs r
        WHERE r.status = 'WAITING' AND r.created_at <= now() - make_interval(secs => $1)
          AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text
@@ -174,8 +177,34 @@ export class Dispatcher {
     for (const run of claimed) await this.enqueue({ orgId, integrationId: run.integrationId, trigger: 'retry', mode: 'incremental', runId: run.runId, recordIds: run.recordIds });
   }
 
+  /**
+   * Queues an incoming run for every integration that reads from Salesforce, has its switch on,
+   * and whose poll interval has passed since it last read (or that never read).
+   */
+  async pollDue(): Promise<number> {
+    const due = await this.#db.query<{ org_id: string; id: string }>(
+      `SELECT i.org_id, i.id FROM integrations i
+       WHERE i.enabled AND i.credential_id IS NOT NULL AND (i.paused_until IS NULL OR i.paused_until < now())
+         AND COALESCE(i.sync->>'direction', 'to_salesforce') <> 'to_salesforce'
+         AND COALESCE((i.sync->>'incoming')::boolean, true)
+         AND NOT EXISTS (SELECT 1 FROM incoming_cursors c WHERE c.org_id = i.org_id AND c.integration_id = i.id
+                         AND c.polled_at > now() - make_interval(secs => COALESCE((i.sync->>'pollIntervalSeconds')::int, 60)))`,
+    );
+    for (const row of due) await this.enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'poll', mode: 'incoming' });
+    return due.length;
+  }
+
+  /** Checks for due polls every `everyMs` until stopped. */
+  startPolling(everyMs: number): void {
+    this.#polling = setInterval(() => {
+      this.pollDue().catch((error: unknown) => this.#logger.error({ err: error }, 'queueing incoming runs failed'));
+    }, everyMs);
+    this.#polling.unref();
+  }
+
   stop(): void {
     for (const timer of this.#pending.values()) clearTimeout(timer);
     this.#pending.clear();
+    if (this.#polling !== undefined) clearInterval(this.#polling);
   }
 }

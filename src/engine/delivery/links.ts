@@ -32,18 +32,21 @@ export interface LinkWrite {
   version: number;
   hash: string;
   children: Record<string, string> | null;
+  /** Values both sides now hold, by Ferry path (merged into the link's base); null: none. */
+  base?: Record<string, unknown> | null;
 }
 
 export async function saveLinks(db: Queryable, orgId: string, integrationId: string, entity: string, salesforceOrgId: string, object: string, links: LinkWrite[]): Promise<void> {
   if (links.length === 0) return;
   await db.query(
-    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, synced_at)
-     SELECT $1, $2, $3, x.entity_id, $4, $5, x.salesforce_id, x.version, x.hash, x.children, now()
-     FROM jsonb_to_recordset($6::jsonb) AS x(entity_id uuid, salesforce_id text, version integer, hash text, children jsonb)
+    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, synced_at)
+     SELECT $1, $2, $3, x.entity_id, $4, $5, x.salesforce_id, x.version, x.hash, x.children, x.base, now()
+     FROM jsonb_to_recordset($6::jsonb) AS x(entity_id uuid, salesforce_id text, version integer, hash text, children jsonb, base jsonb)
      ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET
        salesforce_id = EXCLUDED.salesforce_id, synced_version = EXCLUDED.synced_version, synced_hash = EXCLUDED.synced_hash,
-       children = EXCLUDED.children, salesforce_org_id = EXCLUDED.salesforce_org_id, synced_at = now()`,
-    [orgId, integrationId, entity, salesforceOrgId, object, JSON.stringify(links.map((l) => ({ entity_id: l.entityId, salesforce_id: l.salesforceId, version: l.version, hash: l.hash, children: l.children })))],
+       children = EXCLUDED.children, salesforce_org_id = EXCLUDED.salesforce_org_id, synced_at = now(),
+       base = CASE WHEN EXCLUDED.base IS NULL THEN links.base ELSE COALESCE(links.base, '{}'::jsonb) || EXCLUDED.base END`,
+    [orgId, integrationId, entity, salesforceOrgId, object, JSON.stringify(links.map((l) => ({ entity_id: l.entityId, salesforce_id: l.salesforceId, version: l.version, hash: l.hash, children: l.children, base: l.base ?? null })))],
   );
 }
 

@@ -2,6 +2,7 @@ import type { SaveResult } from '../../salesforce/index.ts';
 import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { NewEvent } from '../runs/events.ts';
 import type { DeliveryContext, Planned, RunState } from './context.ts';
+import { currentValuesOf } from '../incoming/reading.ts';
 import { deleteIntents, deleteLinks, saveLinks, type LinkWrite } from './links.ts';
 import { isGone, type WriteOutcome } from './write.ts';
 
@@ -106,7 +107,8 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
     state.successes++;
     if (result.created) state.counts.created++;
     else state.counts.updated++;
-    linkWrites.push({ entityId: id, salesforceId: result.id, version: planned.candidate.record.version, hash: planned.hash, children: planned.children === undefined ? null : (children?.ids ?? {}) });
+    const base = context.reading === undefined ? null : currentValuesOf(context.reading, planned.candidate.record);
+    linkWrites.push({ entityId: id, salesforceId: result.id, version: planned.candidate.record.version, hash: planned.hash, children: planned.children === undefined ? null : (children?.ids ?? {}), base });
   }
   if (context.salesforceOrgId !== null) {
     const salesforceOrgId = context.salesforceOrgId;

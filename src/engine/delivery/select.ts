@@ -46,6 +46,7 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
     return;
   }
   const entities = mapping.objects.map((m) => m.definition.entity);
+  const ownOrigin = `integration:${integration.id}`;
   let cursor = integration.cursor_seq;
   for (;;) {
     const entries = await journalAfter(db, orgId, entities, cursor, chunkSize);
@@ -57,6 +58,9 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
       const changed = new Map<string, Set<string> | null>();
       for (const entry of entries) {
         if (entry.entity !== mapper.definition.entity) continue;
+        // A change this integration brought from Salesforce goes back to it no more (the
+        // watermark still moves past it); other integrations of the organization receive it.
+        if (entry.origin === ownOrigin) continue;
         const sofar = changed.get(entry.entityId);
         if (entry.operation !== 'update' || entry.changedFields === null || sofar === null) changed.set(entry.entityId, null);
         else changed.set(entry.entityId, new Set([...(sofar ?? []), ...entry.changedFields]));

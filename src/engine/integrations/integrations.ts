@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { externalMappingsScopedTo, fail, issuesFromZod, lastJournalSeq, liveRecordIds, ok, type Issue, type Result } from '../../platform/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
-import { integrationInput, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
+import { integrationInput, integrationSync, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationSync, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
 import type { EntityType } from '../types.ts';
 
 export interface IntegrationRow {
@@ -15,6 +15,8 @@ export interface IntegrationRow {
   settings: IntegrationSettings;
   trigger: IntegrationTrigger;
   delivery: IntegrationDelivery;
+  /** Direction and incoming settings ({} before any were set: the defaults). */
+  sync: IntegrationSync;
   error_threshold: number;
   consecutive_errors: number;
   disabled_at: Date | null;
@@ -54,12 +56,17 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
     settings: row.settings,
     trigger: row.trigger,
     delivery: row.delivery,
+    sync: syncOf(row),
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
+/** The integration's sync settings with defaults filled in (rows older than them hold {}). */
+export function syncOf(row: Pick<IntegrationRow, 'sync'>): IntegrationSync {
+  return integrationSync.parse(row.sync ?? {});
+}
 
 /** Integrations: their configuration, connection to a credential, and the org lock. */
 export class Integrations {
@@ -97,11 +104,11 @@ export class Integrations {
     // A new integration starts from the end of the journal: it delivers changes from now on; a
     // full sync sends what already exists.
     const [row] = await this.#db.query<IntegrationRow>(
-      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at, sync)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        RETURNING *`,
       [orgId, uuidv7(), input.name, input.entityType, input.destination, input.credentialId, input.enabled, input.settings, input.trigger, input.delivery, input.errorThreshold,
-        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date())],
+        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date()), input.sync],
     );
     return ok(toIntegrationView(row!));
   }
@@ -134,6 +141,7 @@ export class Integrations {
       settings: { ...row.settings, ...(typeof changes.settings === 'object' && changes.settings !== null ? changes.settings : {}) },
       trigger: { ...row.trigger, ...(typeof changes.trigger === 'object' && changes.trigger !== null ? changes.trigger : {}) },
       delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
+      sync: { ...syncOf(row), ...(typeof changes.sync === 'object' && changes.sync !== null ? changes.sync : {}) },
     };
     const parsed = integrationInput.safeParse(merged);
     if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, merged));
@@ -145,9 +153,9 @@ export class Integrations {
     // disabled the integration) is never overwritten with the merge of stale values.
     const [updated] = await this.#db.query<IntegrationRow>(
       `UPDATE integrations SET name = $3, settings = $4, trigger = $5, delivery = $6, error_threshold = $7,
-         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, version = version + 1, updated_at = now()
+         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, sync = $11, version = version + 1, updated_at = now()
        WHERE org_id = $1 AND id = $2 AND version = $10 RETURNING *`,
-      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version],
+      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version, input.sync],
     );
     if (updated === undefined) {
       return fail('version_conflict', `The integration changed while this update was being applied (it was at version ${row.version}); read it again and repeat the change.`, [{ path: ['version'], message: 'changed meanwhile' }]);

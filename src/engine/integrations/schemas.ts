@@ -63,6 +63,20 @@ export const integrationDelivery = z.strictObject({
   concurrency: z.number().int().min(1).max(10).default(4).meta({ description: 'sObject Collections calls a run keeps in flight at once (1: one after the other).' }),
 });
 
+export const SYNC_DIRECTIONS = ['to_salesforce', 'from_salesforce', 'both'] as const;
+export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins', 'hold'] as const;
+/** Entity types whose changes in Salesforce Ferry can read back today. */
+export const INCOMING_ENTITY_TYPES = ['Account'] as const;
+
+export const integrationSync = z.strictObject({
+  direction: z.enum(SYNC_DIRECTIONS, { error: `must be one of ${SYNC_DIRECTIONS.join(', ')}` }).default('to_salesforce')
+    .meta({ description: 'to_salesforce: Ferry sends; from_salesforce: Ferry reads Salesforce changes back (the rules with direction to_ferry or both); both: the two.' }),
+  incoming: z.boolean().default(true).meta({ description: 'This integration\'s switch for reading Salesforce changes (off: nothing is read, and reading resumes where it stopped when turned on).' }),
+  pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'How often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
+  conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).default('hold')
+    .meta({ description: 'A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record\'s other fields still sync).' }),
+});
+
 export const integrationInput = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(255),
   entityType: z.enum(ENTITY_TYPES, { error: `must be one of ${ENTITY_TYPES.join(', ')}` }),
@@ -73,12 +87,18 @@ export const integrationInput = z.strictObject({
   settings: integrationSettings.default(integrationSettings.parse({})),
   trigger: integrationTrigger.default(integrationTrigger.parse({})),
   delivery: integrationDelivery.default(integrationDelivery.parse({})),
+  sync: integrationSync.default(integrationSync.parse({})),
+}).superRefine((value, context) => {
+  if (value.sync.direction !== 'to_salesforce' && !(INCOMING_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
+    context.addIssue({ code: 'custom', path: ['sync', 'direction'], message: `reading changes back from Salesforce is available for ${INCOMING_ENTITY_TYPES.join(', ')} integrations; use "to_salesforce" for ${value.entityType}` });
+  }
 });
 
 export type IntegrationInput = z.infer<typeof integrationInput>;
 export type IntegrationSettings = z.infer<typeof integrationSettings>;
 export type IntegrationTrigger = z.infer<typeof integrationTrigger>;
 export type IntegrationDelivery = z.infer<typeof integrationDelivery>;
+export type IntegrationSync = z.infer<typeof integrationSync>;
 
 export const integrationView = z
   .strictObject({
@@ -101,6 +121,7 @@ export const integrationView = z
     settings: integrationSettings,
     trigger: integrationTrigger,
     delivery: integrationDelivery,
+    sync: integrationSync,
     version: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
+import type { RecordStore } from '../../platform/index.ts';
 import { userEmails } from '../../platform/index.ts';
 import { SalesforceError, type ClientOptions, type ObjectDescribe, type SalesforceClient, type SalesforceErrorInfo } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
@@ -12,6 +13,9 @@ import type { SchemaCache } from '../delivery/schema-cache.ts';
 import { scopeOf } from '../delivery/scope.ts';
 import { hasPendingChanges, select } from '../delivery/select.ts';
 import { partsOf } from '../delivery/parts.ts';
+import { NothingToReadError, readChanges } from '../incoming/incoming.ts';
+import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
+import { syncOf } from '../integrations/integrations.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
 import { toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
@@ -22,13 +26,13 @@ import type { Mailer } from '../notifications/mailer.ts';
 import { Events, severityOf } from '../runs/events.ts';
 import { databaseRequestLogger } from '../runs/request-logs.ts';
 import { Runs, type RunView } from '../runs/runs.ts';
-import { InvalidTransitionError, type RunStatus, type RunTrigger } from '../types.ts';
+import { InvalidTransitionError, type RunMode, type RunStatus, type RunTrigger } from '../types.ts';
 
 export interface SyncJob {
   orgId: string;
   integrationId: string;
   trigger: RunTrigger;
-  mode: 'incremental' | 'full';
+  mode: RunMode;
   /** A run created beforehand (by the API) to fill in. */
   runId?: string | undefined;
   /** Only these records. */
@@ -61,6 +65,13 @@ function present(described: Map<string, ObjectDescribe | null>): Map<string, Obj
 }
 
 /** Records a part of a collections batch: planned while the previous part is being written. */
+/** The fields an integration that also reads from Salesforce syncs both ways: a delivery sets their base. */
+function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
+  if (syncOf(integration).direction === 'to_salesforce') return undefined;
+  const reading = compileReading(integration.entity_type, storedRules(integration));
+  return { ...reading, fields: reading.fields.filter((f) => f.both) };
+}
+
 /** Parts of a batch on their way to Salesforce at once. */
 const PARTS_IN_FLIGHT = 4;
 
@@ -83,6 +94,8 @@ export interface RunnerDeps {
   afterAccountsDelivered?: (orgId: string, accountIds: string[]) => Promise<void>;
   /** Describes of the connected orgs' objects, shared with mapping validation. */
   schemas: SchemaCache;
+  /** Where incoming changes are written (with the store's validation and journal). */
+  store: RecordStore;
 }
 
 
@@ -161,7 +174,7 @@ export class Runner {
     }
     const integration = await integrations.row(job.orgId, job.integrationId);
     if (integration === undefined) return undefined;
-    const manual = job.trigger !== 'change' && job.trigger !== 'schedule';
+    const manual = job.trigger !== 'change' && job.trigger !== 'schedule' && job.trigger !== 'poll';
     if (!integration.enabled || integration.credential_id === null) {
       if (!manual && job.runId === undefined) return undefined;
       const run = await runs.create(job.orgId, integration.id, { id: job.runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
@@ -203,8 +216,14 @@ export class Runner {
     let status: RunStatus = 'COMPLETE';
     let runError: { errorCode: string; message: string } | null = null;
     try {
-      // Nothing to do costs no Salesforce call, not even a sign-in: the run just completes.
-      if (job.mode === 'full' || job.recordIds !== undefined || (await hasPendingChanges(db, integration, entitiesOf(integration.entity_type)))) {
+      // Nothing to do costs no Salesforce call, not even a sign-in: the run just completes. An
+      // integration that only reads from Salesforce sends nothing.
+      if (job.mode === 'incoming') {
+        checkStoredSettings(integration);
+        await this.#signInAndDeliver(integration, job, run.id, state);
+      } else if (syncOf(integration).direction === 'from_salesforce') {
+        // nothing to send
+      } else if (job.mode === 'full' || job.recordIds !== undefined || (await hasPendingChanges(db, integration, entitiesOf(integration.entity_type)))) {
         checkStoredSettings(integration);
         this.#mappingOf(integration);
         await this.#signInAndDeliver(integration, job, run.id, state);
@@ -266,6 +285,15 @@ export class Runner {
     }
     if (integration.salesforce_org_id === null) {
       await db.query('UPDATE integrations SET salesforce_org_id = $3 WHERE org_id = $1 AND id = $2', [job.orgId, integration.id, identity.organizationId]);
+    }
+    if (job.mode === 'incoming') {
+      try {
+        await readChanges({ db, store: this.#deps.store }, integration, client, identity.userId, state);
+      } catch (error) {
+        if (!(error instanceof NothingToReadError)) throw error;
+        throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });
+      }
+      return;
     }
     await this.#deliverAll(integration, job, runId, client, identity.organizationId, state);
   }
@@ -442,7 +470,7 @@ export class Runner {
         this.#deps.schemas.forget(salesforceOrgId);
         throw error;
       }
-      ready = { db, integration, mapping, salesforceOrgId, client, describes: present(described), force };
+      ready = { db, integration, mapping, salesforceOrgId, client, describes: present(described), force, reading: baseFields(integration) };
       return ready;
     };
     await this.#deliverBatches(integration, job, runId, mapping, contextNow, state);
@@ -450,7 +478,8 @@ export class Runner {
 
   async #deliverBatches(integration: IntegrationRow, job: SyncJob, runId: string, mapping: CompiledMapping, contextNow: () => Promise<DeliveryContext>, state: RunState): Promise<void> {
     const { db } = this.#deps;
-    for await (const batch of select(db, integration, mapping, { mode: job.mode, recordIds: job.recordIds }, this.#options.chunkSize)) {
+    const mode = job.mode === 'full' ? 'full' : 'incremental';
+    for await (const batch of select(db, integration, mapping, { mode, recordIds: job.recordIds }, this.#options.chunkSize)) {
       if ('toSeq' in batch) {
         state.fromSeq ??= integration.cursor_seq;
         state.toSeq = batch.toSeq;

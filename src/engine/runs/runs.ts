@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable } from '../../storage/index.ts';
-import { InvalidTransitionError, RUN_STATUSES, sourcesOf, type RunStatus, type RunTrigger } from '../types.ts';
+import { InvalidTransitionError, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, sourcesOf, type RunMode, type RunStatus, type RunTrigger } from '../types.ts';
 
 /** Records a run skipped for one reason: how many, and the first few. */
 export interface RunSkip {
@@ -23,7 +23,7 @@ interface RunRow extends RunCounts {
   id: string;
   integration_id: string;
   trigger: RunTrigger;
-  mode: 'incremental' | 'full';
+  mode: RunMode;
   status: RunStatus;
   replay_of: string | null;
   record_ids: string[] | null;
@@ -40,8 +40,8 @@ export const runView = z
   .strictObject({
     id: z.uuid(),
     integrationId: z.uuid(),
-    trigger: z.enum(['change', 'schedule', 'manual', 'retry', 'replay', 'mapping']),
-    mode: z.enum(['incremental', 'full']),
+    trigger: z.enum(RUN_TRIGGERS),
+    mode: z.enum(RUN_MODES).meta({ description: 'incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry.' }),
     status: z.enum(RUN_STATUSES),
     replayOf: z.string().nullable(),
     fromSeq: z.number().nullable(),
@@ -85,7 +85,7 @@ export class Runs {
     this.#db = db;
   }
 
-  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: 'incremental' | 'full'; replayOf?: string | undefined; recordIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
+  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: RunMode; replayOf?: string | undefined; recordIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
     const [row] = await this.#db.query<RunRow>(
       `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids)
        VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7)

@@ -1,0 +1,265 @@
+// Incoming sync by polling: reads what changed in Salesforce since the stored (SystemModstamp, Id)
+// position, turns each record into Ferry values through the mapping's reading rules, merges them
+// field by field against the link's base, and writes the result through the store. Each record
+// is applied in one transaction with its link, its sync log row, any conflict and the cursor, so a
+// crash between two records neither loses a change nor applies one twice.
+import { v7 as uuidv7 } from 'uuid';
+import type { RecordStore } from '../../platform/index.ts';
+import type { SalesforceClient } from '../../salesforce/index.ts';
+import { SqlState, sqlStateOf, type Database, type Queryable } from '../../storage/index.ts';
+import type { RunState } from '../delivery/context.ts';
+import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
+import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
+import { storedRules } from '../mapping/stored.ts';
+import { merge, type ConflictPolicy, type FieldConflict } from './merge.ts';
+import { compileReading, currentValuesOf, ferryValuesOf, patchOf, type ReadingMapping } from './reading.ts';
+
+/** Records read per query; a run reads up to PAGES_PER_RUN pages, the next run goes on. */
+export const PAGE_SIZE = 2000;
+const PAGES_PER_RUN = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type SyncOutcome = 'applied' | 'echo' | 'unchanged' | 'conflict' | 'ignored' | 'refused' | 'failed';
+
+export interface Cursor {
+  modstamp: string;
+  recordId: string;
+}
+
+interface SalesforceRow extends Record<string, unknown> {
+  Id: string;
+  SystemModstamp: string;
+  LastModifiedDate?: string;
+  LastModifiedById?: string;
+  IsDeleted?: boolean;
+}
+
+/** A reading rule set with no field: the integration reads nothing, and says so. */
+export class NothingToReadError extends Error {
+  override name = 'NothingToReadError';
+}
+
+/** Salesforce's datetime (…+0000) as a SOQL datetime literal. */
+function literal(modstamp: string): string {
+  return modstamp.replace(/\+0000$/, 'Z');
+}
+
+export async function loadCursor(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Cursor | undefined> {
+  const rows = await db.query<{ modstamp: string | null; record_id: string | null }>(
+    'SELECT modstamp, record_id FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+    [orgId, integrationId, object],
+  );
+  const row = rows[0];
+  return row?.modstamp === null || row?.modstamp === undefined ? undefined : { modstamp: row.modstamp, recordId: row.record_id ?? '' };
+}
+
+async function saveCursor(db: Queryable, orgId: string, integrationId: string, object: string, cursor: Cursor): Promise<void> {
+  await db.query(
+    `INSERT INTO incoming_cursors (org_id, integration_id, object, mode, modstamp, record_id, polled_at, updated_at) VALUES ($1, $2, $3, 'polling', $4, $5, now(), now())
+     ON CONFLICT (org_id, integration_id, object) DO UPDATE SET modstamp = EXCLUDED.modstamp, record_id = EXCLUDED.record_id, polled_at = now(), updated_at = now()`,
+    [orgId, integrationId, object, cursor.modstamp, cursor.recordId],
+  );
+}
+
+async function markPolled(db: Queryable, orgId: string, integrationId: string, object: string): Promise<void> {
+  await db.query('UPDATE incoming_cursors SET polled_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3', [orgId, integrationId, object]);
+}
+
+export interface SyncLogEntry {
+  integrationId: string;
+  direction: 'incoming' | 'outgoing';
+  object: string;
+  salesforceId: string | null;
+  entity: string;
+  entityId: string | null;
+  changedFields: string[];
+  outcome: SyncOutcome;
+  reason: string | null;
+}
+
+export async function writeSyncLog(db: Queryable, orgId: string, entries: SyncLogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `INSERT INTO sync_log (org_id, id, integration_id, direction, object, salesforce_id, entity, entity_id, changed_fields, outcome, reason)
+     SELECT $1, x.id, x.integration_id, x.direction, x.object, x.salesforce_id, x.entity, x.entity_id, ARRAY(SELECT jsonb_array_elements_text(x.changed_fields)), x.outcome, x.reason
+     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, integration_id uuid, direction text, object text, salesforce_id text, entity text, entity_id uuid, changed_fields jsonb, outcome text, reason text)`,
+    [orgId, JSON.stringify(entries.map((e) => ({
+      id: uuidv7(), integration_id: e.integrationId, direction: e.direction, object: e.object, salesforce_id: e.salesforceId, entity: e.entity,
+      entity_id: e.entityId, changed_fields: e.changedFields, outcome: e.outcome, reason: e.reason,
+    })))],
+  );
+}
+
+export interface IncomingDeps {
+  db: Database;
+  store: RecordStore;
+}
+
+/**
+ * One incoming run of an integration: reads Salesforce changes after the cursor, oldest first,
+ * and applies them one record at a time. The first run starts at the org's latest change: what
+ * changed before the integration began reading is not replayed.
+ */
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, client: SalesforceClient, ferryUserId: string, state: RunState): Promise<void> {
+  const { db } = deps;
+  const reading = compileReading(integration.entity_type, storedRules(integration));
+  if (reading.fields.length === 0) {
+    throw new NothingToReadError('No rule of the mapping reads from Salesforce: give the fields Ferry should take from Salesforce direction "to_ferry" or "both" (PATCH /integrations/{id}/mapping).');
+  }
+  const orgId = integration.org_id;
+  let cursor = await loadCursor(db, orgId, integration.id, reading.object);
+  if (cursor === undefined) {
+    const [latest] = await client.queryAll<SalesforceRow>(`SELECT Id, SystemModstamp FROM ${reading.object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, reading.object);
+    cursor = { modstamp: latest?.SystemModstamp ?? new Date(0).toISOString().replace('Z', '+0000'), recordId: latest?.Id ?? '' };
+    await saveCursor(db, orgId, integration.id, reading.object, cursor);
+    return;
+  }
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce)])];
+  const applying: Applying = { deps, integration, reading, ferryUserId, policy: syncOf(integration).conflictPolicy, state };
+  for (let page = 0; page < PAGES_PER_RUN; page++) {
+    const at = literal(cursor.modstamp);
+    // Records of one SystemModstamp go in Id order; no Id yet (an org that was empty) takes them all.
+    const after = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
+    const rows: SalesforceRow[] = await client.queryAll<SalesforceRow>(
+      `SELECT ${fields.join(', ')} FROM ${reading.object} WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`,
+      reading.object,
+    );
+    for (const row of rows) {
+      cursor = { modstamp: row.SystemModstamp, recordId: row.Id };
+      await applyOne(applying, row, cursor);
+    }
+    if (rows.length < PAGE_SIZE) break;
+  }
+  await markPolled(db, orgId, integration.id, reading.object);
+}
+
+interface Target {
+  entityId: string;
+  base: Record<string, unknown> | null;
+  linked: boolean;
+}
+
+async function targetOf(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, row: SalesforceRow): Promise<Target | undefined> {
+  const links = await tx.query<{ entity_id: string; base: Record<string, unknown> | null }>(
+    'SELECT entity_id, base FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND salesforce_id = $4',
+    [integration.org_id, integration.id, reading.entity, row.Id],
+  );
+  if (links[0] !== undefined) return { entityId: links[0].entity_id, base: links[0].base, linked: true };
+  // Delivered by another integration (or before links existed): Ferry's id is on the record.
+  const ferryId = row[EXTERNAL_ID_FIELD];
+  if (typeof ferryId === 'string' && UUID.test(ferryId)) return { entityId: ferryId, base: null, linked: false };
+  return undefined;
+}
+
+interface Applying {
+  deps: IncomingDeps;
+  integration: IntegrationRow;
+  reading: ReadingMapping;
+  ferryUserId: string;
+  policy: ConflictPolicy;
+  state: RunState;
+}
+
+/** One Salesforce record, applied in one transaction with its log row and the cursor past it. */
+async function applyOne(a: Applying, row: SalesforceRow, cursor: Cursor): Promise<void> {
+  const { db } = a.deps;
+  const orgId = a.integration.org_id;
+  a.state.counts.sent++;
+  try {
+    await db.transaction(async (tx) => {
+      await writeSyncLog(tx, orgId, [await applyIn(tx, a, row)]);
+      await saveCursor(tx, orgId, a.integration.id, a.reading.object, cursor);
+    });
+  } catch (error) {
+    // A value another Ferry record already holds as its key (an account code): the change is
+    // refused like any invalid one, and reading goes on past it. Other errors end the run, and
+    // the next one reads this record again.
+    if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
+    a.state.counts.failed++;
+    await db.transaction(async (tx) => {
+      await writeSyncLog(tx, orgId, [logEntry(a, row, 'refused', null, [], `another Ferry ${a.reading.entity} record already holds this key (${error instanceof Error ? error.message : String(error)})`)]);
+      await saveCursor(tx, orgId, a.integration.id, a.reading.object, cursor);
+    });
+  }
+}
+
+function logEntry(a: Applying, row: SalesforceRow, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
+  return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
+}
+
+/** Decides and writes what one Salesforce record changes in Ferry; answers its sync log entry. */
+async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
+  const { integration, reading, state } = a;
+  const orgId = integration.org_id;
+  const target = await targetOf(tx, integration, reading, row);
+  if (row.IsDeleted === true) {
+    state.skip(target?.entityId ?? row.Id, 'deleted in Salesforce: Ferry keeps its record');
+    return logEntry(a, row, 'ignored', target?.entityId ?? null, [], 'deleted in Salesforce: Ferry keeps its record (deletes from Salesforce are not applied)');
+  }
+  if (target === undefined) {
+    state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
+    return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c): creating Ferry records from Salesforce is not available yet');
+  }
+  const current = await a.deps.store.getIn(tx, orgId, reading.entity, target.entityId, true);
+  if (!current.ok) {
+    state.skip(target.entityId, 'the Ferry record is gone');
+    return logEntry(a, row, 'ignored', target.entityId, [], current.error.message);
+  }
+  const record = current.value;
+  const outcome = merge({
+    base: target.base,
+    ferry: currentValuesOf(reading, record),
+    salesforce: await ferryValuesOf(reading, row),
+    policy: a.policy,
+    ferryChangedAt: new Date(record.updatedAt),
+    salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
+  });
+  if (Object.keys(outcome.toFerry).length > 0) {
+    const written = await a.deps.store.updateIn(tx, orgId, reading.entity, target.entityId, patchOf(record, outcome.toFerry), `integration:${integration.id}`);
+    if (!written.ok) {
+      state.counts.failed++;
+      const detail = written.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return logEntry(a, row, 'refused', target.entityId, outcome.salesforceChanged, `${written.error.message}${detail === '' ? '' : ` (${detail})`}`);
+    }
+    state.counts.updated++;
+  }
+  await saveBase(tx, integration, reading, row.Id, target, outcome.base);
+  await saveConflicts(tx, integration, reading.entity, target.entityId, row.Id, a.policy, outcome.conflicts);
+  state.recordIds.add(target.entityId);
+  if (outcome.salesforceChanged.length === 0) {
+    state.skip(target.entityId, 'unchanged');
+    // Told apart by values, not by timing: Salesforce holds what both sides last agreed on.
+    const echo = row.LastModifiedById !== undefined && row.LastModifiedById.slice(0, 15) === a.ferryUserId.slice(0, 15);
+    return logEntry(a, row, echo ? 'echo' : 'unchanged', target.entityId, [], echo ? 'Ferry\'s own write' : 'no field the mapping reads changed');
+  }
+  state.successes++;
+  const held = outcome.conflicts.filter((c) => c.outcome === 'held').map((c) => c.path);
+  const reason = [
+    ...outcome.conflicts.filter((c) => c.outcome !== 'held').map((c) => `${c.path} changed on both sides: ${c.outcome === 'ferry' ? 'Ferry\'s' : 'Salesforce\'s'} value kept (${a.policy})`),
+    ...(held.length > 0 ? [`held for review: ${held.join(', ')}`] : []),
+  ].join('; ');
+  return logEntry(a, row, outcome.conflicts.length > 0 ? 'conflict' : 'applied', target.entityId, outcome.salesforceChanged, reason === '' ? null : reason);
+}
+
+async function saveBase(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, salesforceId: string, target: Target, base: Record<string, unknown>): Promise<void> {
+  if (target.linked) {
+    await tx.query('UPDATE links SET base = $5 WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = $4', [integration.org_id, integration.id, reading.entity, target.entityId, base]);
+    return;
+  }
+  // First met through its Ferry id: linked now; an empty hash makes the next delivery send it.
+  await tx.query(
+    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', NULL, $8)
+     ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET base = EXCLUDED.base, salesforce_id = EXCLUDED.salesforce_id`,
+    [integration.org_id, integration.id, reading.entity, target.entityId, integration.salesforce_org_id ?? '', reading.object, salesforceId, base],
+  );
+}
+
+async function saveConflicts(tx: Queryable, integration: IntegrationRow, entity: string, entityId: string, salesforceId: string, policy: string, conflicts: FieldConflict[]): Promise<void> {
+  if (conflicts.length === 0) return;
+  const outcome = conflicts.some((c) => c.outcome === 'held') ? 'held' : conflicts[0]!.outcome;
+  await tx.query(
+    'INSERT INTO conflicts (org_id, id, integration_id, entity, entity_id, salesforce_id, fields, policy, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [integration.org_id, uuidv7(), integration.id, entity, entityId, salesforceId, JSON.stringify(conflicts), policy, outcome],
+  );
+}

@@ -1,0 +1,195 @@
+// Two-way sync, first part: Salesforce changes read back by polling, merged field by field against
+// the link's base, written through the store, never echoed back, and logged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthLogin } from '../emulator/support.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+
+let ferry: TestFerry;
+let credential: any;
+let conn: Awaited<ReturnType<typeof oauthLogin>>;
+
+beforeAll(async () => {
+  ferry = await startTestFerry();
+  credential = await ferry.credential();
+  conn = await oauthLogin(ferry.emulator);
+});
+afterAll(async () => ferry.stop());
+
+async function must(method: string, path: string, body?: unknown): Promise<any> {
+  const res = await ferry.call(method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Runs the integration now in `mode` and waits for that run to end. */
+async function runNow(integrationId: string, mode: 'incremental' | 'full' | 'incoming'): Promise<any> {
+  const run = await must('POST', `/api/v1/integrations/${integrationId}/sync`, { mode });
+  return ferry.eventually(async () => {
+    const view = await must('GET', `/api/v1/runs/${run.id}`);
+    return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
+  }, 20_000);
+}
+
+async function syncLog(integrationId: string, extra = ''): Promise<any[]> {
+  return (await must('GET', `/api/v1/sync-log?integrationId=${integrationId}${extra}`)).data;
+}
+
+const TWO_WAY_RULES = [
+  { ferry: 'name', salesforce: 'Name', direction: 'both' },
+  { ferry: 'code', salesforce: 'AccountNumber' },
+  { ferry: 'address.locality', salesforce: 'BillingCity', direction: 'both' },
+  { ferry: 'address.region', salesforce: 'BillingState', direction: 'to_ferry' },
+];
+
+/** An Account integration that reads back, on-change delivery off (each test runs it by hand). */
+async function twoWay(name: string, sync: Record<string, unknown> = {}): Promise<any> {
+  const integration = await must('POST', '/api/v1/integrations', {
+    name, entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', pollIntervalSeconds: 3600, ...sync },
+  });
+  await must('PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules: TWO_WAY_RULES });
+  return integration;
+}
+
+async function delivered(integrationId: string, code: string, extra: Record<string, unknown> = {}): Promise<{ account: any; sfId: string }> {
+  const account = await must('POST', '/api/v1/accounts', { code, name: `Account ${code}`, currency: 'USD', address: { line1: '1 High Street', locality: 'Leeds', country: 'GB' }, ...extra });
+  const run = await runNow(integrationId, 'incremental');
+  expect(run.status).toBe('COMPLETE');
+  const [sf] = (await conn.query<any>(`SELECT Id FROM Account WHERE Ferry_Id__c = '${account.id}'`)).records;
+  return { account, sfId: sf.Id };
+}
+
+describe('incoming sync by polling', () => {
+  it('takes a Salesforce edit into Ferry, logs it, and does not send it back', async () => {
+    const integration = await twoWay('Two-way accounts');
+    // The first incoming run only notes where the org stands: nothing before it is replayed.
+    const first = await runNow(integration.id, 'incoming');
+    expect(first).toMatchObject({ status: 'COMPLETE', mode: 'incoming', counts: { sent: 0 } });
+    const { account, sfId } = await delivered(integration.id, 'IN-EDIT');
+
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'York', BillingState: 'North Yorkshire' });
+    const run = await runNow(integration.id, 'incoming');
+    expect(run).toMatchObject({ status: 'COMPLETE', trigger: 'manual', mode: 'incoming', counts: { updated: 1 } });
+    const after = await must('GET', `/api/v1/accounts/${account.id}`);
+    expect(after.address).toEqual({ line1: '1 High Street', locality: 'York', region: 'North Yorkshire', country: 'GB' });
+    expect(after.name).toBe('Account IN-EDIT');
+
+    const [entry] = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied`);
+    expect(entry).toMatchObject({ direction: 'incoming', object: 'Account', salesforceId: sfId, entity: 'accounts', outcome: 'applied', changedFields: ['address.locality', 'address.region'] });
+    // The journal names the integration as the origin of the change.
+    const changes = await ferry.db.query<{ origin: string }>('SELECT origin FROM journal WHERE entity_id = $1 ORDER BY seq DESC LIMIT 1', [account.id]);
+    expect(changes[0]!.origin).toBe(`integration:${integration.id}`);
+
+    // The change came from this integration: its next delivery sends nothing back.
+    const outgoing = await runNow(integration.id, 'incremental');
+    expect(outgoing.counts.sent).toBe(0);
+  });
+
+  it('recognises Ferry\'s own writes coming back as echoes, and never ping-pongs', async () => {
+    const integration = await twoWay('Echo accounts');
+    await runNow(integration.id, 'incoming');
+    const { account } = await delivered(integration.id, 'IN-ECHO');
+    for (let round = 0; round < 5; round++) {
+      await must('PATCH', `/api/v1/accounts/${account.id}`, { name: `Echo ${round}` });
+      const out = await runNow(integration.id, 'incremental');
+      expect(out.counts.sent).toBe(1);
+      const back = await runNow(integration.id, 'incoming');
+      expect(back.counts.updated).toBe(0);
+      // Nothing came back to send: the next delivery is empty.
+      expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(0);
+    }
+    const echoes = await syncLog(integration.id, `&entityId=${account.id}&outcome=echo`);
+    expect(echoes.length).toBe(5);
+    expect(echoes[0].reason).toBe('Ferry\'s own write');
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Echo 4');
+  });
+
+  it.each([
+    ['hold', 'Ferry name', 'held'],
+    ['ferry_wins', 'Ferry name', 'ferry'],
+    ['salesforce_wins', 'Salesforce name', 'salesforce'],
+  ] as const)('settles a field changed on both sides under %s, and still takes the other fields', async (policy, expectedName, outcome) => {
+    const integration = await twoWay(`Conflicts ${policy}`, { conflictPolicy: policy });
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, `IN-CONFLICT-${policy}`);
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Ferry name' });
+    await conn.sobject('Account').update({ Id: sfId, Name: 'Salesforce name', BillingCity: 'Hull' });
+
+    await runNow(integration.id, 'incoming');
+    const after = await must('GET', `/api/v1/accounts/${account.id}`);
+    expect(after.name).toBe(expectedName);
+    expect(after.address.locality).toBe('Hull');
+    const [conflict] = (await must('GET', `/api/v1/conflicts?integrationId=${integration.id}`)).data;
+    expect(conflict).toMatchObject({ entityId: account.id, salesforceId: sfId, policy, outcome, fields: [{ path: 'name', base: `Account IN-CONFLICT-${policy}`, ferry: 'Ferry name', salesforce: 'Salesforce name', outcome }] });
+    const [entry] = await syncLog(integration.id, `&entityId=${account.id}&outcome=conflict`);
+    expect(entry.changedFields).toEqual(['name', 'address.locality']);
+
+    // Ferry's value wins: its pending change goes out and Salesforce ends equal to Ferry.
+    if (policy === 'ferry_wins') {
+      await runNow(integration.id, 'incremental');
+      const [sf] = (await conn.query<any>(`SELECT Name FROM Account WHERE Id = '${sfId}'`)).records;
+      expect(sf.Name).toBe('Ferry name');
+    }
+  });
+
+  it('refuses a Salesforce value Ferry does not accept, logs why, and goes on with the other records', async () => {
+    const integration = await twoWay('Refusals');
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'address.country', salesforce: 'BillingCountry', direction: 'both' }] });
+    await runNow(integration.id, 'incoming');
+    const bad = await delivered(integration.id, 'IN-BAD');
+    const good = await delivered(integration.id, 'IN-GOOD');
+    // Salesforce takes any text as a country; Ferry takes ISO 3166 codes only.
+    await conn.sobject('Account').update({ Id: bad.sfId, BillingCountry: 'United Kingdom', BillingCity: 'Bristol' });
+    await conn.sobject('Account').update({ Id: good.sfId, BillingCity: 'Bath' });
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.counts).toMatchObject({ failed: 1, updated: 1 });
+    expect(run.status).toBe('ERROR');
+    const [refused] = await syncLog(integration.id, `&entityId=${bad.account.id}&outcome=refused`);
+    expect(refused.reason).toContain('address.country');
+    // Nothing of the refused change was written, not even its valid field.
+    expect((await must('GET', `/api/v1/accounts/${bad.account.id}`)).address).toMatchObject({ locality: 'Leeds', country: 'GB' });
+    expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
+  });
+
+  it('leaves records created or deleted in Salesforce alone for now, and says so', async () => {
+    const integration = await twoWay('Created and deleted');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-DEL');
+    await conn.sobject('Account').create({ Name: 'Made in Salesforce' });
+    await conn.sobject('Account').destroy(sfId);
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.status).toBe('COMPLETE');
+    const ignored = await syncLog(integration.id, '&outcome=ignored');
+    expect(ignored.map((e: any) => e.reason)).toEqual(expect.arrayContaining([expect.stringContaining('deleted in Salesforce'), expect.stringContaining('created in Salesforce')]));
+    expect((await ferry.call('GET', `/api/v1/accounts/${account.id}`)).status).toBe(200);
+  });
+
+  it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {
+    const reader = await twoWay('Reader');
+    const other = await must('POST', '/api/v1/integrations', { name: 'Other org copy', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    await runNow(reader.id, 'incoming');
+    const { account, sfId } = await delivered(reader.id, 'IN-OTHER');
+    await runNow(other.id, 'incremental');
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Derby' });
+    await runNow(reader.id, 'incoming');
+    const forwarded = await runNow(other.id, 'incremental');
+    expect(forwarded.counts.sent).toBe(1);
+    expect(forwarded.recordIds).toContain(account.id);
+  });
+
+  it('refuses settings it cannot honour, with the path to fix', async () => {
+    const bills = await ferry.call('POST', '/api/v1/integrations', { name: 'Two-way bills', entityType: 'Bill', credentialId: credential.id, sync: { direction: 'both' } });
+    expect(bills.status).toBe(400);
+    expect(bills.body.error.details).toEqual([expect.objectContaining({ path: 'body.sync.direction', message: expect.stringContaining('Account') })]);
+    const oneWay = await must('POST', '/api/v1/integrations', { name: 'One way', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    const refused = await ferry.call('POST', `/api/v1/integrations/${oneWay.id}/sync`, { mode: 'incoming' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details[0].message).toContain('sync.direction');
+    const policy = await ferry.call('PATCH', `/api/v1/integrations/${oneWay.id}`, { sync: { conflictPolicy: 'coin_toss' } });
+    expect(policy.status).toBe(400);
+    expect(policy.body.error.details[0].path).toBe('body.sync.conflictPolicy');
+    // An integration that reads back but has no rule reading from Salesforce says what to do.
+    const empty = await must('POST', '/api/v1/integrations', { name: 'Reads nothing', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
+    const run = await runNow(empty.id, 'incoming');
+    expect(run.error).toMatchObject({ errorCode: 'NOTHING_TO_READ', message: expect.stringContaining('to_ferry') });
+  });
+});
