@@ -325,8 +325,8 @@ export class SalesforceClient {
     // Fetched as text and parsed here for the few columns Ferry reads: jsforce would build every
     // row with every column sent (the bulk of a large job's results, and of its garbage).
     const [successText, failedText] = await Promise.all([
-      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults(true) as unknown as Promise<string>),
-      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults(true) as unknown as Promise<string>),
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getSuccessfulResults(true)),
+      this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => job.getFailedResults(true)),
     ]);
     const successful = resultRows(successText, ['sf__Id', 'sf__Created', externalIdField]);
     const failed = resultRows(failedText, ['sf__Error', externalIdField]);
@@ -408,7 +408,7 @@ function toFieldDescribe(f: RawField): FieldDescribe {
 export function resultRows(text: string, keep: string[]): Record<string, string>[] {
   if (typeof text !== 'string' || text.trim() === '') return [];
   const wanted = new Set(keep);
-  return parse(text, { columns: (header: string[]) => header.map((name) => (wanted.has(name) ? name : false)), relax_column_count: true }) as Record<string, string>[];
+  return parse<Record<string, string>>(text, { columns: (header: string[]) => header.map((name) => (wanted.has(name) ? name : false)), relax_column_count: true });
 }
 
 /**
