@@ -8,6 +8,7 @@ import type { ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
+import { incomingAllowed } from './incoming/incoming.ts';
 import { Integrations, syncOf } from './integrations/integrations.ts';
 import type { IntegrationView } from './integrations/schemas.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
@@ -263,12 +264,35 @@ export class Engine {
     return this.integrations.connect(orgId, id, credentialId);
   }
 
+  /** The organization's sync settings: its master switch for reading Salesforce changes back. */
+  async syncSettings(orgId: string): Promise<{ incoming: boolean }> {
+    const rows = await this.#db.query<{ incoming_sync: boolean }>('SELECT incoming_sync FROM organizations WHERE id = $1', [orgId]);
+    return { incoming: rows[0]?.incoming_sync ?? true };
+  }
+
+  /**
+   * Turns incoming sync on or off for every integration of the organization. Off stops reading at
+   * once (a run already queued reads nothing); on again, each integration resumes from the
+   * position it had reached, so no change made meanwhile is lost.
+   */
+  async setSyncSettings(orgId: string, settings: { incoming: boolean }): Promise<{ incoming: boolean }> {
+    await this.#db.query('UPDATE organizations SET incoming_sync = $2 WHERE id = $1', [orgId, settings.incoming]);
+    if (settings.incoming) await this.dispatcher.pollDue();
+    return this.syncSettings(orgId);
+  }
+
   /** A run requested through the API: created WAITING now, executed by a worker. */
   async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
     if (input.mode === 'incoming' && syncOf(integration).direction === 'to_salesforce') {
       return fail('validation_failed', 'This integration does not read from Salesforce.', [{ path: ['mode'], message: 'set sync.direction to "from_salesforce" or "both" first (PATCH /integrations/{id})' }]);
+    }
+    if (input.mode === 'incoming' && !(await incomingAllowed(this.#db, integration))) {
+      return fail('validation_failed', 'Incoming sync is switched off.', [{
+        path: ['mode'],
+        message: syncOf(integration).incoming ? 'the organization\'s switch is off: PUT /api/v1/sync/settings {"incoming": true}' : 'this integration\'s switch is off: PATCH /integrations/{id} {"sync": {"incoming": true}}',
+      }]);
     }
     const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
     await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });

@@ -176,6 +176,36 @@ describe('incoming sync by polling', () => {
     expect(forwarded.recordIds).toContain(account.id);
   });
 
+  it('reads nothing while a switch is off and, turned on again, reads what changed meanwhile', async () => {
+    const integration = await twoWay('Switches');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-SWITCH');
+
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { incoming: false } });
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Ely' });
+    const off = await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'incoming' });
+    expect(off.status).toBe(400);
+    expect(off.body.error.details[0].message).toContain('"incoming": true');
+    await ferry.engine.dispatcher.pollDue();
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { incoming: true } });
+
+    expect(await must('PUT', '/api/v1/sync/settings', { incoming: false })).toEqual({ incoming: false });
+    const masterOff = await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'incoming' });
+    expect(masterOff.body.error.details[0].message).toContain('organization');
+    const badBody = await ferry.call('PUT', '/api/v1/sync/settings', { incoming: 'yes' });
+    expect(badBody.status).toBe(400);
+    expect((await must('GET', '/api/v1/sync/settings')).incoming).toBe(false);
+    // Nothing read while off: no incoming run ran, and Ferry still holds the old value.
+    const runs = (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data.filter((r: any) => r.mode === 'incoming');
+    expect(runs).toHaveLength(1);
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Leeds');
+
+    await must('PUT', '/api/v1/sync/settings', { incoming: true });
+    const on = await runNow(integration.id, 'incoming');
+    expect(on.counts.updated).toBe(1);
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ely');
+  });
+
   it('refuses settings it cannot honour, with the path to fix', async () => {
     const bills = await ferry.call('POST', '/api/v1/integrations', { name: 'Two-way bills', entityType: 'Bill', credentialId: credential.id, sync: { direction: 'both' } });
     expect(bills.status).toBe(400);
@@ -187,6 +217,11 @@ describe('incoming sync by polling', () => {
     const policy = await ferry.call('PATCH', `/api/v1/integrations/${oneWay.id}`, { sync: { conflictPolicy: 'coin_toss' } });
     expect(policy.status).toBe(400);
     expect(policy.body.error.details[0].path).toBe('body.sync.conflictPolicy');
+    // A transform computes Salesforce's value from Ferry's: such a rule cannot be read back.
+    const reader = await twoWay('Transforms');
+    const unreadable = await ferry.call('PATCH', `/api/v1/integrations/${reader.id}/mapping`, { add: [{ ferry: 'customFields.shout', salesforce: 'Description', direction: 'both', transform: '$uppercase(name)' }] });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.transform$/), message: expect.stringContaining('to_ferry') })]);
     // An integration that reads back but has no rule reading from Salesforce says what to do.
     const empty = await must('POST', '/api/v1/integrations', { name: 'Reads nothing', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
     const run = await runNow(empty.id, 'incoming');

@@ -5,6 +5,8 @@ import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
 import { engineOf, unwrap } from '../shared.ts';
 
+const syncSettings = z.strictObject({ incoming: z.boolean({ error: 'is required: true or false' }).meta({ description: 'Master switch: off, no integration of the organization reads Salesforce changes back.' }) }).meta({ id: 'SyncSettings' });
+
 const page = { limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.uuid().optional().meta({ description: 'id of the last item of the previous page (newest first)' }) };
 
 export const runEndpoints: Endpoint[] = [
@@ -87,5 +89,19 @@ export const runEndpoints: Endpoint[] = [
     success: { status: 200, description: 'Conflicts', schema: z.strictObject({ data: z.array(conflictView) }) },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listConflicts(deps.db, orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/sync/settings', operationId: 'get-sync-settings', summary: 'The organization\'s sync settings: the master switch for reading Salesforce changes back', tag: 'Sync log', auth: true, engine: true,
+    success: { status: 200, description: 'Sync settings', schema: syncSettings },
+    errors: ['unauthorized'],
+    handler: async ({ orgId, deps }) => ({ status: 200, body: await engineOf(deps).syncSettings(orgId) }),
+  }),
+  defineEndpoint({
+    method: 'PUT', path: '/api/v1/sync/settings', operationId: 'put-sync-settings', summary: 'Turn reading Salesforce changes back on or off for every integration', tag: 'Sync log', auth: true, engine: true,
+    description: 'Off stops incoming sync at once; on again, each integration resumes from the position it had reached, so changes made meanwhile are read then.',
+    body: syncSettings,
+    success: { status: 200, description: 'Sync settings', schema: syncSettings },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized'],
+    handler: async ({ orgId, body, deps }) => ({ status: 200, body: await engineOf(deps).setSyncSettings(orgId, body) }),
   }),
 ];

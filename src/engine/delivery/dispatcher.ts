@@ -187,6 +187,7 @@ export class Dispatcher {
        WHERE i.enabled AND i.credential_id IS NOT NULL AND (i.paused_until IS NULL OR i.paused_until < now())
          AND COALESCE(i.sync->>'direction', 'to_salesforce') <> 'to_salesforce'
          AND COALESCE((i.sync->>'incoming')::boolean, true)
+         AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = i.org_id AND o.incoming_sync)
          AND NOT EXISTS (SELECT 1 FROM incoming_cursors c WHERE c.org_id = i.org_id AND c.integration_id = i.id
                          AND c.polled_at > now() - make_interval(secs => COALESCE((i.sync->>'pollIntervalSeconds')::int, 60)))`,
     );

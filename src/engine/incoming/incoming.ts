@@ -44,6 +44,13 @@ function literal(modstamp: string): string {
   return modstamp.replace(/\+0000$/, 'Z');
 }
 
+/** Both switches: the organization's (every integration) and the integration's own. */
+export async function incomingAllowed(db: Queryable, integration: IntegrationRow): Promise<boolean> {
+  if (!syncOf(integration).incoming) return false;
+  const rows = await db.query<{ incoming_sync: boolean }>('SELECT incoming_sync FROM organizations WHERE id = $1', [integration.org_id]);
+  return rows[0]?.incoming_sync === true;
+}
+
 export async function loadCursor(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Cursor | undefined> {
   const rows = await db.query<{ modstamp: string | null; record_id: string | null }>(
     'SELECT modstamp, record_id FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3',
@@ -107,6 +114,11 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     throw new NothingToReadError('No rule of the mapping reads from Salesforce: give the fields Ferry should take from Salesforce direction "to_ferry" or "both" (PATCH /integrations/{id}/mapping).');
   }
   const orgId = integration.org_id;
+  // A switch turned off since the run was queued: nothing is read, the position stays.
+  if (!(await incomingAllowed(db, integration))) {
+    state.skip(integration.id, 'incoming sync is switched off');
+    return;
+  }
   let cursor = await loadCursor(db, orgId, integration.id, reading.object);
   if (cursor === undefined) {
     const [latest] = await client.queryAll<SalesforceRow>(`SELECT Id, SystemModstamp FROM ${reading.object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, reading.object);

@@ -2,6 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { externalMappingsScopedTo, fail, issuesFromZod, lastJournalSeq, liveRecordIds, ok, type Issue, type Result } from '../../platform/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
 import { integrationInput, integrationSync, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationSync, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
+import { readingProblems } from '../incoming/reading.ts';
+import { storedRules } from '../mapping/stored.ts';
 import type { EntityType } from '../types.ts';
 
 export interface IntegrationRow {
@@ -148,6 +150,12 @@ export class Integrations {
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, null, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
+    if (input.sync.direction !== 'to_salesforce' && row.mapping !== null) {
+      const unreadable = readingProblems(storedRules(row));
+      if (unreadable.length > 0) {
+        return fail('validation_failed', 'The mapping has rules that cannot be read back from Salesforce.', unreadable.map((p) => ({ path: ['sync', 'direction'], message: `mapping rule ${p.index}: ${p.message}` })));
+      }
+    }
     const scheduleChanged = JSON.stringify(input.trigger.schedule) !== JSON.stringify(row.trigger.schedule);
     // Guarded by the version read above: a change made meanwhile (another request, a run that
     // disabled the integration) is never overwritten with the merge of stale values.

@@ -3,7 +3,8 @@ import { SalesforceError, type ObjectDescribe } from '../../salesforce/index.ts'
 import type { Database } from '../../storage/index.ts';
 import type { Credentials } from '../credentials/credentials.ts';
 import type { SchemaCache } from '../delivery/schema-cache.ts';
-import type { IntegrationRow, Integrations } from '../integrations/integrations.ts';
+import { readingProblems } from '../incoming/reading.ts';
+import { syncOf, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { DEFINITIONS } from './entities/index.ts';
 import { MappingCompileError } from './mapping.ts';
 import { mappingPatchBody, mappingPutBody, ruleKey, type MappingView, type Rule } from './rules.ts';
@@ -124,7 +125,9 @@ export class Mappings {
   async #validateAndStore(orgId: string, row: IntegrationRow, inputs: unknown[]): Promise<Result<MappingView>> {
     const checked = await this.#check(orgId, row, inputs, row.credential_id);
     if (!checked.ok) return checked;
-    const { rules, issues, warnings } = checked.value;
+    const { rules, warnings } = checked.value;
+    // An integration that reads back must be able to read every rule it reads.
+    const issues = syncOf(row).direction === 'to_salesforce' ? checked.value.issues : [...checked.value.issues, ...readingProblems(rules).map((p) => ({ path: ['rules', p.index, 'transform'], message: p.message }))];
     if (issues.length > 0) return fail('validation_failed', `The mapping has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was saved.`, issues);
     const [updated] = await this.#deps.db.query<IntegrationRow>(
       'UPDATE integrations SET mapping = $4::jsonb, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 AND version = $3 RETURNING *',

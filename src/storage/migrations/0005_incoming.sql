@@ -1,6 +1,8 @@
 -- Two-way sync, first part (issue 9): an integration's direction and incoming settings, the merge
 -- base of each link, where reading from Salesforce stands, and a log of every synced operation.
 ALTER TABLE integrations ADD COLUMN sync jsonb NOT NULL DEFAULT '{}';
+-- The organization's master switch for reading Salesforce changes back (every integration).
+ALTER TABLE organizations ADD COLUMN incoming_sync boolean NOT NULL DEFAULT true;
 -- The last value of each field both sides agreed on (Ferry's terms, by Ferry path): a field is
 -- changed on a side when that side's value differs from it.
 ALTER TABLE links ADD COLUMN base jsonb;
