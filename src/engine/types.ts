@@ -64,6 +64,8 @@ export const EVENT_NAMES = [
   /** A bug in Ferry, not the customer's data: logged, never counted toward auto-disable, never e-mailed. */
   'integration.internal.error',
   'integration.disabled',
+  /** A linked record was deleted in Salesforce and the integration flags such deletes (Ferry kept its record). */
+  'integration.deleted_in_salesforce.warning',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

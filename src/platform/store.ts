@@ -212,6 +212,12 @@ export class RecordStore {
     return result ?? fail('validation_failed', 'Nothing to write.');
   }
 
+  /** Deletes a record inside the caller's transaction (see updateIn). */
+  async deleteIn(tx: Queryable, orgId: string, entity: string, id: string, origin: Origin): Promise<Result<Written>> {
+    const [result] = await this.#writeInTransaction(tx, orgId, this.#definition(entity), [{ kind: 'delete', id }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
   /** Creates or updates each item by its natural key; one result per item, in order. */
   async upsertMany(orgId: string, entity: string, items: readonly RecordData[], origin: Origin): Promise<Result<Written>[]> {
     return this.#write(orgId, entity, items.map((input) => ({ kind: 'upsert', input })), origin);

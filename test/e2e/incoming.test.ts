@@ -150,17 +150,37 @@ describe('incoming sync by polling', () => {
     expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
   });
 
-  it('leaves records created or deleted in Salesforce alone for now, and says so', async () => {
-    const integration = await twoWay('Created and deleted');
+  it('leaves a record created in Salesforce alone for now, and says so', async () => {
+    const integration = await twoWay('Created in Salesforce');
     await runNow(integration.id, 'incoming');
-    const { account, sfId } = await delivered(integration.id, 'IN-DEL');
     await conn.sobject('Account').create({ Name: 'Made in Salesforce' });
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.status).toBe('COMPLETE');
+    const [ignored] = await syncLog(integration.id, '&outcome=ignored');
+    expect(ignored.reason).toContain('created in Salesforce');
+  });
+
+  it.each([
+    ['ignore', 200, 'ignored'],
+    ['flag', 200, 'ignored'],
+    ['propagate', 404, 'applied'],
+  ] as const)('follows salesforceDeletes %s when a linked record is deleted in Salesforce', async (setting, status, outcome) => {
+    const integration = await twoWay(`Deletes ${setting}`, { salesforceDeletes: setting });
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, `IN-DEL-${setting}`);
     await conn.sobject('Account').destroy(sfId);
     const run = await runNow(integration.id, 'incoming');
     expect(run.status).toBe('COMPLETE');
-    const ignored = await syncLog(integration.id, '&outcome=ignored');
-    expect(ignored.map((e: any) => e.reason)).toEqual(expect.arrayContaining([expect.stringContaining('deleted in Salesforce'), expect.stringContaining('created in Salesforce')]));
-    expect((await ferry.call('GET', `/api/v1/accounts/${account.id}`)).status).toBe(200);
+    expect((await ferry.call('GET', `/api/v1/accounts/${account.id}`)).status).toBe(status);
+    const [entry] = await syncLog(integration.id, `&entityId=${account.id}`);
+    expect(entry).toMatchObject({ outcome, reason: expect.stringContaining('deleted in Salesforce') });
+    const events = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data;
+    expect(events.map((e: any) => e.name)).toEqual(setting === 'flag' ? ['integration.deleted_in_salesforce.warning'] : []);
+    if (setting === 'propagate') {
+      expect(run.counts.deleted).toBe(1);
+      const changes = await ferry.db.query<{ operation: string; origin: string }>('SELECT operation, origin FROM journal WHERE entity_id = $1 ORDER BY seq DESC LIMIT 1', [account.id]);
+      expect(changes[0]).toEqual({ operation: 'delete', origin: `integration:${integration.id}` });
+    }
   });
 
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {

@@ -107,7 +107,7 @@ export interface IncomingDeps {
  * and applies them one record at a time. The first run starts at the org's latest change: what
  * changed before the integration began reading is not replayed.
  */
-export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, client: SalesforceClient, ferryUserId: string, state: RunState): Promise<void> {
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState): Promise<void> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, storedRules(integration));
   if (reading.fields.length === 0) {
@@ -127,7 +127,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     return;
   }
   const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce)])];
-  const applying: Applying = { deps, integration, reading, ferryUserId, policy: syncOf(integration).conflictPolicy, state };
+  const applying: Applying = { runId, deps, integration, reading, ferryUserId, policy: syncOf(integration).conflictPolicy, state };
   for (let page = 0; page < PAGES_PER_RUN; page++) {
     const at = literal(cursor.modstamp);
     // Records of one SystemModstamp go in Id order; no Id yet (an org that was empty) takes them all.
@@ -164,6 +164,7 @@ async function targetOf(tx: Queryable, integration: IntegrationRow, reading: Rea
 }
 
 interface Applying {
+  runId: string;
   deps: IncomingDeps;
   integration: IntegrationRow;
   reading: ReadingMapping;
@@ -204,10 +205,7 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   const { integration, reading, state } = a;
   const orgId = integration.org_id;
   const target = await targetOf(tx, integration, reading, row);
-  if (row.IsDeleted === true) {
-    state.skip(target?.entityId ?? row.Id, 'deleted in Salesforce: Ferry keeps its record');
-    return logEntry(a, row, 'ignored', target?.entityId ?? null, [], 'deleted in Salesforce: Ferry keeps its record (deletes from Salesforce are not applied)');
-  }
+  if (row.IsDeleted === true) return deletedIn(tx, a, row, target);
   if (target === undefined) {
     state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
     return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c): creating Ferry records from Salesforce is not available yet');
@@ -251,6 +249,38 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
     ...(held.length > 0 ? [`held for review: ${held.join(', ')}`] : []),
   ].join('; ');
   return logEntry(a, row, outcome.conflicts.length > 0 ? 'conflict' : 'applied', target.entityId, outcome.salesforceChanged, reason === '' ? null : reason);
+}
+
+/** A record deleted in Salesforce, as the integration's salesforceDeletes setting says. */
+async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target: Target | undefined): Promise<SyncLogEntry> {
+  const { integration, reading, state } = a;
+  const setting = syncOf(integration).salesforceDeletes;
+  if (target === undefined || setting === 'ignore') {
+    state.skip(target?.entityId ?? row.Id, 'deleted in Salesforce: Ferry keeps its record');
+    return logEntry(a, row, 'ignored', target?.entityId ?? null, [], `deleted in Salesforce: Ferry keeps its record (${target === undefined ? 'not linked to one' : 'salesforceDeletes is ignore'})`);
+  }
+  if (setting === 'flag') {
+    state.skip(target.entityId, 'deleted in Salesforce: flagged');
+    state.events.push({
+      integrationId: integration.id, runId: a.runId, name: 'integration.deleted_in_salesforce.warning', entity: reading.entity, entityId: target.entityId,
+      message: `The Salesforce ${reading.object} ${row.Id} linked to this record was deleted in Salesforce; Ferry kept its record.`,
+      hint: 'Delete the Ferry record too if it should go, or undelete the Salesforce record (its recycle bin keeps it 15 days); then mark this event as actioned.',
+    });
+    return logEntry(a, row, 'ignored', target.entityId, [], 'deleted in Salesforce: Ferry keeps its record and flagged it (event integration.deleted_in_salesforce.warning)');
+  }
+  const deleted = await a.deps.store.deleteIn(tx, integration.org_id, reading.entity, target.entityId, `integration:${integration.id}`);
+  if (!deleted.ok) {
+    if (deleted.error.code === 'not_found') return logEntry(a, row, 'unchanged', target.entityId, [], 'deleted on both sides');
+    state.counts.failed++;
+    const detail = deleted.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return logEntry(a, row, 'refused', target.entityId, [], `deleted in Salesforce, but Ferry cannot delete its record: ${deleted.error.message}${detail === '' ? '' : ` (${detail})`}`);
+  }
+  state.counts.deleted++;
+  state.successes++;
+  state.recordIds.add(target.entityId);
+  // The link goes with the record; the deletion reaches the organization's other integrations.
+  await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = $4', [integration.org_id, integration.id, reading.entity, target.entityId]);
+  return logEntry(a, row, 'applied', target.entityId, [], 'deleted in Salesforce: deleted in Ferry (salesforceDeletes is propagate)');
 }
 
 async function saveBase(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, salesforceId: string, target: Target, base: Record<string, unknown>): Promise<void> {

@@ -65,6 +65,7 @@ export const integrationDelivery = z.strictObject({
 
 export const SYNC_DIRECTIONS = ['to_salesforce', 'from_salesforce', 'both'] as const;
 export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins', 'hold'] as const;
+export const SALESFORCE_DELETES = ['ignore', 'propagate', 'flag'] as const;
 /** Entity types whose changes in Salesforce Ferry can read back today. */
 export const INCOMING_ENTITY_TYPES = ['Account'] as const;
 
@@ -75,6 +76,8 @@ export const integrationSync = z.strictObject({
   pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'How often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
   conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).default('hold')
     .meta({ description: 'A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record\'s other fields still sync).' }),
+  salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
+    .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });
 
 export const integrationInput = z.strictObject({

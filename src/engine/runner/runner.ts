@@ -288,7 +288,7 @@ export class Runner {
     }
     if (job.mode === 'incoming') {
       try {
-        await readChanges({ db, store: this.#deps.store }, integration, client, identity.userId, state);
+        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state);
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });
