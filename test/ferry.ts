@@ -41,6 +41,8 @@ export interface TestFerryOptions {
   runner?: RunnerOptions;
   clientOptions?: ClientOptions;
   db?: Database;
+  /** How often the worker queues due incoming runs (ms); tests that start them by hand set it long. */
+  incomingCheckMs?: number;
 }
 
 export async function startTestFerry(options: TestFerryOptions = {}): Promise<TestFerry> {
@@ -55,6 +57,7 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     runner: { retryDelayMs: 1000, rateLimitPauseMs: 2000, ...options.runner },
     clientOptions: { backoffMs: 20, timeoutMs: 5000, ...options.clientOptions },
     exclusive: true,
+    ...(options.incomingCheckMs !== undefined ? { incomingCheckMs: options.incomingCheckMs } : {}),
   });
   const { organization, apiKey } = await createOrganization(db, 'Test org');
   const app = buildServer({ db, engine });

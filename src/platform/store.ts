@@ -212,6 +212,12 @@ export class RecordStore {
     return result ?? fail('validation_failed', 'Nothing to write.');
   }
 
+  /** Creates a record inside the caller's transaction (see updateIn). */
+  async createIn(tx: Queryable, orgId: string, entity: string, input: RecordData, origin: Origin): Promise<Result<Written>> {
+    const [result] = await this.#writeInTransaction(tx, orgId, this.#definition(entity), [{ kind: 'create', input }], origin);
+    return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
   /** Deletes a record inside the caller's transaction (see updateIn). */
   async deleteIn(tx: Queryable, orgId: string, entity: string, id: string, origin: Origin): Promise<Result<Written>> {
     const [result] = await this.#writeInTransaction(tx, orgId, this.#definition(entity), [{ kind: 'delete', id }], origin);

@@ -10,7 +10,7 @@ import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInf
 
 /** One call to Salesforce as the request log records it. */
 export interface RequestLogEntry {
-  operation: 'upsert' | 'bulk_open' | 'bulk_upload' | 'bulk_close' | 'bulk_status' | 'bulk_results' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
+  operation: 'upsert' | 'update' | 'bulk_open' | 'bulk_upload' | 'bulk_close' | 'bulk_status' | 'bulk_results' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
   method: string;
   object?: string | undefined;
   records: number;
@@ -191,6 +191,20 @@ export class SalesforceClient {
       });
       if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1) * (1 + Math.random())));
     }
+  }
+
+  /** Updates records by Salesforce Id (each carries `Id`) through sObject Collections, 200 a call. */
+  async update(object: string, records: (Record<string, unknown> & { Id: string })[]): Promise<SaveResult[]> {
+    const results: SaveResult[] = [];
+    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
+      const chunk = records.slice(start, start + COLLECTION_SIZE);
+      const raw = await this.#call({ operation: 'update', method: 'PATCH', object, records: chunk.length }, async () => {
+        const answer = (await this.connection.sobject(object).update(chunk, { allOrNone: false })) as unknown;
+        return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
+      });
+      results.push(...raw.map(normaliseSave));
+    }
+    return results;
   }
 
   /** Deletes by Salesforce id through sObject Collections, 200 a call. */

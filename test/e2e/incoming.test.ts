@@ -9,7 +9,9 @@ let credential: any;
 let conn: Awaited<ReturnType<typeof oauthLogin>>;
 
 beforeAll(async () => {
-  ferry = await startTestFerry();
+  // Incoming runs start by hand here (a background poll could read a change before the test's
+  // own run does); one test drives the poller itself.
+  ferry = await startTestFerry({ incomingCheckMs: 3_600_000 });
   credential = await ferry.credential();
   conn = await oauthLogin(ferry.emulator);
 });
@@ -150,14 +152,58 @@ describe('incoming sync by polling', () => {
     expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
   });
 
-  it('leaves a record created in Salesforce alone for now, and says so', async () => {
+  it('creates a Ferry record for one created in Salesforce, links it, and writes Ferry\'s id back', async () => {
     const integration = await twoWay('Created in Salesforce');
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
     await runNow(integration.id, 'incoming');
-    await conn.sobject('Account').create({ Name: 'Made in Salesforce' });
+    const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'SF-MADE-1', BillingCity: 'Wells' })) as any;
+    const noCode = (await conn.sobject('Account').create({ Name: 'No number' })) as any;
     const run = await runNow(integration.id, 'incoming');
-    expect(run.status).toBe('COMPLETE');
+    expect(run.counts).toMatchObject({ created: 1, failed: 1 });
+
+    const [entry] = await syncLog(integration.id, `&salesforceId=${made.id}`);
+    expect(entry).toMatchObject({ outcome: 'applied', reason: 'created in Salesforce: created in Ferry and linked' });
+    const account = await must('GET', `/api/v1/accounts/${entry.entityId}`);
+    expect(account).toMatchObject({ code: 'SF-MADE-1', name: 'Made in Salesforce', address: { locality: 'Wells' } });
+    const [sf] = (await conn.query<any>(`SELECT Ferry_Id__c FROM Account WHERE Id = '${made.id}'`)).records;
+    expect(sf.Ferry_Id__c).toBe(account.id);
+    const [refused] = await syncLog(integration.id, `&salesforceId=${noCode.id}`);
+    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('code') });
+
+    // Writing the id back is read as Ferry's own echo; a Ferry edit then updates the same record.
+    expect((await runNow(integration.id, 'incoming')).counts.created).toBe(0);
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Renamed in Ferry' });
+    expect((await runNow(integration.id, 'incremental')).counts).toMatchObject({ sent: 1, created: 0, updated: 1 });
+    const copies = (await conn.query<any>("SELECT Id, Name FROM Account WHERE AccountNumber = 'SF-MADE-1'")).records;
+    expect(copies).toEqual([expect.objectContaining({ Id: made.id, Name: 'Renamed in Ferry' })]);
+  });
+
+  it('links a record that exists on both sides by the match rule instead of duplicating it', async () => {
+    const integration = await twoWay('Matched', { match: { ferry: 'code', salesforce: 'AccountNumber' } });
+    await runNow(integration.id, 'incoming');
+    const account = await must('POST', '/api/v1/accounts', { code: 'IN-MATCH-1', name: 'Both sides', currency: 'USD' });
+    const sfAccount = (await conn.sobject('Account').create({ Name: 'Both sides', AccountNumber: 'IN-MATCH-1', BillingCity: 'Ripon' })) as any;
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 0, updated: 1 });
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ripon');
+    const [sf] = (await conn.query<any>(`SELECT Ferry_Id__c FROM Account WHERE Id = '${sfAccount.id}'`)).records;
+    expect(sf.Ferry_Id__c).toBe(account.id);
+    const ferryCopies = await ferry.db.query("SELECT id FROM records WHERE entity = 'accounts' AND key = 'IN-MATCH-1'");
+    expect(ferryCopies).toHaveLength(1);
+
+    const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { match: { ferry: 'nickname', salesforce: 'AccountNumber' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('body.sync.match.ferry');
+  });
+
+  it('leaves records created in Salesforce alone when told to', async () => {
+    const integration = await twoWay('Creates ignored', { salesforceCreates: 'ignore' });
+    await runNow(integration.id, 'incoming');
+    await conn.sobject('Account').create({ Name: 'Not for Ferry', AccountNumber: 'SF-IGNORED' });
+    expect((await runNow(integration.id, 'incoming')).counts.created).toBe(0);
     const [ignored] = await syncLog(integration.id, '&outcome=ignored');
-    expect(ignored.reason).toContain('created in Salesforce');
+    expect(ignored.reason).toContain('salesforceCreates is ignore');
+    expect(await ferry.db.query("SELECT id FROM records WHERE entity = 'accounts' AND key = 'SF-IGNORED'")).toEqual([]);
   });
 
   it.each([
@@ -201,6 +247,8 @@ describe('incoming sync by polling', () => {
     await runNow(integration.id, 'incoming');
     const { account, sfId } = await delivered(integration.id, 'IN-SWITCH');
 
+    const incomingRuns = async () => (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data.filter((r: any) => r.mode === 'incoming').length;
+    const before = await incomingRuns();
     await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { incoming: false } });
     await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Ely' });
     const off = await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'incoming' });
@@ -216,14 +264,30 @@ describe('incoming sync by polling', () => {
     expect(badBody.status).toBe(400);
     expect((await must('GET', '/api/v1/sync/settings')).incoming).toBe(false);
     // Nothing read while off: no incoming run ran, and Ferry still holds the old value.
-    const runs = (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data.filter((r: any) => r.mode === 'incoming');
-    expect(runs).toHaveLength(1);
+    expect(await incomingRuns()).toBe(before);
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Leeds');
 
     await must('PUT', '/api/v1/sync/settings', { incoming: true });
     const on = await runNow(integration.id, 'incoming');
     expect(on.counts.updated).toBe(1);
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ely');
+  });
+
+  it('queues an incoming run for each reading integration once its poll interval has passed', async () => {
+    const integration = await twoWay('Polled', { pollIntervalSeconds: 5 });
+    const oneWay = await must('POST', '/api/v1/integrations', { name: 'Never polled', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    await ferry.engine.dispatcher.pollDue();
+    const polled = await ferry.eventually(async () => (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data.find((r: any) => r.trigger === 'poll' && r.status === 'COMPLETE'));
+    expect(polled.mode).toBe('incoming');
+    // Not due again until the interval has passed since it last read.
+    await ferry.engine.dispatcher.pollDue();
+    expect((await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data.filter((r: any) => r.trigger === 'poll')).toHaveLength(1);
+    const { sfId, account } = await delivered(integration.id, 'IN-POLLED');
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Selby' });
+    await ferry.db.query("UPDATE incoming_cursors SET polled_at = now() - interval '6 seconds' WHERE integration_id = $1", [integration.id]);
+    await ferry.engine.dispatcher.pollDue();
+    await ferry.eventually(async () => ((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality === 'Selby' ? true : undefined));
+    expect((await must('GET', `/api/v1/runs?integrationId=${oneWay.id}`)).data).toEqual([]);
   });
 
   it('refuses settings it cannot honour, with the path to fix', async () => {

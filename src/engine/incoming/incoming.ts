@@ -5,9 +5,10 @@
 // crash between two records neither loses a change nor applies one twice.
 import { v7 as uuidv7 } from 'uuid';
 import type { RecordStore } from '../../platform/index.ts';
-import type { SalesforceClient } from '../../salesforce/index.ts';
+import { SalesforceError, type SalesforceClient } from '../../salesforce/index.ts';
 import { SqlState, sqlStateOf, type Database, type Queryable } from '../../storage/index.ts';
 import type { RunState } from '../delivery/context.ts';
+import { isGone } from '../delivery/write.ts';
 import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import { storedRules } from '../mapping/stored.ts';
@@ -119,6 +120,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     state.skip(integration.id, 'incoming sync is switched off');
     return;
   }
+  await writePendingKeys(db, client, integration, reading.object);
   let cursor = await loadCursor(db, orgId, integration.id, reading.object);
   if (cursor === undefined) {
     const [latest] = await client.queryAll<SalesforceRow>(`SELECT Id, SystemModstamp FROM ${reading.object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, reading.object);
@@ -126,7 +128,8 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     await saveCursor(db, orgId, integration.id, reading.object, cursor);
     return;
   }
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce)])];
+  const match = syncOf(integration).match;
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
   const applying: Applying = { runId, deps, integration, reading, ferryUserId, policy: syncOf(integration).conflictPolicy, state };
   for (let page = 0; page < PAGES_PER_RUN; page++) {
     const at = literal(cursor.modstamp);
@@ -140,6 +143,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
       cursor = { modstamp: row.SystemModstamp, recordId: row.Id };
       await applyOne(applying, row, cursor);
     }
+    await writePendingKeys(db, client, integration, reading.object);
     if (rows.length < PAGE_SIZE) break;
   }
   await markPolled(db, orgId, integration.id, reading.object);
@@ -149,6 +153,8 @@ interface Target {
   entityId: string;
   base: Record<string, unknown> | null;
   linked: boolean;
+  /** The Salesforce record lacks Ferry's id (matched by rule): it is written there after commit. */
+  keyPending: boolean;
 }
 
 async function targetOf(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, row: SalesforceRow): Promise<Target | undefined> {
@@ -156,11 +162,24 @@ async function targetOf(tx: Queryable, integration: IntegrationRow, reading: Rea
     'SELECT entity_id, base FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND salesforce_id = $4',
     [integration.org_id, integration.id, reading.entity, row.Id],
   );
-  if (links[0] !== undefined) return { entityId: links[0].entity_id, base: links[0].base, linked: true };
+  if (links[0] !== undefined) return { entityId: links[0].entity_id, base: links[0].base, linked: true, keyPending: false };
   // Delivered by another integration (or before links existed): Ferry's id is on the record.
   const ferryId = row[EXTERNAL_ID_FIELD];
-  if (typeof ferryId === 'string' && UUID.test(ferryId)) return { entityId: ferryId, base: null, linked: false };
+  if (typeof ferryId === 'string' && UUID.test(ferryId)) return { entityId: ferryId, base: null, linked: false, keyPending: false };
   return undefined;
+}
+
+/** The Ferry record the integration's match rule names, if exactly one; ambiguous: a reason. */
+async function matchOf(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, row: SalesforceRow): Promise<Target | { ambiguous: string } | undefined> {
+  const match = syncOf(integration).match;
+  const value = match === null ? undefined : row[match.salesforce];
+  if (match === null || typeof value !== 'string' || value === '') return undefined;
+  const found = await tx.query<{ id: string }>(
+    'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND data->>$3 = $4 LIMIT 2',
+    [integration.org_id, reading.entity, match.ferry, value],
+  );
+  if (found.length > 1) return { ambiguous: `${found.length} or more Ferry records have ${match.ferry} "${value}"` };
+  return found[0] === undefined ? undefined : { entityId: found[0].id, base: null, linked: false, keyPending: true };
 }
 
 interface Applying {
@@ -204,12 +223,15 @@ function logEntry(a: Applying, row: SalesforceRow, outcome: SyncOutcome, entityI
 async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
   const orgId = integration.org_id;
-  const target = await targetOf(tx, integration, reading, row);
-  if (row.IsDeleted === true) return deletedIn(tx, a, row, target);
-  if (target === undefined) {
-    state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
-    return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c): creating Ferry records from Salesforce is not available yet');
+  const linked = await targetOf(tx, integration, reading, row);
+  if (row.IsDeleted === true) return deletedIn(tx, a, row, linked);
+  const matched = linked ?? (await matchOf(tx, integration, reading, row));
+  if (matched !== undefined && 'ambiguous' in matched) {
+    state.counts.failed++;
+    return logEntry(a, row, 'refused', null, [], `the match rule is ambiguous: ${matched.ambiguous}; make the values unique, or set Ferry_Id__c on the Salesforce record to the Ferry id it belongs to`);
   }
+  if (matched === undefined) return createdIn(tx, a, row);
+  const target = matched;
   const current = await a.deps.store.getIn(tx, orgId, reading.entity, target.entityId, true);
   if (!current.ok) {
     state.skip(target.entityId, 'the Ferry record is gone');
@@ -288,13 +310,64 @@ async function saveBase(tx: Queryable, integration: IntegrationRow, reading: Rea
     await tx.query('UPDATE links SET base = $5 WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = $4', [integration.org_id, integration.id, reading.entity, target.entityId, base]);
     return;
   }
-  // First met through its Ferry id: linked now; an empty hash makes the next delivery send it.
+  // First met through its Ferry id (or the match rule): linked now; an empty hash makes the next
+  // delivery send it.
   await tx.query(
-    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', NULL, $8)
-     ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET base = EXCLUDED.base, salesforce_id = EXCLUDED.salesforce_id`,
-    [integration.org_id, integration.id, reading.entity, target.entityId, integration.salesforce_org_id ?? '', reading.object, salesforceId, base],
+    `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, key_pending)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', NULL, $8, $9)
+     ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET base = EXCLUDED.base, salesforce_id = EXCLUDED.salesforce_id, key_pending = EXCLUDED.key_pending`,
+    [integration.org_id, integration.id, reading.entity, target.entityId, integration.salesforce_org_id ?? '', reading.object, salesforceId, base, target.keyPending],
   );
+}
+
+/** A Salesforce record Ferry has no record for: created in Ferry and linked, or left alone. */
+async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
+  const { integration, reading, state } = a;
+  if (syncOf(integration).salesforceCreates === 'ignore') {
+    state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
+    return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c, no match); salesforceCreates is ignore');
+  }
+  const values = await ferryValuesOf(reading, row);
+  const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)));
+  const created = await a.deps.store.createIn(tx, integration.org_id, reading.entity, input, `integration:${integration.id}`);
+  if (!created.ok) {
+    state.counts.failed++;
+    const detail = created.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    return logEntry(a, row, 'refused', null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${created.error.message}${detail === '' ? '' : ` (${detail})`}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`);
+  }
+  const entityId = created.value.record.id;
+  await saveBase(tx, integration, reading, row.Id, { entityId, base: null, linked: false, keyPending: true }, values);
+  state.counts.created++;
+  state.successes++;
+  state.recordIds.add(entityId);
+  return logEntry(a, row, 'applied', entityId, Object.keys(values).filter((k) => values[k] !== null), 'created in Salesforce: created in Ferry and linked');
+}
+
+/**
+ * Writes Ferry's id to the Ferry_Id__c of Salesforce records Ferry created (or matched) from
+ * them, then clears the mark. Runs after each page, and before any run reads or delivers, so a
+ * crash in between never lets a delivery upsert by an external id the record does not carry yet
+ * (which would create a second Salesforce record).
+ */
+export async function writePendingKeys(db: Queryable, client: SalesforceClient, integration: IntegrationRow, object: string): Promise<void> {
+  for (;;) {
+    const pending = await db.query<{ entity_id: string; salesforce_id: string; entity: string }>(
+      'SELECT entity, entity_id, salesforce_id FROM links WHERE org_id = $1 AND integration_id = $2 AND key_pending ORDER BY entity_id LIMIT 200',
+      [integration.org_id, integration.id],
+    );
+    if (pending.length === 0) return;
+    const results = await client.update(object, pending.map((p) => ({ Id: p.salesforce_id, [EXTERNAL_ID_FIELD]: p.entity_id })));
+    const done = pending.filter((_, i) => results[i]?.success === true || isGone(results[i]!));
+    const refused = pending.flatMap((p, i) => {
+      const result = results[i]!;
+      return result.success || isGone(result) ? [] : [{ p, message: result.errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ') }];
+    });
+    await db.query('UPDATE links SET key_pending = false WHERE org_id = $1 AND integration_id = $2 AND entity_id = ANY($3::uuid[])', [integration.org_id, integration.id, done.map((p) => p.entity_id)]);
+    if (refused.length > 0) {
+      // Left marked: deliveries of these records wait (see the runner) until the cause is fixed.
+      throw new SalesforceError({ kind: 'fatal', errorCode: 'FERRY_ID_NOT_WRITTEN', message: `Ferry could not write its id to ${refused.length} Salesforce ${object} record(s) it linked (first: ${refused[0]!.p.salesforce_id}: ${refused[0]!.message}).` });
+    }
+  }
 }
 
 async function saveConflicts(tx: Queryable, integration: IntegrationRow, entity: string, entityId: string, salesforceId: string, policy: string, conflicts: FieldConflict[]): Promise<void> {

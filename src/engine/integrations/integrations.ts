@@ -3,6 +3,8 @@ import { externalMappingsScopedTo, fail, issuesFromZod, lastJournalSeq, liveReco
 import type { Database, Queryable } from '../../storage/index.ts';
 import { integrationInput, integrationSync, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationSync, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
 import { readingProblems } from '../incoming/reading.ts';
+import { DEFINITIONS } from '../mapping/entities/index.ts';
+import { resolvePath } from '../mapping/paths.ts';
 import { storedRules } from '../mapping/stored.ts';
 import type { EntityType } from '../types.ts';
 
@@ -103,6 +105,8 @@ export class Integrations {
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, input.credentialId, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
+    const matchProblems = syncMatchProblems(input.entityType, input.sync);
+    if (matchProblems.length > 0) return fail('validation_failed', 'The integration is not valid.', matchProblems);
     // A new integration starts from the end of the journal: it delivers changes from now on; a
     // full sync sends what already exists.
     const [row] = await this.#db.query<IntegrationRow>(
@@ -150,6 +154,8 @@ export class Integrations {
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, null, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
+    const matchProblems = syncMatchProblems(input.entityType, input.sync);
+    if (matchProblems.length > 0) return fail('validation_failed', 'The integration is not valid.', matchProblems);
     if (input.sync.direction !== 'to_salesforce' && row.mapping !== null) {
       const unreadable = readingProblems(storedRules(row));
       if (unreadable.length > 0) {
@@ -258,6 +264,16 @@ export class Integrations {
     await check('notifyUserIds', 'users');
     return issues;
   }
+}
+
+/** A match rule must name a field Ferry records of the integration's entity have. */
+function syncMatchProblems(entityType: EntityType, sync: IntegrationSync): Issue[] {
+  if (sync.match === null) return [];
+  const entity = DEFINITIONS[entityType].objects[0]!.entity;
+  const resolved = resolvePath(entity, sync.match.ferry);
+  if (!resolved.ok) return [{ path: ['sync', 'match', 'ferry'], message: resolved.message }];
+  if (resolved.field.kind !== 'string') return [{ path: ['sync', 'match', 'ferry'], message: 'must be a text field (such as "code")' }];
+  return [];
 }
 
 export function orgLockProblem(lockedOrg: string | null, credentialOrg: string | null): string | undefined {

@@ -76,6 +76,13 @@ export const integrationSync = z.strictObject({
   pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'How often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
   conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).default('hold')
     .meta({ description: 'A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record\'s other fields still sync).' }),
+  salesforceCreates: z.enum(['create', 'ignore'], { error: 'must be one of create, ignore' }).default('create')
+    .meta({ description: 'A Salesforce record Ferry has no link for (no Ferry_Id__c, no match): create (a Ferry record from the reading rules, linked, and Ferry\'s id written to its Ferry_Id__c) or ignore.' }),
+  match: z.strictObject({
+    ferry: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'must be a top-level Ferry field such as "code"'),
+    salesforce: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce field API name such as "AccountNumber"'),
+  }).nullable().default(null)
+    .meta({ description: 'Links a Salesforce record with no Ferry_Id__c to the Ferry record whose field equals its field (e.g. {"ferry": "code", "salesforce": "AccountNumber"}) instead of creating one; two candidates are refused as ambiguous.' }),
   salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
     .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });

@@ -13,7 +13,7 @@ import type { SchemaCache } from '../delivery/schema-cache.ts';
 import { scopeOf } from '../delivery/scope.ts';
 import { hasPendingChanges, select } from '../delivery/select.ts';
 import { partsOf } from '../delivery/parts.ts';
-import { NothingToReadError, readChanges } from '../incoming/incoming.ts';
+import { NothingToReadError, readChanges, writePendingKeys } from '../incoming/incoming.ts';
 import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
 import { syncOf } from '../integrations/integrations.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
@@ -295,6 +295,9 @@ export class Runner {
       }
       return;
     }
+    // Records Ferry created from Salesforce carry Ferry's id there before any upsert names them by it.
+    const reading = baseFields(integration);
+    if (reading !== undefined) await writePendingKeys(db, client, integration, reading.object);
     await this.#deliverAll(integration, job, runId, client, identity.organizationId, state);
   }
 

@@ -6,6 +6,9 @@ ALTER TABLE organizations ADD COLUMN incoming_sync boolean NOT NULL DEFAULT true
 -- The last value of each field both sides agreed on (Ferry's terms, by Ferry path): a field is
 -- changed on a side when that side's value differs from it.
 ALTER TABLE links ADD COLUMN base jsonb;
+-- A record Ferry created from (or matched to) a Salesforce record: Ferry's id still has to be
+-- written to its Ferry_Id__c before any delivery may upsert by that external id.
+ALTER TABLE links ADD COLUMN key_pending boolean NOT NULL DEFAULT false;
 CREATE INDEX links_salesforce_id ON links (org_id, integration_id, salesforce_id);
 
 -- How far incoming sync has read an object: the (SystemModstamp, Id) of the last change applied
