@@ -195,25 +195,21 @@ export class SalesforceClient {
 
   /** Updates records by Salesforce Id (each carries `Id`) through sObject Collections, 200 a call. */
   async update(object: string, records: (Record<string, unknown> & { Id: string })[]): Promise<SaveResult[]> {
-    const results: SaveResult[] = [];
-    for (let start = 0; start < records.length; start += COLLECTION_SIZE) {
-      const chunk = records.slice(start, start + COLLECTION_SIZE);
-      const raw = await this.#call({ operation: 'update', method: 'PATCH', object, records: chunk.length }, async () => {
-        const answer = (await this.connection.sobject(object).update(chunk, { allOrNone: false })) as unknown;
-        return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
-      });
-      results.push(...raw.map(normaliseSave));
-    }
-    return results;
+    return this.#inChunks({ operation: 'update', method: 'PATCH', object }, records, (chunk) => this.connection.sobject(object).update(chunk, { allOrNone: false }));
   }
 
   /** Deletes by Salesforce id through sObject Collections, 200 a call. */
   async delete(object: string, ids: string[]): Promise<SaveResult[]> {
+    return this.#inChunks({ operation: 'delete', method: 'DELETE', object }, ids, (chunk) => this.connection.sobject(object).destroy(chunk, { allOrNone: false }));
+  }
+
+  /** One sObject Collections call per 200 items, one after the other; results in input order. */
+  async #inChunks<T>(entry: Omit<RequestLogEntry, 'records'>, items: T[], send: (chunk: T[]) => Promise<unknown>): Promise<SaveResult[]> {
     const results: SaveResult[] = [];
-    for (let start = 0; start < ids.length; start += COLLECTION_SIZE) {
-      const chunk = ids.slice(start, start + COLLECTION_SIZE);
-      const raw = await this.#call({ operation: 'delete', method: 'DELETE', object, records: chunk.length }, async () => {
-        const answer = (await this.connection.sobject(object).destroy(chunk, { allOrNone: false })) as unknown;
+    for (let start = 0; start < items.length; start += COLLECTION_SIZE) {
+      const chunk = items.slice(start, start + COLLECTION_SIZE);
+      const raw = await this.#call({ ...entry, records: chunk.length }, async () => {
+        const answer = await send(chunk);
         return (Array.isArray(answer) ? answer : [answer]) as JsforceSaveResult[];
       });
       results.push(...raw.map(normaliseSave));

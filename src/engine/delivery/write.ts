@@ -55,18 +55,9 @@ export async function settleInterrupted(context: DeliveryContext, mapper: Object
 
 /**
  * The write stage: deletes, then upserts by external id (sObject Collections, or Bulk API 2.0
- * above the integration's threshold), then the children of the parents Salesforce took.
- */
-export async function write(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<WriteOutcome> {
-  const written = await writeParents(context, mapper, planned);
-  await written.children?.();
-  return written.outcome;
-}
-
-/**
- * The write stage up to the parents: deletes and upserts. The children's rows are planned (and
- * their intents saved) while the parents are on their way; the children go when the caller calls
- * `children()`, which lets it start the next parents meanwhile.
+ * above the integration's threshold); the children of the parents Salesforce took go when the
+ * caller calls `children()`, which lets it start the next parents meanwhile. The children's rows
+ * are planned (and their intents saved) while the parents are on their way.
  */
 export async function writeParents(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[]): Promise<ParentsWritten> {
   const client = context.client!;

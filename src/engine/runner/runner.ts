@@ -15,10 +15,9 @@ import { hasPendingChanges, select } from '../delivery/select.ts';
 import { partsOf } from '../delivery/parts.ts';
 import { NothingToReadError, readChanges, writePendingKeys } from '../incoming/incoming.ts';
 import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
-import { syncOf } from '../integrations/integrations.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
-import { toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
+import { syncOf, toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
 import { compileMapping, MappingCompileError, type CompiledMapping, type ObjectMapper } from '../mapping/mapping.ts';
 import { storedRules } from '../mapping/stored.ts';
@@ -64,7 +63,6 @@ function present(described: Map<string, ObjectDescribe | null>): Map<string, Obj
   return new Map([...described].flatMap(([name, d]) => (d === null ? [] : [[name, d] as const])));
 }
 
-/** Records a part of a collections batch: planned while the previous part is being written. */
 /** The fields an integration that also reads from Salesforce syncs both ways: a delivery sets their base. */
 function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
   if (syncOf(integration).direction === 'to_salesforce') return undefined;
@@ -74,7 +72,6 @@ function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
 
 /** Parts of a batch on their way to Salesforce at once. */
 const PARTS_IN_FLIGHT = 4;
-
 
 export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
 
