@@ -9,6 +9,7 @@ import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
 import { incomingAllowed } from './incoming/incoming.ts';
+import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf } from './integrations/integrations.ts';
 import type { IntegrationView } from './integrations/schemas.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
@@ -76,6 +77,8 @@ export class Engine {
   readonly events: Events;
   readonly mappings: Mappings;
   readonly dispatcher: Dispatcher;
+  /** Records, for the engine's own writes (incoming sync, settled conflicts). */
+  readonly store: RecordStore;
   readonly schemas = new SchemaCache();
   readonly #db: Database;
   readonly #logger: Logger;
@@ -97,6 +100,7 @@ export class Engine {
     this.runs = new Runs(options.db);
     this.events = new Events(options.db);
     this.dispatcher = new Dispatcher(options.db, boss, this.#logger);
+    this.store = new RecordStore(options.db);
     this.runner = new Runner(
       {
         db: options.db,
@@ -111,7 +115,7 @@ export class Engine {
         },
         afterAccountsDelivered: (orgId, accountIds) => this.dispatcher.retryWaitingForAccounts(orgId, accountIds),
         schemas: this.schemas,
-        store: new RecordStore(options.db),
+        store: this.store,
       },
       { ...options.runner, clientOptions: { ...options.clientOptions, ...options.runner?.clientOptions } },
     );
@@ -262,6 +266,23 @@ export class Engine {
       }
     }
     return this.integrations.connect(orgId, id, credentialId);
+  }
+
+  /**
+   * Settles held conflicts (see incoming/resolve.ts), then queues a delivery of each integration's
+   * settled records: their held fields were not being sent.
+   */
+  async resolveConflicts(orgId: string, body: unknown): Promise<Result<{ results: ResolveResult[]; runs: RunView[] }>> {
+    const resolved = await resolveConflicts(this.#db, this.store, orgId, body);
+    if (!resolved.ok) return resolved;
+    const byIntegration = new Map<string, string[]>();
+    for (const r of resolved.value) if (r.status === 'resolved') byIntegration.set(r.integrationId, [...(byIntegration.get(r.integrationId) ?? []), r.entityId]);
+    const runs: RunView[] = [];
+    for (const [integrationId, recordIds] of byIntegration) {
+      const run = await this.requestRun(orgId, integrationId, { mode: 'incremental', trigger: 'manual', recordIds: [...new Set(recordIds)], force: true });
+      if (run.ok) runs.push(run.value);
+    }
+    return ok({ results: resolved.value, runs });
   }
 
   /** The organization's sync settings: its master switch for reading Salesforce changes back. */

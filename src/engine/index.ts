@@ -6,6 +6,7 @@ export { runView, type RunView } from './runs/runs.ts';
 export { eventView, type EventView } from './runs/events.ts';
 export { requestLogView, listRequestLogs, type RequestLogView } from './runs/request-logs.ts';
 export { conflictView, listConflicts, listSyncLog, SYNC_OUTCOMES, syncLogView, type ConflictView, type SyncLogView } from './incoming/sync-log.ts';
+export { resolveBody } from './incoming/resolve.ts';
 export { smtpMailer, type Mailer, type Mail } from './notifications/mailer.ts';
 export { compileAccountFilter } from './filters/account-filter.ts';
 export { ENTITY_TYPES, RUN_STATUSES, EVENT_NAMES, type EntityType, type RunStatus } from './types.ts';

@@ -133,6 +133,61 @@ describe('incoming sync by polling', () => {
     }
   });
 
+  it('holds a conflicted field on both sides until a person settles it, then sends the choice', async () => {
+    const integration = await twoWay('Review queue');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-REVIEW');
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Ferry name', address: { line1: '1 High Street', locality: 'Leeds', region: 'West Yorkshire', country: 'GB' } });
+    await conn.sobject('Account').update({ Id: sfId, Name: 'Salesforce name' });
+    await runNow(integration.id, 'incoming');
+
+    // Ferry's pending delivery goes, but leaves the held field as Salesforce has it.
+    const out = await runNow(integration.id, 'incremental');
+    expect(out.counts.sent).toBe(1);
+    const sfNow = async () => (await conn.query<any>(`SELECT Name, BillingCity FROM Account WHERE Id = '${sfId}'`)).records[0];
+    expect((await sfNow()).Name).toBe('Salesforce name');
+
+    // Touched again in Salesforce: still one open conflict, and the other field syncs.
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Thirsk' });
+    await runNow(integration.id, 'incoming');
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Thirsk');
+    const open = (await must('GET', `/api/v1/conflicts?integrationId=${integration.id}&open=true`)).data;
+    expect(open).toEqual([expect.objectContaining({ entityId: account.id, outcome: 'held', resolvedAt: null, fields: [expect.objectContaining({ path: 'name', ferry: 'Ferry name', salesforce: 'Salesforce name' })] })]);
+
+    const settled = await must('POST', '/api/v1/conflicts/resolve', { ids: [open[0].id], choose: 'salesforce' });
+    expect(settled.results).toEqual([{ id: open[0].id, status: 'resolved', entityId: account.id, integrationId: integration.id }]);
+    expect(settled.runs).toHaveLength(1);
+    await ferry.eventually(async () => ((await must('GET', `/api/v1/runs/${settled.runs[0].id}`)).status === 'COMPLETE' ? true : undefined));
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Salesforce name');
+    expect((await sfNow()).Name).toBe('Salesforce name');
+    expect((await must('GET', `/api/v1/conflicts?integrationId=${integration.id}&open=true`)).data).toEqual([]);
+    const [resolved] = (await must('GET', `/api/v1/conflicts?integrationId=${integration.id}&entityId=${account.id}`)).data;
+    expect(resolved).toMatchObject({ resolvedAt: expect.any(String), resolution: { name: { chose: 'salesforce', value: 'Salesforce name' } } });
+    // Nothing comes back: the next read is an echo or unchanged, not a change.
+    expect((await runNow(integration.id, 'incoming')).counts.updated).toBe(0);
+
+    const again = await must('POST', '/api/v1/conflicts/resolve', { ids: [open[0].id, '0190a3c2-7b1e-7cc0-9a4e-1f2d3c4b5a69'], choose: 'ferry' });
+    expect(again.results.map((r: any) => r.code)).toEqual(['version_conflict', 'not_found']);
+    const vague = await ferry.call('POST', '/api/v1/conflicts/resolve', { ids: [open[0].id] });
+    expect(vague.status).toBe(400);
+    expect(vague.body.error.details[0].message).toContain('choose');
+  });
+
+  it('settles a held field with a value of a person\'s choosing, and sends it to Salesforce', async () => {
+    const integration = await twoWay('Chosen value');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-CHOSEN');
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Ferry says' });
+    await conn.sobject('Account').update({ Id: sfId, Name: 'Salesforce says' });
+    await runNow(integration.id, 'incoming');
+    const [conflict] = (await must('GET', `/api/v1/conflicts?integrationId=${integration.id}&open=true`)).data;
+    const settled = await must('POST', '/api/v1/conflicts/resolve', { ids: [conflict.id], fields: { name: { value: 'Both agree' } } });
+    await ferry.eventually(async () => ((await must('GET', `/api/v1/runs/${settled.runs[0].id}`)).status === 'COMPLETE' ? true : undefined));
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Both agree');
+    expect((await conn.query<any>(`SELECT Name FROM Account WHERE Id = '${sfId}'`)).records[0].Name).toBe('Both agree');
+    expect((await runNow(integration.id, 'incoming')).counts.updated).toBe(0);
+  });
+
   it('refuses a Salesforce value Ferry does not accept, logs why, and goes on with the other records', async () => {
     const integration = await twoWay('Refusals');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'address.country', salesforce: 'BillingCountry', direction: 'both' }] });

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { conflictView, EVENT_NAMES, eventView, listConflicts, listRequestLogs, listSyncLog, requestLogView, RUN_STATUSES, runView, SYNC_OUTCOMES, syncLogView } from '../../engine/index.ts';
+import { conflictView, resolveBody, EVENT_NAMES, eventView, listConflicts, listRequestLogs, listSyncLog, requestLogView, RUN_STATUSES, runView, SYNC_OUTCOMES, syncLogView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
-import { engineOf, unwrap } from '../shared.ts';
+import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
 
 const syncSettings = z.strictObject({ incoming: z.boolean({ error: 'is required: true or false' }).meta({ description: 'Master switch: off, no integration of the organization reads Salesforce changes back.' }) }).meta({ id: 'SyncSettings' });
 
@@ -85,10 +85,33 @@ export const runEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/conflicts', operationId: 'list-conflicts', summary: 'Fields changed on both sides to different values, with both values, the base, the policy and the outcome', tag: 'Sync log', auth: true, engine: true,
-    query: z.strictObject({ integrationId: z.uuid().optional(), outcome: z.enum(['ferry', 'salesforce', 'held']).optional(), ...page }),
+    query: z.strictObject({
+      integrationId: z.uuid().optional(),
+      entityId: z.uuid().optional(),
+      outcome: z.enum(['ferry', 'salesforce', 'held']).optional(),
+      open: z.enum(['true', 'false']).transform((v) => v === 'true').optional().meta({ description: 'true: the review queue (held, not yet resolved)' }),
+      ...page,
+    }),
     success: { status: 200, description: 'Conflicts', schema: z.strictObject({ data: z.array(conflictView) }) },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listConflicts(deps.db, orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/conflicts/resolve', operationId: 'resolve-conflicts', summary: 'Settle held conflicts: per field, Ferry\'s value, Salesforce\'s, or another', tag: 'Sync log', auth: true, engine: true,
+    description: 'Each conflict is settled in one transaction (an error in one leaves the others settled: see results). The chosen values are written to the Ferry record, and a delivery of the settled records is queued (runs), since their held fields were not being sent.',
+    body: jsonObjectBody, documentedBody: resolveBody,
+    success: {
+      status: 200, description: 'Per conflict, resolved or the error; the queued deliveries',
+      schema: z.strictObject({
+        results: z.array(z.union([
+          z.strictObject({ id: z.string(), status: z.literal('resolved'), entityId: z.string(), integrationId: z.string() }),
+          z.strictObject({ id: z.string(), status: z.literal('error'), code: z.string(), message: z.string() }),
+        ])),
+        runs: z.array(runView),
+      }),
+    },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized'],
+    handler: async ({ orgId, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).resolveConflicts(orgId, body)) }),
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/sync/settings', operationId: 'get-sync-settings', summary: 'The organization\'s sync settings: the master switch for reading Salesforce changes back', tag: 'Sync log', auth: true, engine: true,

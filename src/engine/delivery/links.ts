@@ -85,3 +85,19 @@ export async function deleteIntents(db: Queryable, orgId: string, integrationId:
   if (ids.length === 0) return;
   await db.query('DELETE FROM delivery_intents WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])', [orgId, integrationId, entity, ids]);
 }
+
+/** Ferry paths held in unresolved conflicts, per record (see incoming/merge.ts). */
+export async function heldPaths(db: Queryable, orgId: string, integrationId: string, ids: string[]): Promise<Map<string, Set<string>>> {
+  const held = new Map<string, Set<string>>();
+  if (ids.length === 0) return held;
+  const rows = await db.query<{ entity_id: string; fields: { path: string; outcome: string }[] }>(
+    "SELECT entity_id, fields FROM conflicts WHERE org_id = $1 AND integration_id = $2 AND entity_id = ANY($3::uuid[]) AND outcome = 'held' AND resolved_at IS NULL",
+    [orgId, integrationId, ids],
+  );
+  for (const row of rows) {
+    const paths = held.get(row.entity_id) ?? new Set<string>();
+    for (const field of row.fields) if (field.outcome === 'held') paths.add(field.path);
+    held.set(row.entity_id, paths);
+  }
+  return held;
+}

@@ -4,7 +4,7 @@ import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { mapRecord, type ObjectMapper, type PendingLookup } from '../mapping/mapping.ts';
 import { hashOf, type Candidate, type ChildRecord, type DeliveryContext, type FailureEvent, type Planned } from './context.ts';
-import { loadLinks, salesforceIdsAnywhere } from './links.ts';
+import { heldPaths, loadLinks, salesforceIdsAnywhere } from './links.ts';
 import type { Scope } from './scope.ts';
 
 /** The relationship name a reference field is reached by: Account__c → Account__r, AccountId → Account. */
@@ -176,6 +176,15 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
 
   const mapped = [];
   for (const candidate of live) mapped.push({ candidate, result: await mapRecord(mapper, candidate.record, integration.settings) });
+  // A field held in a conflict keeps Salesforce's value until a person settles it: not sent.
+  if (context.reading !== undefined) {
+    const held = await heldPaths(db, integration.org_id, integration.id, live.map((c) => c.record.id));
+    for (const m of mapped) {
+      const paths = held.get(m.candidate.record.id);
+      if (paths === undefined) continue;
+      for (const field of mapper.main.fields) if (paths.has(field.rule.ferry)) delete m.result.fields[field.rule.salesforce];
+    }
+  }
   // Children's lookup to their parent is set in the write stage, from the parent's answer.
   const known = await knownParents(context, mapped.flatMap((m) => m.result.lookups));
   for (const { candidate, result } of mapped) {

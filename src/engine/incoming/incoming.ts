@@ -370,11 +370,29 @@ export async function writePendingKeys(db: Queryable, client: SalesforceClient, 
   }
 }
 
+/**
+ * Records conflicts: those the policy settled as they happened; held ones in the record's one
+ * open held conflict (a field held again takes its latest values), which waits for a person.
+ */
 async function saveConflicts(tx: Queryable, integration: IntegrationRow, entity: string, entityId: string, salesforceId: string, policy: string, conflicts: FieldConflict[]): Promise<void> {
-  if (conflicts.length === 0) return;
-  const outcome = conflicts.some((c) => c.outcome === 'held') ? 'held' : conflicts[0]!.outcome;
-  await tx.query(
-    'INSERT INTO conflicts (org_id, id, integration_id, entity, entity_id, salesforce_id, fields, policy, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-    [integration.org_id, uuidv7(), integration.id, entity, entityId, salesforceId, JSON.stringify(conflicts), policy, outcome],
+  const insert = (fields: FieldConflict[], outcome: FieldConflict['outcome']) =>
+    tx.query(
+      'INSERT INTO conflicts (org_id, id, integration_id, entity, entity_id, salesforce_id, fields, policy, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [integration.org_id, uuidv7(), integration.id, entity, entityId, salesforceId, JSON.stringify(fields), policy, outcome],
+    );
+  const settled = conflicts.filter((c) => c.outcome !== 'held');
+  if (settled.length > 0) await insert(settled, settled[0]!.outcome);
+  const held = conflicts.filter((c) => c.outcome === 'held');
+  if (held.length === 0) return;
+  const [open] = await tx.query<{ id: string; fields: FieldConflict[] }>(
+    "SELECT id, fields FROM conflicts WHERE org_id = $1 AND integration_id = $2 AND entity_id = $3 AND outcome = 'held' AND resolved_at IS NULL FOR UPDATE",
+    [integration.org_id, integration.id, entityId],
   );
+  if (open === undefined) {
+    await insert(held, 'held');
+    return;
+  }
+  const byPath = new Map(open.fields.map((f) => [f.path, f]));
+  for (const field of held) byPath.set(field.path, field);
+  await tx.query('UPDATE conflicts SET fields = $3, salesforce_id = $4 WHERE org_id = $1 AND id = $2', [integration.org_id, open.id, JSON.stringify([...byPath.values()]), salesforceId]);
 }

@@ -32,6 +32,8 @@ export const conflictView = z
     policy: z.string(),
     outcome: z.enum(['ferry', 'salesforce', 'held']),
     createdAt: z.string(),
+    resolvedAt: z.string().nullable().meta({ description: 'A held conflict settled by a person (POST /conflicts/resolve).' }),
+    resolution: z.record(z.string(), z.strictObject({ chose: z.string(), value: z.unknown() })).nullable(),
   })
   .meta({ id: 'Conflict' });
 export type ConflictView = z.infer<typeof conflictView>;
@@ -67,17 +69,18 @@ export async function listSyncLog(db: Queryable, orgId: string, filter: SyncLogF
 
 interface ConflictRow {
   id: string; integration_id: string; entity: string; entity_id: string; salesforce_id: string; fields: ConflictView['fields'];
-  policy: string; outcome: ConflictView['outcome']; created_at: Date;
+  policy: string; outcome: ConflictView['outcome']; created_at: Date; resolved_at: Date | null; resolution: ConflictView['resolution'];
 }
 
-export async function listConflicts(db: Queryable, orgId: string, filter: { integrationId?: string | undefined; outcome?: ConflictView['outcome'] | undefined; limit: number; before?: string | undefined }): Promise<ConflictView[]> {
+export async function listConflicts(db: Queryable, orgId: string, filter: { integrationId?: string | undefined; entityId?: string | undefined; outcome?: ConflictView['outcome'] | undefined; open?: boolean | undefined; limit: number; before?: string | undefined }): Promise<ConflictView[]> {
   const rows = await db.query<ConflictRow>(
     `SELECT * FROM conflicts WHERE org_id = $1 AND ($2::uuid IS NULL OR integration_id = $2) AND ($3::text IS NULL OR outcome = $3)
-       AND ($4::uuid IS NULL OR id < $4) ORDER BY id DESC LIMIT $5`,
-    [orgId, filter.integrationId ?? null, filter.outcome ?? null, filter.before ?? null, filter.limit],
+       AND ($4::uuid IS NULL OR id < $4) AND ($6::uuid IS NULL OR entity_id = $6)
+       AND ($7::boolean IS NULL OR (outcome = 'held' AND resolved_at IS NULL) = $7) ORDER BY id DESC LIMIT $5`,
+    [orgId, filter.integrationId ?? null, filter.outcome ?? null, filter.before ?? null, filter.limit, filter.entityId ?? null, filter.open ?? null],
   );
   return rows.map((r) => ({
     id: r.id, integrationId: r.integration_id, entity: r.entity, entityId: r.entity_id, salesforceId: r.salesforce_id, fields: r.fields,
-    policy: r.policy, outcome: r.outcome, createdAt: r.created_at.toISOString(),
+    policy: r.policy, outcome: r.outcome, createdAt: r.created_at.toISOString(), resolvedAt: r.resolved_at?.toISOString() ?? null, resolution: r.resolution,
   }));
 }

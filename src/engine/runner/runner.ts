@@ -563,7 +563,7 @@ export class Runner {
       client = opened.client;
       describes = present(await this.#deps.schemas.describe(client, opened.identity.organizationId, objectsOf(mapping)));
     }
-    const context: DeliveryContext = { db, integration, mapping, salesforceOrgId: integration.salesforce_org_id, client, describes, force: mode === 'full', verifyParents: true };
+    const context: DeliveryContext = { db, integration, mapping, salesforceOrgId: integration.salesforce_org_id, client, describes, force: mode === 'full', verifyParents: true, reading: baseFields(integration) };
     const items: PreviewItem[] = [];
     for await (const batch of select(db, integration, mapping, { mode }, this.#options.chunkSize)) {
       if ('toSeq' in batch) continue;

@@ -57,6 +57,10 @@ CREATE TABLE conflicts (
   policy          text NOT NULL,
   outcome         text NOT NULL CHECK (outcome IN ('ferry', 'salesforce', 'held')),
   created_at      timestamptz NOT NULL DEFAULT now(),
+  -- A held conflict a person settled: when, and the value each field took.
+  resolved_at     timestamptz,
+  resolution      jsonb,
   PRIMARY KEY (org_id, id)
 );
 CREATE INDEX conflicts_integration ON conflicts (org_id, integration_id, id);
+CREATE INDEX conflicts_held ON conflicts (org_id, integration_id, entity_id) WHERE outcome = 'held' AND resolved_at IS NULL;
