@@ -207,6 +207,22 @@ describe('incoming sync by polling', () => {
     expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
   });
 
+  it('refuses an account number another Ferry account holds as its code, and goes on past it', async () => {
+    const integration = await twoWay('Duplicate codes');
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
+    await runNow(integration.id, 'incoming');
+    const first = await delivered(integration.id, 'IN-DUP-A');
+    const second = await delivered(integration.id, 'IN-DUP-B');
+    await conn.sobject('Account').update({ Id: second.sfId, AccountNumber: 'IN-DUP-A' });
+    await conn.sobject('Account').update({ Id: first.sfId, BillingCity: 'Beverley' });
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.counts).toMatchObject({ failed: 1, updated: 1 });
+    const [refused] = await syncLog(integration.id, `&salesforceId=${second.sfId}&outcome=refused`);
+    expect(refused.reason).toContain('Another account already has this code');
+    expect((await must('GET', `/api/v1/accounts/${second.account.id}`)).code).toBe('IN-DUP-B');
+    expect((await must('GET', `/api/v1/accounts/${first.account.id}`)).address.locality).toBe('Beverley');
+  });
+
   it('creates a Ferry record for one created in Salesforce, links it, and writes Ferry\'s id back', async () => {
     const integration = await twoWay('Created in Salesforce');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
