@@ -19,6 +19,12 @@ export interface StoreError {
   details: Issue[];
 }
 
+/** The error as one line of text: its message, then each detail as `path: message`. */
+export function errorText(error: StoreError): string {
+  const detail = error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  return detail === '' ? error.message : `${error.message} (${detail})`;
+}
+
 export type Result<T> = { ok: true; value: T } | { ok: false; error: StoreError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });

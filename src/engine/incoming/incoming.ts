@@ -4,15 +4,16 @@
 // is applied in one transaction with its link, its sync log row, any conflict and the cursor, so a
 // crash between two records neither loses a change nor applies one twice.
 import { v7 as uuidv7 } from 'uuid';
-import type { RecordStore } from '../../platform/index.ts';
+import { errorText, type RecordStore } from '../../platform/index.ts';
 import { SalesforceError, type SalesforceClient } from '../../salesforce/index.ts';
 import { SqlState, sqlStateOf, type Database, type Queryable } from '../../storage/index.ts';
 import type { RunState } from '../delivery/context.ts';
 import { isGone } from '../delivery/write.ts';
 import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
+import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import { storedRules } from '../mapping/stored.ts';
-import { merge, type ConflictPolicy, type FieldConflict } from './merge.ts';
+import { merge, type FieldConflict } from './merge.ts';
 import { compileReading, currentValuesOf, ferryValuesOf, patchOf, type ReadingMapping } from './reading.ts';
 
 /** Records read per query; a run reads up to PAGES_PER_RUN pages, the next run goes on. */
@@ -128,9 +129,10 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     await saveCursor(db, orgId, integration.id, reading.object, cursor);
     return;
   }
-  const match = syncOf(integration).match;
+  const sync = syncOf(integration);
+  const match = sync.match;
   const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
-  const applying: Applying = { runId, deps, integration, reading, ferryUserId, policy: syncOf(integration).conflictPolicy, state };
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state };
   for (let page = 0; page < PAGES_PER_RUN; page++) {
     const at = literal(cursor.modstamp);
     // Records of one SystemModstamp go in Id order; no Id yet (an org that was empty) takes them all.
@@ -170,8 +172,9 @@ async function targetOf(tx: Queryable, integration: IntegrationRow, reading: Rea
 }
 
 /** The Ferry record the integration's match rule names, if exactly one; ambiguous: a reason. */
-async function matchOf(tx: Queryable, integration: IntegrationRow, reading: ReadingMapping, row: SalesforceRow): Promise<Target | { ambiguous: string } | undefined> {
-  const match = syncOf(integration).match;
+async function matchOf(tx: Queryable, a: Applying, row: SalesforceRow): Promise<Target | { ambiguous: string } | undefined> {
+  const { integration, reading } = a;
+  const match = a.sync.match;
   const value = match === null ? undefined : row[match.salesforce];
   if (match === null || typeof value !== 'string' || value === '') return undefined;
   const found = await tx.query<{ id: string }>(
@@ -188,7 +191,8 @@ interface Applying {
   integration: IntegrationRow;
   reading: ReadingMapping;
   ferryUserId: string;
-  policy: ConflictPolicy;
+  /** The integration's sync settings, read once per run. */
+  sync: IntegrationSync;
   state: RunState;
 }
 
@@ -225,7 +229,7 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   const orgId = integration.org_id;
   const linked = await targetOf(tx, integration, reading, row);
   if (row.IsDeleted === true) return deletedIn(tx, a, row, linked);
-  const matched = linked ?? (await matchOf(tx, integration, reading, row));
+  const matched = linked ?? (await matchOf(tx, a, row));
   if (matched !== undefined && 'ambiguous' in matched) {
     state.counts.failed++;
     return logEntry(a, row, 'refused', null, [], `the match rule is ambiguous: ${matched.ambiguous}; make the values unique, or set Ferry_Id__c on the Salesforce record to the Ferry id it belongs to`);
@@ -242,7 +246,7 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
     base: target.base,
     ferry: currentValuesOf(reading, record),
     salesforce: await ferryValuesOf(reading, row),
-    policy: a.policy,
+    policy: a.sync.conflictPolicy,
     ferryChangedAt: new Date(record.updatedAt),
     salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
   });
@@ -250,13 +254,12 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
     const written = await a.deps.store.updateIn(tx, orgId, reading.entity, target.entityId, patchOf(record, outcome.toFerry), `integration:${integration.id}`);
     if (!written.ok) {
       state.counts.failed++;
-      const detail = written.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return logEntry(a, row, 'refused', target.entityId, outcome.salesforceChanged, `${written.error.message}${detail === '' ? '' : ` (${detail})`}`);
+      return logEntry(a, row, 'refused', target.entityId, outcome.salesforceChanged, errorText(written.error));
     }
     state.counts.updated++;
   }
   await saveBase(tx, integration, reading, row.Id, target, outcome.base);
-  await saveConflicts(tx, integration, reading.entity, target.entityId, row.Id, a.policy, outcome.conflicts);
+  await saveConflicts(tx, integration, reading.entity, target.entityId, row.Id, a.sync.conflictPolicy, outcome.conflicts);
   state.recordIds.add(target.entityId);
   if (outcome.salesforceChanged.length === 0) {
     state.skip(target.entityId, 'unchanged');
@@ -267,7 +270,7 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   state.successes++;
   const held = outcome.conflicts.filter((c) => c.outcome === 'held').map((c) => c.path);
   const reason = [
-    ...outcome.conflicts.filter((c) => c.outcome !== 'held').map((c) => `${c.path} changed on both sides: ${c.outcome === 'ferry' ? 'Ferry\'s' : 'Salesforce\'s'} value kept (${a.policy})`),
+    ...outcome.conflicts.filter((c) => c.outcome !== 'held').map((c) => `${c.path} changed on both sides: ${c.outcome === 'ferry' ? 'Ferry\'s' : 'Salesforce\'s'} value kept (${a.sync.conflictPolicy})`),
     ...(held.length > 0 ? [`held for review: ${held.join(', ')}`] : []),
   ].join('; ');
   return logEntry(a, row, outcome.conflicts.length > 0 ? 'conflict' : 'applied', target.entityId, outcome.salesforceChanged, reason === '' ? null : reason);
@@ -276,7 +279,7 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
 /** A record deleted in Salesforce, as the integration's salesforceDeletes setting says. */
 async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target: Target | undefined): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
-  const setting = syncOf(integration).salesforceDeletes;
+  const setting = a.sync.salesforceDeletes;
   if (target === undefined || setting === 'ignore') {
     state.skip(target?.entityId ?? row.Id, 'deleted in Salesforce: Ferry keeps its record');
     return logEntry(a, row, 'ignored', target?.entityId ?? null, [], `deleted in Salesforce: Ferry keeps its record (${target === undefined ? 'not linked to one' : 'salesforceDeletes is ignore'})`);
@@ -294,8 +297,7 @@ async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target:
   if (!deleted.ok) {
     if (deleted.error.code === 'not_found') return logEntry(a, row, 'unchanged', target.entityId, [], 'deleted on both sides');
     state.counts.failed++;
-    const detail = deleted.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    return logEntry(a, row, 'refused', target.entityId, [], `deleted in Salesforce, but Ferry cannot delete its record: ${deleted.error.message}${detail === '' ? '' : ` (${detail})`}`);
+    return logEntry(a, row, 'refused', target.entityId, [], `deleted in Salesforce, but Ferry cannot delete its record: ${errorText(deleted.error)}`);
   }
   state.counts.deleted++;
   state.successes++;
@@ -323,7 +325,7 @@ async function saveBase(tx: Queryable, integration: IntegrationRow, reading: Rea
 /** A Salesforce record Ferry has no record for: created in Ferry and linked, or left alone. */
 async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
-  if (syncOf(integration).salesforceCreates === 'ignore') {
+  if (a.sync.salesforceCreates === 'ignore') {
     state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
     return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c, no match); salesforceCreates is ignore');
   }
@@ -332,8 +334,7 @@ async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promis
   const created = await a.deps.store.createIn(tx, integration.org_id, reading.entity, input, `integration:${integration.id}`);
   if (!created.ok) {
     state.counts.failed++;
-    const detail = created.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    return logEntry(a, row, 'refused', null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${created.error.message}${detail === '' ? '' : ` (${detail})`}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`);
+    return logEntry(a, row, 'refused', null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${errorText(created.error)}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`);
   }
   const entityId = created.value.record.id;
   await saveBase(tx, integration, reading, row.Id, { entityId, base: null, linked: false, keyPending: true }, values);

@@ -1,6 +1,6 @@
 // Settling held conflicts by hand: per field, Ferry's value, Salesforce's value, or another value.
 import { z } from 'zod';
-import { fail, issuesFromZod, ok, type RecordStore, type Result } from '../../platform/index.ts';
+import { errorText, fail, issuesFromZod, ok, type RecordStore, type Result } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { FieldConflict } from './merge.ts';
 import { patchOf } from './reading.ts';
@@ -67,8 +67,7 @@ export async function resolveConflicts(db: Database, store: RecordStore, orgId: 
         if (Object.keys(writes).length > 0) {
           const written = await store.updateIn(tx, orgId, conflict.entity, conflict.entity_id, patchOf(current.value, writes), 'api');
           if (!written.ok) {
-            const detail = written.error.details.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-            throw new RefusedResolution({ id, status: 'error', code: written.error.code, message: `${written.error.message}${detail === '' ? '' : ` (${detail})`}` });
+            throw new RefusedResolution({ id, status: 'error', code: written.error.code, message: errorText(written.error) });
           }
         }
         await tx.query(

@@ -295,7 +295,7 @@ export class Runner {
     // Records Ferry created from Salesforce carry Ferry's id there before any upsert names them by it.
     const reading = baseFields(integration);
     if (reading !== undefined) await writePendingKeys(db, client, integration, reading.object);
-    await this.#deliverAll(integration, job, runId, client, identity.organizationId, state);
+    await this.#deliverAll(integration, job, runId, client, identity.organizationId, reading, state);
   }
 
   async #finish(job: SyncJob, runId: string, integration: IntegrationRow, state: RunState, status: RunStatus, runError: { errorCode: string; message: string } | null): Promise<RunView> {
@@ -448,7 +448,7 @@ export class Runner {
     return context.verifyParents === true ? verifyParents(context, mapper.definition.entity, checked) : checked;
   }
 
-  async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
+  async #deliverAll(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, reading: ReadingMapping | undefined, state: RunState): Promise<void> {
     const { db } = this.#deps;
     const mapping = this.#mappingOf(integration);
     // The org's describes are asked for while the first records are read; every batch waits for
@@ -470,7 +470,7 @@ export class Runner {
         this.#deps.schemas.forget(salesforceOrgId);
         throw error;
       }
-      ready = { db, integration, mapping, salesforceOrgId, client, describes: present(described), force, reading: baseFields(integration) };
+      ready = { db, integration, mapping, salesforceOrgId, client, describes: present(described), force, reading };
       return ready;
     };
     await this.#deliverBatches(integration, job, runId, mapping, contextNow, state);
