@@ -14,6 +14,7 @@ import { sobjectRoutes } from './rest/sobjects.ts';
 import { EmulatorServer } from './server.ts';
 import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
 import { CometdServer } from './streaming/cometd.ts';
+import { toolingRoutes } from './tooling/tooling.ts';
 
 export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
 export type { EmulatorOptions, EmulatorUser, RequestInfo } from './options.ts';
@@ -51,7 +52,7 @@ function routes(org: Org, bulk: BulkService, cometd: CometdServer): Route[] {
   const all: Route[] = [];
   const dispatch = createDispatcher(() => all);
   // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X.
-  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...limitRoutes(org), ...bulk.routes(), ...cometd.routes());
+  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...toolingRoutes(org), ...limitRoutes(org), ...bulk.routes(), ...cometd.routes());
   return all;
 }
 
@@ -73,7 +74,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const controls = new EmulatorControls(org, server.state, () => writer?.schedule(), () => {
     bulk.clear();
     cometd.clear();
-  });
+  }, () => cometd.clear());
   holder.controls = controls;
   const address = await server.listen(resolved.port, resolved.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -100,6 +100,64 @@ describe('Streaming API: CDC and platform events through jsforce', () => {
     expect(event?.payload).toMatchObject({ Message__c: 'hello', CreatedById: ctx.emu.identity.userId });
   });
 
+  it('names every record of one transaction that got the same change in one event', async () => {
+    const created = await ctx.conn.sobject('Account').create([{ Name: 'One' }, { Name: 'Two' }, { Name: 'Three' }]);
+    const ids = created.map((r) => r.id ?? '');
+    const { messages } = await listen('/data/AccountChangeEvent', 2);
+    // One composite call is one transaction: two records get the same value, one another.
+    await ctx.conn.sobject('Account').update([{ Id: ids[0]!, Industry: 'Retail' }, { Id: ids[1]!, Industry: 'Retail' }, { Id: ids[2]!, Industry: 'Banking' }]);
+    const [same, other] = await messages;
+    expect(same?.payload.ChangeEventHeader).toMatchObject({ changeType: 'UPDATE', recordIds: [ids[0], ids[1]], sequenceNumber: 1 });
+    expect(other?.payload.ChangeEventHeader).toMatchObject({ changeType: 'UPDATE', recordIds: [ids[2]], sequenceNumber: 2 });
+    expect(same?.payload.ChangeEventHeader?.['transactionKey']).toBe(other?.payload.ChangeEventHeader?.['transactionKey']);
+  });
+
+  it('sends injected gap and overflow events with a header and no field values', async () => {
+    const { messages } = await listen('/data/AccountChangeEvent', 2);
+    ctx.emu.controls.injectGap('Account', ['001000000000001AAA'], 'GAP_UPDATE');
+    const res = await fetch(`${ctx.emu.url}/__emulator/cdc/overflow`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ object: 'Account' }) });
+    expect(res.status).toBe(200);
+    const [gap, overflow] = await messages;
+    expect(gap?.payload.ChangeEventHeader).toMatchObject({ entityName: 'Account', changeType: 'GAP_UPDATE', recordIds: ['001000000000001AAA'], changedFields: [] });
+    expect(Object.keys(gap?.payload ?? {})).toEqual(['ChangeEventHeader']);
+    expect(overflow?.payload.ChangeEventHeader).toMatchObject({ changeType: 'GAP_OVERFLOW', recordIds: [] });
+  });
+
+  it('drops streaming clients on demand: jsforce handshakes again and keeps receiving', async () => {
+    const { messages } = await listen('/data/AccountChangeEvent', 2);
+    await ctx.conn.sobject('Account').create({ Name: 'Before' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ctx.emu.controls.dropStreamingClients()).toBeGreaterThan(0);
+    // faye learns of the drop on its next connect and handshakes and subscribes again.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await ctx.conn.sobject('Account').create({ Name: 'After' });
+    expect((await messages).map((m) => m.payload['Name'])).toEqual(['Before', 'After']);
+  });
+
+  it('refuses a replay id whose events passed out of retention, and accepts the latest one', async () => {
+    const created = await listen('/data/ContactChangeEvent', 2);
+    await ctx.conn.sobject('Contact').create({ LastName: 'Old' });
+    await ctx.conn.sobject('Contact').create({ LastName: 'Older' });
+    const [first, second] = await created.messages;
+    ctx.emu.controls.expireStreamingEvents();
+    const client = ctx.conn.streaming.createClient([new StreamingExtension.Replay('/data/ContactChangeEvent', first?.event.replayId ?? 0)]);
+    clients.push(client);
+    await expect(client.subscribe('/data/ContactChangeEvent', () => undefined)).rejects.toThrow(/replayId .* was invalid/);
+    const latest = await listen('/data/ContactChangeEvent', 1, second?.event.replayId);
+    await ctx.conn.sobject('Contact').create({ LastName: 'New' });
+    expect((await latest.messages)[0]?.payload['LastName']).toBe('New');
+  });
+
+  it('lists the objects selected for change events through the Tooling API', async () => {
+    ctx.emu.controls.setCdcObjects(['Contact', 'Ferry_Bill__c']);
+    const all = await ctx.conn.tooling.query<{ SelectedEntity: string }>("SELECT Id, SelectedEntity FROM PlatformEventChannelMember WHERE EventChannel = 'ChangeEvents'");
+    expect(all.records.map((r) => r.SelectedEntity).sort()).toEqual(['ContactChangeEvent', 'Ferry_Bill__ChangeEvent']);
+    const one = await ctx.conn.tooling.query("SELECT SelectedEntity FROM PlatformEventChannelMember WHERE EventChannel = 'ChangeEvents' AND SelectedEntity = 'AccountChangeEvent'");
+    expect(one.totalSize).toBe(0);
+    await expect(ctx.conn.tooling.query('SELECT Id FROM ApexClass')).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
+    ctx.emu.controls.setCdcObjects('all');
+  });
+
   it('stops emitting CDC for objects that are switched off', async () => {
     ctx.emu.controls.setCdcObjects(['Contact']);
     const { messages } = await listen('/data/ChangeEvents', 1);

@@ -1,5 +1,6 @@
 // Test controls under /__emulator, off the Salesforce paths: reset, seed, users and act-as,
-// sessions, faults, latency, limits, counters, CDC objects, undelete. None needs a session and
+// sessions, faults, latency, limits, counters, CDC objects, gap and overflow events, dropped
+// streaming connections, event retention, undelete. None needs a session and
 // none counts against the API limit. Each is also callable directly through EmulatorControls.
 import type { Counters, Org } from '../org.ts';
 import type { EmulatorUser } from '../options.ts';
@@ -22,12 +23,14 @@ export class EmulatorControls {
   readonly #state: ServerState;
   readonly #onChange: () => void;
   readonly #onReset: () => void;
+  readonly #dropStreaming: () => number;
 
-  constructor(org: Org, state: ServerState, onChange: () => void, onReset: () => void) {
+  constructor(org: Org, state: ServerState, onChange: () => void, onReset: () => void, dropStreaming: () => number = () => 0) {
     this.#org = org;
     this.#state = state;
     this.#onChange = onChange;
     this.#onReset = onReset;
+    this.#dropStreaming = dropStreaming;
   }
 
   /** Empties all data, faults, latency, counters and the act-as override; sessions stay valid. */
@@ -147,6 +150,33 @@ export class EmulatorControls {
     this.#org.cdc.setEnabled(objects);
   }
 
+  /**
+   * Publishes a gap event for records of `object` (Salesforce sends these when it cannot build a
+   * change event, e.g. a change made outside its transaction log): the header only, no values.
+   */
+  injectGap(object: string, ids: string[], changeType: 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' = 'GAP_UPDATE'): void {
+    const def = this.#org.schema.get(object);
+    if (def === undefined || def.isEvent) throw new Error(`no object ${object}`);
+    this.#org.cdc.publishGap(def.name, ids, changeType, this.#org.adminUserId, this.#org.store.now());
+  }
+
+  /** Publishes a GAP_OVERFLOW event for `object`: a transaction too large to describe record by record. */
+  injectOverflow(object: string): void {
+    const def = this.#org.schema.get(object);
+    if (def === undefined || def.isEvent) throw new Error(`no object ${object}`);
+    this.#org.cdc.publishOverflow(def.name, this.#org.adminUserId, this.#org.store.now());
+  }
+
+  /** Drops every streaming client, as a server restart would: each must handshake again. */
+  dropStreamingClients(): number {
+    return this.#dropStreaming();
+  }
+
+  /** Every retained event passes out of retention: a replay id from before now is refused. */
+  expireStreamingEvents(): void {
+    this.#org.bus.clear();
+  }
+
   /** The admin's "restore from recycle bin". */
   undelete(ids: string[]): SaveResult[] {
     const userId = this.#org.adminUserId;
@@ -238,6 +268,22 @@ export function controlsHandler(controls: EmulatorControls, identity: () => Reco
           return json(200, { ok: true });
         case 'PUT /cdc':
           controls.setCdcObjects(Array.isArray(input['objects']) ? (input['objects'] as string[]) : 'all');
+          return json(200, { ok: true });
+        case 'POST /cdc/gap': {
+          const changeType = input['changeType'] ?? 'GAP_UPDATE';
+          if (typeof input['object'] !== 'string' || !Array.isArray(input['ids'])) return bad('object and ids are required');
+          if (changeType !== 'GAP_CREATE' && changeType !== 'GAP_UPDATE' && changeType !== 'GAP_DELETE' && changeType !== 'GAP_UNDELETE') return bad('changeType must be GAP_CREATE, GAP_UPDATE, GAP_DELETE or GAP_UNDELETE');
+          controls.injectGap(input['object'], input['ids'].map(String), changeType);
+          return json(200, { ok: true });
+        }
+        case 'POST /cdc/overflow':
+          if (typeof input['object'] !== 'string') return bad('object is required');
+          controls.injectOverflow(input['object']);
+          return json(200, { ok: true });
+        case 'POST /streaming/drop':
+          return json(200, { dropped: controls.dropStreamingClients() });
+        case 'POST /streaming/expire':
+          controls.expireStreamingEvents();
           return json(200, { ok: true });
         case 'POST /undelete':
           if (!Array.isArray(input['ids'])) return bad('ids is required');

@@ -36,10 +36,12 @@ export class CometdServer {
     return this.#clients.size;
   }
 
-  /** Drops every client (test reset); their next connect is told to handshake again. */
-  clear(): void {
+  /** Drops every client (test reset, a dropped connection); their next connect is told to handshake again. */
+  clear(): number {
+    const count = this.#clients.size;
     for (const client of this.#clients.values()) client.wake?.();
     this.#clients.clear();
+    return count;
   }
 
   routes(): Route[] {
