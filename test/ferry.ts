@@ -32,6 +32,11 @@ export interface TestFerry {
   deliveringRun(integrationId: string, matches?: (run: any) => boolean): Promise<any>;
   /** Waits until the integration has no queued or running work and its watermark is current. */
   settle(integrationId: string, timeoutMs?: number): Promise<any>;
+  /**
+   * Stops the engine and the API as a shutdown would, runs `whileDown` (the emulated org keeps
+   * going), then starts them again on the same database: `engine`, `url` and `call` change.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,9 +54,10 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
   const db = options.db ?? (await openTestDatabase());
   const emulator = await startEmulator({ port: 0, host: '127.0.0.1', ...options.emulator });
   const logger = pino({ level: process.env.FERRY_TEST_LOG ?? 'silent' });
-  const engine = await Engine.start({
+  const box = new SecretBox(randomBytes(32));
+  const startEngine = () => Engine.start({
     db,
-    box: new SecretBox(randomBytes(32)),
+    box,
     logger,
     mailer: options.mailer,
     runner: { retryDelayMs: 1000, rateLimitPauseMs: 2000, ...options.runner },
@@ -59,8 +65,9 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     exclusive: true,
     ...(options.incomingCheckMs !== undefined ? { incomingCheckMs: options.incomingCheckMs } : {}),
   });
+  let engine = await startEngine();
   const { organization, apiKey } = await createOrganization(db, 'Test org');
-  const app = buildServer({ db, engine });
+  let app = buildServer({ db, engine });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call: TestFerry['call'] = apiClient(url, apiKey);
   const eventually: TestFerry['eventually'] = async (check, timeoutMs = 15_000) => {
@@ -81,7 +88,7 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     const [row] = await db.query<{ entity_type: Parameters<typeof entitiesOf>[0] }>('SELECT entity_type FROM integrations WHERE id = $1', [integrationId]);
     return row === undefined ? [] : entitiesOf(row.entity_type);
   };
-  return {
+  const ferry: TestFerry = {
     url,
     db,
     engine,
@@ -91,7 +98,7 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     call,
     eventually,
     async credential(overrides = {}) {
-      const created = await call('POST', '/api/v1/credentials', {
+      const created = await ferry.call('POST', '/api/v1/credentials', {
         name: 'Emulated org',
         type: 'password',
         loginUrl: emulator.loginUrl,
@@ -101,12 +108,12 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
         ...overrides,
       });
       if (created.status !== 201) throw new Error(`credential: ${JSON.stringify(created.body)}`);
-      const tested = await call('POST', `/api/v1/credentials/${created.body.id}/test`);
+      const tested = await ferry.call('POST', `/api/v1/credentials/${created.body.id}/test`);
       if (tested.body.ok !== true) throw new Error(`credential test: ${JSON.stringify(tested.body)}`);
       return created.body;
     },
     async deliveringRun(integrationId, matches = (run: any) => run.counts.sent > 0) {
-      const runs = (await call('GET', `/api/v1/runs?integrationId=${integrationId}`)).body.data as any[];
+      const runs = (await ferry.call('GET', `/api/v1/runs?integrationId=${integrationId}`)).body.data as any[];
       const found = runs.filter(matches);
       if (found.length !== 1) throw new Error(`expected exactly one matching run, found ${found.length}: ${JSON.stringify(runs.map((r) => [r.status, r.counts]))}`);
       return found[0];
@@ -130,8 +137,18 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
              AND j.at >= COALESCE((SELECT max(started_at) FROM runs r WHERE r.integration_id = i.id AND r.status NOT IN ('WAITING', 'STARTED')), '-infinity')`,
           [integrationId, await entitiesOfIntegration(integrationId)],
         );
-        return pending!.n === 0 && jobs!.n === 0 && behind!.n === 0 ? (await call('GET', `/api/v1/integrations/${integrationId}`)).body : undefined;
+        return pending!.n === 0 && jobs!.n === 0 && behind!.n === 0 ? (await ferry.call('GET', `/api/v1/integrations/${integrationId}`)).body : undefined;
       }, timeoutMs);
+    },
+    async restart(whileDown) {
+      await app.close();
+      await engine.stop();
+      await whileDown?.();
+      engine = await startEngine();
+      app = buildServer({ db, engine });
+      ferry.url = await app.listen({ host: '127.0.0.1', port: 0 });
+      ferry.engine = engine;
+      ferry.call = apiClient(ferry.url, apiKey);
     },
     async stop() {
       await app.close();
@@ -140,4 +157,5 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
       if (options.db === undefined) await db.close();
     },
   };
+  return ferry;
 }

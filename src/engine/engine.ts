@@ -4,17 +4,18 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { fail, JOURNAL_CHANNEL, ok, RecordStore, type Result } from '../platform/index.ts';
 import { startBoss, type JobMap } from '../queue/boss.ts';
-import type { ClientOptions } from '../salesforce/index.ts';
+import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
-import { incomingAllowed } from './incoming/incoming.ts';
+import { incomingAllowed, loadPosition, positionReader } from './incoming/incoming.ts';
+import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf } from './integrations/integrations.ts';
-import type { IntegrationView } from './integrations/schemas.ts';
+import type { IncomingStatus, IntegrationView } from './integrations/schemas.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
-import { requiredSalesforceFields } from './mapping/entities/index.ts';
+import { DEFINITIONS, requiredSalesforceFields } from './mapping/entities/index.ts';
 import { Mappings } from './mapping/mappings.ts';
 import type { Mailer } from './notifications/mailer.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
@@ -77,6 +78,8 @@ export class Engine {
   readonly events: Events;
   readonly mappings: Mappings;
   readonly dispatcher: Dispatcher;
+  /** This worker's change event subscriptions (integrations that read by Change Data Capture). */
+  readonly streams: ChangeStreams;
   /** Records, for the engine's own writes (incoming sync, settled conflicts). */
   readonly store: RecordStore;
   readonly schemas = new SchemaCache();
@@ -89,6 +92,7 @@ export class Engine {
   #stopListening: (() => Promise<void>) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
+  #streamCheck: NodeJS.Timeout | undefined;
 
   private constructor(options: EngineOptions, boss: PgBoss) {
     this.#db = options.db;
@@ -101,6 +105,13 @@ export class Engine {
     this.events = new Events(options.db);
     this.dispatcher = new Dispatcher(options.db, boss, this.#logger);
     this.store = new RecordStore(options.db);
+    this.streams = new ChangeStreams({
+      db: options.db,
+      credentials: this.credentials,
+      logger: this.#logger,
+      workerId: this.workerId,
+      onStored: (orgId, integrationId) => this.dispatcher.enqueue({ orgId, integrationId, trigger: 'stream', mode: 'incoming' }),
+    });
     this.runner = new Runner(
       {
         db: options.db,
@@ -110,8 +121,9 @@ export class Engine {
         mailer: options.mailer,
         requeue: (job, delayMs) => this.dispatcher.enqueue(job, delayMs),
         workerId: this.workerId,
-        afterRun: async (orgId) => {
+        afterRun: async (orgId, integrationId) => {
           await this.dispatcher.dispatch(orgId);
+          await this.dispatcher.queueStoredEvents(orgId, integrationId);
         },
         afterAccountsDelivered: (orgId, accountIds) => this.dispatcher.retryWaitingForAccounts(orgId, accountIds),
         schemas: this.schemas,
@@ -174,6 +186,12 @@ export class Engine {
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
     this.dispatcher.startPolling(options.incomingCheckMs ?? 5000);
+    // Change event streams: opened for integrations that read by CDC, closed when switched off,
+    // taken over from workers that stopped.
+    this.#streamCheck = setInterval(() => {
+      this.streams.reconcile().catch((error: unknown) => this.#logger.error({ err: error }, 'checking change event streams failed'));
+    }, options.incomingCheckMs ?? 5000);
+    this.#streamCheck.unref();
     this.#stopListening = await this.#db.listen(JOURNAL_CHANNEL, (orgId) => this.dispatcher.onJournal(orgId), {
       onError: (error) => this.#logger.error({ err: error }, 'the journal listener lost its connection: re-opening it (meanwhile the per-minute sweep delivers changes)'),
       onReconnect: () => {
@@ -265,7 +283,14 @@ export class Engine {
         return fail('validation_failed', 'The integration\'s mapping does not fit this org; nothing was changed.', checked.value.issues.map((i) => ({ path: ['mapping', ...i.path], message: i.message })));
       }
     }
-    return this.integrations.connect(orgId, id, credentialId);
+    const connected = await this.integrations.connect(orgId, id, credentialId);
+    // An integration that reads from Salesforce learns now whether the org publishes change
+    // events for its object; an org that cannot be reached is asked again by the first run.
+    if (connected.ok && connected.value.sync.direction !== 'to_salesforce') {
+      const detected = await this.detectIncomingReader(orgId, id);
+      if (!detected.ok) this.#logger.warn({ orgId, integrationId: id, reason: detected.error.message }, 'could not ask the org how to read its changes: the first incoming run asks again');
+    }
+    return connected;
   }
 
   /**
@@ -298,8 +323,80 @@ export class Engine {
    */
   async setSyncSettings(orgId: string, settings: { incoming: boolean }): Promise<{ incoming: boolean }> {
     await this.#db.query('UPDATE organizations SET incoming_sync = $2 WHERE id = $1', [orgId, settings.incoming]);
-    if (settings.incoming) await this.dispatcher.pollDue();
+    if (settings.incoming) {
+      await this.dispatcher.pollDue();
+      await this.streams.reconcile();
+    } else {
+      // Events that arrive from now on are not stored; they come again from the stored replay id.
+      await this.streams.closeFor(orgId);
+    }
     return this.syncSettings(orgId);
+  }
+
+  /**
+   * Changes an integration. Turning its incoming switch off (or its direction to to_salesforce)
+   * closes its change event stream at once; turning it on opens it again from where it stopped.
+   */
+  async updateIntegration(orgId: string, id: string, body: unknown): Promise<Result<IntegrationView>> {
+    const updated = await this.integrations.update(orgId, id, body);
+    if (!updated.ok) return updated;
+    const sync = updated.value.sync;
+    if (!sync.incoming || sync.direction === 'to_salesforce' || !updated.value.enabled) await this.streams.closeFor(orgId, id);
+    else {
+      await this.dispatcher.pollDue();
+      await this.streams.reconcile();
+    }
+    return updated;
+  }
+
+  /**
+   * How the integration reads Salesforce changes and where it stands: the reader (detected when
+   * it connected, or chosen) and why, the cursor, the stream's replay id and connection, the
+   * change events waiting, and a re-read of the object in progress.
+   */
+  async incomingStatus(orgId: string, id: string): Promise<Result<IncomingStatus>> {
+    const integration = await this.integrations.row(orgId, id);
+    if (integration === undefined) return fail('not_found', `No integration has id ${id}.`);
+    const object = DEFINITIONS[integration.entity_type].objects[0]!.object;
+    const position = await loadPosition(this.#db, orgId, id, object);
+    const [pending] = await this.#db.query<{ count: string }>('SELECT count(*)::text AS count FROM incoming_events WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
+    return ok({
+      direction: syncOf(integration).direction,
+      switchedOn: await incomingAllowed(this.#db, integration),
+      object,
+      reader: position?.mode ?? null,
+      reason: position?.reason ?? null,
+      detectedAt: position?.detectedAt?.toISOString() ?? null,
+      cursor: position === undefined ? null : { systemModstamp: position.cursor.modstamp, id: position.cursor.recordId === '' ? null : position.cursor.recordId },
+      replayId: position?.replayId ?? null,
+      streamConnectedAt: position?.streamConnectedAt?.toISOString() ?? null,
+      pendingEvents: Number(pending?.count ?? 0),
+      rereading: position?.catchUpSince === null || position === undefined ? null : { since: position.catchUpSince.toISOString(), reason: position.catchUpReason ?? '' },
+      lastReadAt: position?.polledAt?.toISOString() ?? null,
+    });
+  }
+
+  /**
+   * Decides (again) how the integration reads Salesforce changes: asks the org whether it
+   * publishes change events for the object (unless the reader is chosen), and stores the answer.
+   */
+  async detectIncomingReader(orgId: string, id: string): Promise<Result<IncomingStatus>> {
+    const integration = await this.integrations.row(orgId, id);
+    if (integration === undefined) return fail('not_found', `No integration has id ${id}.`);
+    if (syncOf(integration).direction === 'to_salesforce') {
+      return fail('validation_failed', 'This integration does not read from Salesforce.', [{ path: ['sync', 'direction'], message: 'set it to "from_salesforce" or "both" first (PATCH /integrations/{id})' }]);
+    }
+    if (integration.credential_id === null) return fail('validation_failed', 'The integration is not connected to a credential.', [{ path: ['credentialId'], message: 'connect one first (POST /integrations/{id}/connect)' }]);
+    const object = DEFINITIONS[integration.entity_type].objects[0]!.object;
+    try {
+      const { client } = await this.credentials.open(orgId, integration.credential_id);
+      await positionReader(this.#db, client, integration, object);
+    } catch (error) {
+      if (!(error instanceof SalesforceError)) throw error;
+      return fail('salesforce_error', `Ferry could not ask the org how to read its changes: ${error.info.errorCode}: ${error.info.message}`);
+    }
+    await this.streams.reconcile();
+    return this.incomingStatus(orgId, id);
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
@@ -361,6 +458,8 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.dispatcher.stop();
+    clearInterval(this.#streamCheck);
+    await this.streams.stop();
     clearInterval(this.#heartbeat);
     await this.#beating;
     await this.#stopListening?.();

@@ -1,7 +1,7 @@
 export { Engine, type EngineOptions } from './engine.ts';
 export { SecretBox } from './credentials/secret-box.ts';
 export { credentialInput, credentialView, type CredentialView } from './credentials/schemas.ts';
-export { integrationInput, integrationView, type IntegrationView } from './integrations/schemas.ts';
+export { incomingStatus, integrationInput, integrationView, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
 export { runView, type RunView } from './runs/runs.ts';
 export { eventView, type EventView } from './runs/events.ts';
 export { requestLogView, listRequestLogs, type RequestLogView } from './runs/request-logs.ts';

@@ -7,7 +7,7 @@ export interface JobMap {
   'integration-sync': {
     orgId: string;
     integrationId: string;
-    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll';
+    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream';
     mode: 'incremental' | 'full' | 'incoming';
     runId?: string;
     recordIds?: string[];

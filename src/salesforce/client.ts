@@ -365,6 +365,20 @@ export class SalesforceClient {
     });
   }
 
+  /**
+   * Whether the org publishes change events for `object`: its Change Data Capture selection on the
+   * standard ChangeEvents channel, read through the Tooling API (needs View Setup and Configuration).
+   */
+  async changeEventsSelected(object: string): Promise<boolean> {
+    const entity = object.endsWith('__c') ? `${object.slice(0, -3)}__ChangeEvent` : `${object}ChangeEvent`;
+    return this.#call({ operation: 'query', method: 'GET', object: 'PlatformEventChannelMember', records: 0 }, async () => {
+      const result = await this.connection.tooling.query<{ SelectedEntity: string }>(
+        `SELECT SelectedEntity FROM PlatformEventChannelMember WHERE EventChannel = 'ChangeEvents' AND SelectedEntity = '${entity}'`,
+      );
+      return result.totalSize > 0;
+    });
+  }
+
   /** The object's fields with what decides whether a value fits each (see FieldDescribe). */
   async describe(object: string): Promise<ObjectDescribe> {
     return this.#call({ operation: 'describe', method: 'GET', object, records: 0 }, async () => {

@@ -46,7 +46,7 @@ const TWO_WAY_RULES = [
 /** An Account integration that reads back, on-change delivery off (each test runs it by hand). */
 async function twoWay(name: string, sync: Record<string, unknown> = {}): Promise<any> {
   const integration = await must('POST', '/api/v1/integrations', {
-    name, entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', pollIntervalSeconds: 3600, ...sync },
+    name, entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600, ...sync },
   });
   await must('PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules: TWO_WAY_RULES });
   return integration;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_TYPES, integrationInput, integrationView, mappingPatchBody, mappingPutBody, mappingView, runView } from '../../engine/index.ts';
+import { ENTITY_TYPES, incomingStatus, integrationInput, integrationView, mappingPatchBody, mappingPutBody, mappingView, runView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -42,7 +42,20 @@ export const integrationEndpoints: Endpoint[] = [
     body: jsonObjectBody,
     success: { status: 200, description: 'The integration', schema: integrationView },
     errors: ['validation_failed', 'unauthorized', 'not_found', 'version_conflict', 'reference_not_found'],
-    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.update(orgId, params.id, body)) }),
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).updateIntegration(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/incoming', operationId: 'get-integration-incoming', summary: 'How the integration reads Salesforce changes (change events or polling, and why) and where it stands', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The reader and its position', schema: incomingStatus },
+    errors: ['unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).incomingStatus(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/incoming/detect', operationId: 'detect-integration-reader', summary: 'Ask the org again whether it publishes change events for the object, and read accordingly', tag, auth: true, engine: true, params: idParams,
+    description: 'Done when an integration that reads from Salesforce connects; call it after selecting (or removing) the object for Change Data Capture in Setup. Reading goes on from the same position.',
+    success: { status: 200, description: 'The reader and its position', schema: incomingStatus },
+    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).detectIncomingReader(orgId, params.id), 'path') }),
   }),
   defineEndpoint({
     method: 'DELETE', path: '/api/v1/integrations/{id}', operationId: 'delete-integration', summary: 'Delete an integration and its links', tag, auth: true, engine: true, params: idParams,

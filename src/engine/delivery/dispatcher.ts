@@ -179,7 +179,9 @@ export class Dispatcher {
 
   /**
    * Queues an incoming run for every integration that reads from Salesforce, has its switch on,
-   * and whose poll interval has passed since it last read (or that never read).
+   * and whose poll interval has passed since it last read (or that never read). One that reads by
+   * change events runs when events arrive (the stream queues it), and here only when events or a
+   * re-read wait after a failed run, or its reader setting changed: idle, it costs nothing.
    */
   async pollDue(): Promise<number> {
     const due = await this.#db.query<{ org_id: string; id: string }>(
@@ -189,10 +191,22 @@ export class Dispatcher {
          AND COALESCE((i.sync->>'incoming')::boolean, true)
          AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = i.org_id AND o.incoming_sync)
          AND NOT EXISTS (SELECT 1 FROM incoming_cursors c WHERE c.org_id = i.org_id AND c.integration_id = i.id
-                         AND c.polled_at > now() - make_interval(secs => COALESCE((i.sync->>'pollIntervalSeconds')::int, 60)))`,
+                         AND (c.polled_at > now() - make_interval(secs => COALESCE((i.sync->>'pollIntervalSeconds')::int, 60))
+                              OR (c.mode = 'cdc' AND c.setting = COALESCE(i.sync->>'reader', 'auto') AND c.catch_up_since IS NULL
+                                  AND NOT EXISTS (SELECT 1 FROM incoming_events e WHERE e.org_id = c.org_id AND e.integration_id = c.integration_id))))`,
     );
     for (const row of due) await this.enqueue({ orgId: row.org_id, integrationId: row.id, trigger: 'poll', mode: 'incoming' });
     return due.length;
+  }
+
+  /** Queues an incoming run when change events wait for the integration (after a run ended). */
+  async queueStoredEvents(orgId: string, integrationId: string): Promise<void> {
+    const waiting = await this.#db.query(
+      `SELECT 1 FROM incoming_cursors c WHERE c.org_id = $1 AND c.integration_id = $2
+         AND (c.catch_up_since IS NOT NULL OR EXISTS (SELECT 1 FROM incoming_events e WHERE e.org_id = c.org_id AND e.integration_id = c.integration_id)) LIMIT 1`,
+      [orgId, integrationId],
+    );
+    if (waiting.length > 0) await this.enqueue({ orgId, integrationId, trigger: 'stream', mode: 'incoming' });
   }
 
   /** Checks for due polls every `everyMs` until stopped. */

@@ -1,8 +1,10 @@
-// Incoming sync by polling: reads what changed in Salesforce since the stored (SystemModstamp, Id)
-// position, turns each record into Ferry values through the mapping's reading rules, merges them
-// field by field against the link's base, and writes the result through the store. Each record
-// is applied in one transaction with its link, its sync log row, any conflict and the cursor, so a
-// crash between two records neither loses a change nor applies one twice.
+// Incoming sync: reads what changed in Salesforce, by polling since the stored (SystemModstamp, Id)
+// position or from the change events the stream stored (change-events.ts), turns each record
+// into Ferry values through the mapping's reading rules, merges them field by field against the
+// link's base, and writes the result through the store. Each record is applied in one transaction
+// with its link, its sync log row, any conflict and the position past it (the cursor, or the
+// stored event it came from), so a crash between two records neither loses a change nor applies
+// one twice.
 import { v7 as uuidv7 } from 'uuid';
 import { errorText, type RecordStore } from '../../platform/index.ts';
 import { SalesforceError, type SalesforceClient } from '../../salesforce/index.ts';
@@ -14,6 +16,7 @@ import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
 import { storedRules } from '../mapping/stored.ts';
 import { merge, type FieldConflict } from './merge.ts';
+import { applyStoredEvents } from './change-events.ts';
 import { compileReading, currentValuesOf, ferryValuesOf, patchOf, type ReadingMapping } from './reading.ts';
 
 /** Records read per query; a run reads up to PAGES_PER_RUN pages, the next run goes on. */
@@ -21,14 +24,14 @@ export const PAGE_SIZE = 2000;
 const PAGES_PER_RUN = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type SyncOutcome = 'applied' | 'echo' | 'unchanged' | 'conflict' | 'ignored' | 'refused' | 'failed';
+export type SyncOutcome = 'applied' | 'echo' | 'unchanged' | 'conflict' | 'ignored' | 'refused' | 'failed' | 'reread';
 
 export interface Cursor {
   modstamp: string;
   recordId: string;
 }
 
-interface SalesforceRow extends Record<string, unknown> {
+export interface SalesforceRow extends Record<string, unknown> {
   Id: string;
   SystemModstamp: string;
   LastModifiedDate?: string;
@@ -53,16 +56,50 @@ export async function incomingAllowed(db: Queryable, integration: IntegrationRow
   return rows[0]?.incoming_sync === true;
 }
 
-export async function loadCursor(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Cursor | undefined> {
-  const rows = await db.query<{ modstamp: string | null; record_id: string | null }>(
-    'SELECT modstamp, record_id FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3',
-    [orgId, integrationId, object],
-  );
-  const row = rows[0];
-  return row?.modstamp === null || row?.modstamp === undefined ? undefined : { modstamp: row.modstamp, recordId: row.record_id ?? '' };
+export type ReaderMode = 'polling' | 'cdc';
+
+/** Where incoming sync stands for one object of one integration. */
+export interface Position {
+  mode: ReaderMode;
+  /** Why this reader (the detection's answer, or the user's choice). */
+  reason: string | null;
+  /** The reader setting this was decided for. */
+  setting: string | null;
+  detectedAt: Date | null;
+  cursor: Cursor;
+  replayId: number | null;
+  /** Set: changes since the cursor may have no stored event; re-read the object from it first. */
+  catchUpSince: Date | null;
+  catchUpReason: string | null;
+  polledAt: Date | null;
+  streamWorkerId: string | null;
+  streamConnectedAt: Date | null;
 }
 
-async function saveCursor(db: Queryable, orgId: string, integrationId: string, object: string, cursor: Cursor): Promise<void> {
+interface PositionRow {
+  mode: ReaderMode; reason: string | null; setting: string | null; detected_at: Date | null; modstamp: string | null; record_id: string | null;
+  replay_id: string | null; catch_up_since: Date | null; catch_up_reason: string | null; polled_at: Date | null; stream_worker_id: string | null; stream_connected_at: Date | null;
+}
+
+export async function loadPosition(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Position | undefined> {
+  const [row] = await db.query<PositionRow>(
+    `SELECT mode, reason, setting, detected_at, modstamp, record_id, replay_id, catch_up_since, catch_up_reason, polled_at, stream_worker_id, stream_connected_at
+     FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3`,
+    [orgId, integrationId, object],
+  );
+  if (row?.modstamp === null || row?.modstamp === undefined) return undefined;
+  return {
+    mode: row.mode, reason: row.reason, setting: row.setting, detectedAt: row.detected_at, cursor: { modstamp: row.modstamp, recordId: row.record_id ?? '' },
+    replayId: row.replay_id === null ? null : Number(row.replay_id), catchUpSince: row.catch_up_since, catchUpReason: row.catch_up_reason,
+    polledAt: row.polled_at, streamWorkerId: row.stream_worker_id, streamConnectedAt: row.stream_connected_at,
+  };
+}
+
+export async function loadCursor(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Cursor | undefined> {
+  return (await loadPosition(db, orgId, integrationId, object))?.cursor;
+}
+
+export async function saveCursor(db: Queryable, orgId: string, integrationId: string, object: string, cursor: Cursor): Promise<void> {
   await db.query(
     `INSERT INTO incoming_cursors (org_id, integration_id, object, mode, modstamp, record_id, polled_at, updated_at) VALUES ($1, $2, $3, 'polling', $4, $5, now(), now())
      ON CONFLICT (org_id, integration_id, object) DO UPDATE SET modstamp = EXCLUDED.modstamp, record_id = EXCLUDED.record_id, polled_at = now(), updated_at = now()`,
@@ -72,6 +109,47 @@ async function saveCursor(db: Queryable, orgId: string, integrationId: string, o
 
 async function markPolled(db: Queryable, orgId: string, integrationId: string, object: string): Promise<void> {
   await db.query('UPDATE incoming_cursors SET polled_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3', [orgId, integrationId, object]);
+}
+
+/**
+ * Decides how the integration reads the object: Change Data Capture when the org publishes change
+ * events for it (its selection, read through the Tooling API), polling otherwise or when chosen.
+ */
+export async function detectReader(client: SalesforceClient, object: string, setting: IntegrationSync['reader']): Promise<{ mode: ReaderMode; reason: string }> {
+  if (setting === 'polling') return { mode: 'polling', reason: 'polling chosen (sync.reader is "polling")' };
+  if (setting === 'cdc') return { mode: 'cdc', reason: 'change events chosen (sync.reader is "cdc")' };
+  try {
+    return (await client.changeEventsSelected(object))
+      ? { mode: 'cdc', reason: `the org publishes change events for ${object} (Change Data Capture)` }
+      : { mode: 'polling', reason: `the org does not publish change events for ${object}: select it for Change Data Capture in Setup to get changes within a second, or keep polling` };
+  } catch (error) {
+    if (!(error instanceof SalesforceError) || error.info.kind === 'transient' || error.info.kind === 'auth' || error.info.kind === 'rate_limit') throw error;
+    return { mode: 'polling', reason: `Ferry could not read the org's Change Data Capture selection (${error.info.errorCode}: ${error.info.message}): polling; give Ferry's user "View Setup and Configuration", or set sync.reader to "cdc"` };
+  }
+}
+
+/**
+ * Stores the reader decided for the object. A first position starts at the org's latest change:
+ * what changed before the integration began reading is not replayed.
+ */
+export async function positionReader(db: Database, client: SalesforceClient, integration: IntegrationRow, object: string): Promise<Position> {
+  const setting = syncOf(integration).reader;
+  const decided = await detectReader(client, object, setting);
+  const existing = await loadPosition(db, integration.org_id, integration.id, object);
+  let cursor = existing?.cursor;
+  if (cursor === undefined) {
+    const [latest] = await client.queryAll<SalesforceRow>(`SELECT Id, SystemModstamp FROM ${object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, object);
+    cursor = { modstamp: latest?.SystemModstamp ?? new Date(0).toISOString().replace('Z', '+0000'), recordId: latest?.Id ?? '' };
+  }
+  await db.query(
+    `INSERT INTO incoming_cursors (org_id, integration_id, object, mode, reason, setting, detected_at, modstamp, record_id, polled_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, now(), now())
+     ON CONFLICT (org_id, integration_id, object) DO UPDATE SET mode = EXCLUDED.mode, reason = EXCLUDED.reason, setting = EXCLUDED.setting, detected_at = now(), updated_at = now(),
+       -- Leaving change events: whatever they did not cover is read from the cursor by polling (the
+       -- worker holding the stream closes it and lets go of it).
+       replay_id = CASE WHEN EXCLUDED.mode = 'cdc' THEN incoming_cursors.replay_id END`,
+    [integration.org_id, integration.id, object, decided.mode, decided.reason, setting, cursor.modstamp, cursor.recordId],
+  );
+  return (await loadPosition(db, integration.org_id, integration.id, object))!;
 }
 
 export interface SyncLogEntry {
@@ -105,9 +183,10 @@ export interface IncomingDeps {
 }
 
 /**
- * One incoming run of an integration: reads Salesforce changes after the cursor, oldest first,
- * and applies them one record at a time. The first run starts at the org's latest change: what
- * changed before the integration began reading is not replayed.
+ * One incoming run of an integration. The first run only takes its position (and decides the
+ * reader). Then: change events the stream stored are applied in replay order, after re-reading
+ * the object from the cursor when events may be missing; polling reads changes after the cursor,
+ * oldest first. Records are applied one at a time.
  */
 export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState): Promise<void> {
   const { db } = deps;
@@ -122,33 +201,47 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     return;
   }
   await writePendingKeys(db, client, integration, reading.object);
-  let cursor = await loadCursor(db, orgId, integration.id, reading.object);
-  if (cursor === undefined) {
-    const [latest] = await client.queryAll<SalesforceRow>(`SELECT Id, SystemModstamp FROM ${reading.object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, reading.object);
-    cursor = { modstamp: latest?.SystemModstamp ?? new Date(0).toISOString().replace('Z', '+0000'), recordId: latest?.Id ?? '' };
-    await saveCursor(db, orgId, integration.id, reading.object, cursor);
+  const sync = syncOf(integration);
+  let position = await loadPosition(db, orgId, integration.id, reading.object);
+  if (position === undefined) {
+    await positionReader(db, client, integration, reading.object);
     return;
   }
-  const sync = syncOf(integration);
+  if (position.setting !== sync.reader) position = await positionReader(db, client, integration, reading.object);
   const match = sync.match;
   const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state };
-  for (let page = 0; page < PAGES_PER_RUN; page++) {
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
+  // Events stored while reading by change events (also those left when switching to polling) go first.
+  const done = await applyStoredEvents(applying);
+  if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
+  await markPolled(db, orgId, integration.id, reading.object);
+}
+
+/**
+ * Reads and applies the object's changes after `cursor`, oldest first, up to `pages` pages;
+ * answers whether it read them all. Records of one SystemModstamp go in Id order; a cursor
+ * without an Id (an org that was empty, or a re-read from a change event's time) takes that
+ * instant whole.
+ */
+export async function pollPages(a: Applying, from: Cursor, pages: number): Promise<boolean> {
+  const { integration, reading } = a;
+  let cursor = from;
+  for (let page = 0; page < pages; page++) {
     const at = literal(cursor.modstamp);
-    // Records of one SystemModstamp go in Id order; no Id yet (an org that was empty) takes them all.
     const after = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
-    const rows: SalesforceRow[] = await client.queryAll<SalesforceRow>(
-      `SELECT ${fields.join(', ')} FROM ${reading.object} WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`,
+    const rows: SalesforceRow[] = await a.client.queryAll<SalesforceRow>(
+      `SELECT ${a.fields.join(', ')} FROM ${reading.object} WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`,
       reading.object,
     );
     for (const row of rows) {
-      cursor = { modstamp: row.SystemModstamp, recordId: row.Id };
-      await applyOne(applying, row, cursor);
+      const next = { modstamp: row.SystemModstamp, recordId: row.Id };
+      await applyOne(a, row, (tx) => saveCursor(tx, integration.org_id, integration.id, reading.object, next));
+      cursor = next;
     }
-    await writePendingKeys(db, client, integration, reading.object);
-    if (rows.length < PAGE_SIZE) break;
+    await writePendingKeys(a.deps.db, a.client, integration, reading.object);
+    if (rows.length < PAGE_SIZE) return true;
   }
-  await markPolled(db, orgId, integration.id, reading.object);
+  return false;
 }
 
 interface Target {
@@ -185,7 +278,7 @@ async function matchOf(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   return found[0] === undefined ? undefined : { entityId: found[0].id, base: null, linked: false, keyPending: true };
 }
 
-interface Applying {
+export interface Applying {
   runId: string;
   deps: IncomingDeps;
   integration: IntegrationRow;
@@ -194,17 +287,25 @@ interface Applying {
   /** The integration's sync settings, read once per run. */
   sync: IntegrationSync;
   state: RunState;
+  /** The Salesforce fields a record is read with. */
+  fields: string[];
+  client: SalesforceClient;
 }
 
-/** One Salesforce record, applied in one transaction with its log row and the cursor past it. */
-async function applyOne(a: Applying, row: SalesforceRow, cursor: Cursor): Promise<void> {
+/**
+ * One Salesforce record, applied in one transaction with its log row and `after` (which moves the
+ * position past it). `note` is added to the log row's reason (why the record was read).
+ */
+export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Queryable) => Promise<void>, note?: string): Promise<void> {
   const { db } = a.deps;
   const orgId = a.integration.org_id;
   a.state.counts.sent++;
   try {
     await db.transaction(async (tx) => {
-      await writeSyncLog(tx, orgId, [await applyIn(tx, a, row)]);
-      await saveCursor(tx, orgId, a.integration.id, a.reading.object, cursor);
+      const entry = await applyIn(tx, a, row);
+      if (note !== undefined) entry.reason = entry.reason === null ? note : `${entry.reason} (${note})`;
+      await writeSyncLog(tx, orgId, [entry]);
+      await after(tx);
     });
   } catch (error) {
     // A value another Ferry record already holds as its key (an account code): the change is
@@ -214,12 +315,12 @@ async function applyOne(a: Applying, row: SalesforceRow, cursor: Cursor): Promis
     a.state.counts.failed++;
     await db.transaction(async (tx) => {
       await writeSyncLog(tx, orgId, [logEntry(a, row, 'refused', null, [], `another Ferry ${a.reading.entity} record already holds this key (${error instanceof Error ? error.message : String(error)})`)]);
-      await saveCursor(tx, orgId, a.integration.id, a.reading.object, cursor);
+      await after(tx);
     });
   }
 }
 
-function logEntry(a: Applying, row: SalesforceRow, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
+export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
   return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
 }
 

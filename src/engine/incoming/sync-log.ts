@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/index.ts';
 
-export const SYNC_OUTCOMES = ['applied', 'echo', 'unchanged', 'conflict', 'ignored', 'refused', 'failed'] as const;
+export const SYNC_OUTCOMES = ['applied', 'echo', 'unchanged', 'conflict', 'ignored', 'refused', 'failed', 'reread'] as const;
 
 export const syncLogView = z
   .strictObject({
@@ -14,7 +14,7 @@ export const syncLogView = z
     entity: z.string(),
     entityId: z.string().nullable(),
     changedFields: z.array(z.string()).meta({ description: 'Ferry paths the operation changed (incoming: what Salesforce changed).' }),
-    outcome: z.enum(SYNC_OUTCOMES).meta({ description: 'applied; echo (Ferry\'s own write coming back: nothing to do); unchanged (no mapped field changed); conflict (a field changed on both sides, settled by the policy or held); ignored (with the reason); refused (Ferry\'s validation said no, with the reason); failed.' }),
+    outcome: z.enum(SYNC_OUTCOMES).meta({ description: 'applied; echo (Ferry\'s own write coming back: nothing to do); unchanged (no mapped field changed); conflict (a field changed on both sides, settled by the policy or held); ignored (with the reason); refused (Ferry\'s validation said no, with the reason); failed; reread (the whole object re-read from its cursor: change events were lost, with the reason).' }),
     reason: z.string().nullable(),
     at: z.string(),
   })

@@ -66,6 +66,7 @@ export const integrationDelivery = z.strictObject({
 export const SYNC_DIRECTIONS = ['to_salesforce', 'from_salesforce', 'both'] as const;
 export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins', 'hold'] as const;
 export const SALESFORCE_DELETES = ['ignore', 'propagate', 'flag'] as const;
+export const INCOMING_READERS = ['auto', 'cdc', 'polling'] as const;
 /** Entity types whose changes in Salesforce Ferry can read back today. */
 export const INCOMING_ENTITY_TYPES = ['Account'] as const;
 
@@ -73,7 +74,9 @@ export const integrationSync = z.strictObject({
   direction: z.enum(SYNC_DIRECTIONS, { error: `must be one of ${SYNC_DIRECTIONS.join(', ')}` }).default('to_salesforce')
     .meta({ description: 'to_salesforce: Ferry sends; from_salesforce: Ferry reads Salesforce changes back (the rules with direction to_ferry or both); both: the two.' }),
   incoming: z.boolean().default(true).meta({ description: 'This integration\'s switch for reading Salesforce changes (off: nothing is read, and reading resumes where it stopped when turned on).' }),
-  pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'How often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
+  reader: z.enum(INCOMING_READERS, { error: `must be one of ${INCOMING_READERS.join(', ')}` }).default('auto')
+    .meta({ description: 'How Salesforce changes are read: auto (Change Data Capture when the org publishes change events for the object, polling otherwise; detected when the integration connects), cdc (change events, without asking the org), or polling (SOQL every pollIntervalSeconds).' }),
+  pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'Polling: how often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
   conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).default('hold')
     .meta({ description: 'A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record\'s other fields still sync).' }),
   salesforceCreates: z.enum(['create', 'ignore'], { error: 'must be one of create, ignore' }).default('create')
@@ -146,3 +149,22 @@ export function nextRunAt(value: z.infer<typeof schedule> | null, from: Date): D
   if ('intervalMinutes' in value) return new Date(from.getTime() + value.intervalMinutes * 60_000);
   return CronExpressionParser.parse(value.cron, { tz: value.timeZone, currentDate: from }).next().toDate();
 }
+
+export const incomingStatus = z
+  .strictObject({
+    direction: z.enum(SYNC_DIRECTIONS),
+    switchedOn: z.boolean().meta({ description: 'The organization\'s switch and the integration\'s are both on.' }),
+    object: z.string().meta({ description: 'The Salesforce object read.' }),
+    reader: z.enum(['cdc', 'polling']).nullable().meta({ description: 'How changes are read: cdc (Change Data Capture events) or polling; null until decided (when the integration connects, or at its first incoming run).' }),
+    reason: z.string().nullable().meta({ description: 'Why this reader: what the org answered, or the chosen setting.' }),
+    detectedAt: z.string().nullable(),
+    cursor: z.strictObject({ systemModstamp: z.string(), id: z.string().nullable() }).nullable().meta({ description: 'The (SystemModstamp, Id) of the last change applied.' }),
+    replayId: z.number().nullable().meta({ description: 'CDC: the replay id of the last change event stored.' }),
+    streamConnectedAt: z.string().nullable().meta({ description: 'CDC: when a worker last opened the subscription (null: not open).' }),
+    pendingEvents: z.number().meta({ description: 'Change events stored and not applied yet.' }),
+    rereading: z.strictObject({ since: z.string(), reason: z.string() }).nullable().meta({ description: 'The object is being re-read from its cursor (events may have been lost), and why.' }),
+    lastReadAt: z.string().nullable(),
+  })
+  .meta({ id: 'IncomingStatus' });
+
+export type IncomingStatus = z.infer<typeof incomingStatus>;

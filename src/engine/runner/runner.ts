@@ -171,7 +171,7 @@ export class Runner {
     }
     const integration = await integrations.row(job.orgId, job.integrationId);
     if (integration === undefined) return undefined;
-    const manual = job.trigger !== 'change' && job.trigger !== 'schedule' && job.trigger !== 'poll';
+    const manual = job.trigger !== 'change' && job.trigger !== 'schedule' && job.trigger !== 'poll' && job.trigger !== 'stream';
     if (!integration.enabled || integration.credential_id === null) {
       if (!manual && job.runId === undefined) return undefined;
       const run = await runs.create(job.orgId, integration.id, { id: job.runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
@@ -192,8 +192,9 @@ export class Runner {
     );
     if (claimed.length === 0) {
       // Another worker runs this integration. Changes need no job of their own: the running one
-      // dispatches again when it finishes if more arrived. A requested run keeps its id and waits.
-      if (job.trigger !== 'change' || job.runId !== undefined) await this.#deps.requeue(job, 1000);
+      // dispatches again when it finishes if more arrived (journal changes, stored change events).
+      // A requested run keeps its id and waits.
+      if ((job.trigger !== 'change' && job.trigger !== 'stream') || job.runId !== undefined) await this.#deps.requeue(job, 1000);
       return undefined;
     }
     const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId });

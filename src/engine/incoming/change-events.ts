@@ -1,0 +1,246 @@
+// Applies the change events the stream stored (streams.ts), in replay order. An event says which
+// records changed and how; Ferry re-reads the records whose change matters (one query for many)
+// and applies their current state through the same merge as polling, so an event applied twice,
+// or several events of one record, give the same result. What the event itself settles costs no
+// call: Ferry's own writes coming back (echoes), updates of fields the mapping does not read, and
+// deletes. Each record is applied in one transaction that also deletes the event once its last
+// record is done, so a crash never loses an event nor applies one twice.
+import { isDeepStrictEqual } from 'node:util';
+import type { Queryable } from '../../storage/index.ts';
+import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
+import { applyOne, logEntry, pollPages, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow } from './incoming.ts';
+import { ferryValuesOf, normalise } from './reading.ts';
+
+/** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
+const EVENTS_PER_ROUND = 500;
+const ROUNDS = 20;
+/** Records re-read per query (an Id list of 200 keeps the query well inside URL limits). */
+const IDS_PER_QUERY = 200;
+/** Pages a re-read of the object from its cursor takes per run. */
+const CATCH_UP_PAGES = 5;
+/**
+ * A re-read starts this long before the cursor. The cursor follows the commit times of the events
+ * applied, but a record's SystemModstamp is set when the transaction changes it, which may be well
+ * before that transaction commits (a large load, a long Apex transaction): a transaction still
+ * open when the cursor moved past its start would otherwise be missed.
+ */
+export const CATCH_UP_LOOKBACK_MS = 10 * 60_000;
+
+export interface ChangeEventHeader {
+  entityName: string;
+  recordIds: string[];
+  changeType: string;
+  commitTimestamp: number;
+  commitUser: string;
+  changedFields?: string[];
+  nulledFields?: string[];
+  transactionKey?: string;
+  sequenceNumber?: number;
+}
+
+interface StoredEvent {
+  replay_id: string;
+  header: ChangeEventHeader;
+  payload: Record<string, unknown>;
+}
+
+type Step =
+  | { id: string; action: 'read'; note?: string }
+  | { id: string; action: 'delete' }
+  | { id: string; action: 'echo' | 'unchanged'; entityId: string | null; changed: string[]; reason: string };
+
+/** A compound field's part as its own field: BillingAddress.City is BillingCity, Name.FirstName is FirstName. */
+export function flatName(compound: string, part: string): string {
+  return compound.endsWith('Address') ? `${compound.slice(0, -'Address'.length)}${part}` : part;
+}
+
+/** An event's field values with compound fields laid flat, as REST and SOQL name them. */
+export function flatValues(payload: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    if (key === 'ChangeEventHeader') continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [part, inner] of Object.entries(value)) out[flatName(key, part)] = inner;
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** The fields an event changed, laid flat (BillingAddress.City is BillingCity). */
+export function changedFieldsOf(header: ChangeEventHeader, payload: Record<string, unknown>): string[] {
+  const named = header.changeType === 'UPDATE' ? [...(header.changedFields ?? []), ...(header.nulledFields ?? [])] : Object.keys(flatValues(payload));
+  return [...new Set(named.map((f) => {
+    const dot = f.indexOf('.');
+    return dot === -1 ? f : flatName(f.slice(0, dot), f.slice(dot + 1));
+  }))];
+}
+
+function modstampOf(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+/**
+ * Applies the stored events of the integration's object, oldest first, re-reading the object from
+ * its cursor first when events may be missing. Answers whether it got through all of them.
+ */
+export async function applyStoredEvents(a: Applying): Promise<boolean> {
+  const { db } = a.deps;
+  const { integration, reading } = a;
+  const key = [integration.org_id, integration.id, reading.object];
+  for (let round = 0; round < ROUNDS; round++) {
+    // catch_up_since as text: a JavaScript Date would lose its microseconds, and the comparison below.
+    const [position] = await db.query<{ catch_up_since: string | null; modstamp: string | null; record_id: string | null }>(
+      'SELECT catch_up_since::text AS catch_up_since, modstamp, record_id FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+      key,
+    );
+    if (position?.catch_up_since !== null && position?.catch_up_since !== undefined && position.modstamp !== null) {
+      // A cursor an event moved (no Id) is looked back from; one a re-read page moved is gone on from.
+      const from = position.record_id === '' || position.record_id === null
+        ? { modstamp: modstampOf(Date.parse(position.modstamp.replace('+0000', 'Z')) - CATCH_UP_LOOKBACK_MS), recordId: '' }
+        : { modstamp: position.modstamp, recordId: position.record_id };
+      const done = await pollPages(a, from, CATCH_UP_PAGES);
+      if (!done) return false;
+      // Cleared only if nothing asked for another re-read meanwhile.
+      await db.query('UPDATE incoming_cursors SET catch_up_since = NULL, catch_up_reason = NULL WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND catch_up_since::text = $4', [...key, position.catch_up_since]);
+    }
+    const events = await db.query<StoredEvent>(
+      'SELECT replay_id, header, payload FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 ORDER BY replay_id LIMIT $4',
+      [...key, EVENTS_PER_ROUND],
+    );
+    if (events.length === 0) return true;
+    const overflowed = await applyEvents(a, events);
+    // Records created from Salesforce carry Ferry's id there before anything upserts by it.
+    await writePendingKeys(db, a.client, integration, reading.object);
+    if (!overflowed && events.length < EVENTS_PER_ROUND) return true;
+  }
+  return false;
+}
+
+/** Applies events in order; stops after an overflow event (the object is re-read first). */
+async function applyEvents(a: Applying, events: StoredEvent[]): Promise<boolean> {
+  const { integration, reading } = a;
+  const orgId = integration.org_id;
+  const ids = [...new Set(events.flatMap((e) => e.header.recordIds))];
+  const links = new Map(
+    (await a.deps.db.query<{ salesforce_id: string; entity_id: string; base: Record<string, unknown> | null }>(
+      'SELECT salesforce_id, entity_id, base FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND salesforce_id = ANY($4::text[])',
+      [orgId, integration.id, reading.entity, ids],
+    )).map((l) => [l.salesforce_id, l]),
+  );
+  const plans = await Promise.all(events.map(async (event) => ({ event, steps: await stepsOf(a, event, links) })));
+  const rows = await readRows(a, [...new Set(plans.flatMap((p) => p.steps.filter((s) => s.action === 'read').map((s) => s.id)))]);
+  for (const { event, steps } of plans) {
+    const after = (last: boolean) => async (tx: Queryable) => {
+      await tx.query(
+        'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+        [orgId, integration.id, reading.object, modstampOf(event.header.commitTimestamp)],
+      );
+      if (last) await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id = $4', [orgId, integration.id, reading.object, event.replay_id]);
+    };
+    if (event.header.changeType === 'GAP_OVERFLOW') {
+      await a.deps.db.transaction(async (tx) => {
+        await requestCatchUp(tx, orgId, integration.id, reading.object, reading.entity, `a GAP_OVERFLOW event (replay id ${event.replay_id}): one Salesforce transaction changed more ${reading.object} records than change events can describe`);
+        await after(true)(tx);
+      });
+      return true;
+    }
+    if (steps.length === 0) {
+      await a.deps.db.transaction(after(true));
+      continue;
+    }
+    for (const [index, step] of steps.entries()) {
+      const last = index === steps.length - 1;
+      switch (step.action) {
+        case 'read': {
+          const row = rows.get(step.id);
+          if (row === undefined) {
+            await a.deps.db.transaction(async (tx) => {
+              await writeSyncLog(tx, orgId, [logEntry(a, { Id: step.id }, 'ignored', links.get(step.id)?.entity_id ?? null, [], 'no longer in Salesforce (deleted and emptied from its recycle bin, or not visible to Ferry\'s user)')]);
+              await after(last)(tx);
+            });
+          } else {
+            await applyOne(a, row, after(last), step.note);
+          }
+          break;
+        }
+        case 'delete':
+          await applyOne(a, { Id: step.id, SystemModstamp: modstampOf(event.header.commitTimestamp), IsDeleted: true }, after(last));
+          break;
+        case 'echo':
+        case 'unchanged':
+          a.state.skip(step.entityId ?? step.id, step.action === 'echo' ? 'Ferry\'s own write' : 'unchanged');
+          await a.deps.db.transaction(async (tx) => {
+            await writeSyncLog(tx, orgId, [logEntry(a, { Id: step.id }, step.action, step.entityId, step.changed, step.reason)]);
+            await after(last)(tx);
+          });
+          break;
+      }
+    }
+  }
+  return false;
+}
+
+/** What to do for each record an event names. */
+async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { entity_id: string; base: Record<string, unknown> | null }>): Promise<Step[]> {
+  const { header, payload } = event;
+  const type = header.changeType;
+  if (type === 'GAP_OVERFLOW') return [];
+  if (type.startsWith('GAP_')) return header.recordIds.map((id) => ({ id, action: 'read', note: `re-read after a ${type} event` }));
+  if (type === 'DELETE') return header.recordIds.map((id) => ({ id, action: 'delete' }));
+  if (type === 'UNDELETE') return header.recordIds.map((id) => ({ id, action: 'read', note: 'undeleted in Salesforce' }));
+  const changed = changedFieldsOf(header, payload);
+  const read = a.reading.fields;
+  // A transform may read any field of the record: every change may matter to it.
+  const watched = new Set([EXTERNAL_ID_FIELD, ...read.map((f) => f.salesforce), ...(a.sync.match === null ? [] : [a.sync.match.salesforce])]);
+  const anyTransform = read.some((f) => f.transform !== undefined);
+  const relevant = anyTransform ? changed : changed.filter((f) => watched.has(f));
+  const ours = header.commitUser.slice(0, 15) === a.ferryUserId.slice(0, 15);
+  const values = flatValues(payload);
+  const steps: Step[] = [];
+  for (const id of header.recordIds) {
+    const link = links.get(id);
+    if (type === 'UPDATE' && relevant.length === 0) {
+      steps.push({ id, action: 'unchanged', entityId: link?.entity_id ?? null, changed: [], reason: 'no field the mapping reads changed' });
+      continue;
+    }
+    // Ferry's own write: an echo when every field it changed holds what Ferry last wrote.
+    if (ours && !anyTransform && link?.base !== null && link?.base !== undefined) {
+      const base = link.base;
+      const fields = read.filter((f) => relevant.includes(f.salesforce));
+      const computed = await ferryValuesOf({ ...a.reading, fields }, values);
+      const echo = fields.every((f) => f.path in base && isDeepStrictEqual(normalise(f.kind, base[f.path]), computed[f.path]));
+      if (echo) {
+        steps.push({ id, action: 'echo', entityId: link.entity_id, changed: [], reason: 'Ferry\'s own write' });
+        continue;
+      }
+    }
+    steps.push({ id, action: 'read' });
+  }
+  return steps;
+}
+
+/** The records' current state, deleted ones included (queryAll), by Id. */
+async function readRows(a: Applying, ids: string[]): Promise<Map<string, SalesforceRow>> {
+  const rows = new Map<string, SalesforceRow>();
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY).filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
+    if (chunk.length === 0) continue;
+    const found = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${chunk.join("', '")}')`, a.reading.object);
+    for (const row of found) rows.set(row.Id, row);
+  }
+  return rows;
+}
+
+/** Asks the next round (or run) to re-read the object from its cursor, and logs why. */
+export async function requestCatchUp(tx: Queryable, orgId: string, integrationId: string, object: string, entity: string, reason: string): Promise<void> {
+  await tx.query(
+    'UPDATE incoming_cursors SET catch_up_since = COALESCE(catch_up_since, now()), catch_up_reason = $4, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+    [orgId, integrationId, object, reason],
+  );
+  await writeSyncLog(tx, orgId, [{
+    integrationId, direction: 'incoming', object, salesforceId: null, entity, entityId: null, changedFields: [],
+    outcome: 'reread', reason: `Ferry re-reads ${object} from its cursor: ${reason}`,
+  }]);
+}
