@@ -66,6 +66,8 @@ export const EVENT_NAMES = [
   'integration.disabled',
   /** A linked record was deleted in Salesforce and the integration flags such deletes (Ferry kept its record). */
   'integration.deleted_in_salesforce.warning',
+  /** A delivered record was deleted in Ferry and the integration flags such deletes (Salesforce kept its record). */
+  'integration.deleted_in_ferry.warning',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -16,8 +16,8 @@ export interface RecordWithAccount {
 /** Records by id (deleted ones included, with `deleted` set), in id order. */
 export async function loadRecordsWithAccount(db: Queryable, orgId: string, entity: string, ids: string[]): Promise<RecordWithAccount[]> {
   if (ids.length === 0) return [];
-  const rows = await db.query<{ id: string; version: number; key: string | null; account_id: string | null; parent_id: string | null; data: Record<string, unknown>; created_at: Date; updated_at: Date; deleted_at: Date | null; entity: string }>(
-    `SELECT id, entity, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at FROM records
+  const rows = await db.query<{ id: string; version: number; key: string | null; account_id: string | null; parent_id: string | null; data: Record<string, unknown>; created_at: Date; updated_at: Date; deleted_at: Date | null; last_system: 'Ferry' | 'Salesforce' | null; entity: string }>(
+    `SELECT id, entity, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at, last_system FROM records
      WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) ORDER BY id`,
     [orgId, entity, ids],
   );

@@ -9,14 +9,23 @@ import { fail, ok, type Result, type StoreError } from './result.ts';
 import { issuesFromZod } from './issues.ts';
 import { unsafeTextIssues } from './text.ts';
 
-/** A record as the API shows it: its fields, plus id, version and timestamps. */
+/** Which side made a record's latest change: Ferry (its API, imports) or Salesforce (read back by an integration). */
+export type LastSystem = 'Ferry' | 'Salesforce';
+
+/** A record as the API shows it: its fields, plus id, version, timestamps and who changed it last. */
 export interface StoredRecord {
   id: string;
   version: number;
   createdAt: string;
   updatedAt: string;
   deletedAt?: string;
+  lastSystemToUpdate: LastSystem;
   [field: string]: unknown;
+}
+
+/** Writes an integration made came from Salesforce (incoming sync); every other origin is Ferry's. */
+export function lastSystemOf(origin: Origin): LastSystem {
+  return origin.startsWith('integration:') ? 'Salesforce' : 'Ferry';
 }
 
 export type WriteStatus = 'created' | 'updated' | 'unchanged' | 'deleted';
@@ -45,9 +54,10 @@ interface RecordRow {
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
+  last_system: LastSystem | null;
 }
 
-const COLUMNS = 'id, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at';
+const COLUMNS = 'id, version, key, account_id, parent_id, data, created_at, updated_at, deleted_at, last_system';
 
 export function toStoredRecord(row: RecordRow): StoredRecord {
   const record: StoredRecord = {
@@ -56,6 +66,8 @@ export function toStoredRecord(row: RecordRow): StoredRecord {
     ...row.data,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    // Rows written before the column existed were all Ferry's.
+    lastSystemToUpdate: row.last_system ?? 'Ferry',
   };
   if (row.deleted_at !== null) record.deletedAt = row.deleted_at.toISOString();
   return record;
@@ -224,6 +236,31 @@ export class RecordStore {
     return result ?? fail('validation_failed', 'Nothing to write.');
   }
 
+  /**
+   * Brings a deleted record back inside the caller's transaction (an undelete that came from
+   * Salesforce): the same id, its data as it was, a new version, and a journal entry that makes
+   * integrations deliver it again. Refused when another live record has taken its key meanwhile.
+   */
+  async restoreIn(tx: Queryable, orgId: string, entity: string, id: string, origin: Origin): Promise<Result<Written>> {
+    const definition = this.#definition(entity);
+    const [row] = await tx.query<RecordRow>(`SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND entity = $2 AND id = $3 FOR UPDATE`, [orgId, definition.name, id]);
+    if (row === undefined) return fail('not_found', `No ${definition.label} has id ${id}.`);
+    if (row.deleted_at === null) return ok({ status: 'unchanged', record: toStoredRecord(row) });
+    if (row.key !== null) {
+      const clash = await tx.query<{ id: string }>('SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND key = $3 AND deleted_at IS NULL', [orgId, definition.name, row.key]);
+      if (clash[0] !== undefined) {
+        const keyField = definition.keyField ?? 'key';
+        return fail('duplicate_key', `Another ${definition.label} has taken this ${keyField} since it was deleted.`, [{ path: [keyField], message: `"${row.key}" is taken by ${clash[0].id}` }]);
+      }
+    }
+    const [restored] = await tx.query<RecordRow>(
+      `UPDATE records SET deleted_at = NULL, version = version + 1, updated_at = now(), last_system = $4 WHERE org_id = $1 AND entity = $2 AND id = $3 RETURNING ${COLUMNS}`,
+      [orgId, definition.name, id, lastSystemOf(origin)],
+    );
+    await appendJournal(tx, orgId, origin, [{ entity: definition.name, entityId: id, operation: 'create', version: restored!.version, changedFields: Object.keys(restored!.data).sort() }]);
+    return ok({ status: 'created', record: toStoredRecord(restored!) });
+  }
+
   /** Creates or updates each item by its natural key; one result per item, in order. */
   async upsertMany(orgId: string, entity: string, items: readonly RecordData[], origin: Origin): Promise<Result<Written>[]> {
     return this.#write(orgId, entity, items.map((input) => ({ kind: 'upsert', input })), origin);
@@ -373,7 +410,7 @@ export class RecordStore {
     }
 
     // 4. Write, then journal (last: see appendJournal).
-    const written = await this.#apply(tx, orgId, definition.name, planned);
+    const written = await this.#apply(tx, orgId, definition.name, planned, lastSystemOf(origin));
     const journal: JournalEntry[] = planned
       .filter((p) => p.status !== 'unchanged')
       .map((p) => ({
@@ -491,7 +528,7 @@ export class RecordStore {
     return issues;
   }
 
-  async #apply(tx: Queryable, orgId: string, entity: string, planned: Planned[]): Promise<Map<string, StoredRecord>> {
+  async #apply(tx: Queryable, orgId: string, entity: string, planned: Planned[], lastSystem: LastSystem): Promise<Map<string, StoredRecord>> {
     const out = new Map<string, StoredRecord>();
     const row = (p: Planned) => ({ id: p.id, version: p.version, key: p.key, account_id: p.accountId, parent_id: p.parentId, data: p.data });
     const inserts = planned.filter((p) => p.status === 'created').map(row);
@@ -500,30 +537,30 @@ export class RecordStore {
     const returned: RecordRow[] = [];
     if (inserts.length > 0) {
       returned.push(...(await tx.query<RecordRow>(
-        `INSERT INTO records (org_id, entity, id, version, key, account_id, parent_id, data, created_at, updated_at)
-         SELECT $1, $2, x.id, x.version, x.key, x.account_id, x.parent_id, x.data, now(), now()
+        `INSERT INTO records (org_id, entity, id, version, key, account_id, parent_id, data, created_at, updated_at, last_system)
+         SELECT $1, $2, x.id, x.version, x.key, x.account_id, x.parent_id, x.data, now(), now(), $4
          FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer, key text, account_id uuid, parent_id uuid, data jsonb)
          RETURNING ${COLUMNS}`,
-        [orgId, entity, JSON.stringify(inserts)],
+        [orgId, entity, JSON.stringify(inserts), lastSystem],
       )));
     }
     if (updates.length > 0) {
       returned.push(...(await tx.query<RecordRow>(
         `UPDATE records r SET version = x.version, key = x.key, account_id = x.account_id, parent_id = x.parent_id,
-                data = x.data, updated_at = now()
+                data = x.data, updated_at = now(), last_system = $4
          FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer, key text, account_id uuid, parent_id uuid, data jsonb)
          WHERE r.org_id = $1 AND r.entity = $2 AND r.id = x.id
-         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at`,
-        [orgId, entity, JSON.stringify(updates)],
+         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at, r.last_system`,
+        [orgId, entity, JSON.stringify(updates), lastSystem],
       )));
     }
     if (deletes.length > 0) {
       returned.push(...(await tx.query<RecordRow>(
-        `UPDATE records r SET version = x.version, deleted_at = now(), updated_at = now()
+        `UPDATE records r SET version = x.version, deleted_at = now(), updated_at = now(), last_system = $4
          FROM jsonb_to_recordset($3::jsonb) AS x(id uuid, version integer)
          WHERE r.org_id = $1 AND r.entity = $2 AND r.id = x.id
-         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at`,
-        [orgId, entity, JSON.stringify(deletes)],
+         RETURNING r.id, r.version, r.key, r.account_id, r.parent_id, r.data, r.created_at, r.updated_at, r.deleted_at, r.last_system`,
+        [orgId, entity, JSON.stringify(deletes), lastSystem],
       )));
     }
     for (const r of returned) out.set(r.id, toStoredRecord(r));

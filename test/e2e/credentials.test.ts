@@ -94,7 +94,7 @@ describe('credential types', () => {
       const { credential: other } = await createAndTest({ name: 'Bare org', type: 'password', loginUrl: bare.loginUrl, username: DEFAULT_IDENTITY.username, password: DEFAULT_IDENTITY.password, securityToken: DEFAULT_IDENTITY.securityToken });
       const missing = (await ferry.call('POST', `/api/v1/credentials/${other.id}/check`)).body.missing;
       expect(missing).toContainEqual({ object: 'Ferry_Bill__c', fields: 'object' });
-      expect(missing).toContainEqual({ object: 'Account', fields: ['Ferry_Id__c'] });
+      expect(missing).toContainEqual({ object: 'Account', fields: ['Ferry_Id__c', 'Ferry_Last_System_To_Update__c'] });
     } finally {
       await bare.stop();
     }

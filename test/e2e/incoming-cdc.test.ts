@@ -105,7 +105,7 @@ describe('incoming sync by change events', () => {
     await conn.sobject('Account').update({ Id: sfId, BillingCity: 'York', BillingState: 'North Yorkshire' });
     await localityOf(account.id, 'York');
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.region).toBe('North Yorkshire');
-    const [applied] = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied`);
+    const [applied] = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied&direction=incoming`);
     expect(applied).toMatchObject({ direction: 'incoming', salesforceId: sfId, changedFields: ['address.locality', 'address.region'] });
     const runs = (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data;
     expect(runs.some((r: any) => r.trigger === 'stream' && r.mode === 'incoming' && r.counts.updated === 1)).toBe(true);
@@ -144,7 +144,7 @@ describe('incoming sync by change events', () => {
     const integration = await streamed('Streamed creates');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
     const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'CDC-SF-NEW', BillingCity: 'Hull' })) as any;
-    const entry = await ferry.eventually(async () => (await syncLog(integration.id, `&salesforceId=${made.id}&outcome=applied`))[0]);
+    const entry = await ferry.eventually(async () => (await syncLog(integration.id, `&salesforceId=${made.id}&outcome=applied&direction=incoming`))[0]);
     expect(entry.reason).toBe('created in Salesforce: created in Ferry and linked');
     expect(await must('GET', `/api/v1/accounts/${entry.entityId}`)).toMatchObject({ code: 'CDC-SF-NEW', name: 'Made in Salesforce', address: { locality: 'Hull' } });
     await ferry.eventually(async () => ((await conn.query<any>(`SELECT Ferry_Id__c FROM Account WHERE Id = '${made.id}'`)).records[0]?.Ferry_Id__c === entry.entityId ? true : undefined));
@@ -169,7 +169,7 @@ describe('incoming sync by change events', () => {
 
     ferry.emulator.controls.injectGap('Account', [a.sfId], 'GAP_UPDATE');
     await localityOf(a.account.id, 'Gapton');
-    const [gap] = await syncLog(integration.id, `&entityId=${a.account.id}&outcome=applied`);
+    const [gap] = await syncLog(integration.id, `&entityId=${a.account.id}&outcome=applied&direction=incoming`);
     expect(gap.reason).toContain('re-read after a GAP_UPDATE event');
     expect((await must('GET', `/api/v1/accounts/${b.account.id}`)).address.locality).toBe('Leeds');
 
@@ -230,7 +230,7 @@ describe('incoming sync by change events', () => {
     const status = await streamOpen(integration.id);
     expect(status.replayId).toBeGreaterThan(before.replayId);
     // Applied once: the first event's re-read found both changes; the second found nothing new.
-    const applied = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied`);
+    const applied = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied&direction=incoming`);
     expect(applied.map((e: any) => e.changedFields)).toEqual([['address.locality', 'address.region']]);
     // The second event finds the record as the first left it: nothing more is applied.
     const after = await syncLog(integration.id, `&entityId=${account.id}`);

@@ -77,6 +77,11 @@ describe('incoming sync by polling', () => {
 
     const [entry] = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied`);
     expect(entry).toMatchObject({ direction: 'incoming', object: 'Account', salesforceId: sfId, entity: 'accounts', outcome: 'applied', changedFields: ['address.locality', 'address.region'] });
+    // Each side marks who wrote last: Ferry's writes in Salesforce, Salesforce's in Ferry's record.
+    expect(account.lastSystemToUpdate).toBe('Ferry');
+    expect(after.lastSystemToUpdate).toBe('Salesforce');
+    const [marked] = (await conn.query<any>(`SELECT Ferry_Last_System_To_Update__c FROM Account WHERE Id = '${sfId}'`)).records;
+    expect(marked.Ferry_Last_System_To_Update__c).toBe('Ferry');
     // The journal names the integration as the origin of the change.
     const changes = await ferry.db.query<{ origin: string }>('SELECT origin FROM journal WHERE entity_id = $1 ORDER BY seq DESC LIMIT 1', [account.id]);
     expect(changes[0]!.origin).toBe(`integration:${integration.id}`);
@@ -84,6 +89,13 @@ describe('incoming sync by polling', () => {
     // The change came from this integration: its next delivery sends nothing back.
     const outgoing = await runNow(integration.id, 'incremental');
     expect(outgoing.counts.sent).toBe(0);
+    // Outgoing operations are in the same log: the delivery that created the Salesforce record.
+    const [created] = await syncLog(integration.id, `&entityId=${account.id}&direction=outgoing`);
+    expect(created).toMatchObject({ direction: 'outgoing', object: 'Account', salesforceId: sfId, outcome: 'applied', reason: 'created in Salesforce' });
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Renamed in Ferry' });
+    await runNow(integration.id, 'incremental');
+    const [updated] = await syncLog(integration.id, `&entityId=${account.id}&direction=outgoing`);
+    expect(updated).toMatchObject({ outcome: 'applied', reason: 'updated in Salesforce', changedFields: ['name'] });
   });
 
   it('recognises Ferry\'s own writes coming back as echoes, and never ping-pongs', async () => {
@@ -103,6 +115,17 @@ describe('incoming sync by polling', () => {
     expect(echoes.length).toBe(5);
     expect(echoes[0].reason).toBe('Ferry\'s own write');
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Echo 4');
+  });
+
+  it('never takes a change an org automation marked as a person\'s for an echo, even under Ferry\'s user', async () => {
+    const integration = await twoWay('Marked by automation');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-MARKED');
+    // The same user as Ferry's session (the emulator's admin), as a shared integration user would be.
+    await conn.sobject('Account').update({ Id: sfId, Ferry_Last_System_To_Update__c: 'Salesforce' });
+    await runNow(integration.id, 'incoming');
+    const [entry] = await syncLog(integration.id, `&entityId=${account.id}`);
+    expect(entry).toMatchObject({ outcome: 'unchanged', reason: 'no field the mapping reads changed' });
   });
 
   it.each([
@@ -298,6 +321,54 @@ describe('incoming sync by polling', () => {
       const changes = await ferry.db.query<{ operation: string; origin: string }>('SELECT operation, origin FROM journal WHERE entity_id = $1 ORDER BY seq DESC LIMIT 1', [account.id]);
       expect(changes[0]).toEqual({ operation: 'delete', origin: `integration:${integration.id}` });
     }
+  });
+
+  it('restores a record deleted under propagate when it is undeleted in Salesforce, but not one Ferry deleted', async () => {
+    const integration = await twoWay('Undeletes', { salesforceDeletes: 'propagate' });
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-UNDELETE');
+    await conn.sobject('Account').destroy(sfId);
+    await runNow(integration.id, 'incoming');
+    expect((await ferry.call('GET', `/api/v1/accounts/${account.id}`)).status).toBe(404);
+    // The admin restores it from the recycle bin, and a person edits it.
+    ferry.emulator.controls.undelete([sfId]);
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Lazarus' });
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 1, failed: 0 });
+    const restored = await must('GET', `/api/v1/accounts/${account.id}`);
+    expect(restored).toMatchObject({ id: account.id, code: 'IN-UNDELETE', lastSystemToUpdate: 'Salesforce', address: { locality: 'Lazarus' } });
+    const [entry] = await syncLog(integration.id, `&entityId=${account.id}&direction=incoming`);
+    expect(entry).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('undeleted in Salesforce: restored in Ferry') });
+    // Linked again: the next edit is an ordinary update.
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Again' });
+    await runNow(integration.id, 'incoming');
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Again');
+
+    // Deleted on Ferry's side (and Salesforce told to keep it): a Salesforce edit does not bring it back.
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { ferryDeletes: 'ignore' } });
+    await must('DELETE', `/api/v1/accounts/${account.id}`);
+    const kept = await runNow(integration.id, 'incremental');
+    expect(kept.counts.deleted).toBe(0);
+    expect((await conn.query<any>(`SELECT Id FROM Account WHERE Id = '${sfId}'`)).totalSize).toBe(1);
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Ghost' });
+    await runNow(integration.id, 'incoming');
+    expect((await ferry.call('GET', `/api/v1/accounts/${account.id}`)).status).toBe(404);
+    const [ignored] = await syncLog(integration.id, `&entityId=${account.id}&direction=incoming`);
+    expect(ignored).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('deleted on Ferry\'s side') });
+  });
+
+  it('keeps the Salesforce record of a record deleted in Ferry under ferryDeletes flag, and says so', async () => {
+    const integration = await twoWay('Ferry deletes flagged', { ferryDeletes: 'flag' });
+    const { account, sfId } = await delivered(integration.id, 'IN-FERRY-DEL');
+    await must('DELETE', `/api/v1/accounts/${account.id}`);
+    const run = await runNow(integration.id, 'incremental');
+    expect(run.counts).toMatchObject({ deleted: 0, failed: 0 });
+    expect((await conn.query<any>(`SELECT Id FROM Account WHERE Id = '${sfId}'`)).totalSize).toBe(1);
+    const events = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data;
+    expect(events).toEqual([expect.objectContaining({ name: 'integration.deleted_in_ferry.warning', entityId: account.id })]);
+    const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { ferryDeletes: 'shred' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('body.sync.ferryDeletes');
   });
 
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {

@@ -62,6 +62,7 @@ export function entitySchemas(definition: EntityDefinition): EntitySchemas {
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
     deletedAt: isoDateTime.optional().meta({ description: 'Set on tombstones (listed with includeDeleted=true).' }),
+    lastSystemToUpdate: z.enum(['Ferry', 'Salesforce']).meta({ description: 'Which side made the latest change: Ferry (the API, imports) or Salesforce (a change an integration read back).' }),
   };
   const record = definition.schema.extend(systemFields).meta({ id: `${definition.typeName}Record` });
   const patchShape: Record<string, z.ZodType> = {};

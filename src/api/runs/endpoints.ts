@@ -76,6 +76,7 @@ export const runEndpoints: Endpoint[] = [
       entityId: z.uuid().optional().meta({ description: 'The Ferry record' }),
       salesforceId: z.string().max(18).optional().meta({ description: 'The Salesforce record' }),
       outcome: z.enum(SYNC_OUTCOMES).optional(),
+      direction: z.enum(['incoming', 'outgoing']).optional().meta({ description: 'incoming (Salesforce to Ferry) or outgoing (deliveries of integrations that read back)' }),
       since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' }).optional(),
       ...page,
     }),

@@ -44,7 +44,7 @@ export type Planned =
     parents: { target: string; ferryId: string }[];
   }
   | { candidate: Candidate; action: 'delete'; salesforceId: string | null; reason?: string }
-  | { candidate: Candidate; action: 'skip'; reason: string }
+  | { candidate: Candidate; action: 'skip'; reason: string; /** A warning recorded with the skip (not an error). */ event?: FailureEvent }
   | { candidate: Candidate; action: 'fail'; event: FailureEvent };
 
 export type PlannedUpsert = Extract<Planned, { action: 'upsert' }>;

@@ -1,6 +1,7 @@
 import { salesforceAccountMappings } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
-import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
+import { syncOf } from '../integrations/integrations.ts';
+import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { mapRecord, type ObjectMapper, type PendingLookup } from '../mapping/mapping.ts';
 import { hashOf, type Candidate, type ChildRecord, type DeliveryContext, type FailureEvent, type Planned } from './context.ts';
@@ -138,8 +139,23 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
   const planned: Planned[] = [];
   const live: Candidate[] = [];
   const unlinkedDeletes: Candidate[] = [];
+  const ferryDeletes = syncOf(integration).ferryDeletes;
   for (const candidate of candidates) {
     const link = links.get(candidate.record.id);
+    if (candidate.deleted && ferryDeletes !== 'propagate') {
+      const reason = `deleted in Ferry: Salesforce keeps its record (ferryDeletes is ${ferryDeletes})`;
+      planned.push(ferryDeletes === 'ignore' || link === undefined
+        ? { candidate, action: 'skip', reason }
+        : {
+          candidate, action: 'skip', reason,
+          event: {
+            name: 'integration.deleted_in_ferry.warning', entity: mapper.definition.entity, entityId: candidate.record.id,
+            message: `The ${mapper.definition.entity} record ${candidate.record.id} was deleted in Ferry; its Salesforce ${mapper.object} ${link.salesforceId} was kept.`,
+            hint: 'Delete the Salesforce record too if it should go; then mark this event as actioned.',
+          },
+        });
+      continue;
+    }
     if (candidate.deleted) {
       if (link !== undefined) planned.push({ candidate, action: 'delete', salesforceId: link.salesforceId });
       else if (scope(candidate) !== undefined) planned.push({ candidate, action: 'skip', reason: 'deleted in Ferry and never delivered' });
@@ -189,6 +205,8 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
   const known = await knownParents(context, mapped.flatMap((m) => m.result.lookups));
   for (const { candidate, result } of mapped) {
     const fields: Record<string, unknown> = { [EXTERNAL_ID_FIELD]: candidate.record.id, ...result.fields };
+    // A two-way integration marks its writes, so Salesforce users (and Ferry reading back) see who wrote last.
+    if (context.reading !== undefined) fields[LAST_SYSTEM_FIELD] = 'Ferry';
     const hashed: Record<string, unknown> = { ...fields };
     const parents: { target: string; ferryId: string }[] = [];
     const failure = resolveLookups(context, mapper.object, result.lookups, known, fields, hashed, parents, mapper.definition.entity, candidate.record.id);

@@ -2,6 +2,7 @@ import type { SaveResult } from '../../salesforce/index.ts';
 import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { NewEvent } from '../runs/events.ts';
 import type { DeliveryContext, Planned, RunState } from './context.ts';
+import { writeSyncLog, type SyncLogEntry } from '../incoming/incoming.ts';
 import { currentValuesOf } from '../incoming/reading.ts';
 import { deleteIntents, deleteLinks, saveLinks, type LinkWrite } from './links.ts';
 import { isGone, type WriteOutcome } from './write.ts';
@@ -54,7 +55,10 @@ export function failureEvent(integrationId: string, runId: string, entity: strin
 export function recordPlanned(context: DeliveryContext, runId: string, planned: Planned[], state: RunState): void {
   for (const p of planned) {
     state.recordIds.add(p.candidate.record.id);
-    if (p.action === 'skip') state.skip(p.candidate.record.id, p.reason);
+    if (p.action === 'skip') {
+      state.skip(p.candidate.record.id, p.reason);
+      if (p.event !== undefined) state.events.push({ integrationId: context.integration.id, runId, ...p.event });
+    }
     if (p.action === 'fail') {
       state.counts.failed++;
       state.events.push({ integrationId: context.integration.id, runId, ...p.event });
@@ -74,15 +78,27 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
   const orgId = integration.org_id;
   const entity = mapper.definition.entity;
   const gone: string[] = [];
+  // A two-way integration logs its outgoing operations beside the incoming ones.
+  const log: SyncLogEntry[] = [];
+  const logged = (planned: Planned, salesforceId: string | null, outcome: 'applied' | 'refused', reason: string): void => {
+    if (context.reading === undefined) return;
+    log.push({
+      integrationId: integration.id, direction: 'outgoing', object: mapper.object, salesforceId, entity, entityId: planned.candidate.record.id,
+      changedFields: [...(planned.candidate.changedFields ?? [])].sort(), outcome, reason,
+    });
+  };
+  const refusal = (result: Extract<SaveResult, { success: false }>): string => `Salesforce refused it: ${result.errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ')}`;
   for (const { planned, result } of outcome.deleted) {
     state.counts.sent++;
     if (result.success || isGone(result)) {
       state.counts.deleted++;
       state.successes++;
       gone.push(planned.candidate.record.id);
+      logged(planned, planned.action === 'delete' ? planned.salesforceId : null, 'applied', 'deleted in Ferry: deleted in Salesforce');
     } else {
       state.counts.failed++;
       state.events.push(failureEvent(integration.id, runId, entity, planned.candidate.record.id, mapper.object, result));
+      logged(planned, planned.action === 'delete' ? planned.salesforceId : null, 'refused', refusal(result));
     }
   }
   await deleteLinks(db, orgId, integration.id, entity, gone);
@@ -93,6 +109,7 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
     state.counts.sent++;
     if (!result.success) {
       state.counts.failed++;
+      logged(planned, null, 'refused', refusal(result));
       const event = failureEvent(integration.id, runId, entity, id, mapper.object, result);
       state.events.push(event);
       if (event.name === 'integration.missing_account_mapping.error' && planned.candidate.accountId !== null) state.waitingAccounts.add(planned.candidate.accountId);
@@ -102,11 +119,13 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
     if (children !== undefined && !('ids' in children)) {
       state.counts.failed++;
       state.events.push(failureEvent(integration.id, runId, entity, id, children.object, children.result));
+      logged(planned, result.id, 'refused', `its ${children.object} records: ${refusal(children.result)}`);
       continue;
     }
     state.successes++;
     if (result.created) state.counts.created++;
     else state.counts.updated++;
+    logged(planned, result.id, 'applied', result.created ? 'created in Salesforce' : 'updated in Salesforce');
     const base = context.reading === undefined ? null : currentValuesOf(context.reading, planned.candidate.record);
     linkWrites.push({ entityId: id, salesforceId: result.id, version: planned.candidate.record.version, hash: planned.hash, children: planned.children === undefined ? null : (children?.ids ?? {}), base });
   }
@@ -115,7 +134,10 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
     await db.transaction(async (tx) => {
       await saveLinks(tx, orgId, integration.id, entity, salesforceOrgId, mapper.object, linkWrites);
       await deleteIntents(tx, orgId, integration.id, entity, linkWrites.filter((l) => l.children !== null).map((l) => l.entityId));
+      await writeSyncLog(tx, orgId, log);
     });
+  } else {
+    await writeSyncLog(db, orgId, log);
   }
   return linkWrites.map((l) => l.entityId);
 }

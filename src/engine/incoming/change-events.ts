@@ -7,7 +7,7 @@
 // record is done, so a crash never loses an event nor applies one twice.
 import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
-import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
+import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { applyOne, logEntry, pollPages, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
@@ -196,8 +196,9 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
   const watched = new Set([EXTERNAL_ID_FIELD, ...read.map((f) => f.salesforce), ...(a.sync.match === null ? [] : [a.sync.match.salesforce])]);
   const anyTransform = read.some((f) => f.transform !== undefined);
   const relevant = anyTransform ? changed : changed.filter((f) => watched.has(f));
-  const ours = header.commitUser.slice(0, 15) === a.ferryUserId.slice(0, 15);
   const values = flatValues(payload);
+  // Ferry's user, and not marked as a person's change by an org automation.
+  const ours = header.commitUser.slice(0, 15) === a.ferryUserId.slice(0, 15) && values[LAST_SYSTEM_FIELD] !== 'Salesforce';
   const steps: Step[] = [];
   for (const id of header.recordIds) {
     const link = links.get(id);

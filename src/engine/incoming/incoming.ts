@@ -6,14 +6,14 @@
 // stored event it came from), so a crash between two records neither loses a change nor applies
 // one twice.
 import { v7 as uuidv7 } from 'uuid';
-import { errorText, type RecordStore } from '../../platform/index.ts';
+import { errorText, type RecordStore, type Result, type StoredRecord, type Written } from '../../platform/index.ts';
 import { SalesforceError, type SalesforceClient } from '../../salesforce/index.ts';
 import { SqlState, sqlStateOf, type Database, type Queryable } from '../../storage/index.ts';
 import type { RunState } from '../delivery/context.ts';
 import { isGone } from '../delivery/write.ts';
 import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
-import { EXTERNAL_ID_FIELD } from '../mapping/definition.ts';
+import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { storedRules } from '../mapping/stored.ts';
 import { merge, type FieldConflict } from './merge.ts';
 import { applyStoredEvents } from './change-events.ts';
@@ -209,7 +209,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   }
   if (position.setting !== sync.reader) position = await positionReader(db, client, integration, reading.object);
   const match = sync.match;
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
   const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
   // Events stored while reading by change events (also those left when switching to polling) go first.
   const done = await applyStoredEvents(applying);
@@ -338,11 +338,25 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   if (matched === undefined) return createdIn(tx, a, row);
   const target = matched;
   const current = await a.deps.store.getIn(tx, orgId, reading.entity, target.entityId, true);
-  if (!current.ok) {
-    state.skip(target.entityId, 'the Ferry record is gone');
-    return logEntry(a, row, 'ignored', target.entityId, [], current.error.message);
+  let restored = false;
+  let record: StoredRecord;
+  if (current.ok) {
+    record = current.value;
+  } else {
+    // Deleted in Ferry because it was deleted in Salesforce (propagate), and now back there: the
+    // undelete is propagated too. A record Ferry's side deleted stays deleted.
+    const back = await undeletedIn(tx, a, target.entityId);
+    if (back === undefined) {
+      state.skip(target.entityId, 'the Ferry record is gone');
+      return logEntry(a, row, 'ignored', target.entityId, [], `${current.error.message} It was deleted on Ferry's side, so a change in Salesforce does not bring it back.`);
+    }
+    if (!back.ok) {
+      state.counts.failed++;
+      return logEntry(a, row, 'refused', target.entityId, [], `undeleted in Salesforce, but Ferry cannot restore its record: ${errorText(back.error)}`);
+    }
+    restored = true;
+    record = back.value.record;
   }
-  const record = current.value;
   const outcome = merge({
     base: target.base,
     ferry: currentValuesOf(reading, record),
@@ -362,10 +376,15 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
   await saveBase(tx, integration, reading, row.Id, target, outcome.base);
   await saveConflicts(tx, integration, reading.entity, target.entityId, row.Id, a.sync.conflictPolicy, outcome.conflicts);
   state.recordIds.add(target.entityId);
+  if (restored) {
+    state.successes++;
+    return logEntry(a, row, 'applied', target.entityId, outcome.salesforceChanged, 'undeleted in Salesforce: restored in Ferry (salesforceDeletes is propagate)');
+  }
   if (outcome.salesforceChanged.length === 0) {
     state.skip(target.entityId, 'unchanged');
-    // Told apart by values, not by timing: Salesforce holds what both sides last agreed on.
-    const echo = row.LastModifiedById !== undefined && row.LastModifiedById.slice(0, 15) === a.ferryUserId.slice(0, 15);
+    // Told apart by values, not by timing: Salesforce holds what both sides last agreed on. A record
+    // an org automation marked as a person's change is not Ferry's, whoever's session made it.
+    const echo = row.LastModifiedById !== undefined && row.LastModifiedById.slice(0, 15) === a.ferryUserId.slice(0, 15) && row[LAST_SYSTEM_FIELD] !== 'Salesforce';
     return logEntry(a, row, echo ? 'echo' : 'unchanged', target.entityId, [], echo ? 'Ferry\'s own write' : 'no field the mapping reads changed');
   }
   state.successes++;
@@ -375,6 +394,22 @@ async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<
     ...(held.length > 0 ? [`held for review: ${held.join(', ')}`] : []),
   ].join('; ');
   return logEntry(a, row, outcome.conflicts.length > 0 ? 'conflict' : 'applied', target.entityId, outcome.salesforceChanged, reason === '' ? null : reason);
+}
+
+/**
+ * Restores a Ferry record that incoming sync deleted (salesforceDeletes propagate, the last
+ * change Salesforce's) when its Salesforce record is back; undefined when that does not apply.
+ */
+async function undeletedIn(tx: Queryable, a: Applying, entityId: string): Promise<Result<Written> | undefined> {
+  if (a.sync.salesforceDeletes !== 'propagate') return undefined;
+  const [row] = await tx.query<{ last_system: string | null; deleted_at: Date | null }>(
+    'SELECT last_system, deleted_at FROM records WHERE org_id = $1 AND entity = $2 AND id = $3',
+    [a.integration.org_id, a.reading.entity, entityId],
+  );
+  if (row?.deleted_at === null || row?.deleted_at === undefined || row.last_system !== 'Salesforce') return undefined;
+  const restored = await a.deps.store.restoreIn(tx, a.integration.org_id, a.reading.entity, entityId, `integration:${a.integration.id}`);
+  if (restored.ok) a.state.counts.created++;
+  return restored;
 }
 
 /** A record deleted in Salesforce, as the integration's salesforceDeletes setting says. */

@@ -48,18 +48,19 @@ export interface SyncLogFilter {
   entityId?: string | undefined;
   salesforceId?: string | undefined;
   outcome?: SyncLogView['outcome'] | undefined;
+  direction?: SyncLogView['direction'] | undefined;
   since?: string | undefined;
   limit: number;
   before?: string | undefined;
 }
 
-/** Newest first; filter by integration, record (Ferry or Salesforce id), outcome and time. */
+/** Newest first; filter by integration, record (Ferry or Salesforce id), direction, outcome and time. */
 export async function listSyncLog(db: Queryable, orgId: string, filter: SyncLogFilter): Promise<SyncLogView[]> {
   const rows = await db.query<SyncLogRow>(
     `SELECT * FROM sync_log WHERE org_id = $1 AND ($2::uuid IS NULL OR integration_id = $2) AND ($3::uuid IS NULL OR entity_id = $3)
        AND ($4::text IS NULL OR salesforce_id = $4) AND ($5::text IS NULL OR outcome = $5) AND ($6::timestamptz IS NULL OR at >= $6)
-       AND ($7::uuid IS NULL OR id < $7) ORDER BY id DESC LIMIT $8`,
-    [orgId, filter.integrationId ?? null, filter.entityId ?? null, filter.salesforceId ?? null, filter.outcome ?? null, filter.since ?? null, filter.before ?? null, filter.limit],
+       AND ($7::uuid IS NULL OR id < $7) AND ($9::text IS NULL OR direction = $9) ORDER BY id DESC LIMIT $8`,
+    [orgId, filter.integrationId ?? null, filter.entityId ?? null, filter.salesforceId ?? null, filter.outcome ?? null, filter.since ?? null, filter.before ?? null, filter.limit, filter.direction ?? null],
   );
   return rows.map((r) => ({
     id: r.id, integrationId: r.integration_id, direction: r.direction, object: r.object, salesforceId: r.salesforce_id, entity: r.entity,

@@ -86,8 +86,10 @@ export const integrationSync = z.strictObject({
     salesforce: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce field API name such as "AccountNumber"'),
   }).nullable().default(null)
     .meta({ description: 'Links a Salesforce record with no Ferry_Id__c to the Ferry record whose field equals its field (e.g. {"ferry": "code", "salesforce": "AccountNumber"}) instead of creating one; two candidates are refused as ambiguous.' }),
+  ferryDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('propagate')
+    .meta({ description: 'A delivered record deleted in Ferry: propagate (Ferry deletes the Salesforce record), ignore (Salesforce keeps it), or flag (Salesforce keeps it, and an integration.deleted_in_ferry.warning event names it).' }),
   salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
-    .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
+    .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow; undeleted in Salesforce, it is restored in Ferry), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });
 
 export const integrationInput = z.strictObject({

@@ -5,6 +5,8 @@ import type { ruleInput } from './rules.ts';
 
 /** Every object is upserted by this external id field, which holds the Ferry id. */
 export const EXTERNAL_ID_FIELD = 'Ferry_Id__c';
+/** Which side wrote a Salesforce record last: Ferry sets "Ferry" on every write of a two-way integration. */
+export const LAST_SYSTEM_FIELD = 'Ferry_Last_System_To_Update__c';
 
 /** Records embedded in a parent record (a bill's line items), delivered as child records. */
 export interface ChildDefinition {

@@ -1,5 +1,5 @@
 -- Change Data Capture (issue 9): which reader an integration uses and why, where its stream
--- stands, and the change events received but not applied yet.
+-- stands, and the change events received but not applied yet; and which side changed a record last.
 ALTER TABLE incoming_cursors DROP CONSTRAINT incoming_cursors_mode_check;
 ALTER TABLE incoming_cursors ADD CONSTRAINT incoming_cursors_mode_check CHECK (mode IN ('polling', 'cdc'));
 -- Why this reader: detected from the org's Change Data Capture selection, or chosen.
@@ -34,3 +34,7 @@ CREATE TABLE incoming_events (
 -- An object re-read from its cursor (after an overflow event or lost retention) is logged too.
 ALTER TABLE sync_log DROP CONSTRAINT sync_log_outcome_check;
 ALTER TABLE sync_log ADD CONSTRAINT sync_log_outcome_check CHECK (outcome IN ('applied', 'echo', 'unchanged', 'conflict', 'ignored', 'refused', 'failed', 'reread'));
+
+-- Which side made a record's latest change: 'Ferry' (API, import) or 'Salesforce' (read back by an
+-- integration). NULL on rows written before: Ferry's.
+ALTER TABLE records ADD COLUMN last_system text CHECK (last_system IN ('Ferry', 'Salesforce'));

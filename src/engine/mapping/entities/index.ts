@@ -1,5 +1,6 @@
 import type { EntityType } from '../../types.ts';
-import { EXTERNAL_ID_FIELD, type EntityTypeDefinition } from '../definition.ts';
+import { INCOMING_ENTITY_TYPES } from '../../integrations/schemas.ts';
+import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, type EntityTypeDefinition } from '../definition.ts';
 import { accountDefinition } from './account.ts';
 import { balanceDefinition } from './balance.ts';
 import { billDefinition } from './bill.ts';
@@ -25,12 +26,14 @@ export function entitiesOf(type: EntityType): string[] {
 /** Every Salesforce object and field the default mappings write (what `ferry salesforce check` asks the org for). */
 export function requiredSalesforceFields(): Map<string, Set<string>> {
   const required = new Map<string, Set<string>>();
-  for (const definition of Object.values(DEFINITIONS)) {
+  for (const [type, definition] of Object.entries(DEFINITIONS)) {
     const main = definition.objects[0]!.object;
     for (const o of definition.objects) {
       required.set(o.object, new Set([EXTERNAL_ID_FIELD]));
       if (o.children !== undefined) required.set(o.children.object, new Set([EXTERNAL_ID_FIELD]));
     }
+    // Two-way integrations mark their writes on the main object.
+    if ((INCOMING_ENTITY_TYPES as readonly string[]).includes(type)) required.get(main)!.add(LAST_SYSTEM_FIELD);
     for (const rule of definition.defaults) {
       const object = rule.object ?? (definition.objects.find((o) => o.children !== undefined && 'ferry' in rule && rule.ferry.startsWith(`${o.children.path}[]`))?.children?.object ?? main);
       required.get(object)!.add(rule.salesforce);
