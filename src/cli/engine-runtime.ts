@@ -19,6 +19,7 @@ export async function startEngine(env: Env, db: Database, logger: Logger, worker
     mailer: env.FERRY_SMTP_URL === undefined ? undefined : smtpMailer(env.FERRY_SMTP_URL, env.FERRY_SMTP_FROM),
     worker,
     concurrency: env.FERRY_WORKER_CONCURRENCY,
+    incomingCheckMs: env.FERRY_INCOMING_CHECK_MS,
     // Beating five times per allowed silence leaves room for a slow database round trip or two.
     liveness: { deadAfterMs: env.FERRY_WORKER_DEAD_AFTER_MS, heartbeatMs: Math.max(200, Math.floor(env.FERRY_WORKER_DEAD_AFTER_MS / 5)) },
     // On the embedded database this process is the only one: leases left by a crash are stale.

@@ -28,6 +28,7 @@ export const envSchema = z.object({
   FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
   FERRY_WORKER: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
   FERRY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  FERRY_INCOMING_CHECK_MS: z.coerce.number().int().min(100, 'must be at least 100 (ms)').max(600_000).default(5000),
   FERRY_WORKER_DEAD_AFTER_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms), so a busy worker is not taken for stopped').max(3_600_000).default(10_000),
 });
 

@@ -21,7 +21,7 @@ import type { Mailer } from './notifications/mailer.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
-import type { RunMode } from './types.ts';
+import { readsFromSalesforce, type RunMode } from './types.ts';
 
 export interface EngineOptions {
   db: Database;
@@ -403,10 +403,10 @@ export class Engine {
   async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
-    if (input.mode === 'incoming' && syncOf(integration).direction === 'to_salesforce') {
+    if (readsFromSalesforce(input.mode) && syncOf(integration).direction === 'to_salesforce') {
       return fail('validation_failed', 'This integration does not read from Salesforce.', [{ path: ['mode'], message: 'set sync.direction to "from_salesforce" or "both" first (PATCH /integrations/{id})' }]);
     }
-    if (input.mode === 'incoming' && !(await incomingAllowed(this.#db, integration))) {
+    if (readsFromSalesforce(input.mode) && !(await incomingAllowed(this.#db, integration))) {
       return fail('validation_failed', 'Incoming sync is switched off.', [{
         path: ['mode'],
         message: syncOf(integration).incoming ? 'the organization\'s switch is off: PUT /api/v1/sync/settings {"incoming": true}' : 'this integration\'s switch is off: PATCH /integrations/{id} {"sync": {"incoming": true}}',

@@ -49,8 +49,13 @@ export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' |
 export const RUN_TRIGGERS = ['change', 'schedule', 'manual', 'retry', 'replay', 'mapping', 'poll', 'stream'] as const;
 
 /** incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back. */
-export type RunMode = 'incremental' | 'full' | 'incoming';
-export const RUN_MODES = ['incremental', 'full', 'incoming'] as const;
+export type RunMode = 'incremental' | 'full' | 'incoming' | 'incoming_full';
+export const RUN_MODES = ['incremental', 'full', 'incoming', 'incoming_full'] as const;
+
+/** Runs that read from Salesforce (changes, or every record). */
+export function readsFromSalesforce(mode: RunMode): boolean {
+  return mode === 'incoming' || mode === 'incoming_full';
+}
 
 export const EVENT_NAMES = [
   'integration.validation.error',

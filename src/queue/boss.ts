@@ -8,7 +8,7 @@ export interface JobMap {
     orgId: string;
     integrationId: string;
     trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream';
-    mode: 'incremental' | 'full' | 'incoming';
+    mode: 'incremental' | 'full' | 'incoming' | 'incoming_full';
     runId?: string;
     recordIds?: string[];
     replayOf?: string;

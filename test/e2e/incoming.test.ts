@@ -24,7 +24,7 @@ async function must(method: string, path: string, body?: unknown): Promise<any> 
 }
 
 /** Runs the integration now in `mode` and waits for that run to end. */
-async function runNow(integrationId: string, mode: 'incremental' | 'full' | 'incoming'): Promise<any> {
+async function runNow(integrationId: string, mode: 'incremental' | 'full' | 'incoming' | 'incoming_full'): Promise<any> {
   const run = await must('POST', `/api/v1/integrations/${integrationId}/sync`, { mode });
   return ferry.eventually(async () => {
     const view = await must('GET', `/api/v1/runs/${run.id}`);
@@ -369,6 +369,34 @@ describe('incoming sync by polling', () => {
     const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { ferryDeletes: 'shred' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('body.sync.ferryDeletes');
+  });
+
+  it.each([
+    ['a Bulk API 2.0 query', 10],
+    ['SOQL pages', 100_000],
+  ] as const)('reads every Salesforce account into Ferry with incoming_full, through %s, and again without duplicating', async (_path, bulkThreshold) => {
+    const prefix = `LOAD-${bulkThreshold}`;
+    const seeded = ferry.emulator.controls.seed(Array.from({ length: 25 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i}`, AccountNumber: `${prefix}-${i}`, BillingCity: 'Truro' })));
+    expect(seeded.every((r) => r.success)).toBe(true);
+    const integration = await twoWay(`Initial load ${bulkThreshold}`, { direction: 'from_salesforce' });
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { delivery: { bulkThreshold } });
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
+    const run = await runNow(integration.id, 'incoming_full');
+    expect(run).toMatchObject({ status: 'COMPLETE', mode: 'incoming_full' });
+    const mine = async () => (await ferry.db.query<{ id: string; key: string }>("SELECT id, key FROM records WHERE entity = 'accounts' AND key LIKE $1 AND deleted_at IS NULL", [`${prefix}-%`]));
+    const loaded = await mine();
+    expect(loaded).toHaveLength(25);
+    const account = await must('GET', `/api/v1/accounts/${loaded[0]!.id}`);
+    expect(account).toMatchObject({ address: { locality: 'Truro' }, lastSystemToUpdate: 'Salesforce' });
+    // Each Salesforce record carries its Ferry id now.
+    const back = (await conn.query<any>(`SELECT Ferry_Id__c FROM Account WHERE AccountNumber LIKE '${prefix}-%'`)).records;
+    expect(new Set(back.map((r: any) => r.Ferry_Id__c))).toEqual(new Set(loaded.map((r) => r.id)));
+    const requests = (await must('GET', `/api/v1/request-logs?runId=${run.id}&limit=200`)).data.map((r: any) => r.operation);
+    expect(requests.includes('bulk_results')).toBe(bulkThreshold < 25);
+
+    const again = await runNow(integration.id, 'incoming_full');
+    expect(again.counts).toMatchObject({ created: 0, failed: 0 });
+    expect(await mine()).toHaveLength(25);
   });
 
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {

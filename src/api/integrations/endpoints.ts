@@ -112,7 +112,7 @@ export const integrationEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'POST', path: '/api/v1/integrations/{id}/sync', operationId: 'sync-integration', summary: 'Run now: incremental (pending changes), full (every record), or incoming (read Salesforce changes now)', tag, auth: true, engine: true, params: idParams,
     description: 'incoming reads what changed in Salesforce since the integration last read (sync.direction from_salesforce or both); without it, incoming runs happen every sync.pollIntervalSeconds.',
-    body: z.strictObject({ mode: z.enum(['incremental', 'full', 'incoming']).default('incremental') }),
+    body: z.strictObject({ mode: z.enum(['incremental', 'full', 'incoming', 'incoming_full']).default('incremental').meta({ description: 'incremental: pending Ferry changes; full: every Ferry record; incoming: Salesforce changes now; incoming_full: every record of the object from Salesforce (the initial load; Bulk API 2.0 query above the bulk threshold), then reading goes on from where it stood' }) }),
     success: { status: 202, description: 'The run, queued', schema: runView },
     errors: ['validation_failed', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, body, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).requestRun(orgId, params.id, { mode: body.mode, trigger: 'manual' }), 'path') }),

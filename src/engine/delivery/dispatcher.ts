@@ -52,7 +52,7 @@ export class Dispatcher {
 
   async enqueue(job: SyncJob, delayMs = 0): Promise<void> {
     // Incoming runs queue apart from outgoing ones: one of each may wait at once.
-    const singletonKey = job.runId !== undefined ? `${job.integrationId}:${job.runId}` : job.mode === 'incoming' ? `${job.integrationId}:incoming` : job.integrationId;
+    const singletonKey = job.runId !== undefined ? `${job.integrationId}:${job.runId}` : job.mode === 'incoming' || job.mode === 'incoming_full' ? `${job.integrationId}:incoming` : job.integrationId;
     const data: JobMap['integration-sync'] = {
       orgId: job.orgId,
       integrationId: job.integrationId,

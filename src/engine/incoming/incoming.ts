@@ -17,6 +17,7 @@ import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { storedRules } from '../mapping/stored.ts';
 import { merge, type FieldConflict } from './merge.ts';
 import { applyStoredEvents } from './change-events.ts';
+import { readEverything } from './initial-load.ts';
 import { compileReading, currentValuesOf, ferryValuesOf, patchOf, type ReadingMapping } from './reading.ts';
 
 /** Records read per query; a run reads up to PAGES_PER_RUN pages, the next run goes on. */
@@ -188,7 +189,7 @@ export interface IncomingDeps {
  * the object from the cursor when events may be missing; polling reads changes after the cursor,
  * oldest first. Records are applied one at a time.
  */
-export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState): Promise<void> {
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, everything = false): Promise<void> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, storedRules(integration));
   if (reading.fields.length === 0) {
@@ -203,14 +204,20 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   await writePendingKeys(db, client, integration, reading.object);
   const sync = syncOf(integration);
   let position = await loadPosition(db, orgId, integration.id, reading.object);
+  const match = sync.match;
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
+  if (everything) {
+    // The position is taken first: what changes during the read is read again after it.
+    if (position === undefined || position.setting !== sync.reader) await positionReader(db, client, integration, reading.object);
+    await readEverything(applying);
+    return;
+  }
   if (position === undefined) {
     await positionReader(db, client, integration, reading.object);
     return;
   }
   if (position.setting !== sync.reader) position = await positionReader(db, client, integration, reading.object);
-  const match = sync.match;
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
   // Events stored while reading by change events (also those left when switching to polling) go first.
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
@@ -325,7 +332,7 @@ export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: S
 }
 
 /** Decides and writes what one Salesforce record changes in Ferry; answers its sync log entry. */
-async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
+export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
   const orgId = integration.org_id;
   const linked = await targetOf(tx, integration, reading, row);

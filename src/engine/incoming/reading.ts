@@ -56,6 +56,8 @@ export function normalise(kind: FerryField['kind'], value: unknown): unknown {
   if (value === undefined || value === null || value === '') return null;
   if (kind === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
   if (kind === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  // Bulk API results are text.
+  if (kind === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
   return value;
 }
 

@@ -25,7 +25,7 @@ import type { Mailer } from '../notifications/mailer.ts';
 import { Events, severityOf } from '../runs/events.ts';
 import { databaseRequestLogger } from '../runs/request-logs.ts';
 import { Runs, type RunView } from '../runs/runs.ts';
-import { InvalidTransitionError, type RunMode, type RunStatus, type RunTrigger } from '../types.ts';
+import { InvalidTransitionError, readsFromSalesforce, type RunMode, type RunStatus, type RunTrigger } from '../types.ts';
 
 export interface SyncJob {
   orgId: string;
@@ -216,7 +216,7 @@ export class Runner {
     try {
       // Nothing to do costs no Salesforce call, not even a sign-in: the run just completes. An
       // integration that only reads from Salesforce sends nothing.
-      if (job.mode === 'incoming') {
+      if (readsFromSalesforce(job.mode)) {
         checkStoredSettings(integration);
         await this.#signInAndDeliver(integration, job, run.id, state);
       } else if (syncOf(integration).direction === 'from_salesforce') {
@@ -284,9 +284,9 @@ export class Runner {
     if (integration.salesforce_org_id === null) {
       await db.query('UPDATE integrations SET salesforce_org_id = $3 WHERE org_id = $1 AND id = $2', [job.orgId, integration.id, identity.organizationId]);
     }
-    if (job.mode === 'incoming') {
+    if (readsFromSalesforce(job.mode)) {
       try {
-        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state);
+        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state, job.mode === 'incoming_full');
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });

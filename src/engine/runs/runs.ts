@@ -41,7 +41,7 @@ export const runView = z
     id: z.uuid(),
     integrationId: z.uuid(),
     trigger: z.enum(RUN_TRIGGERS),
-    mode: z.enum(RUN_MODES).meta({ description: 'incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry.' }),
+    mode: z.enum(RUN_MODES).meta({ description: 'incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry; incoming_full: every record of the object read from Salesforce (the initial load).' }),
     status: z.enum(RUN_STATUSES),
     replayOf: z.string().nullable(),
     fromSeq: z.number().nullable(),
