@@ -138,6 +138,9 @@ describe('two-way sync killed with SIGKILL at random moments', () => {
     // The kills left their mark: runs interrupted and taken over, and the stream resumed each time.
     const runs = (await must(url, 'GET', `/api/v1/runs?integrationId=${integration.id}&limit=200`)).data as any[];
     expect(runs.some((r) => r.mode === 'incoming' && r.trigger === 'stream')).toBe(true);
+    expect(edits).toBeGreaterThan(KILLS * 3);
+    const open = (await must(url, 'GET', `/api/v1/conflicts?integrationId=${integration.id}&open=true&limit=200`)).data as any[];
+    console.info(`kill test: ${KILLS} kills, ${edits} edits, ${runs.filter((r) => r.status === 'INTERRUPTED').length} of the last ${runs.length} runs interrupted, ${open.length} accounts with an open held conflict`);
     expect((await must(url, 'GET', `/api/v1/integrations/${integration.id}/incoming`)).reader).toBe('cdc');
     await running.stop();
   }, 600_000);
