@@ -71,11 +71,11 @@ async function main(): Promise<void> {
     const rep = new jsforce.Connection({ instanceUrl: org.url, accessToken: session.accessToken, version: '60.0' });
 
     // The accounts, delivered once by a one-way integration (which then steps aside).
-    const codes: string[] = [];
+    const accountIds: string[] = [];
     for (let i = 0; i < RECORDS; i += 100) {
       const batch = Array.from({ length: Math.min(100, RECORDS - i) }, (_, j) => ({ code: `IN-${i + j}`, name: `Account ${i + j}`, currency: 'USD', address: { line1: '1 Quay', locality: 'Leeds', country: 'GB' } }));
-      await Promise.all(batch.map((a) => must(ferry, 'POST', '/api/v1/accounts', a)));
-      codes.push(...batch.map((a) => a.code));
+      const created = await Promise.all(batch.map((a) => must(ferry, 'POST', '/api/v1/accounts', a)));
+      accountIds.push(...created.map((a: { id: string }) => a.id));
     }
     const loader = await must(ferry, 'POST', '/api/v1/integrations', { name: 'Loader', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
     const loaded = await must(ferry, 'POST', `/api/v1/integrations/${loader.id}/sync`, { mode: 'full' });
@@ -165,8 +165,7 @@ async function main(): Promise<void> {
     const twoWay = await reader('Round trips', { reader: 'auto' }, true);
     const trips: { out: number; back: number }[] = [];
     for (let i = 0; i < ROUND_TRIPS; i++) {
-      const code = codes[i % codes.length]!;
-      const [record] = (await must(ferry, 'GET', `/api/v1/accounts?code=${code}`)).data;
+      const record = { id: accountIds[i % accountIds.length]! };
       const name = `Trip ${i}`;
       const t0 = Date.now();
       await must(ferry, 'PATCH', `/api/v1/accounts/${record.id}`, { name });

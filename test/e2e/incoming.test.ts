@@ -382,7 +382,10 @@ describe('incoming sync by polling', () => {
     await must('PATCH', `/api/v1/integrations/${integration.id}`, { delivery: { bulkThreshold } });
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
     const run = await runNow(integration.id, 'incoming_full');
-    expect(run).toMatchObject({ status: 'COMPLETE', mode: 'incoming_full' });
+    // The org also holds other tests' accounts, some without an account number (refused: a Ferry
+    // account needs a code), so the run may end ERROR; these 25 must all be in.
+    expect(run).toMatchObject({ mode: 'incoming_full', error: null });
+    expect(run.counts.created).toBeGreaterThanOrEqual(25);
     const mine = async () => (await ferry.db.query<{ id: string; key: string }>("SELECT id, key FROM records WHERE entity = 'accounts' AND key LIKE $1 AND deleted_at IS NULL", [`${prefix}-%`]));
     const loaded = await mine();
     expect(loaded).toHaveLength(25);
@@ -395,8 +398,70 @@ describe('incoming sync by polling', () => {
     expect(requests.includes('bulk_results')).toBe(bulkThreshold < 25);
 
     const again = await runNow(integration.id, 'incoming_full');
-    expect(again.counts).toMatchObject({ created: 0, failed: 0 });
+    expect(again.counts.created).toBe(0);
+    expect(again.counts.failed).toBe(run.counts.failed);
     expect(await mine()).toHaveLength(25);
+  });
+
+  it('writes the sync status fields when asked: Synced within the write, Failed with the reason after a refusal', async () => {
+    const integration = await must('POST', '/api/v1/integrations', { name: 'Status fields', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { statusFields: true } });
+    const { account, sfId } = await delivered(integration.id, 'IN-STATUS');
+    const read = async () => (await conn.query<any>(`SELECT Ferry_Sync_Status__c, Ferry_Last_Synced_At__c, Ferry_Sync_Message__c FROM Account WHERE Id = '${sfId}'`)).records[0];
+    const synced = await read();
+    expect(synced).toMatchObject({ Ferry_Sync_Status__c: 'Synced', Ferry_Sync_Message__c: null });
+    expect(Date.parse(synced.Ferry_Last_Synced_At__c)).toBeGreaterThan(Date.now() - 60_000);
+    // Unchanged records are not written again for the time alone.
+    expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(0);
+    // A city longer than Salesforce's BillingCity (40 characters) cannot be sent: marked Failed, with why.
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { address: { line1: '1 High Street', locality: 'L'.repeat(60), country: 'GB' } });
+    const failed = await runNow(integration.id, 'incremental');
+    expect(failed.counts.failed).toBe(1);
+    expect(await read()).toMatchObject({ Ferry_Sync_Status__c: 'Failed', Ferry_Sync_Message__c: expect.stringContaining('BillingCity') });
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { address: { line1: '1 High Street', locality: 'Leeds', country: 'GB' } });
+    await runNow(integration.id, 'incremental');
+    expect(await read()).toMatchObject({ Ferry_Sync_Status__c: 'Synced', Ferry_Sync_Message__c: null });
+    // Only where Ferry's objects carry the fields.
+    const bills = await ferry.call('POST', '/api/v1/integrations', { name: 'Bill status', entityType: 'Bill', sync: { statusFields: true } });
+    expect(bills.status).toBe(400);
+    expect(bills.body.error.details[0]).toMatchObject({ path: 'body.sync.statusFields', message: expect.stringContaining('Account and Contact') });
+  });
+
+  it('reads Contact changes back too: fields, the account they belong to, and contacts made in Salesforce', async () => {
+    const accounts = await must('POST', '/api/v1/integrations', { name: 'Contact accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    const first = await delivered(accounts.id, 'IN-CONTACT-A');
+    const second = await delivered(accounts.id, 'IN-CONTACT-B');
+    const contacts = await must('POST', '/api/v1/integrations', {
+      name: 'Two-way contacts', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
+    });
+    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
+      rules: [
+        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+        { ferry: 'firstName', salesforce: 'FirstName', direction: 'both' },
+        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+        { ferry: 'title', salesforce: 'Title', direction: 'to_ferry' },
+      ],
+    });
+    await runNow(contacts.id, 'incoming');
+    const contact = await must('POST', '/api/v1/contacts', { accountId: first.account.id, firstName: 'Ada', lastName: 'Lovelace' });
+    expect((await runNow(contacts.id, 'incremental')).counts.sent).toBe(1);
+    const [sf] = (await conn.query<any>(`SELECT Id FROM Contact WHERE Ferry_Id__c = '${contact.id}'`)).records;
+
+    // A Salesforce user gives her a title and moves her to the other account.
+    await conn.sobject('Contact').update({ Id: sf.Id, Title: 'Analyst', AccountId: second.sfId });
+    expect((await runNow(contacts.id, 'incoming')).counts.updated).toBe(1);
+    expect(await must('GET', `/api/v1/contacts/${contact.id}`)).toMatchObject({ title: 'Analyst', accountId: second.account.id, lastSystemToUpdate: 'Salesforce' });
+
+    // Made in Salesforce under a delivered account: created in Ferry and linked; under an account
+    // Ferry does not have: refused, saying which.
+    const stray = (await conn.sobject('Account').create({ Name: 'Not in Ferry' })) as any;
+    const made = (await conn.sobject('Contact').create({ LastName: 'Hopper', FirstName: 'Grace', AccountId: first.sfId })) as any;
+    const orphan = (await conn.sobject('Contact').create({ LastName: 'Nobody', AccountId: stray.id })) as any;
+    const run = await runNow(contacts.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 1, failed: 1 });
+    const [createdEntry] = await syncLog(contacts.id, `&salesforceId=${made.id}`);
+    expect(await must('GET', `/api/v1/contacts/${createdEntry.entityId}`)).toMatchObject({ firstName: 'Grace', lastName: 'Hopper', accountId: first.account.id });
+    const [refused] = await syncLog(contacts.id, `&salesforceId=${orphan.id}`);
+    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining(`AccountId ${stray.id} is not linked to a Ferry accounts record`) });
   });
 
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {

@@ -1,7 +1,7 @@
 import { salesforceAccountMappings } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
 import { syncOf } from '../integrations/integrations.ts';
-import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
+import { EXTERNAL_ID_FIELD, LAST_SYNCED_AT_FIELD, LAST_SYSTEM_FIELD, SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { mapRecord, type ObjectMapper, type PendingLookup } from '../mapping/mapping.ts';
 import { hashOf, type Candidate, type ChildRecord, type DeliveryContext, type FailureEvent, type Planned } from './context.ts';
@@ -139,7 +139,7 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
   const planned: Planned[] = [];
   const live: Candidate[] = [];
   const unlinkedDeletes: Candidate[] = [];
-  const ferryDeletes = syncOf(integration).ferryDeletes;
+  const { ferryDeletes, statusFields } = syncOf(integration);
   for (const candidate of candidates) {
     const link = links.get(candidate.record.id);
     if (candidate.deleted && ferryDeletes !== 'propagate') {
@@ -222,6 +222,8 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
       planned.push({ candidate, action: 'skip', reason: 'unchanged since last delivery' });
       continue;
     }
+    // Left out of the hash: the time changes with every write, and would make every record look changed.
+    if (statusFields) Object.assign(fields, { [SYNC_STATUS_FIELD]: 'Synced', [LAST_SYNCED_AT_FIELD]: new Date().toISOString(), [SYNC_MESSAGE_FIELD]: null });
     planned.push({ candidate, action: 'upsert', fields, children, hash, parents });
   }
   return planned;

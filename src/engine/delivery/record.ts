@@ -4,7 +4,9 @@ import type { NewEvent } from '../runs/events.ts';
 import type { DeliveryContext, Planned, RunState } from './context.ts';
 import { writeSyncLog, type SyncLogEntry } from '../incoming/incoming.ts';
 import { currentValuesOf } from '../incoming/reading.ts';
-import { deleteIntents, deleteLinks, saveLinks, type LinkWrite } from './links.ts';
+import { syncOf } from '../integrations/integrations.ts';
+import { SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';
+import { deleteIntents, deleteLinks, loadLinks, saveLinks, type LinkWrite } from './links.ts';
 import { isGone, type WriteOutcome } from './write.ts';
 
 const VALIDATION_CODES = new Set([
@@ -104,12 +106,14 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
   await deleteLinks(db, orgId, integration.id, entity, gone);
 
   const linkWrites: LinkWrite[] = [];
+  const failedMarks: { id: string; message: string }[] = [];
   for (const { planned, result } of outcome.upserted) {
     const id = planned.candidate.record.id;
     state.counts.sent++;
     if (!result.success) {
       state.counts.failed++;
       logged(planned, null, 'refused', refusal(result));
+      failedMarks.push({ id, message: refusal(result) });
       const event = failureEvent(integration.id, runId, entity, id, mapper.object, result);
       state.events.push(event);
       if (event.name === 'integration.missing_account_mapping.error' && planned.candidate.accountId !== null) state.waitingAccounts.add(planned.candidate.accountId);
@@ -139,5 +143,33 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
   } else {
     await writeSyncLog(db, orgId, log);
   }
+  if (failedMarks.length > 0 && syncOf(integration).statusFields) await markFailed(context, mapper, failedMarks, state);
   return linkWrites.map((l) => l.entityId);
+}
+
+/** Sync status fields: records that failed before they were sent (mapping, the org's field checks) are marked Failed too. */
+export async function markPlannedFailures(context: DeliveryContext, mapper: ObjectMapper, planned: Planned[], state: RunState): Promise<void> {
+  if (!syncOf(context.integration).statusFields) return;
+  const failed = planned.flatMap((p) => (p.action === 'fail' ? [{ id: p.candidate.record.id, message: p.event.message }] : []));
+  if (failed.length > 0) await markFailed(context, mapper, failed, state);
+}
+
+/**
+ * Sync status fields: records Salesforce refused that exist there (linked) are marked Failed with
+ * the reason, by one more call per 200. A mark Salesforce refuses too is a skip of the run, named.
+ */
+async function markFailed(context: DeliveryContext, mapper: ObjectMapper, failed: { id: string; message: string }[], state: RunState): Promise<void> {
+  const links = await loadLinks(context.db, context.integration.org_id, context.integration.id, mapper.definition.entity, failed.map((f) => f.id));
+  const marks = failed.flatMap((f) => {
+    const salesforceId = links.get(f.id)?.salesforceId;
+    return salesforceId === undefined ? [] : [{ id: f.id, record: { Id: salesforceId, [SYNC_STATUS_FIELD]: 'Failed', [SYNC_MESSAGE_FIELD]: f.message.slice(0, 4000) } }];
+  });
+  if (marks.length === 0 || context.client === undefined) return;
+  // Sent again next time even if its values go back to what was delivered last (which wrote Synced).
+  await context.db.query('UPDATE links SET synced_hash = \'\' WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])',
+    [context.integration.org_id, context.integration.id, mapper.definition.entity, marks.map((m) => m.id)]);
+  const results = await context.client.update(mapper.object, marks.map((m) => m.record));
+  results.forEach((result, i) => {
+    if (!result.success) state.skip(marks[i]!.id, `could not mark it Failed in Salesforce: ${result.errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ')}`);
+  });
 }

@@ -46,6 +46,8 @@ interface StoredEvent {
 
 type Step =
   | { id: string; action: 'read'; note?: string }
+  /** An update applied from the event's own values (the fields it did not change keep the base's). */
+  | { id: string; action: 'event'; row: SalesforceRow }
   | { id: string; action: 'delete' }
   | { id: string; action: 'echo' | 'unchanged'; entityId: string | null; changed: string[]; reason: string };
 
@@ -168,6 +170,9 @@ async function applyEvents(a: Applying, events: StoredEvent[]): Promise<boolean>
         case 'delete':
           await applyOne(a, { Id: step.id, SystemModstamp: modstampOf(event.header.commitTimestamp), IsDeleted: true }, after(last));
           break;
+        case 'event':
+          await applyOne(a, step.row, after(last), undefined, true);
+          break;
         case 'echo':
         case 'unchanged':
           a.state.skip(step.entityId ?? step.id, step.action === 'echo' ? 'Ferry\'s own write' : 'unchanged');
@@ -197,6 +202,7 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
   const anyTransform = read.some((f) => f.transform !== undefined);
   const relevant = anyTransform ? changed : changed.filter((f) => watched.has(f));
   const values = flatValues(payload);
+  const nulled = new Set(changedFieldsOf({ ...header, changeType: 'UPDATE', changedFields: [] }, payload));
   // Ferry's user, and not marked as a person's change by an org automation.
   const ours = header.commitUser.slice(0, 15) === a.ferryUserId.slice(0, 15) && values[LAST_SYSTEM_FIELD] !== 'Salesforce';
   const steps: Step[] = [];
@@ -216,6 +222,22 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
         steps.push({ id, action: 'echo', entityId: link.entity_id, changed: [], reason: 'Ferry\'s own write' });
         continue;
       }
+    }
+    // Someone else's update of fields read plainly (no transform, no lookup, not the keys), on a
+    // record whose base holds every field: the event's values are the change, no call needed.
+    const plain = type === 'UPDATE' && !anyTransform && link?.base !== null && link?.base !== undefined
+      && read.every((f) => f.path in link.base!)
+      && relevant.every((f) => f !== EXTERNAL_ID_FIELD && f !== a.sync.match?.salesforce && read.some((r) => r.salesforce === f && r.lookup === undefined))
+      && relevant.every((f) => nulled.has(f) || values[f] !== undefined);
+    if (plain) {
+      const row: SalesforceRow = {
+        Id: id, SystemModstamp: modstampOf(header.commitTimestamp), LastModifiedById: header.commitUser, IsDeleted: false,
+        LastModifiedDate: typeof values['LastModifiedDate'] === 'string' ? values['LastModifiedDate'] : modstampOf(header.commitTimestamp),
+        [LAST_SYSTEM_FIELD]: values[LAST_SYSTEM_FIELD] ?? null,
+      };
+      for (const f of relevant) row[f] = nulled.has(f) ? null : values[f];
+      steps.push({ id, action: 'event', row });
+      continue;
     }
     steps.push({ id, action: 'read' });
   }

@@ -303,13 +303,13 @@ export interface Applying {
  * One Salesforce record, applied in one transaction with its log row and `after` (which moves the
  * position past it). `note` is added to the log row's reason (why the record was read).
  */
-export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Queryable) => Promise<void>, note?: string): Promise<void> {
+export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Queryable) => Promise<void>, note?: string, partial = false): Promise<void> {
   const { db } = a.deps;
   const orgId = a.integration.org_id;
   a.state.counts.sent++;
   try {
     await db.transaction(async (tx) => {
-      const entry = await applyIn(tx, a, row);
+      const entry = await applyIn(tx, a, row, partial);
       if (note !== undefined) entry.reason = entry.reason === null ? note : `${entry.reason} (${note})`;
       await writeSyncLog(tx, orgId, [entry]);
       await after(tx);
@@ -332,10 +332,20 @@ export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: S
 }
 
 /** Decides and writes what one Salesforce record changes in Ferry; answers its sync log entry. */
-export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
+export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow, partial = false): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
   const orgId = integration.org_id;
   const linked = await targetOf(tx, integration, reading, row);
+  if (partial) {
+    // A change event's values: the fields it did not change are as the base (read in this
+    // transaction) holds them. Without a link and a full base it cannot be applied alone.
+    const base = linked?.linked === true ? linked.base : null;
+    if (base === null || reading.fields.some((f) => f.lookup === undefined && !(f.path in base))) {
+      state.skip(row.Id, 'the link went away before this change event was applied');
+      return logEntry(a, row, 'ignored', linked?.entityId ?? null, [], 'the record\'s link went away before this change event was applied (deleted meanwhile)');
+    }
+    for (const f of reading.fields) if (f.lookup === undefined && !(f.salesforce in row)) row[f.salesforce] = base[f.path];
+  }
   if (row.IsDeleted === true) return deletedIn(tx, a, row, linked);
   const matched = linked ?? (await matchOf(tx, a, row));
   if (matched !== undefined && 'ambiguous' in matched) {
@@ -364,10 +374,11 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): P
     restored = true;
     record = back.value.record;
   }
+  const lookups = await resolveLookups(tx, a, row);
   const outcome = merge({
     base: target.base,
     ferry: currentValuesOf(reading, record),
-    salesforce: await ferryValuesOf(reading, row),
+    salesforce: await ferryValuesOf(reading, row, lookups.resolved),
     policy: a.sync.conflictPolicy,
     ferryChangedAt: new Date(record.updatedAt),
     salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
@@ -387,6 +398,10 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): P
     state.successes++;
     return logEntry(a, row, 'applied', target.entityId, outcome.salesforceChanged, 'undeleted in Salesforce: restored in Ferry (salesforceDeletes is propagate)');
   }
+  if (outcome.salesforceChanged.length === 0 && lookups.unresolved.length > 0) {
+    state.skip(target.entityId, 'a lookup names a record Ferry does not have');
+    return logEntry(a, row, 'ignored', target.entityId, [], lookups.unresolved.join('; '));
+  }
   if (outcome.salesforceChanged.length === 0) {
     state.skip(target.entityId, 'unchanged');
     // Told apart by values, not by timing: Salesforce holds what both sides last agreed on. A record
@@ -397,6 +412,7 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow): P
   state.successes++;
   const held = outcome.conflicts.filter((c) => c.outcome === 'held').map((c) => c.path);
   const reason = [
+    ...lookups.unresolved,
     ...outcome.conflicts.filter((c) => c.outcome !== 'held').map((c) => `${c.path} changed on both sides: ${c.outcome === 'ferry' ? 'Ferry\'s' : 'Salesforce\'s'} value kept (${a.sync.conflictPolicy})`),
     ...(held.length > 0 ? [`held for review: ${held.join(', ')}`] : []),
   ].join('; ');
@@ -465,6 +481,27 @@ async function saveBase(tx: Queryable, integration: IntegrationRow, reading: Rea
   );
 }
 
+/**
+ * The Ferry records the record's lookups name (a Contact's AccountId: the Ferry account linked to
+ * that Salesforce Account, by any integration of the organization delivering to this org), and
+ * why any cannot be found.
+ */
+async function resolveLookups(tx: Queryable, a: Applying, row: SalesforceRow): Promise<{ resolved: Map<string, string>; unresolved: string[] }> {
+  const resolved = new Map<string, string>();
+  const unresolved: string[] = [];
+  for (const field of a.reading.fields) {
+    const raw = row[field.salesforce];
+    if (field.lookup === undefined || typeof raw !== 'string' || raw === '') continue;
+    const [link] = await tx.query<{ entity_id: string }>(
+      'SELECT entity_id FROM links WHERE org_id = $1 AND entity = $2 AND salesforce_id = $3 AND ($4::text IS NULL OR salesforce_org_id = $4) LIMIT 1',
+      [a.integration.org_id, field.lookup.target, raw, a.integration.salesforce_org_id],
+    );
+    if (link !== undefined) resolved.set(raw, link.entity_id);
+    else unresolved.push(`${field.path}: ${field.salesforce} ${raw} is not linked to a Ferry ${field.lookup.target} record (deliver it, or read it from Salesforce, first)`);
+  }
+  return { resolved, unresolved };
+}
+
 /** A Salesforce record Ferry has no record for: created in Ferry and linked, or left alone. */
 async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
@@ -472,7 +509,12 @@ async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promis
     state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
     return logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c, no match); salesforceCreates is ignore');
   }
-  const values = await ferryValuesOf(reading, row);
+  const lookups = await resolveLookups(tx, a, row);
+  if (lookups.unresolved.length > 0) {
+    state.counts.failed++;
+    return logEntry(a, row, 'refused', null, [], `created in Salesforce, but Ferry cannot create its record: ${lookups.unresolved.join('; ')}`);
+  }
+  const values = await ferryValuesOf(reading, row, lookups.resolved);
   const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)));
   const created = await a.deps.store.createIn(tx, integration.org_id, reading.entity, input, `integration:${integration.id}`);
   if (!created.ok) {

@@ -15,6 +15,8 @@ export interface ReadingField {
   transform?: Compiled | undefined;
   /** The rule also sends (direction both): outgoing delivery keeps its base. */
   both: boolean;
+  /** A lookup read back: the Salesforce id names a record of `target`, found through the links. */
+  lookup?: { target: string } | undefined;
 }
 
 export interface ReadingMapping {
@@ -32,6 +34,10 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
   const [main] = DEFINITIONS[entityType].objects;
   const fields: ReadingField[] = [];
   for (const rule of rules) {
+    if (rule.kind === 'lookup' && readsFromSalesforce(rule) && rule.object === main!.object) {
+      fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: 'id', both: rule.direction === 'both', lookup: { target: rule.target } });
+      continue;
+    }
     if (rule.kind !== 'field' || !readsFromSalesforce(rule) || rule.object !== main!.object) continue;
     if (rule.direction === 'both' && rule.transform !== undefined) continue;
     const resolved = resolvePath(main!.entity, rule.ferry);
@@ -65,11 +71,21 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** The Ferry values a Salesforce record holds, by Ferry path. */
-export async function ferryValuesOf(reading: ReadingMapping, record: Record<string, unknown>): Promise<Record<string, unknown>> {
+/**
+ * The Ferry values a Salesforce record holds, by Ferry path. A lookup's Salesforce id becomes the
+ * Ferry id `resolved` maps it to; one it does not map is left out (the caller says why).
+ */
+export async function ferryValuesOf(reading: ReadingMapping, record: Record<string, unknown>, resolved: ReadonlyMap<string, string> = new Map()): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const field of reading.fields) {
     const raw = record[field.salesforce];
+    if (field.lookup !== undefined) {
+      // Absent (a change event that did not change it): no value, so no change.
+      if (raw === undefined) continue;
+      if (raw === null || raw === '') out[field.path] = null;
+      else if (typeof raw === 'string' && resolved.has(raw)) out[field.path] = resolved.get(raw);
+      continue;
+    }
     const value = field.transform === undefined ? raw : await field.transform.evaluate(record, { value: raw });
     out[field.path] = normalise(field.kind, value);
   }

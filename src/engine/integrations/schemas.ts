@@ -68,7 +68,9 @@ export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins'
 export const SALESFORCE_DELETES = ['ignore', 'propagate', 'flag'] as const;
 export const INCOMING_READERS = ['auto', 'cdc', 'polling'] as const;
 /** Entity types whose changes in Salesforce Ferry can read back today. */
-export const INCOMING_ENTITY_TYPES = ['Account'] as const;
+export const INCOMING_ENTITY_TYPES = ['Account', 'Contact'] as const;
+/** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
+export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 
 export const integrationSync = z.strictObject({
   direction: z.enum(SYNC_DIRECTIONS, { error: `must be one of ${SYNC_DIRECTIONS.join(', ')}` }).default('to_salesforce')
@@ -88,6 +90,8 @@ export const integrationSync = z.strictObject({
     .meta({ description: 'Links a Salesforce record with no Ferry_Id__c to the Ferry record whose field equals its field (e.g. {"ferry": "code", "salesforce": "AccountNumber"}) instead of creating one; two candidates are refused as ambiguous.' }),
   ferryDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('propagate')
     .meta({ description: 'A delivered record deleted in Ferry: propagate (Ferry deletes the Salesforce record), ignore (Salesforce keeps it), or flag (Salesforce keeps it, and an integration.deleted_in_ferry.warning event names it).' }),
+  statusFields: z.boolean().default(false)
+    .meta({ description: 'Write Ferry_Sync_Status__c (Synced, Failed), Ferry_Last_Synced_At__c and Ferry_Sync_Message__c on each Salesforce record this integration writes (Account and Contact integrations): Synced within the write itself; Failed, with Salesforce\'s reason, by one more call per 200 refused records that exist in Salesforce.' }),
   salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
     .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow; undeleted in Salesforce, it is restored in Ferry), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });
@@ -104,6 +108,9 @@ export const integrationInput = z.strictObject({
   delivery: integrationDelivery.default(integrationDelivery.parse({})),
   sync: integrationSync.default(integrationSync.parse({})),
 }).superRefine((value, context) => {
+  if (value.sync.statusFields && !(STATUS_FIELD_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
+    context.addIssue({ code: 'custom', path: ['sync', 'statusFields'], message: `the sync status fields are on the Salesforce objects of ${STATUS_FIELD_ENTITY_TYPES.join(' and ')} integrations only` });
+  }
   if (value.sync.direction !== 'to_salesforce' && !(INCOMING_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
     context.addIssue({ code: 'custom', path: ['sync', 'direction'], message: `reading changes back from Salesforce is available for ${INCOMING_ENTITY_TYPES.join(', ')} integrations; use "to_salesforce" for ${value.entityType}` });
   }

@@ -7,6 +7,10 @@ import type { ruleInput } from './rules.ts';
 export const EXTERNAL_ID_FIELD = 'Ferry_Id__c';
 /** Which side wrote a Salesforce record last: Ferry sets "Ferry" on every write of a two-way integration. */
 export const LAST_SYSTEM_FIELD = 'Ferry_Last_System_To_Update__c';
+/** The optional sync status fields (sync.statusFields). */
+export const SYNC_STATUS_FIELD = 'Ferry_Sync_Status__c';
+export const LAST_SYNCED_AT_FIELD = 'Ferry_Last_Synced_At__c';
+export const SYNC_MESSAGE_FIELD = 'Ferry_Sync_Message__c';
 
 /** Records embedded in a parent record (a bill's line items), delivered as child records. */
 export interface ChildDefinition {

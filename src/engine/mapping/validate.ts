@@ -142,7 +142,9 @@ export function validateMapping(entityType: EntityType, inputs: unknown[], conte
         issues.push({ path: at('target'), message: `${rule.target} are not delivered to Salesforce by any integration, so there is no Salesforce record to point at` });
         continue;
       }
-      if (rule.direction !== 'to_salesforce') issues.push({ path: at('direction'), message: 'lookups go to Salesforce only: use "to_salesforce"' });
+      // A record's own lookup may be read back (through the links of its target); a child's link to
+      // its parent is Ferry's structure, not data.
+      if (rule.direction !== 'to_salesforce' && isParent) issues.push({ path: at('direction'), message: 'a child\'s lookup to its parent goes to Salesforce only: use "to_salesforce"' });
       ferryKind = 'id';
     } else {
       if (entityType !== 'Contact') {

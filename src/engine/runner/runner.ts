@@ -8,7 +8,7 @@ import type { Credentials } from '../credentials/credentials.ts';
 import { check, assertMappedFieldsExist } from '../delivery/check.ts';
 import { RunState, type Candidate, type DeliveryContext, type Planned } from '../delivery/context.ts';
 import { plan, verifyParents } from '../delivery/map.ts';
-import { HINTS, recordPlanned, recordWritten } from '../delivery/record.ts';
+import { HINTS, markPlannedFailures, recordPlanned, recordWritten } from '../delivery/record.ts';
 import type { SchemaCache } from '../delivery/schema-cache.ts';
 import { scopeOf } from '../delivery/scope.ts';
 import { hasPendingChanges, select } from '../delivery/select.ts';
@@ -531,6 +531,7 @@ export class Runner {
             await children?.();
             await previous;
             const linked = await recordWritten(context, runId, mapper, outcome, state);
+            await markPlannedFailures(context, mapper, planned, state);
             if (mapper.definition.entity === 'accounts' && linked.length > 0) await this.#deps.afterAccountsDelivered?.(integration.org_id, linked);
           })(),
         );
