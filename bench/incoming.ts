@@ -2,6 +2,7 @@
 // on (--latency ms a call, default 150):
 //   npm run bench:incoming                       (100 changes a second for 20 s, 20 round trips, 120 s idle)
 //   npm run bench:incoming -- --rate 50 --seconds 10 --round-trips 10 --idle 30
+//   npm run bench:incoming -- --phases load --load 100000   (the initial load alone)
 // - Salesforce-change-to-Ferry latency: a Salesforce user (a session of its own) changes
 //   BillingCity on the accounts at --rate a second; each change's latency runs from the moment
 //   Salesforce answered the update (the change is committed) to the commit of the Ferry record
@@ -11,11 +12,14 @@
 //   the Salesforce user edits another field of that record and it reaches Ferry.
 // - Idle: the API calls each reader's integration makes while nothing changes (Ferry's request
 //   log, and the org's own count of counted calls), scaled to an hour.
+// - Initial load: --load accounts made in Salesforce (seeded in the org) read into Ferry by an
+//   incoming_full run (Bulk API 2.0 query), with the run's wall time, records a second, and the
+//   peak RSS of this process (Ferry, its PGlite and the bench; the org is another process).
 import { parseArgs } from 'node:util';
 import jsforce from 'jsforce';
 import { startTestFerry, type TestFerry } from '../test/ferry.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
-import { printTable, saveResults } from './lib.ts';
+import { memorySampler, mib, printTable, saveResults } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,8 +29,12 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '150' },
     'round-trips': { type: 'string', default: '20' },
     idle: { type: 'string', default: '120' },
+    load: { type: 'string', default: '100000' },
+    phases: { type: 'string', default: 'latency,trips,idle,load' },
   },
 });
+const LOAD = Number(values.load);
+const PHASES = new Set(values.phases.split(','));
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const RECORDS = Number(values.records);
@@ -50,12 +58,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const ms = (n: number) => Number.isFinite(n) ? `${Math.round(n)} ms` : 'n/a';
 
+/** Polls `check` until it answers; a failed check (a busy process dropping a kept-alive socket) is tried again. */
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last: unknown;
   for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
     await sleep(everyMs);
   }
 }
@@ -152,16 +166,24 @@ async function main(): Promise<void> {
       };
     };
 
+    type Row = Record<string, string | number>;
+    let latencyRows: Row[] = [];
+    let tripRows: Row[] = [];
+    let idleRows: Row[] = [];
+    let loadRows: Row[] = [];
+    if (PHASES.has('latency')) {
     const cdc = await reader('CDC reader', { reader: 'auto' });
     const cdcRow = await changeLatency('cdc', cdc);
     await must(ferry, 'POST', `/api/v1/integrations/${cdc}/disable`);
     const polled = await reader('Polling reader', { reader: 'polling', pollIntervalSeconds: 5 });
     const pollRow = await changeLatency('polling', polled);
     await must(ferry, 'POST', `/api/v1/integrations/${polled}/disable`);
-    const latencyRows = [cdcRow, pollRow].map(({ integration: _, ...row }) => row);
+    latencyRows = [cdcRow, pollRow].map(({ integration: _, ...row }) => row);
     printTable(`Salesforce change to Ferry, ${RATE} changes a second for ${SECONDS} s over ${RECORDS} accounts, ${LATENCY} ms a call`, latencyRows);
+    }
 
     // Round trips through one integration that sends on change and reads by change events.
+    if (PHASES.has('trips')) {
     const twoWay = await reader('Round trips', { reader: 'auto' }, true);
     const trips: { out: number; back: number }[] = [];
     for (let i = 0; i < ROUND_TRIPS; i++) {
@@ -190,7 +212,7 @@ async function main(): Promise<void> {
     const outs = trips.map((t) => t.out).sort((a, b) => a - b);
     const backs = trips.map((t) => t.back).sort((a, b) => a - b);
     const totals = trips.map((t) => t.out + t.back).sort((a, b) => a - b);
-    const tripRows = [{
+    tripRows = [{
       trips: trips.length,
       'Ferry to Salesforce p50 / p99 (seen by polling the org)': `${ms(percentile(outs, 50))} / ${ms(percentile(outs, 99))}`,
       'Salesforce to Ferry p50 / p99': `${ms(percentile(backs, 50))} / ${ms(percentile(backs, 99))}`,
@@ -198,11 +220,13 @@ async function main(): Promise<void> {
       'changes applied in the 5 s after': moves!.n,
     }];
     printTable('Round trips (Ferry API edit -> Salesforce -> a Salesforce user edits back -> Ferry)', tripRows);
+    await must(ferry, 'POST', `/api/v1/integrations/${twoWay}/disable`);
+    }
 
     // Idle: a CDC reader and a polling reader at the default interval, side by side, nothing changing.
+    if (PHASES.has('idle')) {
     const idleCdc = await reader('Idle CDC', { reader: 'auto' });
     const idlePoll = await reader('Idle polling', { reader: 'polling', pollIntervalSeconds: 60 });
-    await must(ferry, 'POST', `/api/v1/integrations/${twoWay}/disable`);
     await sleep(2000);
     const idleStart = new Date();
     const orgBefore = await org.control('GET', '/counters');
@@ -214,14 +238,53 @@ async function main(): Promise<void> {
     };
     const perHour = (n: number) => ((n * 3600) / IDLE_SECONDS).toFixed(0);
     const [cdcCalls, pollCalls] = [await callsOf(idleCdc), await callsOf(idlePoll)];
-    const idleRows = [
+    idleRows = [
       { reader: 'CDC', [`API calls in ${IDLE_SECONDS} s`]: cdcCalls, 'per hour': perHour(cdcCalls) },
       { reader: 'polling, every 60 s', [`API calls in ${IDLE_SECONDS} s`]: pollCalls, 'per hour': perHour(pollCalls) },
       { reader: 'the org counted (both)', [`API calls in ${IDLE_SECONDS} s`]: orgAfter.apiUsed - orgBefore.apiUsed, 'per hour': perHour(orgAfter.apiUsed - orgBefore.apiUsed) },
     ];
     printTable('Idle (no change anywhere): API calls', idleRows);
+    await must(ferry, 'POST', `/api/v1/integrations/${idleCdc}/disable`);
+    await must(ferry, 'POST', `/api/v1/integrations/${idlePoll}/disable`);
+    }
 
-    const file = saveResults('incoming', { rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, latency: latencyRows, roundTrips: tripRows, idle: idleRows });
+    // The initial load: accounts made in Salesforce, read into Ferry in one incoming_full run.
+    if (PHASES.has('load')) {
+      for (let i = 0; i < LOAD; i += 10_000) {
+        const batch = Array.from({ length: Math.min(10_000, LOAD - i) }, (_, j) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i + j}`, AccountNumber: `LOAD-${i + j}`, BillingCity: 'Truro' }));
+        const seeded = (await org.control('POST', '/seed', { records: batch })) as { results: { success: boolean }[] };
+        if (!seeded.results.every((r) => r.success)) throw new Error('seeding the org failed');
+      }
+      const integration = await must(ferry, 'POST', '/api/v1/integrations', { name: 'Initial load', entityType: 'Account', trigger: { onChange: false }, sync: { direction: 'from_salesforce', reader: 'polling', pollIntervalSeconds: 86_400 } });
+      await must(ferry, 'PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name', direction: 'both' }, { ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }, { ferry: 'address.locality', salesforce: 'BillingCity', direction: 'both' }] });
+      await must(ferry, 'POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id });
+      const memory = memorySampler();
+      const before = process.memoryUsage().rss;
+      memory.reset();
+      const started = performance.now();
+      const run = await must(ferry, 'POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'incoming_full' });
+      const done = await waitFor('the initial load', async () => {
+        const view = await must(ferry, 'GET', `/api/v1/runs/${run.id}`);
+        return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
+      }, 3_600_000, 500);
+      const seconds = (performance.now() - started) / 1000;
+      memory.stop();
+      const [loaded] = await ferry.db.query<{ n: number }>("SELECT count(*)::int AS n FROM records WHERE org_id = $1 AND entity = 'accounts' AND key LIKE 'LOAD-%'", [ferry.orgId]);
+      const calls = await ferry.db.query<{ operation: string; n: number }>('SELECT operation, count(*)::int AS n FROM request_logs WHERE org_id = $1 AND run_id = $2 GROUP BY operation ORDER BY operation', [ferry.orgId, run.id]);
+      loadRows = [{
+        records: LOAD,
+        'in Ferry': loaded!.n,
+        status: done.status,
+        'wall time': `${seconds.toFixed(1)} s`,
+        'records/s': (LOAD / seconds).toFixed(0),
+        'RSS before': mib(before),
+        'peak RSS': mib(memory.peak()),
+        'API calls': calls.map((c) => `${c.operation} ${c.n}`).join(', '),
+      }];
+      printTable(`Initial load from Salesforce (incoming_full, Bulk API 2.0 query), ${LATENCY} ms a call`, loadRows);
+    }
+
+    const file = saveResults(PHASES.size === 1 ? `incoming-${[...PHASES][0]}` : 'incoming', { rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, load: LOAD, latency: latencyRows, roundTrips: tripRows, idle: idleRows, initialLoad: loadRows });
     console.log(`\nsaved ${file}`);
   } finally {
     await ferry.stop();

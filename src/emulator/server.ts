@@ -1,6 +1,7 @@
 // The HTTP front: plain node:http rather than a framework, because the wire shapes are the point
 // of the emulator (error arrays, Sforce-Limit-Info on every REST answer, `Sforce-Locator: null`,
 // CSV and XML bodies, CometD long polls held open) and a framework would fight several of them.
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Org } from './org.ts';
@@ -53,6 +54,8 @@ export class EmulatorServer {
     this.#org = org;
     this.#routes = routes;
     this.#controls = controls;
+    // Every request in flight listens for the stop: many at once is normal, not a leak.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /** Aborted when the server stops: long polls and hung requests end at once. */

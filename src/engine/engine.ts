@@ -400,7 +400,7 @@ export class Engine {
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
-  async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
+  async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
     if (readsFromSalesforce(input.mode) && syncOf(integration).direction === 'to_salesforce') {
@@ -412,8 +412,8 @@ export class Engine {
         message: syncOf(integration).incoming ? 'the organization\'s switch is off: PUT /api/v1/sync/settings {"incoming": true}' : 'this integration\'s switch is off: PATCH /integrations/{id} {"sync": {"incoming": true}}',
       }]);
     }
-    const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, replayOf: input.replayOf });
-    await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, replayOf: input.replayOf, force: input.force });
+    const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf });
+    await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf, force: input.force });
     return ok(run);
   }
 
@@ -429,9 +429,12 @@ export class Engine {
   async retryEvent(orgId: string, eventId: string): Promise<Result<{ event: EventView; run: RunView }>> {
     const event = await this.events.get(orgId, eventId);
     if (event === undefined) return fail('not_found', `No event has id ${eventId}.`);
-    const run = event.entityId === null
-      ? await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry' })
-      : await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [event.entityId], force: true });
+    // A change read back that Ferry refused is retried by reading the Salesforce record again.
+    const run = event.name === 'integration.incoming_refused.error' && event.salesforceId !== null
+      ? await this.requestRun(orgId, event.integrationId, { mode: 'incoming', trigger: 'retry', salesforceIds: [event.salesforceId] })
+      : event.entityId === null
+        ? await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry' })
+        : await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry', recordIds: [event.entityId], force: true });
     if (!run.ok) return run;
     const marked = await this.events.markRetried(orgId, eventId, run.value.id);
     return ok({ event: marked!, run: run.value });

@@ -71,6 +71,8 @@ export const EVENT_NAMES = [
   'integration.disabled',
   /** A linked record was deleted in Salesforce and the integration flags such deletes (Ferry kept its record). */
   'integration.deleted_in_salesforce.warning',
+  /** A change read back from Salesforce that Ferry refused (validation, a key taken, a missing reference); retrying it re-reads the record. */
+  'integration.incoming_refused.error',
   /** A delivered record was deleted in Ferry and the integration flags such deletes (Salesforce kept its record). */
   'integration.deleted_in_ferry.warning',
 ] as const;

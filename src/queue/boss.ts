@@ -11,6 +11,7 @@ export interface JobMap {
     mode: 'incremental' | 'full' | 'incoming' | 'incoming_full';
     runId?: string;
     recordIds?: string[];
+    salesforceIds?: string[];
     replayOf?: string;
     force?: boolean;
   };

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oauthLogin } from '../emulator/support.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
+import { twoWayHelpers } from '../two-way.ts';
 
 let ferry: TestFerry;
 let credential: any;
@@ -22,23 +23,7 @@ afterEach(async () => {
   for (const integration of (await must('GET', '/api/v1/integrations')).data) await must('POST', `/api/v1/integrations/${integration.id}/disable`);
 });
 
-async function must(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-async function runNow(integrationId: string, mode: 'incremental' | 'incoming'): Promise<any> {
-  const run = await must('POST', `/api/v1/integrations/${integrationId}/sync`, { mode });
-  return ferry.eventually(async () => {
-    const view = await must('GET', `/api/v1/runs/${run.id}`);
-    return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
-  }, 20_000);
-}
-
-async function syncLog(integrationId: string, extra = ''): Promise<any[]> {
-  return (await must('GET', `/api/v1/sync-log?integrationId=${integrationId}${extra}`)).data;
-}
+const { must, runNow, syncLog } = twoWayHelpers(() => ferry);
 
 const RULES = [
   { ferry: 'name', salesforce: 'Name', direction: 'both' },

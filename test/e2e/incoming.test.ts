@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthLogin } from '../emulator/support.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
+import { twoWayHelpers } from '../two-way.ts';
 
 let ferry: TestFerry;
 let credential: any;
@@ -17,24 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ferry.stop());
 
-async function must(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** Runs the integration now in `mode` and waits for that run to end. */
-async function runNow(integrationId: string, mode: 'incremental' | 'full' | 'incoming' | 'incoming_full'): Promise<any> {
-  const run = await must('POST', `/api/v1/integrations/${integrationId}/sync`, { mode });
-  return ferry.eventually(async () => {
-    const view = await must('GET', `/api/v1/runs/${run.id}`);
-    return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
-  }, 20_000);
-}
-
-async function syncLog(integrationId: string, extra = ''): Promise<any[]> {
-  return (await must('GET', `/api/v1/sync-log?integrationId=${integrationId}${extra}`)).data;
-}
+const { must, runNow, syncLog } = twoWayHelpers(() => ferry);
 
 const TWO_WAY_RULES = [
   { ferry: 'name', salesforce: 'Name', direction: 'both' },
@@ -228,6 +212,15 @@ describe('incoming sync by polling', () => {
     // Nothing of the refused change was written, not even its valid field.
     expect((await must('GET', `/api/v1/accounts/${bad.account.id}`)).address).toMatchObject({ locality: 'Leeds', country: 'GB' });
     expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
+
+    // An event names the record, the reason and the fix; retried once fixed in Salesforce, Ferry reads the record again.
+    const [event] = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data.filter((e: any) => e.name === 'integration.incoming_refused.error');
+    expect(event).toMatchObject({ entity: 'accounts', entityId: bad.account.id, salesforceId: bad.sfId, message: expect.stringContaining('address.country'), hint: expect.stringContaining('retry this event') });
+    await conn.sobject('Account').update({ Id: bad.sfId, BillingCountry: 'IE' });
+    const retried = await must('POST', `/api/v1/events/${event.id}/retry`);
+    expect(retried.run).toMatchObject({ mode: 'incoming', trigger: 'retry' });
+    await ferry.eventually(async () => ((await must('GET', `/api/v1/runs/${retried.run.id}`)).status === 'COMPLETE' ? true : undefined));
+    expect((await must('GET', `/api/v1/accounts/${bad.account.id}`)).address).toMatchObject({ locality: 'Bristol', country: 'IE' });
   });
 
   it('refuses an account number another Ferry account holds as its code, and goes on past it', async () => {

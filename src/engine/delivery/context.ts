@@ -95,6 +95,20 @@ export class RunState {
     if (entry.recordIds.length < 20) entry.recordIds.push(recordId);
     this.skips.set(reason, entry);
   }
+
+  /** What the counts say now, to go back to when a transaction that counted rolls back. */
+  checkpoint(): () => void {
+    const counts = { ...this.counts };
+    const { successes } = this;
+    const events = this.events.length;
+    const skips = new Map([...this.skips].map(([reason, entry]) => [reason, { count: entry.count, recordIds: [...entry.recordIds] }]));
+    return () => {
+      this.counts = counts;
+      this.successes = successes;
+      this.events.length = events;
+      this.skips = skips;
+    };
+  }
 }
 
 /**

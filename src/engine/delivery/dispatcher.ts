@@ -60,6 +60,7 @@ export class Dispatcher {
       mode: job.mode,
       ...(job.runId !== undefined ? { runId: job.runId } : {}),
       ...(job.recordIds !== undefined ? { recordIds: job.recordIds } : {}),
+      ...(job.salesforceIds !== undefined ? { salesforceIds: job.salesforceIds } : {}),
       ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
       ...(job.force === true ? { force: true } : {}),
     };

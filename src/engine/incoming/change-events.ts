@@ -8,12 +8,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
-import { applyOne, logEntry, pollPages, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow } from './incoming.ts';
+import { SqlState, sqlStateOf } from '../../storage/index.ts';
+import { applyIn, logEntry, pollPages, refuse, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
 const EVENTS_PER_ROUND = 500;
 const ROUNDS = 20;
+/** Events applied in one transaction (one record at a time only after a key clash). */
+const EVENTS_PER_TRANSACTION = 50;
 /** Records re-read per query (an Id list of 200 keeps the query well inside URL limits). */
 const IDS_PER_QUERY = 200;
 /** Pages a re-read of the object from its cursor takes per run. */
@@ -133,55 +136,82 @@ async function applyEvents(a: Applying, events: StoredEvent[]): Promise<boolean>
   );
   const plans = await Promise.all(events.map(async (event) => ({ event, steps: await stepsOf(a, event, links) })));
   const rows = await readRows(a, [...new Set(plans.flatMap((p) => p.steps.filter((s) => s.action === 'read').map((s) => s.id)))]);
-  for (const { event, steps } of plans) {
-    const after = (last: boolean) => async (tx: Queryable) => {
-      await tx.query(
-        'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
-        [orgId, integration.id, reading.object, modstampOf(event.header.commitTimestamp)],
-      );
-      if (last) await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id = $4', [orgId, integration.id, reading.object, event.replay_id]);
-    };
-    if (event.header.changeType === 'GAP_OVERFLOW') {
+  const after = (event: StoredEvent, last: boolean) => async (tx: Queryable) => {
+    await tx.query(
+      'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+      [orgId, integration.id, reading.object, modstampOf(event.header.commitTimestamp)],
+    );
+    if (last) await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id = $4', [orgId, integration.id, reading.object, event.replay_id]);
+  };
+  /** One record of an event, in the caller's transaction: its sync log entry. */
+  const stepIn = async (tx: Queryable, event: StoredEvent, step: Step): Promise<SyncLogEntry> => {
+    switch (step.action) {
+      case 'read': {
+        const row = rows.get(step.id);
+        if (row === undefined) return logEntry(a, { Id: step.id }, 'ignored', links.get(step.id)?.entity_id ?? null, [], 'no longer in Salesforce (deleted and emptied from its recycle bin, or not visible to Ferry\'s user)');
+        a.state.counts.sent++;
+        const entry = await applyIn(tx, a, row);
+        if (step.note !== undefined) entry.reason = entry.reason === null ? step.note : `${entry.reason} (${step.note})`;
+        return entry;
+      }
+      case 'delete':
+        a.state.counts.sent++;
+        return applyIn(tx, a, { Id: step.id, SystemModstamp: modstampOf(event.header.commitTimestamp), IsDeleted: true });
+      case 'event':
+        a.state.counts.sent++;
+        return applyIn(tx, a, step.row, true);
+      case 'echo':
+      case 'unchanged':
+        a.state.skip(step.entityId ?? step.id, step.action === 'echo' ? 'Ferry\'s own write' : 'unchanged');
+        return logEntry(a, { Id: step.id }, step.action, step.entityId, step.changed, step.reason);
+    }
+  };
+  for (let start = 0; start < plans.length; start += EVENTS_PER_TRANSACTION) {
+    const group = plans.slice(start, start + EVENTS_PER_TRANSACTION);
+    const overflow = group.findIndex((p) => p.event.header.changeType === 'GAP_OVERFLOW');
+    const ordinary = overflow === -1 ? group : group.slice(0, overflow);
+    // The group's records in one transaction; one that meets a key another record holds rolls it
+    // back, and the group is applied again one record per transaction, so that record alone is refused.
+    const restore = a.state.checkpoint();
+    try {
+      await a.deps.db.transaction(async (tx) => {
+        const entries: SyncLogEntry[] = [];
+        for (const { event, steps } of ordinary) {
+          for (const step of steps) entries.push(await stepIn(tx, event, step));
+          await after(event, true)(tx);
+        }
+        await writeSyncLog(tx, orgId, entries);
+      });
+    } catch (error) {
+      if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
+      restore();
+      for (const { event, steps } of ordinary) {
+        if (steps.length === 0) await a.deps.db.transaction(after(event, true));
+        for (const [index, step] of steps.entries()) {
+          const last = index === steps.length - 1;
+          try {
+            await a.deps.db.transaction(async (tx) => {
+              await writeSyncLog(tx, orgId, [await stepIn(tx, event, step)]);
+              await after(event, last)(tx);
+            });
+          } catch (clash) {
+            if (sqlStateOf(clash) !== SqlState.uniqueViolation) throw clash;
+            a.state.counts.failed++;
+            await a.deps.db.transaction(async (tx) => {
+              await writeSyncLog(tx, orgId, [refuse(a, { Id: step.id }, null, [], `another Ferry ${reading.entity} record already holds this key (${clash instanceof Error ? clash.message : String(clash)})`)]);
+              await after(event, last)(tx);
+            });
+          }
+        }
+      }
+    }
+    if (overflow !== -1) {
+      const { event } = group[overflow]!;
       await a.deps.db.transaction(async (tx) => {
         await requestCatchUp(tx, orgId, integration.id, reading.object, reading.entity, `a GAP_OVERFLOW event (replay id ${event.replay_id}): one Salesforce transaction changed more ${reading.object} records than change events can describe`);
-        await after(true)(tx);
+        await after(event, true)(tx);
       });
       return true;
-    }
-    if (steps.length === 0) {
-      await a.deps.db.transaction(after(true));
-      continue;
-    }
-    for (const [index, step] of steps.entries()) {
-      const last = index === steps.length - 1;
-      switch (step.action) {
-        case 'read': {
-          const row = rows.get(step.id);
-          if (row === undefined) {
-            await a.deps.db.transaction(async (tx) => {
-              await writeSyncLog(tx, orgId, [logEntry(a, { Id: step.id }, 'ignored', links.get(step.id)?.entity_id ?? null, [], 'no longer in Salesforce (deleted and emptied from its recycle bin, or not visible to Ferry\'s user)')]);
-              await after(last)(tx);
-            });
-          } else {
-            await applyOne(a, row, after(last), step.note);
-          }
-          break;
-        }
-        case 'delete':
-          await applyOne(a, { Id: step.id, SystemModstamp: modstampOf(event.header.commitTimestamp), IsDeleted: true }, after(last));
-          break;
-        case 'event':
-          await applyOne(a, step.row, after(last), undefined, true);
-          break;
-        case 'echo':
-        case 'unchanged':
-          a.state.skip(step.entityId ?? step.id, step.action === 'echo' ? 'Ferry\'s own write' : 'unchanged');
-          await a.deps.db.transaction(async (tx) => {
-            await writeSyncLog(tx, orgId, [logEntry(a, { Id: step.id }, step.action, step.entityId, step.changed, step.reason)]);
-            await after(last)(tx);
-          });
-          break;
-      }
     }
   }
   return false;

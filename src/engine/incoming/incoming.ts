@@ -189,7 +189,7 @@ export interface IncomingDeps {
  * the object from the cursor when events may be missing; polling reads changes after the cursor,
  * oldest first. Records are applied one at a time.
  */
-export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, everything = false): Promise<void> {
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined } = {}): Promise<void> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, storedRules(integration));
   if (reading.fields.length === 0) {
@@ -207,7 +207,12 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const match = sync.match;
   const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
   const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
-  if (everything) {
+  if (only.salesforceIds !== undefined) {
+    // Records named again (a refused change retried): read as they are now, the position untouched.
+    await rereadRecords(applying, only.salesforceIds);
+    return;
+  }
+  if (only.everything === true) {
     // The position is taken first: what changes during the read is read again after it.
     if (position === undefined || position.setting !== sync.reader) await positionReader(db, client, integration, reading.object);
     await readEverything(applying);
@@ -222,6 +227,15 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
   await markPolled(db, orgId, integration.id, reading.object);
+}
+
+/** Reads the named records as they are now and applies each; the reading position stays. */
+async function rereadRecords(a: Applying, ids: string[]): Promise<void> {
+  const valid = ids.filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
+  if (valid.length === 0) return;
+  const rows = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${valid.join("', '")}')`, a.reading.object);
+  for (const row of rows) await applyOne(a, row, () => Promise.resolve(), 'read again (a refused change retried)');
+  await writePendingKeys(a.deps.db, a.client, a.integration, a.reading.object);
 }
 
 /**
@@ -321,7 +335,7 @@ export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Quer
     if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
     a.state.counts.failed++;
     await db.transaction(async (tx) => {
-      await writeSyncLog(tx, orgId, [logEntry(a, row, 'refused', null, [], `another Ferry ${a.reading.entity} record already holds this key (${error instanceof Error ? error.message : String(error)})`)]);
+      await writeSyncLog(tx, orgId, [refuse(a, row, null, [], `another Ferry ${a.reading.entity} record already holds this key (${error instanceof Error ? error.message : String(error)})`)]);
       await after(tx);
     });
   }
@@ -329,6 +343,19 @@ export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Quer
 
 export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
   return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
+}
+
+/**
+ * A change Ferry refuses: its sync log entry, and an event naming the record, the reason and the
+ * fix. Retrying the event reads the record from Salesforce again.
+ */
+export function refuse(a: Applying, row: Pick<SalesforceRow, 'Id'>, entityId: string | null, changedFields: string[], reason: string): SyncLogEntry {
+  a.state.events.push({
+    integrationId: a.integration.id, runId: a.runId, name: 'integration.incoming_refused.error', entity: a.reading.entity, entityId: entityId ?? undefined, salesforceId: row.Id,
+    message: `Ferry refused the change to Salesforce ${a.reading.object} ${row.Id}${entityId === null ? '' : ` (${a.reading.entity} ${entityId})`}: ${reason}`,
+    hint: 'Correct the record in Salesforce (or the value Ferry holds, or the integration\'s mapping), then retry this event: Ferry reads the record again.',
+  });
+  return logEntry(a, row, 'refused', entityId, changedFields, reason);
 }
 
 /** Decides and writes what one Salesforce record changes in Ferry; answers its sync log entry. */
@@ -350,7 +377,7 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow, pa
   const matched = linked ?? (await matchOf(tx, a, row));
   if (matched !== undefined && 'ambiguous' in matched) {
     state.counts.failed++;
-    return logEntry(a, row, 'refused', null, [], `the match rule is ambiguous: ${matched.ambiguous}; make the values unique, or set Ferry_Id__c on the Salesforce record to the Ferry id it belongs to`);
+    return refuse(a, row, null, [], `the match rule is ambiguous: ${matched.ambiguous}; make the values unique, or set Ferry_Id__c on the Salesforce record to the Ferry id it belongs to`);
   }
   if (matched === undefined) return createdIn(tx, a, row);
   const target = matched;
@@ -369,7 +396,7 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow, pa
     }
     if (!back.ok) {
       state.counts.failed++;
-      return logEntry(a, row, 'refused', target.entityId, [], `undeleted in Salesforce, but Ferry cannot restore its record: ${errorText(back.error)}`);
+      return refuse(a, row, target.entityId, [], `undeleted in Salesforce, but Ferry cannot restore its record: ${errorText(back.error)}`);
     }
     restored = true;
     record = back.value.record;
@@ -387,7 +414,7 @@ export async function applyIn(tx: Queryable, a: Applying, row: SalesforceRow, pa
     const written = await a.deps.store.updateIn(tx, orgId, reading.entity, target.entityId, patchOf(record, outcome.toFerry), `integration:${integration.id}`);
     if (!written.ok) {
       state.counts.failed++;
-      return logEntry(a, row, 'refused', target.entityId, outcome.salesforceChanged, errorText(written.error));
+      return refuse(a, row, target.entityId, outcome.salesforceChanged, errorText(written.error));
     }
     state.counts.updated++;
   }
@@ -456,7 +483,7 @@ async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target:
   if (!deleted.ok) {
     if (deleted.error.code === 'not_found') return logEntry(a, row, 'unchanged', target.entityId, [], 'deleted on both sides');
     state.counts.failed++;
-    return logEntry(a, row, 'refused', target.entityId, [], `deleted in Salesforce, but Ferry cannot delete its record: ${errorText(deleted.error)}`);
+    return refuse(a, row, target.entityId, [], `deleted in Salesforce, but Ferry cannot delete its record: ${errorText(deleted.error)}`);
   }
   state.counts.deleted++;
   state.successes++;
@@ -512,14 +539,14 @@ async function createdIn(tx: Queryable, a: Applying, row: SalesforceRow): Promis
   const lookups = await resolveLookups(tx, a, row);
   if (lookups.unresolved.length > 0) {
     state.counts.failed++;
-    return logEntry(a, row, 'refused', null, [], `created in Salesforce, but Ferry cannot create its record: ${lookups.unresolved.join('; ')}`);
+    return refuse(a, row, null, [], `created in Salesforce, but Ferry cannot create its record: ${lookups.unresolved.join('; ')}`);
   }
   const values = await ferryValuesOf(reading, row, lookups.resolved);
   const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)));
   const created = await a.deps.store.createIn(tx, integration.org_id, reading.entity, input, `integration:${integration.id}`);
   if (!created.ok) {
     state.counts.failed++;
-    return logEntry(a, row, 'refused', null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${errorText(created.error)}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`);
+    return refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${errorText(created.error)}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`);
   }
   const entityId = created.value.record.id;
   await saveBase(tx, integration, reading, row.Id, { entityId, base: null, linked: false, keyPending: true }, values);

@@ -40,8 +40,7 @@ export async function readEverything(a: Applying): Promise<void> {
 
 async function applyBatch(a: Applying, rows: SalesforceRow[]): Promise<void> {
   const { db } = a.deps;
-  const counts = { ...a.state.counts };
-  const successes = a.state.successes;
+  const restore = a.state.checkpoint();
   try {
     await db.transaction(async (tx) => {
       const entries = [];
@@ -54,8 +53,7 @@ async function applyBatch(a: Applying, rows: SalesforceRow[]): Promise<void> {
   } catch (error) {
     if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
     // Rolled back whole: undo its counts, and apply its records one by one.
-    Object.assign(a.state.counts, counts);
-    a.state.successes = successes;
+    restore();
     for (const row of rows) await applyOne(a, row, () => Promise.resolve());
   }
 }

@@ -33,6 +33,33 @@ interface StreamMessage {
   event?: { replayId?: number };
 }
 
+interface FayeInternals {
+  _state?: number;
+  DISCONNECTED?: number;
+  _advice?: { reconnect?: string };
+  _dispatcher?: { close(): void; _envelopes?: Map<unknown, { timer?: NodeJS.Timeout; request?: { destroy?: () => void } }> };
+}
+
+/**
+ * Stops a faye client now. Its disconnect() does nothing unless the client is connected (not while
+ * it handshakes again after a drop), and leaves the long poll and the retries of unanswered
+ * messages running until the server answers: a closed stream (and a stopping process) must not
+ * wait for that. faye has no public way to do it, hence its internals, checked at each step.
+ */
+function shutdown(client: FayeClient): void {
+  client.disconnect();
+  const internals = client as unknown as FayeInternals;
+  if (internals._advice !== undefined) internals._advice.reconnect = 'none';
+  if (internals.DISCONNECTED !== undefined) internals._state = internals.DISCONNECTED;
+  const dispatcher = internals._dispatcher;
+  for (const envelope of dispatcher?._envelopes?.values() ?? []) {
+    clearTimeout(envelope.timer);
+    envelope.request?.destroy?.();
+  }
+  dispatcher?._envelopes?.clear();
+  dispatcher?.close();
+}
+
 export function changeEventChannel(object: string): string {
   return object.endsWith('__c') ? `/data/${object.slice(0, -3)}__ChangeEvent` : `/data/${object}ChangeEvent`;
 }
@@ -123,7 +150,8 @@ class Stream {
       const batch = this.#buffer.splice(0);
       try {
         const stored = await this.owner.store(this, batch);
-        if (stored === undefined) {
+        if (stored === null) continue;
+        if (stored === 'unwanted') {
           // Switched off, or another worker holds the stream now: these events stay unstored and
           // come again from the stored replay id when the stream opens next.
           this.close();
@@ -144,7 +172,7 @@ class Stream {
     this.#closed = true;
     this.#buffer = [];
     try {
-      this.#client?.disconnect();
+      if (this.#client !== undefined) shutdown(this.#client);
     } catch (error) {
       this.owner.log.warn({ err: error, ...this.#scope() }, 'closing the change event stream failed');
     }
@@ -259,12 +287,16 @@ export class ChangeStreams {
 
   /**
    * Stores events and the replay id past them in one transaction, if this worker still holds the
-   * stream and reading is switched on; answers the stored replay id (undefined: not stored).
+   * stream and reading is switched on; answers the stored replay id, null when the messages held
+   * no change event, or 'unwanted' (nothing stored: the stream should close).
    */
-  async store(stream: Stream, messages: StreamMessage[]): Promise<number | undefined> {
+  async store(stream: Stream, messages: StreamMessage[]): Promise<number | null | 'unwanted'> {
     const w = stream.wanted;
     const events = messages.filter((m) => m.payload?.ChangeEventHeader !== undefined && typeof m.event?.replayId === 'number');
-    if (events.length === 0) return undefined;
+    if (events.length === 0) {
+      this.log.warn({ orgId: w.org_id, integrationId: w.integration_id, count: messages.length }, 'the change event stream delivered messages that are not change events: ignored');
+      return null;
+    }
     const max = Math.max(...events.map((e) => e.event!.replayId!));
     const stored = await this.#db.transaction(async (tx) => {
       if (!(await this.#stillWanted(tx, w))) return false;
@@ -280,7 +312,7 @@ export class ChangeStreams {
       await tx.query('UPDATE incoming_cursors SET replay_id = GREATEST(COALESCE(replay_id, 0), $4), updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3', [w.org_id, w.integration_id, w.object, max]);
       return true;
     });
-    if (!stored) return undefined;
+    if (!stored) return 'unwanted';
     await this.#onStored(w.org_id, w.integration_id);
     return max;
   }

@@ -36,6 +36,8 @@ export interface SyncJob {
   runId?: string | undefined;
   /** Only these records. */
   recordIds?: string[] | undefined;
+  /** Incoming: read these Salesforce records again (a refused change retried), not the changes since the position. */
+  salesforceIds?: string[] | undefined;
   /** Send even records unchanged since their last delivery (a person's retry or replay, full sync). */
   force?: boolean | undefined;
   replayOf?: string | undefined;
@@ -64,6 +66,11 @@ function present(described: Map<string, ObjectDescribe | null>): Map<string, Obj
 }
 
 /** The fields an integration that also reads from Salesforce syncs both ways: a delivery sets their base. */
+async function runSalesforceIds(db: Database, orgId: string, runId: string): Promise<string[] | undefined> {
+  const [row] = await db.query<{ salesforce_ids: string[] | null }>('SELECT salesforce_ids FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+  return row?.salesforce_ids ?? undefined;
+}
+
 function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
   if (syncOf(integration).direction === 'to_salesforce') return undefined;
   const reading = compileReading(integration.entity_type, storedRules(integration));
@@ -286,7 +293,9 @@ export class Runner {
     }
     if (readsFromSalesforce(job.mode)) {
       try {
-        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state, job.mode === 'incoming_full');
+        // A retried run keeps its records in the run (its job may be queued again without them).
+        const salesforceIds = job.salesforceIds ?? (job.runId === undefined ? undefined : await runSalesforceIds(db, job.orgId, job.runId));
+        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', salesforceIds });
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });

@@ -9,6 +9,8 @@ export interface NewEvent {
   name: EventName;
   entity?: string | undefined;
   entityId?: string | undefined;
+  /** The Salesforce record, for a change read back from it. */
+  salesforceId?: string | undefined;
   message: string;
   salesforceError?: { errorCode: string; message: string; fields?: string[] | undefined } | undefined;
   hint?: string | undefined;
@@ -22,6 +24,7 @@ interface EventRow {
   severity: 'error' | 'warning' | 'info';
   entity: string | null;
   entity_id: string | null;
+  salesforce_id: string | null;
   message: string;
   salesforce_error: { errorCode: string; message: string; fields?: string[] } | null;
   hint: string | null;
@@ -40,6 +43,7 @@ export const eventView = z
     severity: z.enum(['error', 'warning', 'info']),
     entity: z.string().nullable(),
     entityId: z.string().nullable(),
+    salesforceId: z.string().nullable().meta({ description: 'The Salesforce record (a change read back from it).' }),
     message: z.string(),
     salesforceError: z.strictObject({ errorCode: z.string(), message: z.string(), fields: z.array(z.string()).optional() }).nullable(),
     hint: z.string().nullable().meta({ description: 'What to do about it.' }),
@@ -60,6 +64,7 @@ const toView = (row: EventRow): EventView => ({
   severity: row.severity,
   entity: row.entity,
   entityId: row.entity_id,
+  salesforceId: row.salesforce_id,
   message: row.message,
   salesforceError: row.salesforce_error,
   hint: row.hint,
@@ -85,13 +90,13 @@ export class Events {
   async record(orgId: string, events: NewEvent[]): Promise<EventView[]> {
     if (events.length === 0) return [];
     const rows = await this.#db.query<EventRow>(
-      `INSERT INTO events (org_id, id, integration_id, run_id, name, severity, entity, entity_id, message, salesforce_error, hint)
-       SELECT $1, x.id, x.integration_id, x.run_id, x.name, x.severity, x.entity, x.entity_id, x.message, x.salesforce_error, x.hint
-       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, integration_id uuid, run_id uuid, name text, severity text, entity text, entity_id uuid, message text, salesforce_error jsonb, hint text)
+      `INSERT INTO events (org_id, id, integration_id, run_id, name, severity, entity, entity_id, salesforce_id, message, salesforce_error, hint)
+       SELECT $1, x.id, x.integration_id, x.run_id, x.name, x.severity, x.entity, x.entity_id, x.salesforce_id, x.message, x.salesforce_error, x.hint
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, integration_id uuid, run_id uuid, name text, severity text, entity text, entity_id uuid, salesforce_id text, message text, salesforce_error jsonb, hint text)
        RETURNING *`,
       [orgId, JSON.stringify(events.map((e) => ({
         id: uuidv7(), integration_id: e.integrationId, run_id: e.runId ?? null, name: e.name, severity: severityOf(e.name),
-        entity: e.entity ?? null, entity_id: e.entityId ?? null, message: e.message, salesforce_error: e.salesforceError ?? null, hint: e.hint ?? null,
+        entity: e.entity ?? null, entity_id: e.entityId ?? null, salesforce_id: e.salesforceId ?? null, message: e.message, salesforce_error: e.salesforceError ?? null, hint: e.hint ?? null,
       })))],
     );
     return rows.map(toView);

@@ -85,12 +85,12 @@ export class Runs {
     this.#db = db;
   }
 
-  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: RunMode; replayOf?: string | undefined; recordIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
+  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: RunMode; replayOf?: string | undefined; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
     const [row] = await this.#db.query<RunRow>(
-      `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids)
-       VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7)
+      `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids, salesforce_ids)
+       VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7, $8)
        ON CONFLICT (org_id, id) DO UPDATE SET trigger = runs.trigger RETURNING *`,
-      [orgId, input.id ?? uuidv7(), integrationId, input.trigger, input.mode, input.replayOf ?? null, input.recordIds ?? null],
+      [orgId, input.id ?? uuidv7(), integrationId, input.trigger, input.mode, input.replayOf ?? null, input.recordIds ?? null, input.salesforceIds ?? null],
     );
     return toView(row!);
   }

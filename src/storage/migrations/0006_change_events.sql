@@ -38,3 +38,8 @@ ALTER TABLE sync_log ADD CONSTRAINT sync_log_outcome_check CHECK (outcome IN ('a
 -- Which side made a record's latest change: 'Ferry' (API, import) or 'Salesforce' (read back by an
 -- integration). NULL on rows written before: Ferry's.
 ALTER TABLE records ADD COLUMN last_system text CHECK (last_system IN ('Ferry', 'Salesforce'));
+
+-- The Salesforce record an event is about (a change read back that Ferry refused), and the records
+-- a run that retries such events re-reads.
+ALTER TABLE events ADD COLUMN salesforce_id text;
+ALTER TABLE runs ADD COLUMN salesforce_ids text[];
