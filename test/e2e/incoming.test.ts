@@ -101,6 +101,20 @@ describe('incoming sync by polling', () => {
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Echo 4');
   });
 
+  it('sends only the fields Ferry changed, so an edit made meanwhile in Salesforce is not overwritten', async () => {
+    const integration = await twoWay('No overwrite');
+    await runNow(integration.id, 'incoming');
+    const { account, sfId } = await delivered(integration.id, 'IN-NO-OVERWRITE');
+    // Both sides change a different field; Ferry delivers before it reads Salesforce's change.
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Whitby' });
+    await must('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Renamed in Ferry' });
+    expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(1);
+    const [sf] = (await conn.query<any>(`SELECT Name, BillingCity FROM Account WHERE Id = '${sfId}'`)).records;
+    expect(sf).toMatchObject({ Name: 'Renamed in Ferry', BillingCity: 'Whitby' });
+    await runNow(integration.id, 'incoming');
+    expect(await must('GET', `/api/v1/accounts/${account.id}`)).toMatchObject({ name: 'Renamed in Ferry', address: { locality: 'Whitby' } });
+  });
+
   it('never takes a change an org automation marked as a person\'s for an echo, even under Ferry\'s user', async () => {
     const integration = await twoWay('Marked by automation');
     await runNow(integration.id, 'incoming');

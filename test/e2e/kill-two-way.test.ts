@@ -128,7 +128,7 @@ describe('two-way sync killed with SIGKILL at random moments', () => {
       }
       return problems;
     };
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 120_000;
     let problems = await converged();
     while (problems.length > 0 && Date.now() < deadline) {
       await sleep(500);

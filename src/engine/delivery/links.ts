@@ -5,15 +5,17 @@ export interface Link {
   salesforceId: string;
   hash: string;
   children: Record<string, string> | null;
+  /** Two-way: the value of each field both sides last agreed on, by Ferry path. */
+  base: Record<string, unknown> | null;
 }
 
 export async function loadLinks(db: Queryable, orgId: string, integrationId: string, entity: string, ids: string[]): Promise<Map<string, Link>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.query<{ entity_id: string; salesforce_id: string; synced_hash: string; children: Record<string, string> | null }>(
-    'SELECT entity_id, salesforce_id, synced_hash, children FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])',
+  const rows = await db.query<{ entity_id: string; salesforce_id: string; synced_hash: string; children: Record<string, string> | null; base: Record<string, unknown> | null }>(
+    'SELECT entity_id, salesforce_id, synced_hash, children, base FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = ANY($4::uuid[])',
     [orgId, integrationId, entity, ids],
   );
-  return new Map(rows.map((r) => [r.entity_id, { entityId: r.entity_id, salesforceId: r.salesforce_id, hash: r.synced_hash, children: r.children }]));
+  return new Map(rows.map((r) => [r.entity_id, { entityId: r.entity_id, salesforceId: r.salesforce_id, hash: r.synced_hash, children: r.children, base: r.base }]));
 }
 
 /** Salesforce ids of records any integration of the org delivered to this Salesforce org. */

@@ -1,6 +1,8 @@
 import { salesforceAccountMappings } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
+import { normalise, sameValue } from '../incoming/reading.ts';
 import { syncOf } from '../integrations/integrations.ts';
+import { readPath } from '../mapping/paths.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYNCED_AT_FIELD, LAST_SYSTEM_FIELD, SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { mapRecord, type ObjectMapper, type PendingLookup } from '../mapping/mapping.ts';
@@ -221,6 +223,14 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
     if (!context.force && links.get(candidate.record.id)?.hash === hash) {
       planned.push({ candidate, action: 'skip', reason: 'unchanged since last delivery' });
       continue;
+    }
+    // Two-way: a field Ferry has not changed since both sides last agreed on it is left out, so a
+    // change made meanwhile in Salesforce (to be read back) is not overwritten with the old value.
+    const agreed = links.get(candidate.record.id)?.base;
+    if (context.reading !== undefined && agreed !== null && agreed !== undefined) {
+      for (const field of context.reading.fields) {
+        if (field.lookup === undefined && field.path in agreed && sameValue(normalise(field.kind, readPath(candidate.record, field.path)), agreed[field.path])) delete fields[field.salesforce];
+      }
     }
     // Left out of the hash: the time changes with every write, and would make every record look changed.
     if (statusFields) Object.assign(fields, { [SYNC_STATUS_FIELD]: 'Synced', [LAST_SYNCED_AT_FIELD]: new Date().toISOString(), [SYNC_MESSAGE_FIELD]: null });

@@ -41,7 +41,7 @@ export interface ChangeEventHeader {
   sequenceNumber?: number;
 }
 
-interface StoredEvent {
+export interface StoredEvent {
   replay_id: string;
   header: ChangeEventHeader;
   payload: Record<string, unknown>;
@@ -115,12 +115,27 @@ export async function applyStoredEvents(a: Applying): Promise<boolean> {
       [...key, EVENTS_PER_ROUND],
     );
     if (events.length === 0) return true;
-    const overflowed = await applyEvents(a, events);
+    const batch = distinctRecords(events);
+    const overflowed = await applyEvents(a, batch);
     // Records created from Salesforce carry Ferry's id there before anything upserts by it.
     await writePendingKeys(db, a.client, integration, reading.object);
-    if (!overflowed && events.length < EVENTS_PER_ROUND) return true;
+    if (!overflowed && batch.length === events.length && events.length < EVENTS_PER_ROUND) return true;
   }
   return false;
+}
+
+/**
+ * The leading events that name each record once: a batch decides echoes and applies event values
+ * against the links as they were when it began, so a record's next event waits for the next
+ * batch, which sees what the previous one wrote.
+ */
+export function distinctRecords(events: StoredEvent[]): StoredEvent[] {
+  const seen = new Set<string>();
+  for (const [index, event] of events.entries()) {
+    if (index > 0 && event.header.recordIds.some((id) => seen.has(id))) return events.slice(0, index);
+    for (const id of event.header.recordIds) seen.add(id);
+  }
+  return events;
 }
 
 /** Applies events in order; stops after an overflow event (the object is re-read first). */
