@@ -130,6 +130,8 @@ describe('incoming sync by polling', () => {
     ['hold', 'Ferry name', 'held'],
     ['ferry_wins', 'Ferry name', 'ferry'],
     ['salesforce_wins', 'Salesforce name', 'salesforce'],
+    // Salesforce's edit came after Ferry's: the newer one wins.
+    ['newest_wins', 'Salesforce name', 'salesforce'],
   ] as const)('settles a field changed on both sides under %s, and still takes the other fields', async (policy, expectedName, outcome) => {
     const integration = await twoWay(`Conflicts ${policy}`, { conflictPolicy: policy });
     await runNow(integration.id, 'incoming');
@@ -548,6 +550,11 @@ describe('incoming sync by polling', () => {
     const unreadable = await ferry.call('PATCH', `/api/v1/integrations/${reader.id}/mapping`, { add: [{ ferry: 'customFields.shout', salesforce: 'Description', direction: 'both', transform: '$uppercase(name)' }] });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.transform$/), message: expect.stringContaining('to_ferry') })]);
+    // Contact points are sent, not read back (yet): a rule asking to read one is refused.
+    const contacts = await must('POST', '/api/v1/integrations', { name: 'Contact points back', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling' } });
+    const points = await ferry.call('PATCH', `/api/v1/integrations/${contacts.id}/mapping`, { add: [{ kind: 'contact_point', point: 'email', salesforce: 'Email', direction: 'both' }] });
+    expect(points.status).toBe(400);
+    expect(points.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.direction$/), message: expect.stringContaining('not read back yet') })]);
     // An integration that reads back but has no rule reading from Salesforce says what to do.
     const empty = await must('POST', '/api/v1/integrations', { name: 'Reads nothing', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
     const run = await runNow(empty.id, 'incoming');

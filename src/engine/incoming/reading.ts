@@ -48,13 +48,23 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
   return { entity: main!.entity, object: main!.object, fields };
 }
 
-/** Readings whose problems a save must refuse, with the rule's index. */
-export function readingProblems(rules: Rule[]): { index: number; message: string }[] {
-  return rules.flatMap((rule, index) =>
-    rule.kind === 'field' && rule.direction === 'both' && rule.transform !== undefined
-      ? [{ index, message: 'a transform computes the Salesforce value from Ferry\'s and cannot be read back: use direction "to_salesforce" for it, and a "to_ferry" rule (with its own transform over the Salesforce record) to read the field' }]
-      : [],
-  );
+/** Readings whose problems a save must refuse, with the rule's index and the field at fault. */
+export interface ReadingProblem {
+  index: number;
+  field: 'transform' | 'direction';
+  message: string;
+}
+
+export function readingProblems(rules: Rule[]): ReadingProblem[] {
+  return rules.flatMap((rule, index): ReadingProblem[] => {
+    if (rule.kind === 'field' && rule.direction === 'both' && rule.transform !== undefined) {
+      return [{ index, field: 'transform', message: 'a transform computes the Salesforce value from Ferry\'s and cannot be read back: use direction "to_salesforce" for it, and a "to_ferry" rule (with its own transform over the Salesforce record) to read the field' }];
+    }
+    if (rule.kind === 'contact_point' && rule.direction !== 'to_salesforce') {
+      return [{ index, field: 'direction', message: 'contact points (emails, phones) are sent to Salesforce but not read back yet: use direction "to_salesforce"' }];
+    }
+    return [];
+  });
 }
 
 /** Empty text and absent values are one and the same on both sides. */

@@ -127,7 +127,7 @@ export class Mappings {
     if (!checked.ok) return checked;
     const { rules, warnings } = checked.value;
     // An integration that reads back must be able to read every rule it reads.
-    const issues = syncOf(row).direction === 'to_salesforce' ? checked.value.issues : [...checked.value.issues, ...readingProblems(rules).map((p) => ({ path: ['rules', p.index, 'transform'], message: p.message }))];
+    const issues = syncOf(row).direction === 'to_salesforce' ? checked.value.issues : [...checked.value.issues, ...readingProblems(rules).map((p) => ({ path: ['rules', p.index, p.field], message: p.message }))];
     if (issues.length > 0) return fail('validation_failed', `The mapping has ${issues.length} problem${issues.length === 1 ? '' : 's'}; nothing was saved.`, issues);
     const [updated] = await this.#deps.db.query<IntegrationRow>(
       'UPDATE integrations SET mapping = $4::jsonb, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 AND version = $3 RETURNING *',
