@@ -61,6 +61,11 @@ describe('incoming sync by polling', () => {
 
     const [entry] = await syncLog(integration.id, `&entityId=${account.id}&outcome=applied`);
     expect(entry).toMatchObject({ direction: 'incoming', object: 'Account', salesforceId: sfId, entity: 'accounts', outcome: 'applied', changedFields: ['address.locality', 'address.region'] });
+    // since: entries from then on; a date Postgres cannot hold is the caller's error, not a 500.
+    expect(await syncLog(integration.id, `&entityId=${account.id}&outcome=applied&since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+    const yearZero = await ferry.call('GET', `/api/v1/sync-log?since=${encodeURIComponent('0000-01-01T00:00:00Z')}`);
+    expect(yearZero.status).toBe(400);
+    expect(JSON.stringify(yearZero.body)).toContain('there is no year 0000');
     // Each side marks who wrote last: Ferry's writes in Salesforce, Salesforce's in Ferry's record.
     expect(account.lastSystemToUpdate).toBe('Ferry');
     expect(after.lastSystemToUpdate).toBe('Salesforce');

@@ -3,6 +3,7 @@ import { conflictView, resolveBody, EVENT_NAMES, eventView, listConflicts, listR
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
+import { isoDateTime } from '../../platform/fields.ts';
 import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
 
 const syncSettings = z.strictObject({ incoming: z.boolean({ error: 'is required: true or false' }).meta({ description: 'Master switch: off, no integration of the organization reads Salesforce changes back.' }) }).meta({ id: 'SyncSettings' });
@@ -77,7 +78,7 @@ export const runEndpoints: Endpoint[] = [
       salesforceId: z.string().max(18).optional().meta({ description: 'The Salesforce record' }),
       outcome: z.enum(SYNC_OUTCOMES).optional(),
       direction: z.enum(['incoming', 'outgoing']).optional().meta({ description: 'incoming (Salesforce to Ferry) or outgoing (deliveries of integrations that read back)' }),
-      since: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z' }).optional(),
+      since: isoDateTime.optional(),
       ...page,
     }),
     success: { status: 200, description: 'Sync log entries', schema: z.strictObject({ data: z.array(syncLogView) }) },
