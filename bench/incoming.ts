@@ -3,6 +3,7 @@
 //   npm run bench:incoming                       (100 changes a second for 20 s, 20 round trips, 120 s idle)
 //   npm run bench:incoming -- --rate 50 --seconds 10 --round-trips 10 --idle 30
 //   npm run bench:incoming -- --phases load --load 100000   (the initial load alone)
+//   npm run bench:incoming -- --phases load --store postgres (Ferry on a Postgres server: its RSS without the database)
 // - Salesforce-change-to-Ferry latency: a Salesforce user (a session of its own) changes
 //   BillingCity on the accounts at --rate a second; each change's latency runs from the moment
 //   Salesforce answered the update (the change is committed) to the commit of the Ferry record
@@ -14,12 +15,14 @@
 //   log, and the org's own count of counted calls), scaled to an hour.
 // - Initial load: --load accounts made in Salesforce (seeded in the org) read into Ferry by an
 //   incoming_full run (Bulk API 2.0 query), with the run's wall time, records a second, and the
-//   peak RSS of this process (Ferry, its PGlite and the bench; the org is another process).
+//   peak RSS of this process (Ferry and the bench, and with --store pglite the in-memory database
+//   too, which grows with what it holds; the org is another process).
 import { parseArgs } from 'node:util';
 import jsforce from 'jsforce';
 import { startTestFerry, type TestFerry } from '../test/ferry.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
-import { memorySampler, mib, printTable, saveResults } from './lib.ts';
+import { migrate, openDatabase } from '../src/storage/index.ts';
+import { memorySampler, mib, printTable, saveResults, startPostgres } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +34,12 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '120' },
     load: { type: 'string', default: '100000' },
     phases: { type: 'string', default: 'latency,trips,idle,load' },
+    store: { type: 'string', default: 'pglite' },
   },
 });
 const LOAD = Number(values.load);
+const STORE = values.store;
+if (STORE !== 'pglite' && STORE !== 'postgres') throw new Error('--store is pglite or postgres');
 const PHASES = new Set(values.phases.split(','));
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
@@ -74,9 +80,27 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
   }
 }
 
+/** Ferry on in-memory PGlite (its database in this process's RSS), or on a Postgres server of its own. */
+async function startFerry(): Promise<TestFerry> {
+  const options = { incomingCheckMs: 1000, clientOptions: { timeoutMs: 60_000 } };
+  if (STORE === 'pglite') return startTestFerry(options);
+  const pg = await startPostgres();
+  const db = await openDatabase({ databaseUrl: pg.url });
+  await migrate(db);
+  const ferry = await startTestFerry({ ...options, db });
+  return {
+    ...ferry,
+    stop: async () => {
+      await ferry.stop();
+      await db.close();
+      await pg.stop();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const org = await startRemoteOrg();
-  const ferry = await startTestFerry({ incomingCheckMs: 1000, clientOptions: { timeoutMs: 60_000 } });
+  const ferry = await startFerry();
   try {
     await org.control('PUT', '/latency', { fixedMs: LATENCY, perRecordMs: 0 });
     const credential = await ferry.credential({ loginUrl: org.loginUrl });
@@ -269,6 +293,7 @@ async function main(): Promise<void> {
       }, 3_600_000, 500);
       const seconds = (performance.now() - started) / 1000;
       memory.stop();
+      if (done.status !== 'COMPLETE') console.error(`the initial load ended ${done.status}:`, JSON.stringify(done, null, 2));
       const [loaded] = await ferry.db.query<{ n: number }>("SELECT count(*)::int AS n FROM records WHERE org_id = $1 AND entity = 'accounts' AND key LIKE 'LOAD-%'", [ferry.orgId]);
       const calls = await ferry.db.query<{ operation: string; n: number }>('SELECT operation, count(*)::int AS n FROM request_logs WHERE org_id = $1 AND run_id = $2 GROUP BY operation ORDER BY operation', [ferry.orgId, run.id]);
       loadRows = [{
@@ -281,10 +306,10 @@ async function main(): Promise<void> {
         'peak RSS': mib(memory.peak()),
         'API calls': calls.map((c) => `${c.operation} ${c.n}`).join(', '),
       }];
-      printTable(`Initial load from Salesforce (incoming_full, Bulk API 2.0 query), ${LATENCY} ms a call`, loadRows);
+      printTable(`Initial load from Salesforce (incoming_full, Bulk API 2.0 query), ${STORE === 'pglite' ? 'PGlite in memory (the database is in this RSS)' : 'Postgres (a server process of its own)'}, ${LATENCY} ms a call`, loadRows);
     }
 
-    const file = saveResults(PHASES.size === 1 ? `incoming-${[...PHASES][0]}` : 'incoming', { rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, load: LOAD, latency: latencyRows, roundTrips: tripRows, idle: idleRows, initialLoad: loadRows });
+    const file = saveResults(`${PHASES.size === 1 ? `incoming-${[...PHASES][0]}` : 'incoming'}${STORE === 'postgres' ? '-postgres' : ''}`, { store: STORE, rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, load: LOAD, latency: latencyRows, roundTrips: tripRows, idle: idleRows, initialLoad: loadRows });
     console.log(`\nsaved ${file}`);
   } finally {
     await ferry.stop();

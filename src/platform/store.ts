@@ -174,6 +174,28 @@ export class RecordStore {
     return ok(toStoredRecord(row));
   }
 
+  /**
+   * Reads records by id in the caller's transaction, deleted ones included (their deletedAt set),
+   * locked for the rest of it when `lock` is set. Ids of no record are absent from the answer.
+   */
+  async getManyIn(tx: Queryable, orgId: string, entity: string, ids: readonly string[], lock = false): Promise<Map<string, StoredRecord>> {
+    if (ids.length === 0) return new Map();
+    const definition = this.#definition(entity);
+    const rows = await tx.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM records WHERE org_id = $1 AND entity = $2 AND id = ANY($3::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      [orgId, definition.name, [...new Set(ids)]],
+    );
+    return new Map(rows.map((row) => [row.id, toStoredRecord(row)]));
+  }
+
+  /**
+   * The natural key the store would give a record with this data (an account's code), or null;
+   * two creates of one key in a single write refuse the second.
+   */
+  keyOf(entity: string, data: RecordData): string | null {
+    return keyOf(this.#definition(entity), data);
+  }
+
   async list(orgId: string, entity: string, options: ListOptions): Promise<{ records: StoredRecord[]; hasMore: boolean }> {
     const definition = this.#definition(entity);
     const params: unknown[] = [orgId, entity];
@@ -228,6 +250,15 @@ export class RecordStore {
   async createIn(tx: Queryable, orgId: string, entity: string, input: RecordData, origin: Origin): Promise<Result<Written>> {
     const [result] = await this.#writeInTransaction(tx, orgId, this.#definition(entity), [{ kind: 'create', input }], origin);
     return result ?? fail('validation_failed', 'Nothing to write.');
+  }
+
+  /**
+   * Creates and patches several records inside the caller's transaction, checked and written as
+   * one batch (see updateIn): one result per item, in order; a refused item writes nothing.
+   */
+  async writeManyIn(tx: Queryable, orgId: string, entity: string, items: readonly ({ kind: 'create'; input: RecordData } | { kind: 'patch'; id: string; input: RecordData })[], origin: Origin): Promise<Result<Written>[]> {
+    if (items.length === 0) return [];
+    return this.#writeInTransaction(tx, orgId, this.#definition(entity), [...items], origin);
   }
 
   /** Deletes a record inside the caller's transaction (see updateIn). */

@@ -286,6 +286,36 @@ describe('incoming sync by polling', () => {
     expect(copies).toEqual([expect.objectContaining({ Id: made.id, Name: 'Renamed in Ferry' })]);
   });
 
+  it('applies records read together one after the other where they meet: one key created twice, one Ferry record matched twice', async () => {
+    const integration = await twoWay('Read together', { match: { ferry: 'code', salesforce: 'AccountNumber' } });
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
+    await runNow(integration.id, 'incoming');
+    const account = await must('POST', '/api/v1/accounts', { code: 'IN-TWICE', name: 'Matched twice', currency: 'USD' });
+    // Read in one page (one batch): two accounts made in Salesforce with one new account number,
+    // and two with the number of one Ferry account.
+    const first = (await conn.sobject('Account').create({ Name: 'Twin one', AccountNumber: 'SF-TWIN-1' })) as any;
+    const second = (await conn.sobject('Account').create({ Name: 'Twin two', AccountNumber: 'SF-TWIN-1' })) as any;
+    const matched = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Ripon' })) as any;
+    const again = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Selby' })) as any;
+    const run = await runNow(integration.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 1, failed: 2 });
+
+    const [created] = await syncLog(integration.id, `&salesforceId=${first.id}`);
+    expect(created).toMatchObject({ outcome: 'applied', reason: 'created in Salesforce: created in Ferry and linked' });
+    const [refused] = await syncLog(integration.id, `&salesforceId=${second.id}`);
+    // The second is refused as any record whose key Ferry already holds, naming the holder.
+    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining(created.entityId) });
+    expect(await ferry.db.query("SELECT id FROM records WHERE entity = 'accounts' AND key = 'SF-TWIN-1'")).toHaveLength(1);
+    // The match rule links the Ferry account once; the other Salesforce record does not take it over.
+    const [linked] = await syncLog(integration.id, `&salesforceId=${matched.id}`);
+    expect(linked).toMatchObject({ outcome: 'applied', entityId: account.id });
+    const [duplicate] = await syncLog(integration.id, `&salesforceId=${again.id}`);
+    expect(duplicate).toMatchObject({ outcome: 'refused', reason: expect.stringContaining(account.id) });
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ripon');
+    const [link] = await ferry.db.query<{ salesforce_id: string }>('SELECT salesforce_id FROM links WHERE integration_id = $1 AND entity_id = $2', [integration.id, account.id]);
+    expect(link!.salesforce_id).toBe(matched.id);
+  });
+
   it('links a record that exists on both sides by the match rule instead of duplicating it', async () => {
     const integration = await twoWay('Matched', { match: { ferry: 'code', salesforce: 'AccountNumber' } });
     await runNow(integration.id, 'incoming');
@@ -410,6 +440,8 @@ describe('incoming sync by polling', () => {
     expect(new Set(back.map((r: any) => r.Ferry_Id__c))).toEqual(new Set(loaded.map((r) => r.id)));
     const requests = (await must('GET', `/api/v1/request-logs?runId=${run.id}&limit=200`)).data.map((r: any) => r.operation);
     expect(requests.includes('bulk_results')).toBe(bulkThreshold < 25);
+    // Above the threshold Ferry's ids go back through a Bulk API update job, not 200 a call.
+    expect(requests.includes('bulk_upload')).toBe(bulkThreshold < 25);
 
     const again = await runNow(integration.id, 'incoming_full');
     expect(again.counts.created).toBe(0);

@@ -2,7 +2,7 @@ import type { SaveResult } from '../../salesforce/index.ts';
 import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { NewEvent } from '../runs/events.ts';
 import type { DeliveryContext, Planned, RunState } from './context.ts';
-import { writeSyncLog, type SyncLogEntry } from '../incoming/incoming.ts';
+import { writeSyncLog, type SyncLogEntry } from '../incoming/apply.ts';
 import { currentValuesOf } from '../incoming/reading.ts';
 import { syncOf } from '../integrations/integrations.ts';
 import { SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';

@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { SqlState, sqlStateOf } from '../../storage/index.ts';
-import { applyIn, logEntry, pollPages, refuse, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './incoming.ts';
+import { applyIn, logEntry, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
+import { pollPages, writePendingKeys } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */

@@ -3,15 +3,13 @@
 // keeps what it needs). Small objects come in SOQL pages; above the integration's bulk threshold,
 // through a Bulk API 2.0 query job read one result page at a time, so memory holds one page
 // whatever the size. Records are applied as every incoming change is (created and linked, linked
-// by the match rule, or merged against the base), 200 to a transaction; a batch that meets a key
-// another record holds is applied again one record per transaction, so that record alone is
-// refused. A run stopped midway starts over: records it applied come back as unchanged.
-import { sqlStateOf, SqlState } from '../../storage/index.ts';
-import { applyIn, applyOne, PAGE_SIZE, writePendingKeys, writeSyncLog, type Applying, type SalesforceRow } from './incoming.ts';
+// by the match rule, or merged against the base), 200 to a transaction (apply.ts). A run stopped
+// midway starts over: records it applied come back as unchanged.
+import { applyBatch, type Applying, type SalesforceRow } from './apply.ts';
+import { BATCH_SIZE, PAGE_SIZE, writePendingKeys } from './incoming.ts';
 
 /** Rows of a Bulk API query result page. */
 export const BULK_PAGE_SIZE = 10_000;
-const BATCH = 200;
 
 export async function readEverything(a: Applying): Promise<void> {
   const { integration, reading, client } = a;
@@ -19,7 +17,7 @@ export async function readEverything(a: Applying): Promise<void> {
   const fields = a.fields.filter((f) => f !== 'IsDeleted');
   const count = await client.count(`SELECT COUNT() FROM ${reading.object}`, reading.object);
   const page = async (rows: SalesforceRow[]): Promise<void> => {
-    for (let i = 0; i < rows.length; i += BATCH) await applyBatch(a, rows.slice(i, i + BATCH));
+    for (let i = 0; i < rows.length; i += BATCH_SIZE) await applyBatch(a, rows.slice(i, i + BATCH_SIZE));
     await writePendingKeys(a.deps.db, client, integration, reading.object);
   };
   if (count > integration.delivery.bulkThreshold) {
@@ -35,25 +33,5 @@ export async function readEverything(a: Applying): Promise<void> {
     await page(rows);
     if (rows.length < PAGE_SIZE) return;
     after = rows.at(-1)!.Id;
-  }
-}
-
-async function applyBatch(a: Applying, rows: SalesforceRow[]): Promise<void> {
-  const { db } = a.deps;
-  const restore = a.state.checkpoint();
-  try {
-    await db.transaction(async (tx) => {
-      const entries = [];
-      for (const row of rows) {
-        a.state.counts.sent++;
-        entries.push(await applyIn(tx, a, row));
-      }
-      await writeSyncLog(tx, a.integration.org_id, entries);
-    });
-  } catch (error) {
-    if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
-    // Rolled back whole: undo its counts, and apply its records one by one.
-    restore();
-    for (const row of rows) await applyOne(a, row, () => Promise.resolve());
   }
 }
