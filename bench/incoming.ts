@@ -20,6 +20,7 @@
 import { parseArgs } from 'node:util';
 import jsforce from 'jsforce';
 import { startTestFerry, type TestFerry } from '../test/ferry.ts';
+import { eventually } from '../test/wait.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
 import { migrate, openDatabase } from '../src/storage/index.ts';
 import { memorySampler, mib, printTable, saveResults, startPostgres } from './lib.ts';
@@ -65,19 +66,8 @@ const percentile = (sorted: number[], p: number) => sorted.length === 0 ? NaN : 
 const ms = (n: number) => Number.isFinite(n) ? `${Math.round(n)} ms` : 'n/a';
 
 /** Polls `check` until it answers; a failed check (a busy process dropping a kept-alive socket) is tried again. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: last });
-    await sleep(everyMs);
-  }
+function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
+  return eventually(check, { what, timeoutMs, everyMs });
 }
 
 /** Ferry on in-memory PGlite (its database in this process's RSS), or on a Postgres server of its own. */

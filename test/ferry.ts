@@ -11,6 +11,7 @@ import type { Database } from '../src/storage/index.ts';
 import type { HttpResult } from './api.ts';
 import { openTestDatabase } from './db.ts';
 import { apiClient } from './net.ts';
+import { eventually as waitUntil } from './wait.ts';
 
 export interface TestFerry {
   url: string;
@@ -70,20 +71,7 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
   let app = buildServer({ db, engine });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const call: TestFerry['call'] = apiClient(url, apiKey);
-  const eventually: TestFerry['eventually'] = async (check, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const value = await check();
-        if (value !== undefined) return value;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const eventually: TestFerry['eventually'] = (check, timeoutMs = 15_000) => waitUntil(check, { timeoutMs });
   const entitiesOfIntegration = async (integrationId: string) => {
     const [row] = await db.query<{ entity_type: Parameters<typeof entitiesOf>[0] }>('SELECT entity_type FROM integrations WHERE id = $1', [integrationId]);
     return row === undefined ? [] : entitiesOf(row.entity_type);

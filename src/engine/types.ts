@@ -75,6 +75,11 @@ export const EVENT_NAMES = [
   'integration.incoming_refused.error',
   /** A delivered record was deleted in Ferry and the integration flags such deletes (Salesforce kept its record). */
   'integration.deleted_in_ferry.warning',
+  /**
+   * Incoming sync had not read for longer than Salesforce keeps deleted records (15 days): deletes
+   * made before then may never be seen; a full read (incoming_full) settles them.
+   */
+  'integration.incoming_gap.warning',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -222,10 +222,14 @@ describe('incoming sync by change events', () => {
     expect(after[0].outcome).not.toBe('applied');
   });
 
-  it('costs no API call while idle', async () => {
-    await streamed('Idle');
+  it('costs no API call while idle, and keeps saying it is reading', async () => {
+    const integration = await streamed('Idle');
     const before = ferry.emulator.controls.counters().apiUsed;
+    const [{ at: start }] = (await ferry.db.query<{ at: Date }>('SELECT now() AS at')) as [{ at: Date }];
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(ferry.emulator.controls.counters().apiUsed).toBe(before);
+    // An idle stream is still reading: the check that holds it notes so (no long-pause warning later).
+    const [cursor] = await ferry.db.query<{ stream_alive_at: Date | null }>('SELECT stream_alive_at FROM incoming_cursors WHERE integration_id = $1', [integration.id]);
+    expect(cursor!.stream_alive_at!.getTime()).toBeGreaterThan(start.getTime());
   });
 });

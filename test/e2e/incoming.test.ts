@@ -367,6 +367,51 @@ describe('incoming sync by polling', () => {
     }
   });
 
+  it('says so when reading resumes after longer than the recycle bin keeps deletes, and a full read settles what it did not see', async () => {
+    const integration = await twoWay('Long pause', { salesforceDeletes: 'propagate', salesforceCreates: 'ignore' });
+    const kept = await delivered(integration.id, 'IN-PAUSE-KEPT');
+    const binned = await delivered(integration.id, 'IN-PAUSE-BIN');
+    const purged = await delivered(integration.id, 'IN-PAUSE-PURGED');
+    const unseen = await delivered(integration.id, 'IN-PAUSE-UNSEEN');
+    await runNow(integration.id, 'incoming');
+    const gaps = async () => (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data.filter((e: any) => e.name === 'integration.incoming_gap.warning');
+    // A delete that polling will never see: made, then the position moved past it.
+    await conn.sobject('Account').destroy(unseen.sfId);
+    const [{ SystemModstamp: deletedAt }] = (await conn.query<any>(`SELECT SystemModstamp FROM Account WHERE Id = '${unseen.sfId}'`, { scanAll: true })).records;
+    await ferry.db.query('UPDATE incoming_cursors SET modstamp = $2, record_id = $3 WHERE integration_id = $1', [integration.id, deletedAt, unseen.sfId]);
+    // Reading was off for 20 days; meanwhile one record was deleted, another deleted and purged.
+    await ferry.db.query("UPDATE incoming_cursors SET polled_at = now() - interval '20 days' WHERE integration_id = $1", [integration.id]);
+    await conn.sobject('Account').destroy(binned.sfId);
+    await conn.sobject('Account').destroy(purged.sfId);
+    expect(ferry.emulator.controls.emptyRecycleBin([purged.sfId])[0]).toMatchObject({ success: true });
+
+    const resumed = await runNow(integration.id, 'incoming');
+    expect(resumed, JSON.stringify(resumed)).toMatchObject({ status: 'COMPLETE' });
+    const [gap] = await gaps();
+    expect(gap).toMatchObject({ message: expect.stringContaining('(20 days)'), hint: expect.stringContaining('"mode": "incoming_full"') });
+    // The delete still in the recycle bin is seen; the purged one and the one behind the position are not.
+    expect((await ferry.call('GET', `/api/v1/accounts/${binned.account.id}`)).status).toBe(404);
+    expect((await ferry.call('GET', `/api/v1/accounts/${purged.account.id}`)).status).toBe(200);
+    expect((await ferry.call('GET', `/api/v1/accounts/${unseen.account.id}`)).status).toBe(200);
+    // Once read again, reading is current: no second warning.
+    await runNow(integration.id, 'incoming');
+    expect(await gaps()).toHaveLength(1);
+
+    const full = await runNow(integration.id, 'incoming_full');
+    expect(full.error).toBeNull();
+    // In the recycle bin: a delete, propagated. Gone from it: Ferry cannot tell a purge from a
+    // record its user cannot see, so it keeps the record and flags it.
+    expect((await ferry.call('GET', `/api/v1/accounts/${unseen.account.id}`)).status).toBe(404);
+    const [deleted] = await syncLog(integration.id, `&salesforceId=${unseen.sfId}&direction=incoming`);
+    expect(deleted).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('deleted in Ferry') });
+    expect((await ferry.call('GET', `/api/v1/accounts/${purged.account.id}`)).status).toBe(200);
+    const [flagged] = await syncLog(integration.id, `&salesforceId=${purged.sfId}&direction=incoming`);
+    expect(flagged).toMatchObject({ outcome: 'ignored', entityId: purged.account.id, reason: expect.stringContaining('not found in Salesforce') });
+    const events = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data;
+    expect(events).toContainEqual(expect.objectContaining({ name: 'integration.deleted_in_salesforce.warning', entityId: purged.account.id, salesforceId: purged.sfId }));
+    expect((await ferry.call('GET', `/api/v1/accounts/${kept.account.id}`)).status).toBe(200);
+  });
+
   it('restores a record deleted under propagate when it is undeleted in Salesforce, but not one Ferry deleted', async () => {
     const integration = await twoWay('Undeletes', { salesforceDeletes: 'propagate' });
     await runNow(integration.id, 'incoming');

@@ -177,6 +177,22 @@ export class EmulatorControls {
     this.#org.bus.clear();
   }
 
+  /**
+   * The admin's "empty recycle bin" for these records (or Salesforce purging them after 15 days):
+   * deleted records leave the bin for good, and queryAll no longer sees them. A live record is
+   * refused (delete it first).
+   */
+  emptyRecycleBin(ids: string[]): SaveResult[] {
+    const userId = this.#org.adminUserId;
+    const results = ids.map((id): SaveResult => {
+      const live = this.#org.store.get(id);
+      if (live !== undefined && !live.deleted) return { success: false, id, errors: [{ statusCode: 'ENTITY_IS_NOT_DELETED', message: 'entity is not in the recycle bin', fields: [] }] };
+      return this.#org.store.hardDelete(id, { userId });
+    });
+    this.#onChange();
+    return results;
+  }
+
   /** The admin's "restore from recycle bin". */
   undelete(ids: string[]): SaveResult[] {
     const userId = this.#org.adminUserId;
@@ -285,6 +301,9 @@ export function controlsHandler(controls: EmulatorControls, identity: () => Reco
         case 'POST /streaming/expire':
           controls.expireStreamingEvents();
           return json(200, { ok: true });
+        case 'POST /recycle-bin/empty':
+          if (!Array.isArray(input['ids'])) return bad('ids is required');
+          return json(200, { results: controls.emptyRecycleBin(input['ids'] as string[]) });
         case 'POST /undelete':
           if (!Array.isArray(input['ids'])) return bad('ids is required');
           return json(200, { results: controls.undelete(input['ids'] as string[]) });

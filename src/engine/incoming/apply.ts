@@ -499,7 +499,7 @@ async function writeLinks(tx: Queryable, a: Applying, writes: LinkWrite[]): Prom
   const existing = writes.filter((w) => w.target.linked);
   if (existing.length > 0) {
     await tx.query(
-      `UPDATE links SET base = x.base FROM jsonb_to_recordset($4::jsonb) AS x(entity_id uuid, base jsonb)
+      `UPDATE links SET base = x.base, read_at = now() FROM jsonb_to_recordset($4::jsonb) AS x(entity_id uuid, base jsonb)
        WHERE links.org_id = $1 AND links.integration_id = $2 AND links.entity = $3 AND links.entity_id = x.entity_id`,
       [integration.org_id, integration.id, reading.entity, JSON.stringify(existing.map((w) => ({ entity_id: w.target.entityId, base: w.base })))],
     );
@@ -507,10 +507,10 @@ async function writeLinks(tx: Queryable, a: Applying, writes: LinkWrite[]): Prom
   const fresh = writes.filter((w) => !w.target.linked);
   if (fresh.length > 0) {
     await tx.query(
-      `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, key_pending)
-       SELECT $1, $2, $3, x.entity_id, $4, $5, x.salesforce_id, 0, '', NULL, x.base, x.key_pending
+      `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, key_pending, read_at)
+       SELECT $1, $2, $3, x.entity_id, $4, $5, x.salesforce_id, 0, '', NULL, x.base, x.key_pending, now()
        FROM jsonb_to_recordset($6::jsonb) AS x(entity_id uuid, salesforce_id text, base jsonb, key_pending boolean)
-       ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET base = EXCLUDED.base, salesforce_id = EXCLUDED.salesforce_id, key_pending = EXCLUDED.key_pending`,
+       ON CONFLICT (org_id, integration_id, entity, entity_id) DO UPDATE SET base = EXCLUDED.base, salesforce_id = EXCLUDED.salesforce_id, key_pending = EXCLUDED.key_pending, read_at = now()`,
       [integration.org_id, integration.id, reading.entity, integration.salesforce_org_id ?? '', reading.object,
         JSON.stringify(fresh.map((w) => ({ entity_id: w.target.entityId, salesforce_id: w.salesforceId, base: w.base, key_pending: w.target.keyPending })))],
     );

@@ -64,18 +64,20 @@ export interface Position {
   catchUpSince: Date | null;
   catchUpReason: string | null;
   polledAt: Date | null;
+  /** The last time a worker found the change event stream connected. */
+  streamAliveAt: Date | null;
   streamWorkerId: string | null;
   streamConnectedAt: Date | null;
 }
 
 interface PositionRow {
   mode: ReaderMode; reason: string | null; setting: string | null; detected_at: Date | null; modstamp: string | null; record_id: string | null;
-  replay_id: string | null; catch_up_since: Date | null; catch_up_reason: string | null; polled_at: Date | null; stream_worker_id: string | null; stream_connected_at: Date | null;
+  replay_id: string | null; catch_up_since: Date | null; catch_up_reason: string | null; polled_at: Date | null; stream_alive_at: Date | null; stream_worker_id: string | null; stream_connected_at: Date | null;
 }
 
 export async function loadPosition(db: Queryable, orgId: string, integrationId: string, object: string): Promise<Position | undefined> {
   const [row] = await db.query<PositionRow>(
-    `SELECT mode, reason, setting, detected_at, modstamp, record_id, replay_id, catch_up_since, catch_up_reason, polled_at, stream_worker_id, stream_connected_at
+    `SELECT mode, reason, setting, detected_at, modstamp, record_id, replay_id, catch_up_since, catch_up_reason, polled_at, stream_alive_at, stream_worker_id, stream_connected_at
      FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3`,
     [orgId, integrationId, object],
   );
@@ -83,7 +85,7 @@ export async function loadPosition(db: Queryable, orgId: string, integrationId: 
   return {
     mode: row.mode, reason: row.reason, setting: row.setting, detectedAt: row.detected_at, cursor: { modstamp: row.modstamp, recordId: row.record_id ?? '' },
     replayId: row.replay_id === null ? null : Number(row.replay_id), catchUpSince: row.catch_up_since, catchUpReason: row.catch_up_reason,
-    polledAt: row.polled_at, streamWorkerId: row.stream_worker_id, streamConnectedAt: row.stream_connected_at,
+    polledAt: row.polled_at, streamAliveAt: row.stream_alive_at, streamWorkerId: row.stream_worker_id, streamConnectedAt: row.stream_connected_at,
   };
 }
 
@@ -178,6 +180,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     // The position is taken first: what changes during the read is read again after it.
     if (position === undefined || position.setting !== sync.reader) await positionReader(db, client, integration, reading.object);
     await readEverything(applying);
+    await markPolled(db, orgId, integration.id, reading.object);
     return;
   }
   if (position === undefined) {
@@ -185,10 +188,30 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
     return;
   }
   if (position.setting !== sync.reader) position = await positionReader(db, client, integration, reading.object);
+  warnOfGap(applying, position);
   // Events stored while reading by change events (also those left when switching to polling) go first.
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
   await markPolled(db, orgId, integration.id, reading.object);
+}
+
+/** How long Salesforce keeps a deleted record in its recycle bin (queryAll sees it meanwhile). */
+export const RECYCLE_BIN_DAYS = 15;
+
+/**
+ * Reading resumes after longer than the recycle bin keeps deletes (a switch off, Ferry stopped):
+ * records deleted there meanwhile and emptied from the bin are never seen as deleted. Changes and
+ * creates are still read from the cursor; the user is told, and how to settle the deletes.
+ */
+function warnOfGap(a: Applying, position: Position): void {
+  const last = Math.max(position.polledAt?.getTime() ?? 0, position.streamAliveAt?.getTime() ?? 0);
+  const days = (Date.now() - last) / 86_400_000;
+  if (last === 0 || days <= RECYCLE_BIN_DAYS) return;
+  a.state.events.push({
+    integrationId: a.integration.id, runId: a.runId, name: 'integration.incoming_gap.warning', entity: a.reading.entity,
+    message: `Incoming sync had not read ${a.reading.object} changes since ${new Date(last).toISOString()} (${Math.floor(days)} days). Salesforce keeps deleted records ${RECYCLE_BIN_DAYS} days, so records deleted there before ${new Date(Date.now() - RECYCLE_BIN_DAYS * 86_400_000).toISOString()} and emptied from the recycle bin may not be seen as deleted; changes and new records are read as usual.`,
+    hint: 'Read everything again to settle them: POST /api/v1/integrations/{id}/sync {"mode": "incoming_full"}. Linked records it no longer finds in Salesforce are deleted or flagged as sync.salesforceDeletes says.',
+  });
 }
 
 /** Reads the named records as they are now and applies each; the reading position stays. */

@@ -4,9 +4,11 @@
 // through a Bulk API 2.0 query job read one result page at a time, so memory holds one page
 // whatever the size. Records are applied as every incoming change is (created and linked, linked
 // by the match rule, or merged against the base), 200 to a transaction (apply.ts). A run stopped
-// midway starts over: records it applied come back as unchanged.
-import { applyBatch, type Applying, type SalesforceRow } from './apply.ts';
-import { BATCH_SIZE, PAGE_SIZE, writePendingKeys } from './incoming.ts';
+// midway starts over: records it applied come back as unchanged. Then the links the read did not
+// meet are settled: their Salesforce record was deleted (or emptied from the recycle bin, which
+// polling after a long pause cannot see).
+import { applyBatch, logEntry, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
+import { BATCH_SIZE, PAGE_SIZE, RECYCLE_BIN_DAYS, writePendingKeys } from './incoming.ts';
 
 /** Rows of a Bulk API query result page. */
 export const BULK_PAGE_SIZE = 10_000;
@@ -15,6 +17,8 @@ export async function readEverything(a: Applying): Promise<void> {
   const { integration, reading, client } = a;
   // Deleted records are not part of a load (query, not queryAll).
   const fields = a.fields.filter((f) => f !== 'IsDeleted');
+  // Links written from here on were met by this read (links.read_at).
+  const [{ started }] = (await a.deps.db.query<{ started: string }>('SELECT clock_timestamp()::text AS started')) as [{ started: string }];
   const count = await client.count(`SELECT COUNT() FROM ${reading.object}`, reading.object);
   const page = async (rows: SalesforceRow[]): Promise<void> => {
     for (let i = 0; i < rows.length; i += BATCH_SIZE) await applyBatch(a, rows.slice(i, i + BATCH_SIZE));
@@ -22,6 +26,7 @@ export async function readEverything(a: Applying): Promise<void> {
   };
   if (count > integration.delivery.bulkThreshold) {
     await client.bulkQueryPages(`SELECT ${fields.join(', ')} FROM ${reading.object}`, reading.object, BULK_PAGE_SIZE, (rows) => page(rows as SalesforceRow[]));
+    await settleUnmet(a, started);
     return;
   }
   let after = '';
@@ -31,7 +36,49 @@ export async function readEverything(a: Applying): Promise<void> {
       reading.object,
     );
     await page(rows);
-    if (rows.length < PAGE_SIZE) return;
+    if (rows.length < PAGE_SIZE) break;
     after = rows.at(-1)!.Id;
+  }
+  await settleUnmet(a, started);
+}
+
+/**
+ * The integration's links this read did not meet, 200 at a time: each Salesforce record is asked
+ * for by Id (queryAll). One in the recycle bin is a delete, applied as sync.salesforceDeletes
+ * says. One Salesforce no longer returns at all was emptied from the bin, or Ferry's user cannot
+ * see it: Ferry cannot tell which, so it deletes nothing and says so (flagged, unless deletes are
+ * ignored). One still there was met by the read (a record it refused, or changed meanwhile).
+ */
+async function settleUnmet(a: Applying, since: string): Promise<void> {
+  const { integration, reading, client, state } = a;
+  const { db } = a.deps;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const unmet = await db.query<{ entity_id: string; salesforce_id: string }>(
+      `SELECT entity_id, salesforce_id FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND (read_at IS NULL OR read_at < $4::timestamptz) AND entity_id > $5
+       ORDER BY entity_id LIMIT ${BATCH_SIZE}`,
+      [integration.org_id, integration.id, reading.entity, since, after],
+    );
+    if (unmet.length === 0) return;
+    after = unmet.at(-1)!.entity_id;
+    const ids = unmet.map((l) => l.salesforce_id).filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
+    const rows = ids.length === 0 ? [] : await client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${reading.object} WHERE Id IN ('${ids.join("', '")}')`, reading.object);
+    const found = new Map(rows.map((r) => [r.Id.slice(0, 15), r]));
+    await applyBatch(a, rows.filter((r) => r.IsDeleted === true));
+    const gone: SyncLogEntry[] = [];
+    for (const link of unmet) {
+      if (found.has(link.salesforce_id.slice(0, 15))) continue;
+      const flag = a.sync.salesforceDeletes !== 'ignore';
+      state.skip(link.entity_id, 'not found in Salesforce');
+      gone.push(logEntry(a, { Id: link.salesforce_id }, 'ignored', link.entity_id, [], `not found in Salesforce (deleted and emptied from its recycle bin, which keeps deletes ${RECYCLE_BIN_DAYS} days, or not visible to Ferry's user): Ferry keeps its record${flag ? ' and flagged it (event integration.deleted_in_salesforce.warning)' : ' (salesforceDeletes is ignore)'}`));
+      if (flag) {
+        state.events.push({
+          integrationId: integration.id, runId: a.runId, name: 'integration.deleted_in_salesforce.warning', entity: reading.entity, entityId: link.entity_id, salesforceId: link.salesforce_id,
+          message: `The Salesforce ${reading.object} ${link.salesforce_id} linked to this record is not in Salesforce any more: deleted and emptied from its recycle bin, or not visible to Ferry's user. Ferry kept its record.`,
+          hint: 'Delete the Ferry record too if it should go (or give Ferry\'s user access to the Salesforce record); then mark this event as actioned.',
+        });
+      }
+    }
+    await writeSyncLog(db, integration.org_id, gone);
   }
 }

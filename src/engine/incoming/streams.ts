@@ -219,9 +219,11 @@ export class ChangeStreams {
 
   async #reconcile(): Promise<void> {
     if (this.#stopped) return;
-    // Claimed in one statement: a stream no live worker holds passes to this one.
+    // Claimed in one statement: a stream no live worker holds passes to this one. One this worker
+    // holds open is reading: stream_alive_at says so (see readChanges: how long reading stopped).
     const claimed = await this.#db.query<Wanted>(
-      `UPDATE incoming_cursors c SET stream_worker_id = $1
+      `UPDATE incoming_cursors c SET stream_worker_id = $1,
+         stream_alive_at = CASE WHEN c.stream_worker_id = $1 AND c.stream_connected_at IS NOT NULL THEN now() ELSE c.stream_alive_at END
        FROM integrations i, organizations o
        WHERE i.org_id = c.org_id AND i.id = c.integration_id AND o.id = i.org_id AND c.mode = 'cdc'
          AND i.enabled AND i.credential_id IS NOT NULL AND (i.paused_until IS NULL OR i.paused_until < now())
