@@ -555,6 +555,66 @@ describe('incoming sync by polling', () => {
     expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining(`AccountId ${stray.id} is not linked to a Ferry accounts record`) });
   });
 
+  it('reads contact points back: the e-mail, phones by type, the mailing street, under the rules of the contact\'s type', async () => {
+    const accounts = await must('POST', '/api/v1/integrations', { name: 'Point accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    const account = await delivered(accounts.id, 'IN-POINTS');
+    const type = await ferry.call('POST', '/api/v1/contact-types', { code: 'BILLING', name: 'Billing contact' });
+    expect([201, 409]).toContain(type.status);
+    const contacts = await must('POST', '/api/v1/integrations', {
+      name: 'Contact points back', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
+    });
+    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
+      rules: [
+        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+        { kind: 'contact_point', point: 'email', salesforce: 'Email', direction: 'both' },
+        { kind: 'contact_point', point: 'phone.WORK', salesforce: 'Phone', direction: 'both' },
+        { kind: 'contact_point', point: 'phone.MOBILE', salesforce: 'MobilePhone', direction: 'both' },
+        { kind: 'contact_point', point: 'address.street', salesforce: 'MailingStreet', direction: 'both' },
+        { kind: 'contact_point', point: 'address.locality', salesforce: 'MailingCity', direction: 'to_ferry' },
+        // Billing contacts give their home phone as Phone.
+        { kind: 'contact_point', contactType: 'BILLING', point: 'phone.HOME', salesforce: 'Phone', direction: 'both' },
+      ],
+    });
+    await runNow(contacts.id, 'incoming');
+    const plain = await must('POST', '/api/v1/contacts', { accountId: account.account.id, lastName: 'Plain', email: 'plain@example.com', phones: [{ type: 'WORK', number: '+44 113 000 0001' }] });
+    const billing = await must('POST', '/api/v1/contacts', { accountId: account.account.id, lastName: 'Billing', type: 'BILLING', phones: [{ type: 'HOME', number: '+1 555 0100' }, { type: 'WORK', number: '+1 555 0999' }] });
+    expect((await runNow(contacts.id, 'incremental')).counts.sent).toBe(2);
+    const sfOf = async (id: string) => (await conn.query<any>(`SELECT Id, Phone FROM Contact WHERE Ferry_Id__c = '${id}'`)).records[0];
+    const plainSf = await sfOf(plain.id);
+    const billingSf = await sfOf(billing.id);
+    expect(billingSf.Phone).toBe('+1 555 0100');
+
+    // A Salesforce user edits each point.
+    await conn.sobject('Contact').update({ Id: plainSf.Id, Email: 'new@example.com', Phone: '+44 113 000 0002', MobilePhone: '+44 7700 900123', MailingStreet: 'Flat 2\n10 High Street', MailingCity: 'Leeds' });
+    await conn.sobject('Contact').update({ Id: billingSf.Id, Phone: '+1 555 0199' });
+    expect((await runNow(contacts.id, 'incoming')).counts).toMatchObject({ updated: 2, failed: 0 });
+    expect(await must('GET', `/api/v1/contacts/${plain.id}`)).toMatchObject({
+      email: 'new@example.com',
+      phones: [{ type: 'WORK', number: '+44 113 000 0002' }, { type: 'MOBILE', number: '+44 7700 900123' }],
+      address: { line1: 'Flat 2', line2: '10 High Street', locality: 'Leeds' },
+    });
+    const [entry] = await syncLog(contacts.id, `&salesforceId=${plainSf.Id}&outcome=applied`);
+    expect(entry.changedFields.sort()).toEqual(['address.locality', 'address.street', 'email', 'phone.MOBILE', 'phone.WORK']);
+    // The billing contact's Phone is its home phone; its work phone stays as it was.
+    expect((await must('GET', `/api/v1/contacts/${billing.id}`)).phones).toEqual([{ type: 'HOME', number: '+1 555 0199' }, { type: 'WORK', number: '+1 555 0999' }]);
+
+    // Nothing goes back, and an emptied mobile removes that phone.
+    expect((await runNow(contacts.id, 'incremental')).counts).toMatchObject({ created: 0, updated: 0 });
+    await conn.sobject('Contact').update({ Id: plainSf.Id, MobilePhone: null });
+    await runNow(contacts.id, 'incoming');
+    expect((await must('GET', `/api/v1/contacts/${plain.id}`)).phones).toEqual([{ type: 'WORK', number: '+44 113 000 0002' }]);
+
+    // A contact made in Salesforce comes with its points; a number Ferry does not take is refused, saying why.
+    const made = (await conn.sobject('Contact').create({ LastName: 'Made', AccountId: account.sfId, Email: 'made@example.com', Phone: '+44 113 000 0003' })) as any;
+    const bad = (await conn.sobject('Contact').create({ LastName: 'Bad', AccountId: account.sfId, Phone: 'call reception' })) as any;
+    expect((await runNow(contacts.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 1 });
+    const [createdEntry] = await syncLog(contacts.id, `&salesforceId=${made.id}`);
+    expect(await must('GET', `/api/v1/contacts/${createdEntry.entityId}`)).toMatchObject({ email: 'made@example.com', phones: [{ type: 'WORK', number: '+44 113 000 0003' }] });
+    const [refused] = await syncLog(contacts.id, `&salesforceId=${bad.id}`);
+    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('phone number') });
+  });
+
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {
     const reader = await twoWay('Reader');
     const other = await must('POST', '/api/v1/integrations', { name: 'Other org copy', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
@@ -632,11 +692,6 @@ describe('incoming sync by polling', () => {
     const unreadable = await ferry.call('PATCH', `/api/v1/integrations/${reader.id}/mapping`, { add: [{ ferry: 'customFields.shout', salesforce: 'Description', direction: 'both', transform: '$uppercase(name)' }] });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.transform$/), message: expect.stringContaining('to_ferry') })]);
-    // Contact points are sent, not read back (yet): a rule asking to read one is refused.
-    const contacts = await must('POST', '/api/v1/integrations', { name: 'Contact points back', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling' } });
-    const points = await ferry.call('PATCH', `/api/v1/integrations/${contacts.id}/mapping`, { add: [{ kind: 'contact_point', point: 'email', salesforce: 'Email', direction: 'both' }] });
-    expect(points.status).toBe(400);
-    expect(points.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.direction$/), message: expect.stringContaining('not read back yet') })]);
     // An integration that reads back but has no rule reading from Salesforce says what to do.
     const empty = await must('POST', '/api/v1/integrations', { name: 'Reads nothing', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
     const run = await runNow(empty.id, 'incoming');

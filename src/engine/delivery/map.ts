@@ -1,8 +1,7 @@
 import { salesforceAccountMappings } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
-import { normalise, sameValue } from '../incoming/reading.ts';
+import { fieldsFor, sameValue, valueAt } from '../incoming/reading.ts';
 import { syncOf } from '../integrations/integrations.ts';
-import { readPath } from '../mapping/paths.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYNCED_AT_FIELD, LAST_SYSTEM_FIELD, SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { mapRecord, type ObjectMapper, type PendingLookup } from '../mapping/mapping.ts';
@@ -228,8 +227,8 @@ export async function plan(context: DeliveryContext, mapper: ObjectMapper, candi
     // change made meanwhile in Salesforce (to be read back) is not overwritten with the old value.
     const agreed = links.get(candidate.record.id)?.base;
     if (context.reading !== undefined && agreed !== null && agreed !== undefined) {
-      for (const field of context.reading.fields) {
-        if (field.lookup === undefined && field.path in agreed && sameValue(normalise(field.kind, readPath(candidate.record, field.path)), agreed[field.path])) delete fields[field.salesforce];
+      for (const field of fieldsFor(context.reading, candidate.record.type).fields) {
+        if (field.lookup === undefined && field.path in agreed && sameValue(valueAt(field, candidate.record), agreed[field.path])) delete fields[field.salesforce];
       }
     }
     // Left out of the hash: the time changes with every write, and would make every record look changed.

@@ -14,7 +14,7 @@ import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { merge, type FieldConflict, type MergeOutcome } from './merge.ts';
-import { currentValuesOf, ferryValuesOf, patchOf, type ReadingMapping } from './reading.ts';
+import { currentValuesOf, ferryValuesOf, fieldsFor, normalise, patchOf, type ReadingMapping } from './reading.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -364,6 +364,11 @@ async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
   return out;
 }
 
+/** The paths of the contact points the mapping reads. */
+function pointsOf(reading: ReadingMapping): Set<string> {
+  return new Set(reading.fields.flatMap((f) => (f.point === undefined ? [] : [f.path])));
+}
+
 /** A link to write once the batch's records are: its base, and whether it is new. */
 interface LinkWrite {
   salesforceId: string;
@@ -384,8 +389,10 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
     state.counts.failed++;
     return { entry: refuse(a, row, null, [], `created in Salesforce, but Ferry cannot create its record: ${lookups.unresolved.join('; ')}`) };
   }
-  const values = await ferryValuesOf(reading, row, lookups.resolved);
-  const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)));
+  // A new contact's type (when a rule reads it) decides which contact point rules apply.
+  const typeField = reading.fields.find((f) => f.path === 'type' && f.point === undefined);
+  const values = await ferryValuesOf(fieldsFor(reading, typeField === undefined ? undefined : normalise('string', row[typeField.salesforce])), row, lookups.resolved);
+  const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)), pointsOf(reading));
   return {
     index, row, item: { kind: 'create', input },
     failed: (reason) => refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${reason}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`),
@@ -402,10 +409,11 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
 /** A Salesforce record linked (or matched) to a live Ferry record: merged against the base. */
 async function updating(tx: Queryable, a: Applying, row: SalesforceRow, index: number, target: Target, record: StoredRecord, restored: boolean, lookups: Lookups, links: LinkWrite[]): Promise<Planned> {
   const { reading, state } = a;
+  const applicable = fieldsFor(reading, record.type);
   const outcome: MergeOutcome = merge({
     base: target.base,
-    ferry: currentValuesOf(reading, record),
-    salesforce: await ferryValuesOf(reading, row, lookups.resolved),
+    ferry: currentValuesOf(applicable, record),
+    salesforce: await ferryValuesOf(applicable, row, lookups.resolved),
     policy: a.sync.conflictPolicy,
     ferryChangedAt: new Date(record.updatedAt),
     salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
@@ -413,7 +421,7 @@ async function updating(tx: Queryable, a: Applying, row: SalesforceRow, index: n
   const writes = Object.keys(outcome.toFerry).length > 0;
   return {
     index, row,
-    item: writes ? { kind: 'patch', id: target.entityId, input: patchOf(record, outcome.toFerry) } : undefined,
+    item: writes ? { kind: 'patch', id: target.entityId, input: patchOf(record, outcome.toFerry, pointsOf(reading)) } : undefined,
     failed: (reason) => refuse(a, row, target.entityId, outcome.salesforceChanged, reason),
     done: async () => {
       if (writes) state.counts.updated++;

@@ -271,7 +271,8 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
     }
     // Someone else's update of fields read plainly (no transform, no lookup, not the keys), on a
     // record whose base holds every field: the event's values are the change, no call needed.
-    const plain = type === 'UPDATE' && !anyTransform && link?.base !== null && link?.base !== undefined
+    // Contact points are left to a re-read: which of them a field feeds depends on the contact's type.
+    const plain = type === 'UPDATE' && !anyTransform && !read.some((f) => f.point !== undefined) && link?.base !== null && link?.base !== undefined
       && read.every((f) => f.path in link.base!)
       && relevant.every((f) => f !== EXTERNAL_ID_FIELD && f !== a.sync.match?.salesforce && read.some((r) => r.salesforce === f && r.lookup === undefined))
       && relevant.every((f) => nulled.has(f) || values[f] !== undefined);

@@ -3,7 +3,8 @@
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { compileExpression, isExpressionError, type Compiled } from '../mapping/expressions.ts';
 import { resolvePath, readPath, type FerryField } from '../mapping/paths.ts';
-import { readsFromSalesforce, type FieldRule, type Rule } from '../mapping/rules.ts';
+import { contactPointValue } from '../mapping/mapping.ts';
+import { readsFromSalesforce, type ContactPoint, type FieldRule, type Rule } from '../mapping/rules.ts';
 import type { EntityType } from '../types.ts';
 
 export interface ReadingField {
@@ -17,6 +18,11 @@ export interface ReadingField {
   both: boolean;
   /** A lookup read back: the Salesforce id names a record of `target`, found through the links. */
   lookup?: { target: string } | undefined;
+  /**
+   * A contact point read back (its `path` is the point: `email`, `phone.WORK`, `address.street`),
+   * for contacts of `contactType` (`*`: any type without a rule of its own for the field).
+   */
+  point?: { name: ContactPoint; contactType: string } | undefined;
 }
 
 export interface ReadingMapping {
@@ -38,6 +44,10 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
       fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: 'id', both: rule.direction === 'both', lookup: { target: rule.target } });
       continue;
     }
+    if (rule.kind === 'contact_point' && readsFromSalesforce(rule) && rule.object === main!.object) {
+      fields.push({ path: rule.point, salesforce: rule.salesforce, kind: 'string', both: rule.direction === 'both', point: { name: rule.point, contactType: rule.contactType } });
+      continue;
+    }
     if (rule.kind !== 'field' || !readsFromSalesforce(rule) || rule.object !== main!.object) continue;
     if (rule.direction === 'both' && rule.transform !== undefined) continue;
     const resolved = resolvePath(main!.entity, rule.ferry);
@@ -51,7 +61,7 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
 /** Readings whose problems a save must refuse, with the rule's index and the field at fault. */
 export interface ReadingProblem {
   index: number;
-  field: 'transform' | 'direction';
+  field: 'transform';
   message: string;
 }
 
@@ -60,11 +70,19 @@ export function readingProblems(rules: Rule[]): ReadingProblem[] {
     if (rule.kind === 'field' && rule.direction === 'both' && rule.transform !== undefined) {
       return [{ index, field: 'transform', message: 'a transform computes the Salesforce value from Ferry\'s and cannot be read back: use direction "to_salesforce" for it, and a "to_ferry" rule (with its own transform over the Salesforce record) to read the field' }];
     }
-    if (rule.kind === 'contact_point' && rule.direction !== 'to_salesforce') {
-      return [{ index, field: 'direction', message: 'contact points (emails, phones) are sent to Salesforce but not read back yet: use direction "to_salesforce"' }];
-    }
     return [];
   });
+}
+
+/**
+ * The reading fields that apply to a record of contact type `type`: every field and lookup, and
+ * of the contact point rules, those of its type, or of `*` for a Salesforce field its type has
+ * no rule for (as deliveries choose them).
+ */
+export function fieldsFor(reading: ReadingMapping, type: unknown): ReadingMapping {
+  if (!reading.fields.some((f) => f.point !== undefined)) return reading;
+  const specific = new Set(reading.fields.filter((f) => f.point !== undefined && f.point.contactType === type).map((f) => f.salesforce));
+  return { ...reading, fields: reading.fields.filter((f) => f.point === undefined || f.point.contactType === type || (f.point.contactType === '*' && !specific.has(f.salesforce))) };
 }
 
 /** Empty text and absent values are one and the same on both sides. */
@@ -102,15 +120,48 @@ export async function ferryValuesOf(reading: ReadingMapping, record: Record<stri
   return out;
 }
 
-/** The record's current values at the reading paths. */
-export function currentValuesOf(reading: ReadingMapping, data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(reading.fields.map((f) => [f.path, normalise(f.kind, readPath(data, f.path))]));
+/** The record's value a reading field reads: at its path, or at its contact point. */
+export function valueAt(field: ReadingField, data: Record<string, unknown>): unknown {
+  return normalise(field.kind, field.point === undefined ? readPath(data, field.path) : contactPointValue(data, field.point.name));
 }
 
-/** A store patch that sets each path (nested objects are completed from the current data). */
-export function patchOf(data: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
+/** The record's current values at the reading paths. */
+export function currentValuesOf(reading: ReadingMapping, data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(reading.fields.map((f) => [f.path, valueAt(f, data)]));
+}
+
+const STREET_LINES = ['line1', 'line2', 'line3', 'line4'] as const;
+
+/**
+ * A store patch that sets each path (nested objects are completed from the current data). The
+ * contact points among `points` are set where they live: a phone in `phones` by its type (added,
+ * renumbered, or removed when empty), a street on the address lines (one line each, the fourth
+ * taking what is left).
+ */
+export function patchOf(data: Record<string, unknown>, values: Record<string, unknown>, points: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(values)) {
+    if (points.has(path) && path.startsWith('phone.')) {
+      const type = path.slice('phone.'.length);
+      const number = typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+      const phones = ((patch.phones ?? structuredClone(data.phones ?? [])) as { type: string; number: string }[]).filter((p) => p.type !== type || number !== null);
+      const existing = phones.find((p) => p.type === type);
+      if (existing !== undefined && number !== null) existing.number = number;
+      else if (number !== null) phones.push({ type, number });
+      patch.phones = phones.length === 0 ? null : phones;
+      continue;
+    }
+    if (points.has(path) && path === 'address.street') {
+      const address = (patch.address ?? structuredClone(data.address ?? {})) as Record<string, unknown>;
+      const lines = typeof value === 'string' ? value.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '') : [];
+      const kept = [...lines.slice(0, 3), ...(lines.length > 3 ? [lines.slice(3).join(', ')] : [])];
+      STREET_LINES.forEach((line, i) => {
+        if (kept[i] === undefined) delete address[line];
+        else address[line] = kept[i];
+      });
+      patch.address = address;
+      continue;
+    }
     const [top, ...rest] = path.split('.');
     if (rest.length === 0) {
       patch[top!] = value;

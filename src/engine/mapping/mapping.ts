@@ -184,7 +184,8 @@ function street(address: unknown): string | null {
   return lines.length > 0 ? lines.join('\n') : null;
 }
 
-function contactPointValue(record: Record<string, unknown>, point: ContactPointRule['point']): unknown {
+/** A contact's value at one contact point: its e-mail, the number of its phone of one type, an address part (`street`: the lines joined). */
+export function contactPointValue(record: Record<string, unknown>, point: ContactPointRule['point']): unknown {
   if (point === 'email') return record.email;
   if (point.startsWith('phone.')) {
     const kind = point.slice('phone.'.length);
