@@ -106,6 +106,32 @@ describe('incoming sync by polling', () => {
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).name).toBe('Echo 4');
   });
 
+  it('makes 1,000 round trips (50 accounts, 20 rounds each way) and nothing bounces after', async () => {
+    const integration = await twoWay('A thousand round trips');
+    await runNow(integration.id, 'incoming');
+    const codes = Array.from({ length: 50 }, (_, i) => `IN-TRIP-${i}`);
+    await must('POST', '/api/v1/accounts/bulk', { items: codes.map((code) => ({ code, name: `Trip ${code}`, currency: 'USD', address: { line1: '1 High Street', locality: 'Leeds', country: 'GB' } })) });
+    expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(50);
+    const sfIds = (await conn.query<any>("SELECT Id FROM Account WHERE AccountNumber LIKE 'IN-TRIP-%'")).records.map((r: any) => r.Id as string);
+    expect(sfIds).toHaveLength(50);
+    for (let round = 0; round < 20; round++) {
+      // Ferry renames the 50 and delivers; a Salesforce user then moves them to another city.
+      await must('POST', '/api/v1/accounts/bulk', { items: codes.map((code) => ({ code, name: `Trip ${code} round ${round}` })) });
+      expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(50);
+      await conn.sobject('Account').update(sfIds.map((Id) => ({ Id, BillingCity: `City ${round}` })));
+      // Read back: the city taken, the rename found already agreed; nothing of it goes out again.
+      expect((await runNow(integration.id, 'incoming')).counts).toMatchObject({ updated: 50, failed: 0 });
+      expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(0);
+    }
+    // Quiet: reading again takes nothing, delivering sends nothing.
+    expect((await runNow(integration.id, 'incoming')).counts.updated).toBe(0);
+    expect((await runNow(integration.id, 'incremental')).counts.sent).toBe(0);
+    const ferrySide = await ferry.db.query<{ key: string; name: string; city: string }>("SELECT key, data->>'name' AS name, data->'address'->>'locality' AS city FROM records WHERE entity = 'accounts' AND key LIKE 'IN-TRIP-%'");
+    const sfSide = (await conn.query<any>("SELECT AccountNumber, Name, BillingCity FROM Account WHERE AccountNumber LIKE 'IN-TRIP-%'")).records;
+    expect(new Map(sfSide.map((r: any) => [r.AccountNumber, `${r.Name}|${r.BillingCity}`]))).toEqual(new Map(ferrySide.map((r) => [r.key, `${r.name}|${r.city}`])));
+    expect(ferrySide.every((r) => r.name.endsWith('round 19') && r.city === 'City 19')).toBe(true);
+  });
+
   it('sends only the fields Ferry changed, so an edit made meanwhile in Salesforce is not overwritten', async () => {
     const integration = await twoWay('No overwrite');
     await runNow(integration.id, 'incoming');
