@@ -315,7 +315,7 @@ export class SalesforceClient {
     }
   }
 
-  /** Opens a Bulk API 2.0 upsert job and uploads its rows (it does not run until closed). */
+  /** Opens a Bulk API 2.0 upsert or update job and uploads its rows (it does not run until closed). */
   async #bulkOpen(object: string, operation: 'upsert' | 'update', externalIdField: string, records: Record<string, unknown>[]): Promise<BulkJob> {
     const job = this.connection.bulk2.createJob(operation === 'upsert' ? { object, operation, externalIdFieldName: externalIdField, lineEnding: 'LF' } : { object, operation, lineEnding: 'LF' });
     const once = { retry: false } as const;
