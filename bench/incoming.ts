@@ -19,11 +19,10 @@
 //   too, which grows with what it holds; the org is another process).
 import { parseArgs } from 'node:util';
 import jsforce from 'jsforce';
-import { startTestFerry, type TestFerry } from '../test/ferry.ts';
+import type { TestFerry } from '../test/ferry.ts';
 import { eventually } from '../test/wait.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
-import { migrate, openDatabase } from '../src/storage/index.ts';
-import { memorySampler, mib, printTable, saveResults, startPostgres } from './lib.ts';
+import { memorySampler, mib, printTable, saveResults, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,21 +70,8 @@ function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs
 }
 
 /** Ferry on in-memory PGlite (its database in this process's RSS), or on a Postgres server of its own. */
-async function startFerry(): Promise<TestFerry> {
-  const options = { incomingCheckMs: 1000, clientOptions: { timeoutMs: 60_000 } };
-  if (STORE === 'pglite') return startTestFerry(options);
-  const pg = await startPostgres();
-  const db = await openDatabase({ databaseUrl: pg.url });
-  await migrate(db);
-  const ferry = await startTestFerry({ ...options, db });
-  return {
-    ...ferry,
-    stop: async () => {
-      await ferry.stop();
-      await db.close();
-      await pg.stop();
-    },
-  };
+function startFerry(): Promise<TestFerry> {
+  return startBenchFerry(STORE, { incomingCheckMs: 1000, clientOptions: { timeoutMs: 60_000 } });
 }
 
 async function main(): Promise<void> {
@@ -299,7 +285,9 @@ async function main(): Promise<void> {
       printTable(`Initial load from Salesforce (incoming_full, Bulk API 2.0 query), ${STORE === 'pglite' ? 'PGlite in memory (the database is in this RSS)' : 'Postgres (a server process of its own)'}, ${LATENCY} ms a call`, loadRows);
     }
 
-    const file = saveResults(`${PHASES.size === 1 ? `incoming-${[...PHASES][0]}` : 'incoming'}${STORE === 'postgres' ? '-postgres' : ''}`, { store: STORE, rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, load: LOAD, latency: latencyRows, roundTrips: tripRows, idle: idleRows, initialLoad: loadRows });
+    // A load of another size than the default is saved beside it, not over it.
+    const sized = PHASES.size === 1 && PHASES.has('load') && LOAD !== 100_000 ? `-${LOAD}` : '';
+    const file = saveResults(`${PHASES.size === 1 ? `incoming-${[...PHASES][0]}` : 'incoming'}${sized}${STORE === 'postgres' ? '-postgres' : ''}`, { store: STORE, rate: RATE, seconds: SECONDS, records: RECORDS, latencyMs: LATENCY, load: LOAD, latency: latencyRows, roundTrips: tripRows, idle: idleRows, initialLoad: loadRows });
     console.log(`\nsaved ${file}`);
   } finally {
     await ferry.stop();

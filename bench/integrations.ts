@@ -10,10 +10,9 @@
 // Every figure is measured in one run; compare ratios, not absolute times (shared, noisy machine).
 import { parseArgs } from 'node:util';
 import type { Counters } from '../src/emulator/index.ts';
-import { migrate, openDatabase } from '../src/storage/index.ts';
-import { startTestFerry, type TestFerry } from '../test/ferry.ts';
+import type { TestFerry } from '../test/ferry.ts';
 import { oauthLogin } from '../test/emulator/support.ts';
-import { memorySampler, mib, printTable, saveResults, sampleBill, startPostgres } from './lib.ts';
+import { memorySampler, mib, printTable, saveResults, sampleBill, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -68,21 +67,8 @@ async function loadBills(ferry: TestFerry, accountIds: string[], count: number):
 }
 
 /** A whole Ferry on the given store (PGlite in memory, or a fresh embedded Postgres server). */
-async function startFerry(store: string): Promise<TestFerry> {
-  const clientOptions = { timeoutMs: 600_000, backoffMs: 200 };
-  if (store === 'pglite') return startTestFerry({ clientOptions });
-  const pg = await startPostgres();
-  const db = await openDatabase({ databaseUrl: pg.url });
-  await migrate(db);
-  const ferry = await startTestFerry({ clientOptions, db });
-  return {
-    ...ferry,
-    stop: async () => {
-      await ferry.stop();
-      await db.close();
-      await pg.stop();
-    },
-  };
+function startFerry(store: string): Promise<TestFerry> {
+  return startBenchFerry(store, { clientOptions: { timeoutMs: 600_000, backoffMs: 200 } });
 }
 
 const totalCalls = (c: Counters) => Object.values(c.apiCalls).reduce((a, b) => a + b, 0);

@@ -2,7 +2,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrate, openDatabase } from '../src/storage/index.ts';
 import { loadEmbeddedPostgres } from '../test/embedded-postgres.ts';
+import { startTestFerry, type TestFerry, type TestFerryOptions } from '../test/ferry.ts';
 import { freePort } from '../test/net.ts';
 
 export { freePort };
@@ -21,6 +23,23 @@ export async function startPostgres(): Promise<{ url: string; stop: () => Promis
     stop: async () => {
       await pg.stop();
       rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A whole Ferry on PGlite in memory, or on a fresh embedded Postgres server it stops with it. */
+export async function startBenchFerry(store: string, options: TestFerryOptions = {}): Promise<TestFerry> {
+  if (store === 'pglite') return startTestFerry(options);
+  const pg = await startPostgres();
+  const db = await openDatabase({ databaseUrl: pg.url });
+  await migrate(db);
+  const ferry = await startTestFerry({ ...options, db });
+  return {
+    ...ferry,
+    stop: async () => {
+      await ferry.stop();
+      await db.close();
+      await pg.stop();
     },
   };
 }
