@@ -34,6 +34,17 @@ function normaliseFields(data: RecordData, fields: string[]): RecordData {
 
 // ---- billing entities --------------------------------------------------------------------------
 
+const phone = z.strictObject({
+  type: z.enum(['WORK', 'MOBILE', 'HOME', 'FAX', 'OTHER']),
+  number: z.string().regex(/^\+?[0-9 ()./-]{3,32}$/, 'must be a phone number: digits, spaces and + ( ) . / - only'),
+});
+
+/** A domain people of the account write from: lower case, no scheme or path (e.g. "acme.com"). */
+const emailDomain = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name in lower case, such as "acme.com" (no scheme, path or @)');
+
 const account: EntityDefinition = {
   name: 'accounts',
   label: 'account',
@@ -51,6 +62,11 @@ const account: EntityDefinition = {
     billGroup: text(100).optional(),
     arTerm: text(100).optional(),
     ownerUserId: id.optional(),
+    description: text(32_000).optional(),
+    shippingAddress: address.optional(),
+    phones: z.array(phone).max(10).optional(),
+    website: text(255).optional(),
+    emailDomains: z.array(emailDomain).max(20).optional(),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),
   }),
@@ -61,11 +77,6 @@ const account: EntityDefinition = {
   filters: ['status', 'type', 'currency'],
 };
 
-const phone = z.strictObject({
-  type: z.enum(['WORK', 'MOBILE', 'HOME', 'FAX', 'OTHER']),
-  number: z.string().regex(/^\+?[0-9 ()./-]{3,32}$/, 'must be a phone number: digits, spaces and + ( ) . / - only'),
-});
-
 const contact: EntityDefinition = {
   name: 'contacts',
   label: 'contact',
@@ -75,9 +86,14 @@ const contact: EntityDefinition = {
     firstName: text(80).optional(),
     lastName: name,
     title: text(128).optional(),
+    salutation: text(40).optional(),
+    department: text(80).optional(),
+    notes: text(32_000).optional(),
+    birthday: isoDate.optional(),
     email: email.optional(),
     phones: z.array(phone).max(10).optional(),
     address: address.optional(),
+    otherAddress: address.optional(),
     type: text(100).optional(),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),
@@ -445,6 +461,10 @@ const subscription: EntityDefinition = {
     recurringAmount: decimalString.default('0'),
     oneTimeAmount: decimalString.default('0'),
     billingPeriod: z.enum(FREQUENCIES).optional(),
+    hasUsage: z.boolean().default(false),
+    /** The deal it came from (a Salesforce Opportunity id), and the product's code there. */
+    opportunityId: text(64).optional(),
+    productCode: text(255).optional(),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),
   }),
@@ -473,6 +493,16 @@ const ticket: EntityDefinition = {
     description: text(32_000).optional(),
     status: z.enum(['NEW', 'OPEN', 'PENDING', 'SOLVED', 'CLOSED']).default('NEW'),
     priority: z.enum(['LOW', 'MEDIUM', 'HIGH', 'URGENT']).default('MEDIUM'),
+    /** How it came in (Salesforce's Origin: Phone, Email, Web). */
+    channel: text(40).optional(),
+    type: text(100).optional(),
+    /** The number people quote (Salesforce's CaseNumber). */
+    displayId: text(80).optional(),
+    /** When it was opened and resolved where it lives (Salesforce's CreatedDate and ClosedDate). */
+    openedAt: isoDateTime.optional(),
+    resolvedAt: isoDateTime.optional(),
+    /** Set by Ferry: whole seconds from openedAt to resolvedAt (calendar time); absent until both are known. */
+    resolutionSeconds: z.number().int().min(0).optional(),
     customFields: customFields.optional(),
     externalKey: externalKey.optional(),
   }),
@@ -482,7 +512,20 @@ const ticket: EntityDefinition = {
   ],
   account: { field: 'accountId' },
   parentField: 'contactId',
-  filters: ['status', 'contactId'],
+  filters: ['status', 'contactId', 'displayId'],
+  check: (data) => {
+    const opened = typeof data.openedAt === 'string' ? Date.parse(data.openedAt) : NaN;
+    const resolved = typeof data.resolvedAt === 'string' ? Date.parse(data.resolvedAt) : NaN;
+    return resolved < opened ? [{ path: ['resolvedAt'], message: `must be on or after openedAt (${String(data.openedAt)})` }] : [];
+  },
+  normalise: (data) => {
+    const out = { ...data };
+    const opened = typeof data.openedAt === 'string' ? Date.parse(data.openedAt) : NaN;
+    const resolved = typeof data.resolvedAt === 'string' ? Date.parse(data.resolvedAt) : NaN;
+    if (Number.isFinite(opened) && Number.isFinite(resolved)) out.resolutionSeconds = Math.floor((resolved - opened) / 1000);
+    else delete out.resolutionSeconds;
+    return out;
+  },
 };
 
 const user: EntityDefinition = {

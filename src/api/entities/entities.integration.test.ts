@@ -187,6 +187,38 @@ describe('bad input changes nothing and says what to fix', () => {
     expect(order.body.error.details).toEqual([{ path: 'body.endDate', message: 'must be on or after startDate (2026-02-01)' }]);
   });
 
+  it('holds the CRM fields of accounts, contacts, tickets and subscriptions, and computes a ticket\'s resolution time', async () => {
+    const account = await createAccount('CRM', {
+      description: 'Key account', website: 'www.acme.example', emailDomains: ['acme.example'], shippingAddress: { line1: '1 Dock Road', locality: 'Hull', country: 'GB' },
+      phones: [{ type: 'WORK', number: '+44 1482 000000' }, { type: 'FAX', number: '+44 1482 000001' }],
+    });
+    expect(account).toMatchObject({ website: 'www.acme.example', emailDomains: ['acme.example'], shippingAddress: { locality: 'Hull' } });
+    const badDomain = await api.call('POST', '/api/v1/accounts', { code: 'CRM-BAD', name: 'Bad', emailDomains: ['https://acme.example/'] });
+    expect(badDomain.body.error.details).toEqual([{ path: 'body.emailDomains[0]', message: expect.stringContaining('domain name') }]);
+
+    const contact = await api.call('POST', '/api/v1/contacts', { accountId: account.id, lastName: 'Lovelace', salutation: 'Ms.', department: 'Finance', notes: 'Prefers e-mail', birthday: '1815-12-10', otherAddress: { locality: 'London', country: 'GB' } });
+    expect(contact.status).toBe(201);
+    expect(contact.body).toMatchObject({ salutation: 'Ms.', department: 'Finance', birthday: '1815-12-10', otherAddress: { locality: 'London' } });
+
+    const ticket = await api.call('POST', '/api/v1/tickets', {
+      accountId: account.id, contactId: contact.body.id, subject: 'Invoice question', channel: 'Email', type: 'Billing', displayId: '00001042',
+      openedAt: '2026-03-01T09:00:00Z', resolvedAt: '2026-03-02T10:30:15Z', resolutionSeconds: 1,
+    });
+    expect(ticket.status).toBe(201);
+    // Ferry computes it (whatever was sent): 1 day, 1 hour, 30 minutes and 15 seconds.
+    expect(ticket.body).toMatchObject({ channel: 'Email', displayId: '00001042', resolutionSeconds: 91_815 });
+    const reopened = await api.call('PATCH', `/api/v1/tickets/${ticket.body.id}`, { resolvedAt: null, status: 'OPEN' });
+    expect(reopened.body).not.toHaveProperty('resolutionSeconds');
+    const early = await api.call('PATCH', `/api/v1/tickets/${ticket.body.id}`, { resolvedAt: '2026-02-28T00:00:00Z' });
+    expect(early.body.error.details).toEqual([{ path: 'body.resolvedAt', message: 'must be on or after openedAt (2026-03-01T09:00:00Z)' }]);
+    const byNumber = await api.call('GET', '/api/v1/tickets?displayId=00001042');
+    expect(byNumber.body.data.map((t: { id: string }) => t.id)).toEqual([ticket.body.id]);
+
+    const subscription = await api.call('POST', '/api/v1/subscriptions', { accountId: account.id, name: 'Platform', startDate: '2026-01-01', currency: 'USD', recurringAmount: '100', opportunityId: '006000000000001AAA', productCode: 'PLAT' });
+    expect(subscription.status).toBe(201);
+    expect(subscription.body).toMatchObject({ hasUsage: false, opportunityId: '006000000000001AAA', productCode: 'PLAT', recurringAmount: '100.00' });
+  });
+
   it('refuses money sent as a JSON number', async () => {
     const account = await createAccount('NUMBERS');
     const res = await api.call('POST', '/api/v1/balances', { accountId: account.id, code: 'B', name: 'B', currency: 'USD', amount: 10.1, startDate: '2026-01-01' });
