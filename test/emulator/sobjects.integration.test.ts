@@ -106,6 +106,46 @@ describe('REST sObjects through jsforce', () => {
     expect((await ctx.conn.query('SELECT Id FROM Ferry_Bill_Line_Item__c')).totalSize).toBe(2);
   });
 
+  it('gives an opportunity product its default revenue schedule, and a case its ClosedDate, as Salesforce does', async () => {
+    const sobject = (name: string) => ctx.conn.sobject(name);
+    const idOf = (r: { success: boolean; id?: string | undefined }) => (r.success ? r.id! : '');
+    const account = idOf(await sobject('Account').create({ Name: 'Deals' }));
+    const opportunity = idOf(await sobject('Opportunity').create({ AccountId: account, Name: 'Renewal', StageName: 'Closed Won', CloseDate: '2026-01-31' }));
+    const monthly = idOf(await sobject('Product2').create({ Name: 'Platform', CanUseRevenueSchedule: true, RevenueScheduleType: 'Divide', RevenueInstallmentPeriod: 'Monthly', NumberOfRevenueInstallments: 3 }));
+    const yearly = idOf(await sobject('Product2').create({ Name: 'Support', CanUseRevenueSchedule: true, RevenueScheduleType: 'Repeat', RevenueInstallmentPeriod: 'Yearly', NumberOfRevenueInstallments: 2 }));
+    const once = idOf(await sobject('Product2').create({ Name: 'Setup' }));
+    const book = idOf(await sobject('Pricebook2').create({ Name: 'Standard', IsActive: true }));
+    const entry = idOf(await sobject('PricebookEntry').create({ Pricebook2Id: book, Product2Id: once, UnitPrice: 500, IsActive: true }));
+
+    // Divided over three months from the close date (no service date): 100.00 split 33.33, 33.33, 33.34.
+    const divided = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: opportunity, Product2Id: monthly, Quantity: 1, UnitPrice: 100 }));
+    // Repeated each year from the service date.
+    const repeated = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: opportunity, Product2Id: yearly, Quantity: 2, UnitPrice: 60, ServiceDate: '2026-02-28' }));
+    // From a price book entry: its product and list price; no schedule.
+    const single = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: opportunity, PricebookEntryId: entry, Quantity: 1, UnitPrice: 450 }));
+    const line = async (id: string) => sobject('OpportunityLineItem').retrieve(id);
+    expect(await line(divided)).toMatchObject({ CanUseRevenueSchedule: true, HasRevenueSchedule: true });
+    expect(await line(single)).toMatchObject({ Product2Id: once, ListPrice: 500, CanUseRevenueSchedule: false, HasRevenueSchedule: false });
+    const schedules = async (id: string) => (await ctx.conn.query<{ Revenue: number; ScheduleDate: string; Type: string }>(`SELECT Type, Revenue, ScheduleDate FROM OpportunityLineItemSchedule WHERE OpportunityLineItemId = '${id}' ORDER BY ScheduleDate`)).records.map((r) => [r.Type, r.Revenue, r.ScheduleDate]);
+    expect(await schedules(divided)).toEqual([['Revenue', 33.33, '2026-01-31'], ['Revenue', 33.33, '2026-02-28'], ['Revenue', 33.34, '2026-03-31']]);
+    expect(await schedules(repeated)).toEqual([['Revenue', 120, '2026-02-28'], ['Revenue', 120, '2027-02-28']]);
+    expect(await schedules(single)).toEqual([]);
+    // The schedule goes with its line.
+    await sobject('OpportunityLineItem').destroy(divided);
+    expect((await ctx.conn.query(`SELECT Id FROM OpportunityLineItemSchedule WHERE OpportunityLineItemId = '${divided}'`)).totalSize).toBe(0);
+
+    const kase = idOf(await sobject('Case').create({ Subject: 'Invoice question', Origin: 'Email' }));
+    const read = async () => sobject('Case').retrieve(kase);
+    expect(await read()).toMatchObject({ CaseNumber: expect.stringMatching(/^\d{8}$/), IsClosed: false, ClosedDate: null });
+    await sobject('Case').update({ Id: kase, Status: 'Closed' });
+    const closed = await read();
+    expect(closed.ClosedDate).toBe(closed.LastModifiedDate);
+    await sobject('Case').update({ Id: kase, Priority: 'High' });
+    expect((await read()).ClosedDate).toBe(closed.ClosedDate);
+    await sobject('Case').update({ Id: kase, Status: 'Working' });
+    expect(await read()).toMatchObject({ IsClosed: false, ClosedDate: null });
+  });
+
   it('describes standard objects and the SFDX project exactly', async () => {
     const bill = await ctx.conn.describe('Ferry_Bill__c');
     expect(bill.custom).toBe(true);

@@ -1,6 +1,6 @@
 // The standard objects the emulator knows, with the fields integrations usually touch. Field
 // names, types, lengths and relationship names follow a real org's describe.
-import { makeField as f, makeObject, picklist, type FieldDef, type ObjectDef, type RecordValues } from './types.ts';
+import { makeField as f, makeObject, picklist, type FieldDef, type ObjectBehaviour, type ObjectDef, type RecordAccess, type RecordValues } from './types.ts';
 
 function systemFields(): FieldDef[] {
   const audit = { createable: false, updateable: false, nillable: false, defaultedOnCreate: true };
@@ -49,6 +49,69 @@ const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased Lis
 function ref(name: string, to: string, relationshipName: string, childRelationshipName: string | null, extra: Partial<FieldDef> = {}): FieldDef {
   return f(name, 'reference', { referenceTo: [to], relationshipName, childRelationshipName, ...extra });
 }
+
+const INSTALLMENT_PERIODS = ['Daily', 'Weekly', 'Monthly', 'Quarterly', 'Yearly'];
+
+/** A YYYY-MM-DD date `n` installment periods after `start` (a month end stays within its month). */
+export function installmentDate(start: string, period: string, n: number): string {
+  const [y, m, d] = start.split('-').map(Number) as [number, number, number];
+  if (period === 'Daily' || period === 'Weekly') return new Date(Date.UTC(y, m - 1, d + n * (period === 'Daily' ? 1 : 7))).toISOString().slice(0, 10);
+  const months = n * (period === 'Monthly' ? 1 : period === 'Quarterly' ? 3 : 12);
+  const lastDay = new Date(Date.UTC(y, m - 1 + months + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
+}
+
+/** A product's default revenue schedule, when it has one established. */
+function defaultRevenueSchedule(product: RecordValues | undefined): { type: string; period: string; installments: number } | undefined {
+  if (product === undefined || product['CanUseRevenueSchedule'] !== true) return undefined;
+  const type = product['RevenueScheduleType'];
+  const period = product['RevenueInstallmentPeriod'];
+  const installments = product['NumberOfRevenueInstallments'];
+  if (typeof type !== 'string' || typeof period !== 'string' || typeof installments !== 'number' || installments < 1) return undefined;
+  return { type, period, installments };
+}
+
+/**
+ * Opportunity products: the product and list price come from the price book entry; a product
+ * with a default revenue schedule gives the line its schedule when it is created (API 38.0 on),
+ * one installment a period from the service date (else the opportunity's close date), the total
+ * price divided among them or repeated in each.
+ */
+const opportunityLineItem: ObjectBehaviour = {
+  onSave: (values, before, _stamp, org) => {
+    if (before !== undefined) return;
+    const entry = typeof values['PricebookEntryId'] === 'string' ? org.get(values['PricebookEntryId']) : undefined;
+    if (entry !== undefined) {
+      values['Product2Id'] ??= entry['Product2Id'] ?? null;
+      values['ListPrice'] = entry['UnitPrice'] ?? null;
+    }
+    const product = typeof values['Product2Id'] === 'string' ? org.get(values['Product2Id']) : undefined;
+    values['CanUseRevenueSchedule'] = product?.['CanUseRevenueSchedule'] === true;
+    values['HasRevenueSchedule'] = defaultRevenueSchedule(product) !== undefined;
+  },
+  afterCreate: (values, org: RecordAccess) => {
+    const schedule = defaultRevenueSchedule(typeof values['Product2Id'] === 'string' ? org.get(values['Product2Id']) : undefined);
+    if (schedule === undefined) return;
+    const opportunity = typeof values['OpportunityId'] === 'string' ? org.get(values['OpportunityId']) : undefined;
+    const start = (values['ServiceDate'] ?? opportunity?.['CloseDate']) as string | null | undefined;
+    const total = typeof values['TotalPrice'] === 'number' ? values['TotalPrice'] : 0;
+    if (typeof start !== 'string') return;
+    // Divide: cents shared out, the last installment taking what rounding leaves.
+    const share = Math.floor((total * 100) / schedule.installments) / 100;
+    for (let i = 0; i < schedule.installments; i++) {
+      const revenue = schedule.type === 'Repeat' ? total : i === schedule.installments - 1 ? Math.round((total - share * (schedule.installments - 1)) * 100) / 100 : share;
+      org.create('OpportunityLineItemSchedule', { OpportunityLineItemId: values['Id'], Type: 'Revenue', Revenue: revenue, ScheduleDate: installmentDate(start, schedule.period, i) });
+    }
+  },
+};
+
+/** A case gets its ClosedDate when it closes, and loses it when it is reopened. */
+const caseBehaviour: ObjectBehaviour = {
+  onSave: (values, before, stamp) => {
+    if (values['IsClosed'] !== true) values['ClosedDate'] = null;
+    else if (before?.['IsClosed'] !== true || before['ClosedDate'] === null) values['ClosedDate'] = stamp;
+  },
+};
 
 function obj(name: string, keyPrefix: string, labelPlural: string, fields: FieldDef[], flags: Partial<ObjectDef> = {}): ObjectDef {
   return makeObject({
@@ -135,7 +198,11 @@ export function standardObjects(): ObjectDef[] {
       f('Email', 'email'),
       f('Phone', 'phone', { length: 40 }),
       f('MobilePhone', 'phone', { length: 40 }),
+      f('HomePhone', 'phone', { length: 40 }),
+      f('OtherPhone', 'phone', { length: 40 }),
+      f('Fax', 'phone', { length: 40 }),
       ...address('Mailing'),
+      ...address('Other'),
       f('Birthdate', 'date'),
       f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
       ref('ReportsToId', 'Contact', 'ReportsTo', null),
@@ -197,6 +264,10 @@ export function standardObjects(): ObjectDef[] {
       f('QuantityUnitOfMeasure', 'picklist', { picklistValues: picklist(['Each', 'Hour', 'GB']) }),
       f('StockKeepingUnit', 'string', { length: 180 }),
       f('ExternalId', 'string', { label: 'External ID', externalId: true, idLookup: true }),
+      f('CanUseRevenueSchedule', 'boolean', { label: 'Revenue Schedule Enabled' }),
+      f('RevenueScheduleType', 'picklist', { picklistValues: picklist(['Divide', 'Repeat']) }),
+      f('RevenueInstallmentPeriod', 'picklist', { picklistValues: picklist(INSTALLMENT_PERIODS) }),
+      f('NumberOfRevenueInstallments', 'int', { digits: 3 }),
     ]),
     obj('Pricebook2', '01s', 'Price Books', [
       f('Name', 'string', { nillable: false, nameField: true, label: 'Price Book Name' }),
@@ -229,6 +300,16 @@ export function standardObjects(): ObjectDef[] {
       }),
       f('ServiceDate', 'date'),
       f('Description', 'string'),
+      f('CanUseRevenueSchedule', 'boolean', { createable: false, updateable: false, defaultedOnCreate: true }),
+      f('HasRevenueSchedule', 'boolean', { createable: false, updateable: false, defaultedOnCreate: true }),
+    ], { behaviour: opportunityLineItem }),
+    obj('OpportunityLineItemSchedule', '00o', 'Opportunity Product Schedules', [
+      ref('OpportunityLineItemId', 'OpportunityLineItem', 'OpportunityLineItem', 'OpportunityLineItemSchedules', { nillable: false, updateable: false, cascadeDelete: true }),
+      f('Type', 'picklist', { nillable: false, picklistValues: picklist(['Revenue', 'Quantity', 'Both']) }),
+      f('Revenue', 'currency'),
+      f('Quantity', 'double', { precision: 18, scale: 2 }),
+      f('ScheduleDate', 'date', { nillable: false }),
+      f('Description', 'string', { length: 80, label: 'Comments' }),
     ]),
     obj('Case', '500', 'Cases', [
       owner(),
@@ -250,7 +331,7 @@ export function standardObjects(): ObjectDef[] {
       f('IsClosed', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => r['Status'] === 'Closed' }),
       f('ClosedDate', 'datetime', { createable: false, updateable: false }),
       f('SuppliedEmail', 'email'),
-    ]),
+    ], { behaviour: caseBehaviour }),
   ];
 }
 

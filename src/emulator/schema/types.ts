@@ -90,6 +90,26 @@ export interface ObjectDef {
   fields: FieldDef[];
   fieldMap: Map<string, FieldDef>;
   childRelationships: ChildRelationship[];
+  /** What the platform itself does as a record is saved, and after one is created. */
+  behaviour?: ObjectBehaviour | undefined;
+}
+
+/** The org's own reads and writes, as a save hook sees them. */
+export interface RecordAccess {
+  get(id: string): RecordValues | undefined;
+  /** Live records of `objectName` whose `field` holds `value`. */
+  childrenOf(objectName: string, field: string, value: string): RecordValues[];
+  create(objectName: string, values: RecordValues): void;
+}
+
+/**
+ * Platform behaviour beyond field formulas: `onSave` may set fields from the record, what it was
+ * (undefined on create), the save's timestamp and other records; `afterCreate` may create related
+ * records in the same transaction.
+ */
+export interface ObjectBehaviour {
+  onSave?: (values: RecordValues, before: RecordValues | undefined, stamp: string, org: RecordAccess) => void;
+  afterCreate?: (values: RecordValues, org: RecordAccess) => void;
 }
 
 export type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>>;

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdGenerator, keyPrefixOf, normalizeId } from '../ids.ts';
 import type { Schema } from '../schema/schema.ts';
-import type { FieldDef, ObjectDef, RecordValues } from '../schema/types.ts';
+import type { FieldDef, ObjectDef, RecordAccess, RecordValues } from '../schema/types.ts';
 import { isParentKeyValue, parentNotFound, parentNotUnique, parseParentKey, referenceGivenTwice } from './parent-keys.ts';
 import { coerceValue, formatDatetime, text, type FieldError } from './values.ts';
 
@@ -453,6 +453,7 @@ export class Store {
     if (table.def.fieldMap.has('ownerid') && values['OwnerId'] === null) values['OwnerId'] = ctx.userId;
     for (const f of table.autoNumbers) values[f.name] = this.#nextAutoNumber(table, f);
     this.#computeDerived(table, values);
+    table.def.behaviour?.onSave?.(values, undefined, stamp, this.#access(ctx));
     const ruleErrors = this.#checkRequiredAndUnique(table, id, values);
     if (ruleErrors.length > 0) return { success: false, id: null, errors: ruleErrors };
     this.#putRow(table, id, { values, seq: 0, deletedAt: null }, stamp);
@@ -476,7 +477,31 @@ export class Store {
       userId: ctx.userId,
       commitTimestamp: stampMs,
     });
+    table.def.behaviour?.afterCreate?.(values, this.#access(ctx));
     return { success: true, id, created: true };
+  }
+
+  /** The store as an object's behaviour sees it: reads, and creates under the same user. */
+  #access(ctx: WriteContext): RecordAccess {
+    return {
+      get: (id) => {
+        const found = this.get(id);
+        return found === undefined || found.deleted ? undefined : found.values;
+      },
+      childrenOf: (objectName, field, value) => {
+        const table = this.table(objectName);
+        const ids = table?.childrenOf(field, value);
+        if (table === undefined || ids === undefined) return [];
+        return [...ids].flatMap((id) => {
+          const row = table.rows.get(id);
+          return row === undefined || row.deletedAt !== null ? [] : [row.values];
+        });
+      },
+      create: (objectName, values) => {
+        const created = this.create(objectName, values, ctx);
+        if (!created.success) throw new Error(`${objectName} could not be created: ${created.errors.map((e) => e.message).join('; ')}`);
+      },
+    };
   }
 
   update(objectName: string | null, rawId: string, input: RecordValues, ctx: WriteContext): SaveResult {
@@ -497,11 +522,12 @@ export class Store {
     const errors = this.#applyInput(table, input, values, 'update');
     if (errors.length > 0) return { success: false, id, errors };
     this.#computeDerived(table, values);
+    const stampMs = this.stamp();
+    const stamp = formatDatetime(stampMs);
+    table.def.behaviour?.onSave?.(values, before, stamp, this.#access(ctx));
     const ruleErrors = this.#checkRequiredAndUnique(table, id, values);
     if (ruleErrors.length > 0) return { success: false, id, errors: ruleErrors };
     const changed = Object.keys(values).filter((k) => values[k] !== before[k]);
-    const stampMs = this.stamp();
-    const stamp = formatDatetime(stampMs);
     // Salesforce bumps the audit fields on every successful save, even one that changes nothing.
     Object.assign(values, { LastModifiedDate: stamp, LastModifiedById: ctx.userId, SystemModstamp: stamp });
     const oldSeq = row.seq;
