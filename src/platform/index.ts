@@ -14,7 +14,7 @@ export {
   type CreatedOrganization,
   type Organization,
 } from './organizations.ts';
-export { isCurrency, minorUnits } from './money.ts';
+export { ExactDecimal, isCurrency, minorUnits } from './money.ts';
 export { issuesFromZod } from './issues.ts';
 export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';
 export {
