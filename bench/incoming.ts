@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     // The initial load: accounts made in Salesforce, read into Ferry in one incoming_full run.
     if (PHASES.has('load')) {
       for (let i = 0; i < LOAD; i += 10_000) {
-        const batch = Array.from({ length: Math.min(10_000, LOAD - i) }, (_, j) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i + j}`, AccountNumber: `LOAD-${i + j}`, BillingCity: 'Truro' }));
+        const batch = Array.from({ length: Math.min(10_000, LOAD - i) }, (_, j) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i + j}`, AccountNumber: `LOAD-${i + j}`, BillingCity: 'Truro', Ferry_Sync__c: true }));
         const seeded = (await org.control('POST', '/seed', { records: batch })) as { results: { success: boolean }[] };
         if (!seeded.results.every((r) => r.success)) throw new Error('seeding the org failed');
       }

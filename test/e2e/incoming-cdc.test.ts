@@ -128,7 +128,7 @@ describe('incoming sync by change events', () => {
   it('creates a Ferry record for an account made in Salesforce and writes Ferry\'s id back', async () => {
     const integration = await streamed('Streamed creates');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
-    const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'CDC-SF-NEW', BillingCity: 'Hull' })) as any;
+    const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'CDC-SF-NEW', BillingCity: 'Hull', Ferry_Sync__c: true })) as any;
     const entry = await ferry.eventually(async () => (await syncLog(integration.id, `&salesforceId=${made.id}&outcome=applied&direction=incoming`))[0]);
     expect(entry.reason).toBe('created in Salesforce: created in Ferry and linked');
     expect(await must('GET', `/api/v1/accounts/${entry.entityId}`)).toMatchObject({ code: 'CDC-SF-NEW', name: 'Made in Salesforce', address: { locality: 'Hull' } });

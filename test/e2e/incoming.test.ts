@@ -290,8 +290,8 @@ describe('incoming sync by polling', () => {
     const integration = await twoWay('Created in Salesforce');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
     await runNow(integration.id, 'incoming');
-    const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'SF-MADE-1', BillingCity: 'Wells' })) as any;
-    const noCode = (await conn.sobject('Account').create({ Name: 'No number' })) as any;
+    const made = (await conn.sobject('Account').create({ Name: 'Made in Salesforce', AccountNumber: 'SF-MADE-1', BillingCity: 'Wells', Ferry_Sync__c: true })) as any;
+    const noCode = (await conn.sobject('Account').create({ Name: 'No number', Ferry_Sync__c: true })) as any;
     const run = await runNow(integration.id, 'incoming');
     expect(run.counts).toMatchObject({ created: 1, failed: 1 });
 
@@ -319,10 +319,10 @@ describe('incoming sync by polling', () => {
     const account = await must('POST', '/api/v1/accounts', { code: 'IN-TWICE', name: 'Matched twice', currency: 'USD' });
     // Read in one page (one batch): two accounts made in Salesforce with one new account number,
     // and two with the number of one Ferry account.
-    const first = (await conn.sobject('Account').create({ Name: 'Twin one', AccountNumber: 'SF-TWIN-1' })) as any;
-    const second = (await conn.sobject('Account').create({ Name: 'Twin two', AccountNumber: 'SF-TWIN-1' })) as any;
-    const matched = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Ripon' })) as any;
-    const again = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Selby' })) as any;
+    const first = (await conn.sobject('Account').create({ Name: 'Twin one', AccountNumber: 'SF-TWIN-1', Ferry_Sync__c: true })) as any;
+    const second = (await conn.sobject('Account').create({ Name: 'Twin two', AccountNumber: 'SF-TWIN-1', Ferry_Sync__c: true })) as any;
+    const matched = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Ripon', Ferry_Sync__c: true })) as any;
+    const again = (await conn.sobject('Account').create({ Name: 'Matched twice', AccountNumber: 'IN-TWICE', BillingCity: 'Selby', Ferry_Sync__c: true })) as any;
     const run = await runNow(integration.id, 'incoming');
     expect(run.counts).toMatchObject({ created: 1, failed: 2 });
 
@@ -342,11 +342,43 @@ describe('incoming sync by polling', () => {
     expect(link!.salesforce_id).toBe(matched.id);
   });
 
+  it('takes only the Salesforce accounts selected by their checkbox, brings one in when it is checked later, or all when told to', async () => {
+    const integration = await twoWay('Selected accounts');
+    await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
+    await runNow(integration.id, 'incoming');
+    const unticked = (await conn.sobject('Account').create({ Name: 'Prospect', AccountNumber: 'SF-SEL-1' })) as any;
+    const ticked = (await conn.sobject('Account').create({ Name: 'Customer', AccountNumber: 'SF-SEL-2', Ferry_Sync__c: true })) as any;
+    // Delivered by Ferry: synced whatever its box says.
+    const { account, sfId } = await delivered(integration.id, 'IN-SEL-3');
+    await conn.sobject('Account').update({ Id: sfId, BillingCity: 'Ely' });
+    await runNow(integration.id, 'incoming');
+    const [left] = await syncLog(integration.id, `&salesforceId=${unticked.id}`);
+    expect(left).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('Ferry_Sync__c is not checked') });
+    expect((await syncLog(integration.id, `&salesforceId=${ticked.id}`))[0]).toMatchObject({ outcome: 'applied', reason: 'created in Salesforce: created in Ferry and linked' });
+    expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ely');
+    const inFerry = async (code: string) => (await ferry.db.query("SELECT id FROM records WHERE entity = 'accounts' AND key = $1 AND deleted_at IS NULL", [code])).length;
+    expect(await inFerry('SF-SEL-1')).toBe(0);
+
+    // Checked later: the next read brings it in.
+    await conn.sobject('Account').update({ Id: unticked.id, Ferry_Sync__c: true });
+    await runNow(integration.id, 'incoming');
+    expect(await inFerry('SF-SEL-1')).toBe(1);
+
+    // "all": any account comes in; a selection that is neither is refused, saying what it takes.
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: 'all' } });
+    await conn.sobject('Account').create({ Name: 'Anyone', AccountNumber: 'SF-SEL-4' });
+    await runNow(integration.id, 'incoming');
+    expect(await inFerry('SF-SEL-4')).toBe(1);
+    const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: 'some' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]).toMatchObject({ path: 'body.sync.accountSelection', message: expect.stringContaining('"all" or {"field"') });
+  });
+
   it('links a record that exists on both sides by the match rule instead of duplicating it', async () => {
     const integration = await twoWay('Matched', { match: { ferry: 'code', salesforce: 'AccountNumber' } });
     await runNow(integration.id, 'incoming');
     const account = await must('POST', '/api/v1/accounts', { code: 'IN-MATCH-1', name: 'Both sides', currency: 'USD' });
-    const sfAccount = (await conn.sobject('Account').create({ Name: 'Both sides', AccountNumber: 'IN-MATCH-1', BillingCity: 'Ripon' })) as any;
+    const sfAccount = (await conn.sobject('Account').create({ Name: 'Both sides', AccountNumber: 'IN-MATCH-1', BillingCity: 'Ripon', Ferry_Sync__c: true })) as any;
     const run = await runNow(integration.id, 'incoming');
     expect(run.counts).toMatchObject({ created: 0, updated: 1 });
     expect((await must('GET', `/api/v1/accounts/${account.id}`)).address.locality).toBe('Ripon');
@@ -363,7 +395,7 @@ describe('incoming sync by polling', () => {
   it('leaves records created in Salesforce alone when told to', async () => {
     const integration = await twoWay('Creates ignored', { salesforceCreates: 'ignore' });
     await runNow(integration.id, 'incoming');
-    await conn.sobject('Account').create({ Name: 'Not for Ferry', AccountNumber: 'SF-IGNORED' });
+    await conn.sobject('Account').create({ Name: 'Not for Ferry', AccountNumber: 'SF-IGNORED', Ferry_Sync__c: true });
     expect((await runNow(integration.id, 'incoming')).counts.created).toBe(0);
     const [ignored] = await syncLog(integration.id, '&outcome=ignored');
     expect(ignored.reason).toContain('salesforceCreates is ignore');
@@ -491,7 +523,7 @@ describe('incoming sync by polling', () => {
     ['SOQL pages', 100_000],
   ] as const)('reads every Salesforce account into Ferry with incoming_full, through %s, and again without duplicating', async (_path, bulkThreshold) => {
     const prefix = `LOAD-${bulkThreshold}`;
-    const seeded = ferry.emulator.controls.seed(Array.from({ length: 25 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i}`, AccountNumber: `${prefix}-${i}`, BillingCity: 'Truro' })));
+    const seeded = ferry.emulator.controls.seed(Array.from({ length: 25 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i}`, AccountNumber: `${prefix}-${i}`, BillingCity: 'Truro', Ferry_Sync__c: true })));
     expect(seeded.every((r) => r.success)).toBe(true);
     const integration = await twoWay(`Initial load ${bulkThreshold}`, { direction: 'from_salesforce' });
     await must('PATCH', `/api/v1/integrations/${integration.id}`, { delivery: { bulkThreshold } });

@@ -70,6 +70,8 @@ export interface Applying {
   /** The Salesforce fields a record is read with. */
   fields: string[];
   client: SalesforceClient;
+  /** The checkbox an unlinked Salesforce record must have checked to come in (sync.accountSelection). */
+  selection?: string | undefined;
 }
 
 export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
@@ -203,6 +205,12 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
   for (const index of pending) {
     const row = rows[index]!;
     const target = linkedTargets[index] ?? (row.IsDeleted === true ? undefined : matches.get(row.Id));
+    // Ferry takes only the selected accounts it has no link for (sync.accountSelection).
+    if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selection !== undefined && row[a.selection] !== true && row[a.selection] !== 'true') {
+      state.skip(row.Id, 'not selected');
+      entries[index] = logEntry(a, row, 'ignored', null, [], `not selected: its ${a.selection} is not checked (sync.accountSelection); check it to bring the account in`);
+      continue;
+    }
     if (target !== undefined && 'ambiguous' in target) {
       state.counts.failed++;
       entries[index] = refuse(a, row, null, [], `the match rule is ambiguous: ${target.ambiguous}; make the values unique, or set Ferry_Id__c on the Salesforce record to the Ferry id it belongs to`);

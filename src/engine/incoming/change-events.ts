@@ -244,7 +244,7 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
   const changed = changedFieldsOf(header, payload);
   const read = a.reading.fields;
   // A transform may read any field of the record: every change may matter to it.
-  const watched = new Set([EXTERNAL_ID_FIELD, ...read.map((f) => f.salesforce), ...(a.sync.match === null ? [] : [a.sync.match.salesforce])]);
+  const watched = new Set([EXTERNAL_ID_FIELD, ...read.map((f) => f.salesforce), ...(a.sync.match === null ? [] : [a.sync.match.salesforce]), ...(a.selection === undefined ? [] : [a.selection])]);
   const anyTransform = read.some((f) => f.transform !== undefined);
   const relevant = anyTransform ? changed : changed.filter((f) => watched.has(f));
   const values = flatValues(payload);

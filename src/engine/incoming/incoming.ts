@@ -169,8 +169,9 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const sync = syncOf(integration);
   let position = await loadPosition(db, orgId, integration.id, reading.object);
   const match = sync.match;
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce])])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client };
+  const selection = selectionFieldOf(integration.entity_type, sync);
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection])])];
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection };
   if (only.salesforceIds !== undefined) {
     // Records named again (a refused change retried): read as they are now, the position untouched.
     await rereadRecords(applying, only.salesforceIds);
@@ -193,6 +194,11 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
   await markPolled(db, orgId, integration.id, reading.object);
+}
+
+/** The checkbox field that selects which unlinked Salesforce accounts come in, if any (Account integrations). */
+export function selectionFieldOf(entityType: string, sync: IntegrationSync): string | undefined {
+  return entityType === 'Account' && sync.accountSelection !== 'all' ? sync.accountSelection.field : undefined;
 }
 
 /** How long Salesforce keeps a deleted record in its recycle bin (queryAll sees it meanwhile). */

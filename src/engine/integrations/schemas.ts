@@ -72,6 +72,9 @@ export const INCOMING_ENTITY_TYPES = ['Account', 'Contact'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 
+/** The Account checkbox that selects the Salesforce accounts Ferry reads in (sync.accountSelection). */
+export const SELECTION_FIELD = 'Ferry_Sync__c';
+
 export const integrationSync = z.strictObject({
   direction: z.enum(SYNC_DIRECTIONS, { error: `must be one of ${SYNC_DIRECTIONS.join(', ')}` }).default('to_salesforce')
     .meta({ description: 'to_salesforce: Ferry sends; from_salesforce: Ferry reads Salesforce changes back (the rules with direction to_ferry or both); both: the two.' }),
@@ -92,6 +95,11 @@ export const integrationSync = z.strictObject({
     .meta({ description: 'A delivered record deleted in Ferry: propagate (Ferry deletes the Salesforce record), ignore (Salesforce keeps it), or flag (Salesforce keeps it, and an integration.deleted_in_ferry.warning event names it).' }),
   statusFields: z.boolean().default(false)
     .meta({ description: 'Write Ferry_Sync_Status__c (Synced, Failed), Ferry_Last_Synced_At__c and Ferry_Sync_Message__c on each Salesforce record this integration writes (Account and Contact integrations): Synced within the write itself; Failed, with Salesforce\'s reason, by one more call per 200 refused records that exist in Salesforce.' }),
+  accountSelection: z.union([
+    z.literal('all'),
+    z.strictObject({ field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a checkbox (or checkbox formula) field API name such as "Ferry_Sync__c"') }),
+  ], { error: 'must be "all" or {"field": "<checkbox field>"}' }).default({ field: SELECTION_FIELD })
+    .meta({ description: 'Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), or "all". An account left out is logged ignored; checking the box later brings it in.' }),
   salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
     .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow; undeleted in Salesforce, it is restored in Ferry), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });
