@@ -45,8 +45,8 @@ export function sourcesOf(to: RunStatus): RunStatus[] {
  * mapping: the full run queued because the integration's mapping changed (it resends what the
  * change affects); poll: an incoming run queued because the integration's poll interval passed.
  */
-export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream';
-export const RUN_TRIGGERS = ['change', 'schedule', 'manual', 'retry', 'replay', 'mapping', 'poll', 'stream'] as const;
+export type RunTrigger = 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream' | 'follow';
+export const RUN_TRIGGERS = ['change', 'schedule', 'manual', 'retry', 'replay', 'mapping', 'poll', 'stream', 'follow'] as const;
 
 /** incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back. */
 export type RunMode = 'incremental' | 'full' | 'incoming' | 'incoming_full';

@@ -7,7 +7,7 @@ export interface JobMap {
   'integration-sync': {
     orgId: string;
     integrationId: string;
-    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream';
+    trigger: 'change' | 'schedule' | 'manual' | 'retry' | 'replay' | 'mapping' | 'poll' | 'stream' | 'follow';
     mode: 'incremental' | 'full' | 'incoming' | 'incoming_full';
     runId?: string;
     recordIds?: string[];

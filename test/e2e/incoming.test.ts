@@ -531,7 +531,7 @@ describe('incoming sync by polling', () => {
     const run = await runNow(integration.id, 'incoming_full');
     // The org also holds other tests' accounts, some without an account number (refused: a Ferry
     // account needs a code), so the run may end ERROR; these 25 must all be in.
-    expect(run).toMatchObject({ mode: 'incoming_full', error: null });
+    expect(run, JSON.stringify(run)).toMatchObject({ mode: 'incoming_full', error: null });
     expect(run.counts.created).toBeGreaterThanOrEqual(25);
     const mine = async () => (await ferry.db.query<{ id: string; key: string }>("SELECT id, key FROM records WHERE entity = 'accounts' AND key LIKE $1 AND deleted_at IS NULL", [`${prefix}-%`]));
     const loaded = await mine();
@@ -547,8 +547,8 @@ describe('incoming sync by polling', () => {
     expect(requests.includes('bulk_upload')).toBe(bulkThreshold < 25);
 
     const again = await runNow(integration.id, 'incoming_full');
-    expect(again.counts.created).toBe(0);
-    expect(again.counts.failed).toBe(run.counts.failed);
+    expect(again.counts.created, JSON.stringify(again)).toBe(0);
+    expect(again.counts.failed, JSON.stringify({ first: run, again })).toBe(run.counts.failed);
     expect(await mine()).toHaveLength(25);
   });
 
@@ -601,16 +601,50 @@ describe('incoming sync by polling', () => {
     expect(await must('GET', `/api/v1/contacts/${contact.id}`)).toMatchObject({ title: 'Analyst', accountId: second.account.id, lastSystemToUpdate: 'Salesforce' });
 
     // Made in Salesforce under a delivered account: created in Ferry and linked; under an account
-    // Ferry does not have: refused, saying which.
+    // Ferry does not have: left out (a contact follows its account), saying which.
     const stray = (await conn.sobject('Account').create({ Name: 'Not in Ferry' })) as any;
     const made = (await conn.sobject('Contact').create({ LastName: 'Hopper', FirstName: 'Grace', AccountId: first.sfId })) as any;
     const orphan = (await conn.sobject('Contact').create({ LastName: 'Nobody', AccountId: stray.id })) as any;
     const run = await runNow(contacts.id, 'incoming');
-    expect(run.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(run.counts).toMatchObject({ created: 1, failed: 0 });
     const [createdEntry] = await syncLog(contacts.id, `&salesforceId=${made.id}`);
     expect(await must('GET', `/api/v1/contacts/${createdEntry.entityId}`)).toMatchObject({ firstName: 'Grace', lastName: 'Hopper', accountId: first.account.id });
-    const [refused] = await syncLog(contacts.id, `&salesforceId=${orphan.id}`);
-    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining(`AccountId ${stray.id} is not linked to a Ferry accounts record`) });
+    const [left] = await syncLog(contacts.id, `&salesforceId=${orphan.id}`);
+    expect(left).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining(`follows its parent, which is not in Ferry: accountId: AccountId ${stray.id} is not linked to a Ferry accounts record`) });
+  });
+
+  it('brings a contact in with its account: left out while the account is not in Ferry, read again when the account comes in', async () => {
+    const accounts = await twoWay('Followed accounts');
+    await must('PATCH', `/api/v1/integrations/${accounts.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
+    const contacts = await must('POST', '/api/v1/integrations', {
+      name: 'Following contacts', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
+    });
+    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
+      rules: [
+        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+      ],
+    });
+    await runNow(accounts.id, 'incoming');
+    await runNow(contacts.id, 'incoming');
+    const sfAccount = (await conn.sobject('Account').create({ Name: 'Later customer', AccountNumber: 'SF-FOLLOW-1' })) as any;
+    const sfContact = (await conn.sobject('Contact').create({ LastName: 'Follower', AccountId: sfAccount.id })) as any;
+    await runNow(accounts.id, 'incoming');
+    expect((await runNow(contacts.id, 'incoming')).counts.failed).toBe(0);
+    expect((await syncLog(contacts.id, `&salesforceId=${sfContact.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('follows its parent') });
+
+    // The account is selected: it comes in, and its contact follows in a run of its own.
+    await conn.sobject('Account').update({ Id: sfAccount.id, Ferry_Sync__c: true });
+    expect((await runNow(accounts.id, 'incoming')).counts.created).toBe(1);
+    const follow = await ferry.eventually(async () => {
+      const runs = (await must('GET', `/api/v1/runs?integrationId=${contacts.id}`)).data;
+      return runs.find((r: any) => r.trigger === 'follow' && r.status === 'COMPLETE');
+    });
+    expect(follow.counts).toMatchObject({ created: 1, failed: 0 });
+    const [entry] = await syncLog(contacts.id, `&salesforceId=${sfContact.id}&outcome=applied`);
+    expect(entry.reason).toContain('read as its parent came in');
+    const [account] = await ferry.db.query<{ id: string }>("SELECT id FROM records WHERE entity = 'accounts' AND key = 'SF-FOLLOW-1'");
+    expect(await must('GET', `/api/v1/contacts/${entry.entityId}`)).toMatchObject({ lastName: 'Follower', accountId: account!.id });
   });
 
   it('reads contact points back: the e-mail, phones by type, the mailing street, under the rules of the contact\'s type', async () => {

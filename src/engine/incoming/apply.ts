@@ -56,6 +56,11 @@ export async function writeSyncLog(db: Queryable, orgId: string, entries: SyncLo
 export interface IncomingDeps {
   db: Database;
   store: RecordStore;
+  /**
+   * Asks for another integration to read these Salesforce records again (in a run of its own,
+   * trigger `follow`): records that follow a parent that has just come in.
+   */
+  requestRead?: ((orgId: string, integrationId: string, salesforceIds: string[]) => Promise<void>) | undefined;
 }
 
 export interface Applying {
@@ -72,6 +77,8 @@ export interface Applying {
   client: SalesforceClient;
   /** The checkbox an unlinked Salesforce record must have checked to come in (sync.accountSelection). */
   selection?: string | undefined;
+  /** Salesforce records this run brought in (created or matched in Ferry): their followers come next. */
+  broughtIn?: Set<string> | undefined;
 }
 
 export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
@@ -236,7 +243,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
   for (const index of live) {
     const row = rows[index]!;
     const target = targets.get(index);
-    const found = lookups.get(row.Id) ?? { resolved: new Map<string, string>(), unresolved: [] };
+    const found = lookups.get(row.Id) ?? { resolved: new Map<string, string>(), unresolved: [], parents: [] };
     if (target === undefined) {
       const create = await creating(a, row, index, found, links);
       if ('entry' in create) {
@@ -348,8 +355,8 @@ async function matchesOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
  * that Salesforce Account, by any integration of the organization delivering to this org), and
  * why any cannot be found. One query per lookup field.
  */
-async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Promise<Map<string, { resolved: Map<string, string>; unresolved: string[] }>> {
-  const out = new Map<string, { resolved: Map<string, string>; unresolved: string[] }>();
+async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Promise<Map<string, Lookups>> {
+  const out = new Map<string, Lookups>();
   for (const field of a.reading.fields) {
     if (field.lookup === undefined) continue;
     const wanted = [...new Set(rows.flatMap((r) => (typeof r[field.salesforce] === 'string' && r[field.salesforce] !== '' ? [r[field.salesforce] as string] : [])))];
@@ -363,10 +370,14 @@ async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
       const raw = row[field.salesforce];
       if (typeof raw !== 'string' || raw === '') continue;
       let entry = out.get(row.Id);
-      if (entry === undefined) out.set(row.Id, (entry = { resolved: new Map(), unresolved: [] }));
+      if (entry === undefined) out.set(row.Id, (entry = { resolved: new Map(), unresolved: [], parents: [] }));
       const entityId = found.get(raw);
       if (entityId !== undefined) entry.resolved.set(raw, entityId);
-      else entry.unresolved.push(`${field.path}: ${field.salesforce} ${raw} is not linked to a Ferry ${field.lookup.target} record (deliver it, or read it from Salesforce, first)`);
+      else {
+        const why = `${field.path}: ${field.salesforce} ${raw} is not linked to a Ferry ${field.lookup.target} record (deliver it, or read it from Salesforce, first)`;
+        entry.unresolved.push(why);
+        if (field.lookup.required) entry.parents.push(why);
+      }
     }
   }
   return out;
@@ -384,7 +395,7 @@ interface LinkWrite {
   base: Record<string, unknown>;
 }
 
-type Lookups = { resolved: Map<string, string>; unresolved: string[] };
+type Lookups = { resolved: Map<string, string>; unresolved: string[]; parents: string[] };
 
 /** A Salesforce record Ferry has no record for: to be created in Ferry and linked, or left alone. */
 async function creating(a: Applying, row: SalesforceRow, index: number, lookups: Lookups, links: LinkWrite[]): Promise<Planned | { entry: SyncLogEntry }> {
@@ -392,6 +403,11 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
   if (a.sync.salesforceCreates === 'ignore') {
     state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
     return { entry: logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c, no match); salesforceCreates is ignore') };
+  }
+  if (lookups.parents.length > 0) {
+    // It follows its parent (a contact its account): not taken until the parent is in Ferry.
+    state.skip(row.Id, 'its parent is not in Ferry');
+    return { entry: logEntry(a, row, 'ignored', null, [], `follows its parent, which is not in Ferry: ${lookups.parents.join('; ')}; it comes in when read again once the parent is`) };
   }
   if (lookups.unresolved.length > 0) {
     state.counts.failed++;
@@ -521,6 +537,7 @@ async function writeLinks(tx: Queryable, a: Applying, writes: LinkWrite[]): Prom
     );
   }
   const fresh = writes.filter((w) => !w.target.linked);
+  for (const w of fresh) if (w.target.keyPending) a.broughtIn?.add(w.salesforceId);
   if (fresh.length > 0) {
     await tx.query(
       `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, key_pending, read_at)

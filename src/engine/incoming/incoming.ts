@@ -153,7 +153,12 @@ export async function positionReader(db: Database, client: SalesforceClient, int
  * the object from the cursor when events may be missing; polling reads changes after the cursor,
  * oldest first.
  */
-export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined } = {}): Promise<void> {
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined } = {}): Promise<void> {
+  const applying = await readWith(deps, integration, runId, client, ferryUserId, state, only);
+  if (applying !== undefined) await bringFollowers(applying);
+}
+
+async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined }): Promise<Applying | undefined> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, storedRules(integration));
   if (reading.fields.length === 0) {
@@ -163,7 +168,7 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   // A switch turned off since the run was queued: nothing is read, the position stays.
   if (!(await incomingAllowed(db, integration))) {
     state.skip(integration.id, 'incoming sync is switched off');
-    return;
+    return undefined;
   }
   await writePendingKeys(db, client, integration, reading.object);
   const sync = syncOf(integration);
@@ -171,22 +176,23 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const match = sync.match;
   const selection = selectionFieldOf(integration.entity_type, sync);
   const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection])])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection };
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set() };
   if (only.salesforceIds !== undefined) {
-    // Records named again (a refused change retried): read as they are now, the position untouched.
-    await rereadRecords(applying, only.salesforceIds);
-    return;
+    // Records named again (a refused change retried, or followers of a parent that came in):
+    // read as they are now, the position untouched.
+    await rereadRecords(applying, only.salesforceIds, only.why ?? 'read again (a refused change retried)');
+    return applying;
   }
   if (only.everything === true) {
     // The position is taken first: what changes during the read is read again after it.
     if (position === undefined || position.setting !== sync.reader) await positionReader(db, client, integration, reading.object);
     await readEverything(applying);
     await markPolled(db, orgId, integration.id, reading.object);
-    return;
+    return applying;
   }
   if (position === undefined) {
     await positionReader(db, client, integration, reading.object);
-    return;
+    return undefined;
   }
   if (position.setting !== sync.reader) position = await positionReader(db, client, integration, reading.object);
   warnOfGap(applying, position);
@@ -194,6 +200,41 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
   await markPolled(db, orgId, integration.id, reading.object);
+  return applying;
+}
+
+/** Who follows whom: the Salesforce object, and its field that names the parent. */
+const FOLLOWERS: Record<string, { entityType: string; object: string; field: string }[]> = {
+  accounts: [{ entityType: 'Contact', object: 'Contact', field: 'AccountId' }],
+};
+
+/**
+ * Accounts this run brought in: the organization's integrations that read their followers back
+ * (contacts, by AccountId) read those now, in runs of their own, since a follower that came
+ * before its parent was left out and has not changed since.
+ */
+async function bringFollowers(a: Applying): Promise<void> {
+  const parents = [...(a.broughtIn ?? [])];
+  const follow = a.deps.requestRead;
+  if (parents.length === 0 || follow === undefined) return;
+  for (const kind of FOLLOWERS[a.reading.entity] ?? []) {
+    const readers = await a.deps.db.query<{ id: string }>(
+      `SELECT id FROM integrations WHERE org_id = $1 AND id <> $2 AND entity_type = $3 AND enabled AND credential_id IS NOT NULL
+         AND COALESCE(sync->>'direction', 'to_salesforce') <> 'to_salesforce' AND COALESCE((sync->>'incoming')::boolean, true)
+         AND ($4::text IS NULL OR salesforce_org_id IS NULL OR salesforce_org_id = $4)`,
+      [a.integration.org_id, a.integration.id, kind.entityType, a.integration.salesforce_org_id],
+    );
+    if (readers.length === 0) continue;
+    const ids: string[] = [];
+    for (let i = 0; i < parents.length; i += 200) {
+      const chunk = parents.slice(i, i + 200);
+      const rows = await a.client.queryAll<{ Id: string }>(`SELECT Id FROM ${kind.object} WHERE ${kind.field} IN ('${chunk.join("', '")}') AND IsDeleted = false`, kind.object);
+      ids.push(...rows.map((r) => r.Id));
+    }
+    for (const reader of readers) {
+      for (let i = 0; i < ids.length; i += 200) await follow(a.integration.org_id, reader.id, ids.slice(i, i + 200));
+    }
+  }
 }
 
 /** The checkbox field that selects which unlinked Salesforce accounts come in, if any (Account integrations). */
@@ -221,11 +262,11 @@ function warnOfGap(a: Applying, position: Position): void {
 }
 
 /** Reads the named records as they are now and applies each; the reading position stays. */
-async function rereadRecords(a: Applying, ids: string[]): Promise<void> {
+async function rereadRecords(a: Applying, ids: string[], why: string): Promise<void> {
   const valid = ids.filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
   if (valid.length === 0) return;
   const rows = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${valid.join("', '")}')`, a.reading.object);
-  for (const row of rows) await applyOne(a, row, () => Promise.resolve(), 'read again (a refused change retried)');
+  for (const row of rows) await applyOne(a, row, () => Promise.resolve(), why);
   await writePendingKeys(a.deps.db, a.client, a.integration, a.reading.object);
 }
 

@@ -16,8 +16,11 @@ export interface ReadingField {
   transform?: Compiled | undefined;
   /** The rule also sends (direction both): outgoing delivery keeps its base. */
   both: boolean;
-  /** A lookup read back: the Salesforce id names a record of `target`, found through the links. */
-  lookup?: { target: string } | undefined;
+  /**
+   * A lookup read back: the Salesforce id names a record of `target`, found through the links. A
+   * required one makes the record follow its parent: not taken while the parent is not in Ferry.
+   */
+  lookup?: { target: string; required: boolean } | undefined;
   /**
    * A contact point read back (its `path` is the point: `email`, `phone.WORK`, `address.street`),
    * for contacts of `contactType` (`*`: any type without a rule of its own for the field).
@@ -41,7 +44,7 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
   const fields: ReadingField[] = [];
   for (const rule of rules) {
     if (rule.kind === 'lookup' && readsFromSalesforce(rule) && rule.object === main!.object) {
-      fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: 'id', both: rule.direction === 'both', lookup: { target: rule.target } });
+      fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: 'id', both: rule.direction === 'both', lookup: { target: rule.target, required: rule.required } });
       continue;
     }
     if (rule.kind === 'contact_point' && readsFromSalesforce(rule) && rule.object === main!.object) {

@@ -295,7 +295,13 @@ export class Runner {
       try {
         // A retried run keeps its records in the run (its job may be queued again without them).
         const salesforceIds = job.salesforceIds ?? (job.runId === undefined ? undefined : await runSalesforceIds(db, job.orgId, job.runId));
-        await readChanges({ db, store: this.#deps.store }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', salesforceIds });
+        const requestRead = async (orgId: string, integrationId: string, ids: string[]) => {
+          // A run of its own (its id in the queue key), so a waiting poll cannot swallow it.
+          const follow = await new Runs(db).create(orgId, integrationId, { trigger: 'follow', mode: 'incoming', salesforceIds: ids });
+          await this.#deps.requeue({ orgId, integrationId, trigger: 'follow', mode: 'incoming', runId: follow.id, salesforceIds: ids }, 0);
+        };
+        const why = job.trigger === 'follow' ? 'read as its parent came in' : undefined;
+        await readChanges({ db, store: this.#deps.store, requestRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', salesforceIds, why });
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });
