@@ -8,7 +8,7 @@ import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
-import { incomingAllowed, loadPosition, positionReader } from './incoming/incoming.ts';
+import { incomingAllowed, loadPosition, positionReader, selectionFieldOf } from './incoming/incoming.ts';
 import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf } from './integrations/integrations.ts';
@@ -282,6 +282,8 @@ export class Engine {
       if (checked.ok && checked.value.issues.length > 0) {
         return fail('validation_failed', 'The integration\'s mapping does not fit this org; nothing was changed.', checked.value.issues.map((i) => ({ path: ['mapping', ...i.path], message: i.message })));
       }
+      const selection = await this.#checkSelection(orgId, row, credentialId);
+      if (selection !== undefined) return fail('validation_failed', 'The integration\'s account selection does not fit this org; nothing was changed.', [{ path: ['sync', 'accountSelection'], message: selection }]);
     }
     const connected = await this.integrations.connect(orgId, id, credentialId);
     // An integration that reads from Salesforce learns now whether the org publishes change
@@ -291,6 +293,28 @@ export class Engine {
       if (!detected.ok) this.#logger.warn({ orgId, integrationId: id, reason: detected.error.message }, 'could not ask the org how to read its changes: the first incoming run asks again');
     }
     return connected;
+  }
+
+  /**
+   * The checkbox that selects accounts (sync.accountSelection) must be a boolean field of the
+   * org's Account (a checkbox, or a checkbox formula): what is wrong with it, or undefined. An org
+   * that cannot be reached is not checked here (the mapping check said so already).
+   */
+  async #checkSelection(orgId: string, row: Parameters<typeof syncOf>[0] & { entity_type: string }, credentialId: string): Promise<string | undefined> {
+    const sync = syncOf(row);
+    const field = selectionFieldOf(row.entity_type, sync);
+    if (field === undefined || sync.direction === 'to_salesforce') return undefined;
+    try {
+      const { client, identity } = await this.credentials.open(orgId, credentialId);
+      const account = (await this.schemas.describe(client, identity.organizationId, ['Account'])).get('account');
+      const found = account?.fields.find((f) => f.name.toLowerCase() === field.toLowerCase());
+      if (found === undefined) return `the org's Account has no field ${field}: deploy Ferry's SFDX project (salesforce/), name another checkbox ({"field": "..."}), or take every account ("all")`;
+      if (found.type !== 'boolean') return `${field} on Account is a ${found.type} field, not a checkbox: name a checkbox (or checkbox formula) field, or "all"`;
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof SalesforceError)) throw error;
+      return undefined;
+    }
   }
 
   /**

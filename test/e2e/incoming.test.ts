@@ -372,6 +372,15 @@ describe('incoming sync by polling', () => {
     const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: 'some' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'body.sync.accountSelection', message: expect.stringContaining('"all" or {"field"') });
+    // Connecting checks the field against the org: it must exist on Account and be a checkbox.
+    for (const [field, says] of [['Nope__c', 'has no field Nope__c'], ['Name', 'not a checkbox']] as const) {
+      await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field } } });
+      const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ path: 'body.sync.accountSelection', message: expect.stringContaining(says) }]);
+    }
+    await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field: 'Ferry_Sync__c' } } });
+    expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id })).status).toBe(200);
   });
 
   it('links a record that exists on both sides by the match rule instead of duplicating it', async () => {
