@@ -11,7 +11,7 @@ import type { SecretBox } from './credentials/secret-box.ts';
 import { incomingAllowed, loadPosition, positionReader, selectionFieldOf } from './incoming/incoming.ts';
 import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
-import { Integrations, syncOf } from './integrations/integrations.ts';
+import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
 import type { IncomingStatus, IntegrationView } from './integrations/schemas.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -300,7 +300,7 @@ export class Engine {
    * org's Account (a checkbox, or a checkbox formula): what is wrong with it, or undefined. An org
    * that cannot be reached is not checked here (the mapping check said so already).
    */
-  async #checkSelection(orgId: string, row: Parameters<typeof syncOf>[0] & { entity_type: string }, credentialId: string): Promise<string | undefined> {
+  async #checkSelection(orgId: string, row: IntegrationRow, credentialId: string): Promise<string | undefined> {
     const sync = syncOf(row);
     const field = selectionFieldOf(row.entity_type, sync);
     if (field === undefined || sync.direction === 'to_salesforce') return undefined;

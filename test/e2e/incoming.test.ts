@@ -36,6 +36,15 @@ async function twoWay(name: string, sync: Record<string, unknown> = {}): Promise
   return integration;
 }
 
+/** A Contact integration that reads back by polling (runs started by hand), with these rules. */
+async function contactReader(name: string, rules: unknown[]): Promise<any> {
+  const integration = await must('POST', '/api/v1/integrations', {
+    name, entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
+  });
+  await must('PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules });
+  return integration;
+}
+
 async function delivered(integrationId: string, code: string, extra: Record<string, unknown> = {}): Promise<{ account: any; sfId: string }> {
   const account = await must('POST', '/api/v1/accounts', { code, name: `Account ${code}`, currency: 'USD', address: { line1: '1 High Street', locality: 'Leeds', country: 'GB' }, ...extra });
   const run = await runNow(integrationId, 'incremental');
@@ -588,17 +597,12 @@ describe('incoming sync by polling', () => {
     const accounts = await must('POST', '/api/v1/integrations', { name: 'Contact accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
     const first = await delivered(accounts.id, 'IN-CONTACT-A');
     const second = await delivered(accounts.id, 'IN-CONTACT-B');
-    const contacts = await must('POST', '/api/v1/integrations', {
-      name: 'Two-way contacts', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
-    });
-    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
-      rules: [
-        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
-        { ferry: 'firstName', salesforce: 'FirstName', direction: 'both' },
-        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
-        { ferry: 'title', salesforce: 'Title', direction: 'to_ferry' },
-      ],
-    });
+    const contacts = await contactReader('Two-way contacts', [
+      { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+      { ferry: 'firstName', salesforce: 'FirstName', direction: 'both' },
+      { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+      { ferry: 'title', salesforce: 'Title', direction: 'to_ferry' },
+    ]);
     await runNow(contacts.id, 'incoming');
     const contact = await must('POST', '/api/v1/contacts', { accountId: first.account.id, firstName: 'Ada', lastName: 'Lovelace' });
     expect((await runNow(contacts.id, 'incremental')).counts.sent).toBe(1);
@@ -625,15 +629,10 @@ describe('incoming sync by polling', () => {
   it('brings a contact in with its account: left out while the account is not in Ferry, read again when the account comes in', async () => {
     const accounts = await twoWay('Followed accounts');
     await must('PATCH', `/api/v1/integrations/${accounts.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
-    const contacts = await must('POST', '/api/v1/integrations', {
-      name: 'Following contacts', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
-    });
-    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
-      rules: [
-        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
-        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
-      ],
-    });
+    const contacts = await contactReader('Following contacts', [
+      { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+      { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+    ]);
     await runNow(accounts.id, 'incoming');
     await runNow(contacts.id, 'incoming');
     const sfAccount = (await conn.sobject('Account').create({ Name: 'Later customer', AccountNumber: 'SF-FOLLOW-1' })) as any;
@@ -661,22 +660,17 @@ describe('incoming sync by polling', () => {
     const account = await delivered(accounts.id, 'IN-POINTS');
     const type = await ferry.call('POST', '/api/v1/contact-types', { code: 'BILLING', name: 'Billing contact' });
     expect([201, 409]).toContain(type.status);
-    const contacts = await must('POST', '/api/v1/integrations', {
-      name: 'Contact points back', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', pollIntervalSeconds: 3600 },
-    });
-    await must('PUT', `/api/v1/integrations/${contacts.id}/mapping`, {
-      rules: [
-        { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
-        { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
-        { kind: 'contact_point', point: 'email', salesforce: 'Email', direction: 'both' },
-        { kind: 'contact_point', point: 'phone.WORK', salesforce: 'Phone', direction: 'both' },
-        { kind: 'contact_point', point: 'phone.MOBILE', salesforce: 'MobilePhone', direction: 'both' },
-        { kind: 'contact_point', point: 'address.street', salesforce: 'MailingStreet', direction: 'both' },
-        { kind: 'contact_point', point: 'address.locality', salesforce: 'MailingCity', direction: 'to_ferry' },
-        // Billing contacts give their home phone as Phone.
-        { kind: 'contact_point', contactType: 'BILLING', point: 'phone.HOME', salesforce: 'Phone', direction: 'both' },
-      ],
-    });
+    const contacts = await contactReader('Contact points back', [
+      { kind: 'lookup', ferry: 'accountId', salesforce: 'AccountId', target: 'accounts', required: true, direction: 'both' },
+      { ferry: 'lastName', salesforce: 'LastName', direction: 'both' },
+      { kind: 'contact_point', point: 'email', salesforce: 'Email', direction: 'both' },
+      { kind: 'contact_point', point: 'phone.WORK', salesforce: 'Phone', direction: 'both' },
+      { kind: 'contact_point', point: 'phone.MOBILE', salesforce: 'MobilePhone', direction: 'both' },
+      { kind: 'contact_point', point: 'address.street', salesforce: 'MailingStreet', direction: 'both' },
+      { kind: 'contact_point', point: 'address.locality', salesforce: 'MailingCity', direction: 'to_ferry' },
+      // Billing contacts give their home phone as Phone.
+      { kind: 'contact_point', contactType: 'BILLING', point: 'phone.HOME', salesforce: 'Phone', direction: 'both' },
+    ]);
     await runNow(contacts.id, 'incoming');
     const plain = await must('POST', '/api/v1/contacts', { accountId: account.account.id, lastName: 'Plain', email: 'plain@example.com', phones: [{ type: 'WORK', number: '+44 113 000 0001' }] });
     const billing = await must('POST', '/api/v1/contacts', { accountId: account.account.id, lastName: 'Billing', type: 'BILLING', phones: [{ type: 'HOME', number: '+1 555 0100' }, { type: 'WORK', number: '+1 555 0999' }] });

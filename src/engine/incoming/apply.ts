@@ -98,7 +98,8 @@ export function refuse(a: Applying, row: Pick<SalesforceRow, 'Id'>, entityId: st
   return logEntry(a, row, 'refused', entityId, changedFields, reason);
 }
 
-function clashReason(a: Applying, error: unknown): string {
+/** Why a record was refused when its key clashed with one a concurrent write had just taken. */
+export function clashReason(a: Applying, error: unknown): string {
   return `another Ferry ${a.reading.entity} record already holds this key (${error instanceof Error ? error.message : String(error)})`;
 }
 

@@ -9,8 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { SqlState, sqlStateOf } from '../../storage/index.ts';
-import { applyIn, logEntry, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
-import { pollPages, writePendingKeys } from './incoming.ts';
+import { applyIn, clashReason, logEntry, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
+import { pollPages, readByIds, writePendingKeys } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
@@ -18,8 +18,6 @@ const EVENTS_PER_ROUND = 500;
 const ROUNDS = 20;
 /** Events applied in one transaction (one record at a time only after a key clash). */
 const EVENTS_PER_TRANSACTION = 50;
-/** Records re-read per query (an Id list of 200 keeps the query well inside URL limits). */
-const IDS_PER_QUERY = 200;
 /** Pages a re-read of the object from its cursor takes per run. */
 const CATCH_UP_PAGES = 5;
 /**
@@ -214,7 +212,7 @@ async function applyEvents(a: Applying, events: StoredEvent[]): Promise<boolean>
             if (sqlStateOf(clash) !== SqlState.uniqueViolation) throw clash;
             a.state.counts.failed++;
             await a.deps.db.transaction(async (tx) => {
-              await writeSyncLog(tx, orgId, [refuse(a, { Id: step.id }, null, [], `another Ferry ${reading.entity} record already holds this key (${clash instanceof Error ? clash.message : String(clash)})`)]);
+              await writeSyncLog(tx, orgId, [refuse(a, { Id: step.id }, null, [], clashReason(a, clash))]);
               await after(event, last)(tx);
             });
           }
@@ -293,14 +291,7 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
 
 /** The records' current state, deleted ones included (queryAll), by Id. */
 async function readRows(a: Applying, ids: string[]): Promise<Map<string, SalesforceRow>> {
-  const rows = new Map<string, SalesforceRow>();
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    const chunk = ids.slice(i, i + IDS_PER_QUERY).filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
-    if (chunk.length === 0) continue;
-    const found = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${chunk.join("', '")}')`, a.reading.object);
-    for (const row of found) rows.set(row.Id, row);
-  }
-  return rows;
+  return new Map((await readByIds(a, ids)).map((row) => [row.Id, row]));
 }
 
 /** Asks the next round (or run) to re-read the object from its cursor, and logs why. */

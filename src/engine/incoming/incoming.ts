@@ -261,11 +261,27 @@ function warnOfGap(a: Applying, position: Position): void {
   });
 }
 
+/** Records read by Id per query (an Id list of 200 keeps the query well inside URL limits). */
+const IDS_PER_QUERY = 200;
+
+/**
+ * The named records as they are now, deleted ones included (queryAll), with the fields the
+ * integration reads; ids that are not Salesforce ids are left out. Ids of no record are absent.
+ */
+export async function readByIds(a: Applying, ids: string[]): Promise<SalesforceRow[]> {
+  const valid = ids.filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
+  const rows: SalesforceRow[] = [];
+  for (let i = 0; i < valid.length; i += IDS_PER_QUERY) {
+    const chunk = valid.slice(i, i + IDS_PER_QUERY);
+    rows.push(...(await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${chunk.join("', '")}')`, a.reading.object)));
+  }
+  return rows;
+}
+
 /** Reads the named records as they are now and applies each; the reading position stays. */
 async function rereadRecords(a: Applying, ids: string[], why: string): Promise<void> {
-  const valid = ids.filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
-  if (valid.length === 0) return;
-  const rows = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE Id IN ('${valid.join("', '")}')`, a.reading.object);
+  const rows = await readByIds(a, ids);
+  if (rows.length === 0) return;
   for (const row of rows) await applyOne(a, row, () => Promise.resolve(), why);
   await writePendingKeys(a.deps.db, a.client, a.integration, a.reading.object);
 }

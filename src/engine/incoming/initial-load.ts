@@ -8,7 +8,7 @@
 // meet are settled: their Salesforce record was deleted (or emptied from the recycle bin, which
 // polling after a long pause cannot see).
 import { applyBatch, logEntry, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
-import { BATCH_SIZE, PAGE_SIZE, RECYCLE_BIN_DAYS, writePendingKeys } from './incoming.ts';
+import { BATCH_SIZE, PAGE_SIZE, readByIds, RECYCLE_BIN_DAYS, writePendingKeys } from './incoming.ts';
 
 /** Rows of a Bulk API query result page. */
 export const BULK_PAGE_SIZE = 10_000;
@@ -50,7 +50,7 @@ export async function readEverything(a: Applying): Promise<void> {
  * ignored). One still there was met by the read (a record it refused, or changed meanwhile).
  */
 async function settleUnmet(a: Applying, since: string): Promise<void> {
-  const { integration, reading, client, state } = a;
+  const { integration, reading, state } = a;
   const { db } = a.deps;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
@@ -61,8 +61,7 @@ async function settleUnmet(a: Applying, since: string): Promise<void> {
     );
     if (unmet.length === 0) return;
     after = unmet.at(-1)!.entity_id;
-    const ids = unmet.map((l) => l.salesforce_id).filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
-    const rows = ids.length === 0 ? [] : await client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${reading.object} WHERE Id IN ('${ids.join("', '")}')`, reading.object);
+    const rows = await readByIds(a, unmet.map((l) => l.salesforce_id));
     const found = new Map(rows.map((r) => [r.Id.slice(0, 15), r]));
     await applyBatch(a, rows.filter((r) => r.IsDeleted === true));
     const gone: SyncLogEntry[] = [];
