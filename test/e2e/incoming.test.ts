@@ -541,9 +541,11 @@ describe('incoming sync by polling', () => {
     ['SOQL pages', 100_000],
   ] as const)('reads every Salesforce account into Ferry with incoming_full, through %s, and again without duplicating', async (_path, bulkThreshold) => {
     const prefix = `LOAD-${bulkThreshold}`;
-    const seeded = ferry.emulator.controls.seed(Array.from({ length: 25 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i}`, AccountNumber: `${prefix}-${i}`, BillingCity: 'Truro', Ferry_Sync__c: true })));
+    const seeded = ferry.emulator.controls.seed(Array.from({ length: 25 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Loaded ${i}`, AccountNumber: `${prefix}-${i}`, BillingCity: 'Truro' })));
     expect(seeded.every((r) => r.success)).toBe(true);
-    const integration = await twoWay(`Initial load ${bulkThreshold}`, { direction: 'from_salesforce' });
+    // Left unticked and read with accountSelection "all": the org is shared with the other tests,
+    // whose integrations (selecting by the box) must not take these accounts first.
+    const integration = await twoWay(`Initial load ${bulkThreshold}`, { direction: 'from_salesforce', accountSelection: 'all' });
     await must('PATCH', `/api/v1/integrations/${integration.id}`, { delivery: { bulkThreshold } });
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'code', salesforce: 'AccountNumber', direction: 'both' }] });
     const run = await runNow(integration.id, 'incoming_full');
