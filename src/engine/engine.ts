@@ -454,7 +454,7 @@ export class Engine {
     const event = await this.events.get(orgId, eventId);
     if (event === undefined) return fail('not_found', `No event has id ${eventId}.`);
     // A change read back that Ferry refused is retried by reading the Salesforce record again.
-    const run = event.name === 'integration.incoming_refused.error' && event.salesforceId !== null
+    const run = (event.name === 'integration.incoming_refused.error' || event.name === 'integration.incoming_value_left_out.warning') && event.salesforceId !== null
       ? await this.requestRun(orgId, event.integrationId, { mode: 'incoming', trigger: 'retry', salesforceIds: [event.salesforceId] })
       : event.entityId === null
         ? await this.requestRun(orgId, event.integrationId, { mode: 'incremental', trigger: 'retry' })

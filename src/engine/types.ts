@@ -73,6 +73,11 @@ export const EVENT_NAMES = [
   'integration.deleted_in_salesforce.warning',
   /** A change read back from Salesforce that Ferry refused (validation, a key taken, a missing reference); retrying it re-reads the record. */
   'integration.incoming_refused.error',
+  /**
+   * A value read back from Salesforce that Ferry does not accept (a malformed e-mail address) was
+   * left out and the rest of the record taken; retrying it re-reads the record.
+   */
+  'integration.incoming_value_left_out.warning',
   /** A delivered record was deleted in Ferry and the integration flags such deletes (Salesforce kept its record). */
   'integration.deleted_in_ferry.warning',
   /**

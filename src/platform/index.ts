@@ -15,6 +15,7 @@ export {
   type Organization,
 } from './organizations.ts';
 export { ExactDecimal, isCurrency, minorUnits } from './money.ts';
+export { countryCodeOf } from './fields.ts';
 export { issuesFromZod } from './issues.ts';
 export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';
 export {

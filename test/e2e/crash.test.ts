@@ -47,6 +47,35 @@ function random(seed: number): () => number {
   };
 }
 
+/**
+ * What reached the org, kept so that a failure names its cause: every call that named a line item
+ * (by key in its body, or by Salesforce Id in its path) or closed a Bulk job, with when it came, and
+ * when Ferry was killed. Printed only for the line items a failed comparison names.
+ */
+const wire = {
+  started: Date.now(),
+  calls: [] as { at: number; ms: number; method: string; url: string; status: number; keys: Set<string> }[],
+  kills: [] as number[],
+  note(r: { method: string; url: string; status: number; ms: number; body: Buffer }): void {
+    const named = new Set([...(r.body.toString().match(/[0-9a-f-]{36}:\d+/g) ?? []), ...(r.url.match(/\ba0[0-9A-Za-z]{13,16}\b/g) ?? [])]);
+    if (named.size > 0 || /jobs\/ingest\/[^/?]+$/.test(r.url.split('?')[0]!)) wire.calls.push({ at: Date.now() - r.ms - wire.started, ms: r.ms, method: r.method, url: r.url.slice(0, 120), status: r.status, keys: named });
+  },
+  /** The calls that named one of `names`, the Bulk jobs among them followed to their close, and the kills between. */
+  story(names: string[]): string {
+    const wanted = new Set(names);
+    const jobs = new Set<string>();
+    const lines: [number, string][] = [];
+    for (const c of wire.calls) {
+      const hits = [...c.keys].filter((k) => wanted.has(k));
+      const job = /jobs\/ingest\/([^/?]+)/.exec(c.url)?.[1];
+      if (hits.length > 0 && job !== undefined) jobs.add(job);
+      if (hits.length > 0 || (job !== undefined && jobs.has(job))) lines.push([c.at, `${c.method} ${c.url} -> ${c.status} (${c.ms} ms, ${c.keys.size} named) ${hits.join(' ')}`]);
+    }
+    for (const k of wire.kills) lines.push([k, '--- Ferry killed']);
+    return lines.sort((a, b) => a[0] - b[0]).map(([at, line]) => `  +${at} ms  ${line}`).join('\n');
+  },
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Reply {
@@ -131,7 +160,7 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
   it('ends with Salesforce equal to Ferry, and resumes delivery within seconds of each restart', async () => {
     const started = Date.now();
     const rand = random(SEED);
-    emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false, onRequest: (r) => wire.note(r) });
     const em = emulator;
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -221,6 +250,7 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
         const dying = ferry!;
         const closed = new Promise((resolve) => dying.child.once('close', resolve));
         dying.child.kill('SIGKILL');
+        wire.kills.push(Date.now() - wire.started);
         await closed;
         figures.kills++;
         const authBefore = em.controls.counters().apiCalls.auth;
@@ -275,12 +305,35 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
     await conn.login(DEFAULT_IDENTITY.username, DEFAULT_IDENTITY.password + DEFAULT_IDENTITY.securityToken);
     const all = async <T extends object>(soql: string) => (await conn.query<T>(soql, { autoFetch: true, maxFetch: 1_000_000 })).records;
     const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
+    /** For a failed comparison: what Ferry holds of the bills at fault, and what reached the org for their line items. */
+    const diagnose = async (keys: string[], sfItems: { Id: string; Ferry_Id__c: string; CreatedDate: string }[]): Promise<string> => {
+      const billIds = [...new Set(keys.map((k) => k.split(':')[0]!))];
+      const names = [...keys, ...sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => i.Id)];
+      const parts = [`\nline items at fault: ${sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => `${i.Ferry_Id__c}=${i.Id} created ${i.CreatedDate}`).join(', ')}`];
+      if (env.DATABASE_URL !== undefined) {
+        const { default: pg } = await import('pg');
+        const client = new pg.Client({ connectionString: env.DATABASE_URL });
+        await client.connect();
+        try {
+          const q = async (sql: string) => JSON.stringify((await client.query(sql, [billIds])).rows);
+          parts.push(`links: ${await q("SELECT entity_id, synced_version, synced_at, children FROM links WHERE entity = 'bills' AND entity_id = ANY($1::uuid[])")}`);
+          parts.push(`intents: ${await q("SELECT entity_id, child_keys FROM delivery_intents WHERE entity_id = ANY($1::uuid[])")}`);
+          parts.push(`journal: ${await q("SELECT seq, entity_id, operation, version, origin, changed_fields, at FROM journal WHERE entity = 'bills' AND entity_id = ANY($1::uuid[]) ORDER BY seq")}`);
+          parts.push(`events: ${await q("SELECT entity_id, name, message, created_at FROM events WHERE entity_id = ANY($1::uuid[])")}`);
+          parts.push(`runs: ${JSON.stringify((await client.query("SELECT id, status, trigger, mode, record_ids, worker_id, created_at, started_at, finished_at, sent, failed, error FROM runs WHERE integration_id = $1 ORDER BY created_at", [billsIntegration.id])).rows)}`);
+        } finally {
+          await client.end();
+        }
+      }
+      parts.push(`what reached the org (ms since the test started):\n${wire.story(names)}`);
+      return parts.join('\n');
+    };
     const compare = async () => {
       const liveAccounts = await listAll(url, 'accounts');
       const liveBills = await listAll(url, 'bills');
       const sfAccounts = await all<{ Ferry_Id__c: string | null }>('SELECT Ferry_Id__c FROM Account WHERE Ferry_Id__c != null');
       const sfBills = await all<{ Id: string; Ferry_Id__c: string; Name: string; Total__c: number }>('SELECT Id, Ferry_Id__c, Name, Total__c FROM Ferry_Bill__c');
-      const sfItems = await all<{ Ferry_Id__c: string; Bill__c: string; Amount__c: number; Quantity__c: string }>('SELECT Ferry_Id__c, Bill__c, Amount__c, Quantity__c FROM Ferry_Bill_Line_Item__c');
+      const sfItems = await all<{ Id: string; Ferry_Id__c: string; Bill__c: string; Amount__c: number; Quantity__c: string; CreatedDate: string }>('SELECT Id, Ferry_Id__c, Bill__c, Amount__c, Quantity__c, CreatedDate FROM Ferry_Bill_Line_Item__c');
       expect(duplicates(sfAccounts.map((a) => a.Ferry_Id__c!)), 'accounts delivered twice').toEqual([]);
       expect(sfAccounts.map((a) => a.Ferry_Id__c).sort(), 'every live account exactly once').toEqual(liveAccounts.map((a) => a.id).sort());
       expect(duplicates(sfBills.map((b) => b.Ferry_Id__c)), 'bills delivered twice').toEqual([]);
@@ -302,7 +355,8 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
         missing: [...wantedItems].filter((i) => !actualItems.has(i)),
         extra: [...actualItems].filter((i) => !wantedItems.has(i)),
       };
-      expect(difference, "Ferry_Bill_Line_Item__c equals the live bills' current line items").toEqual({ missing: [], extra: [] });
+      const story = difference.missing.length + difference.extra.length === 0 ? '' : await diagnose([...difference.missing, ...difference.extra].map((i) => JSON.parse(i)[0] as string), sfItems);
+      expect(difference, `Ferry_Bill_Line_Item__c equals the live bills' current line items${story}`).toEqual({ missing: [], extra: [] });
       expect(sfItems.length).toBe(expectedItems.length);
       return { accounts: sfAccounts.length, bills: sfBills.length, items: sfItems.length };
     };

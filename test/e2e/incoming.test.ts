@@ -251,26 +251,27 @@ describe('incoming sync by polling', () => {
     expect((await runNow(integration.id, 'incoming')).counts.updated).toBe(0);
   });
 
-  it('refuses a Salesforce value Ferry does not accept, logs why, and goes on with the other records', async () => {
+  it('leaves out a Salesforce value Ferry does not accept, takes the rest of the change, and says so', async () => {
     const integration = await twoWay('Refusals');
     await must('PATCH', `/api/v1/integrations/${integration.id}/mapping`, { add: [{ ferry: 'address.country', salesforce: 'BillingCountry', direction: 'both' }] });
     await runNow(integration.id, 'incoming');
     const bad = await delivered(integration.id, 'IN-BAD');
     const good = await delivered(integration.id, 'IN-GOOD');
     // Salesforce takes any text as a country; Ferry takes ISO 3166 codes only.
-    await conn.sobject('Account').update({ Id: bad.sfId, BillingCountry: 'United Kingdom', BillingCity: 'Bristol' });
+    await conn.sobject('Account').update({ Id: bad.sfId, BillingCountry: 'Kingdom of Fife', BillingCity: 'Bristol' });
     await conn.sobject('Account').update({ Id: good.sfId, BillingCity: 'Bath' });
     const run = await runNow(integration.id, 'incoming');
-    expect(run.counts).toMatchObject({ failed: 1, updated: 1 });
-    expect(run.status).toBe('ERROR');
-    const [refused] = await syncLog(integration.id, `&entityId=${bad.account.id}&outcome=refused`);
-    expect(refused.reason).toContain('address.country');
-    // Nothing of the refused change was written, not even its valid field.
-    expect((await must('GET', `/api/v1/accounts/${bad.account.id}`)).address).toMatchObject({ locality: 'Leeds', country: 'GB' });
+    expect(run.counts).toMatchObject({ failed: 0, updated: 2 });
+    expect(run.status).toBe('COMPLETE');
+    // The valid field is taken; the country Ferry refuses is left out, and the sync log says why.
+    expect((await must('GET', `/api/v1/accounts/${bad.account.id}`)).address).toMatchObject({ locality: 'Bristol', country: 'GB' });
     expect((await must('GET', `/api/v1/accounts/${good.account.id}`)).address.locality).toBe('Bath');
+    const [applied] = await syncLog(integration.id, `&entityId=${bad.account.id}&outcome=applied`);
+    expect(applied.reason).toContain('left out address.country (Salesforce BillingCountry "Kingdom of Fife"): ');
+    expect(applied.changedFields).toEqual(['address.locality']);
 
-    // An event names the record, the reason and the fix; retried once fixed in Salesforce, Ferry reads the record again.
-    const [event] = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data.filter((e: any) => e.name === 'integration.incoming_refused.error');
+    // A warning names the record, the value and the fix; retried once fixed in Salesforce, Ferry reads the record again.
+    const [event] = (await must('GET', `/api/v1/events?integrationId=${integration.id}`)).data.filter((e: any) => e.name === 'integration.incoming_value_left_out.warning');
     expect(event).toMatchObject({ entity: 'accounts', entityId: bad.account.id, salesforceId: bad.sfId, message: expect.stringContaining('address.country'), hint: expect.stringContaining('retry this event') });
     await conn.sobject('Account').update({ Id: bad.sfId, BillingCountry: 'IE' });
     const retried = await must('POST', `/api/v1/events/${event.id}/retry`);
@@ -702,14 +703,16 @@ describe('incoming sync by polling', () => {
     await runNow(contacts.id, 'incoming');
     expect((await must('GET', `/api/v1/contacts/${plain.id}`)).phones).toEqual([{ type: 'WORK', number: '+44 113 000 0002' }]);
 
-    // A contact made in Salesforce comes with its points; a number Ferry does not take is refused, saying why.
+    // A contact made in Salesforce comes with its points; a number Ferry does not take is left
+    // out (the rest of the contact comes in), saying why.
     const made = (await conn.sobject('Contact').create({ LastName: 'Made', AccountId: account.sfId, Email: 'made@example.com', Phone: '+44 113 000 0003' })) as any;
-    const bad = (await conn.sobject('Contact').create({ LastName: 'Bad', AccountId: account.sfId, Phone: 'call reception' })) as any;
-    expect((await runNow(contacts.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 1 });
+    const bad = (await conn.sobject('Contact').create({ LastName: 'Bad', AccountId: account.sfId, Phone: 'call reception', MobilePhone: '+44 7700 900124' })) as any;
+    expect((await runNow(contacts.id, 'incoming')).counts).toMatchObject({ created: 2, failed: 0 });
     const [createdEntry] = await syncLog(contacts.id, `&salesforceId=${made.id}`);
     expect(await must('GET', `/api/v1/contacts/${createdEntry.entityId}`)).toMatchObject({ email: 'made@example.com', phones: [{ type: 'WORK', number: '+44 113 000 0003' }] });
-    const [refused] = await syncLog(contacts.id, `&salesforceId=${bad.id}`);
-    expect(refused).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('phone number') });
+    const [leftOut] = await syncLog(contacts.id, `&salesforceId=${bad.id}`);
+    expect(leftOut).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('left out phone.WORK (Salesforce Phone "call reception"): must be a phone number') });
+    expect((await must('GET', `/api/v1/contacts/${leftOut.entityId}`)).phones).toEqual([{ type: 'MOBILE', number: '+44 7700 900124' }]);
   });
 
   it('passes a change read from Salesforce on to the organization\'s other integrations', async () => {
@@ -789,8 +792,10 @@ describe('incoming sync by polling', () => {
     const unreadable = await ferry.call('PATCH', `/api/v1/integrations/${reader.id}/mapping`, { add: [{ ferry: 'customFields.shout', salesforce: 'Description', direction: 'both', transform: '$uppercase(name)' }] });
     expect(unreadable.status).toBe(400);
     expect(unreadable.body.error.details).toEqual([expect.objectContaining({ path: expect.stringMatching(/rules\[\d+\]\.transform$/), message: expect.stringContaining('to_ferry') })]);
-    // An integration that reads back but has no rule reading from Salesforce says what to do.
+    // An integration that reads back but has no rule reading from Salesforce (its default mapping
+    // replaced by sending rules only) says what to do.
     const empty = await must('POST', '/api/v1/integrations', { name: 'Reads nothing', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
+    await must('PUT', `/api/v1/integrations/${empty.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name' }] });
     const run = await runNow(empty.id, 'incoming');
     expect(run.error).toMatchObject({ errorCode: 'NOTHING_TO_READ', message: expect.stringContaining('to_ferry') });
   });

@@ -174,6 +174,36 @@ interface Planned {
   done: (entityId: string) => Promise<SyncLogEntry>;
   /** Its write failed: the log entry. */
   failed: (reason: string) => SyncLogEntry;
+  /** The write again without these Ferry paths (values Ferry refused); undefined: nothing left to write. */
+  without: (paths: string[]) => Planned['item'];
+  /** Why values were left out of the write, for its sync log entry. */
+  leftOut?: string[];
+}
+
+/**
+ * The reading paths whose values made the store refuse a write, or undefined when a refusal is
+ * not only about such values (a required field missing, a key taken): a phone by its type, a
+ * street line by the street point, a nested field by the path that reads it.
+ */
+function refusedPaths(reading: ReadingMapping, input: Record<string, unknown>, issues: { path: (string | number)[]; message: string }[]): Map<string, string[]> | undefined {
+  const paths = reading.fields.map((f) => f.path);
+  const found = new Map<string, string[]>();
+  for (const issue of issues) {
+    const [top, second] = issue.path;
+    let path: string | undefined;
+    if (top === 'phones' && typeof second === 'number') {
+      const type = (input.phones as { type?: string }[] | undefined)?.[second]?.type;
+      path = paths.find((p) => p === `phone.${type}`) ?? (paths.includes('phones') ? 'phones' : undefined);
+    } else if (top === 'address' && typeof second === 'string' && second.startsWith('line') && paths.includes('address.street')) {
+      path = 'address.street';
+    } else {
+      const joined = issue.path.join('.');
+      path = paths.filter((p) => joined === p || joined.startsWith(`${p}.`)).sort((x, y) => y.length - x.length)[0];
+    }
+    if (path === undefined) return undefined;
+    found.set(path, [...new Set([...(found.get(path) ?? []), issue.message])]);
+  }
+  return found.size === 0 ? undefined : found;
 }
 
 /**
@@ -283,16 +313,46 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
     planned.push(await updating(tx, a, row, index, target, record, restored, found, links));
   }
 
-  const results = await a.deps.store.writeManyIn(tx, orgId, reading.entity, planned.flatMap((p) => (p.item === undefined ? [] : [p.item])), `integration:${integration.id}`);
-  let next = 0;
+  const write = async (some: Planned[]) => {
+    const written = await a.deps.store.writeManyIn(tx, orgId, reading.entity, some.flatMap((p) => (p.item === undefined ? [] : [p.item])), `integration:${integration.id}`);
+    let next = 0;
+    for (const p of some) results.set(p, p.item === undefined ? undefined : written[next++]!);
+  };
+  const results = new Map<Planned, Awaited<ReturnType<RecordStore['writeManyIn']>>[number] | undefined>();
+  await write(planned);
+  // A value Ferry refuses (a malformed e-mail address, a country it cannot name) is left out and
+  // the rest of the record written, once; the sync log entry says what was left out and why.
+  const again: Planned[] = [];
   for (const p of planned) {
-    const result = p.item === undefined ? undefined : results[next++]!;
+    const result = results.get(p);
+    if (result === undefined || result.ok || result.error.code !== 'validation_failed' || p.item === undefined) continue;
+    const paths = refusedPaths(reading, p.item.input, result.error.details);
+    if (paths === undefined) continue;
+    p.leftOut = [...paths].map(([path, messages]) => {
+      const field = reading.fields.find((f) => f.path === path)!.salesforce;
+      return `left out ${path} (Salesforce ${field} ${JSON.stringify(p.row[field] ?? null)}): ${messages.join('; ')}`;
+    });
+    p.item = p.without([...paths.keys()]);
+    again.push(p);
+  }
+  if (again.length > 0) await write(again);
+  for (const p of planned) {
+    const result = results.get(p);
     if (result !== undefined && !result.ok) {
       state.counts.failed++;
       entries[p.index] = p.failed(errorText(result.error));
       continue;
     }
-    entries[p.index] = await p.done(result?.value.record.id ?? (p.item?.kind === 'patch' ? p.item.id : ''));
+    const entry = await p.done(result?.value.record.id ?? (p.item?.kind === 'patch' ? p.item.id : ''));
+    if (p.leftOut !== undefined) {
+      entry.reason = [...p.leftOut, ...(entry.reason === null ? [] : [entry.reason])].join('; ');
+      state.events.push({
+        integrationId: integration.id, runId: a.runId, name: 'integration.incoming_value_left_out.warning', entity: reading.entity, entityId: entry.entityId ?? undefined, salesforceId: p.row.Id,
+        message: `Ferry took Salesforce ${reading.object} ${p.row.Id} without values it does not accept: ${p.leftOut.join('; ')}`,
+        hint: 'Correct the value in Salesforce (or the mapping\'s rule for it), then retry this event: Ferry reads the record again.',
+      });
+    }
+    entries[p.index] = entry;
   }
   await writeLinks(tx, a, links);
 
@@ -417,9 +477,14 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
   // A new contact's type (when a rule reads it) decides which contact point rules apply.
   const typeField = reading.fields.find((f) => f.path === 'type' && f.point === undefined);
   const values = await ferryValuesOf(fieldsFor(reading, typeField === undefined ? undefined : normalise('string', row[typeField.salesforce])), row, lookups.resolved);
-  const input = patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)), pointsOf(reading));
+  const inputOf = () => patchOf({}, Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null)), pointsOf(reading));
   return {
-    index, row, item: { kind: 'create', input },
+    index, row, item: { kind: 'create', input: inputOf() },
+    without: (paths) => {
+      // Left out of the link's base too: read again, the value is tried again.
+      for (const path of paths) delete values[path];
+      return { kind: 'create', input: inputOf() };
+    },
     failed: (reason) => refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${reason}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`),
     done: (entityId) => {
       links.push({ salesforceId: row.Id, target: { entityId, base: null, linked: false, keyPending: true }, base: values });
@@ -443,10 +508,21 @@ async function updating(tx: Queryable, a: Applying, row: SalesforceRow, index: n
     ferryChangedAt: new Date(record.updatedAt),
     salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
   });
-  const writes = Object.keys(outcome.toFerry).length > 0;
+  let writes = Object.keys(outcome.toFerry).length > 0;
   return {
     index, row,
     item: writes ? { kind: 'patch', id: target.entityId, input: patchOf(record, outcome.toFerry, pointsOf(reading)) } : undefined,
+    without: (paths) => {
+      // Ferry keeps its value, and the base says so: read again, the value is tried again.
+      const current = currentValuesOf(applicable, record);
+      for (const path of paths) {
+        delete outcome.toFerry[path];
+        outcome.base[path] = current[path] ?? null;
+      }
+      outcome.salesforceChanged = outcome.salesforceChanged.filter((path) => !paths.includes(path));
+      writes = Object.keys(outcome.toFerry).length > 0;
+      return writes ? { kind: 'patch', id: target.entityId, input: patchOf(record, outcome.toFerry, pointsOf(reading)) } : undefined;
+    },
     failed: (reason) => refuse(a, row, target.entityId, outcome.salesforceChanged, reason),
     done: async () => {
       if (writes) state.counts.updated++;

@@ -158,6 +158,11 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   if (applying !== undefined) await bringFollowers(applying);
 }
 
+/** The other fields of the record the reading rules' transforms read (a phone list reads Phone and Fax). */
+function transformReads(reading: ReturnType<typeof compileReading>): string[] {
+  return reading.fields.flatMap((f) => (f.transform?.reads ?? []).filter((name) => /^[A-Za-z][A-Za-z0-9_]*$/.test(name)));
+}
+
 async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined }): Promise<Applying | undefined> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, storedRules(integration));
@@ -175,7 +180,7 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   let position = await loadPosition(db, orgId, integration.id, reading.object);
   const match = sync.match;
   const selection = selectionFieldOf(integration.entity_type, sync);
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection])])];
+  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection])])];
   const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set() };
   if (only.salesforceIds !== undefined) {
     // Records named again (a refused change retried, or followers of a parent that came in):

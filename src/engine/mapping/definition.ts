@@ -41,4 +41,10 @@ export interface EntityTypeDefinition {
   entityType: EntityType;
   objects: ObjectDefinition[];
   defaults: z.input<typeof ruleInput>[];
+  /**
+   * What an integration that reads this entity from Salesforce takes by default (direction
+   * to_ferry): the CRM import's field table. Two-way integrations combine it with `defaults`
+   * (see defaultRules).
+   */
+  reading?: z.input<typeof ruleInput>[];
 }

@@ -10,7 +10,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, '\\n');
 function source(rule: Rule): string {
   switch (rule.kind) {
     case 'field':
-      return rule.transform === undefined ? `\`${rule.ferry}\`` : `\`${cell(rule.transform)}\``;
+      return rule.transform === undefined ? `\`${rule.ferry}\`` : rule.direction === 'to_ferry' ? `\`${rule.ferry}\` = \`${cell(rule.transform)}\`` : `\`${cell(rule.transform)}\``;
     case 'lookup':
       return `\`${rule.ferry}\` → the ${rule.target.replace(/s$/, '')}'s Salesforce record${rule.required ? ' (required)' : ' (optional: empty until it is there)'}`;
     case 'contact_point':
@@ -28,11 +28,23 @@ export function defaultMappingTables(): string {
     for (const o of definition.objects) {
       if (o.children !== undefined) out.push(`\`${o.children.path}\` go as ${o.children.object} children of ${o.object}, each with Ferry_Id__c \`<${o.entity.replace(/s$/, '')} id>:<position>\`.`, '');
     }
-    out.push('| Salesforce object | Salesforce field | from Ferry | kind | direction |', '|---|---|---|---|---|');
-    for (const rule of rules) out.push(`| ${rule.object} | ${rule.salesforce} | ${source(rule)} | ${rule.kind}${rule.kind === 'field' && rule.transform !== undefined ? ' (JSONata)' : ''} | ${rule.direction} |`);
-    out.push('');
+    out.push(...table(rules), '');
+    if (definition.reading === undefined) continue;
+    out.push(
+      `Reading from Salesforce (\`sync.direction\` \`from_salesforce\`), the default mapping of ${definition.entityType} integrations is the CRM import's table (a transform reads the Salesforce record; \`$value\` is the field's value):`, '',
+      ...table(defaultRules(definition.entityType, 'from_salesforce')), '',
+      `Two ways (\`sync.direction\` \`both\`): a value both sides copy as it is goes both ways in one rule; what only one side's table has goes that way only; a field sent from another Ferry value is not read back.`, '',
+      ...table(defaultRules(definition.entityType, 'both')), '',
+    );
   }
   return out.join('\n');
+}
+
+function table(rules: Rule[]): string[] {
+  return [
+    '| Salesforce object | Salesforce field | Ferry value | kind | direction |', '|---|---|---|---|---|',
+    ...rules.map((rule) => `| ${rule.object} | ${rule.salesforce} | ${source(rule)} | ${rule.kind}${rule.kind === 'field' && rule.transform !== undefined ? ' (JSONata)' : ''} | ${rule.direction} |`),
+  ];
 }
 
 /** Replaces the generated part of a document; the document must hold both markers. */

@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { countryCodeOf } from '../../platform/index.ts';
 
 /**
  * Transforms in field rules are JSONata expressions. JSONata was chosen over CEL because mapping
@@ -150,6 +151,8 @@ export function compileExpression(source: string): Compiled | ExpressionError {
   let result: Compiled | ExpressionError;
   try {
     const expression = jsonata(source);
+    // Ferry's own function: a country as its ISO code (see countryCodeOf), for values read from Salesforce.
+    expression.registerFunction('countryCode', (value: unknown) => countryCodeOf(value));
     const ast = expression.ast() as unknown as Node;
     const reads = new Set<string>();
     readsOf(ast, reads);

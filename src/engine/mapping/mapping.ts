@@ -1,11 +1,13 @@
 import { issuesFromZod, type Issue } from '../../platform/index.ts';
-import type { IntegrationSettings } from '../integrations/schemas.ts';
+import type { IntegrationSettings, SYNC_DIRECTIONS } from '../integrations/schemas.ts';
 import type { EntityType } from '../types.ts';
 import type { ChildDefinition, EntityTypeDefinition, ObjectDefinition } from './definition.ts';
 import { DEFINITIONS } from './entities/index.ts';
 import { compileExpression, isExpressionError, type Compiled } from './expressions.ts';
 import { readPath } from './paths.ts';
 import { ruleInput, ruleKey, sendsToSalesforce, type ContactPointRule, type FieldRule, type LookupRule, type Rule } from './rules.ts';
+
+type SyncDirection = (typeof SYNC_DIRECTIONS)[number];
 
 /** Fills in each rule's defaults and object; every problem comes back with its path. */
 export function normaliseRules(entityType: EntityType, inputs: unknown[], pathPrefix: (string | number)[] = ['rules']): { rules: Rule[]; issues: Issue[] } {
@@ -31,10 +33,47 @@ function objectForPath(definition: EntityTypeDefinition, path: string): string {
 }
 
 /** The default mapping of an entity type, normalised. */
-export function defaultRules(entityType: EntityType): Rule[] {
-  const { rules, issues } = normaliseRules(entityType, DEFINITIONS[entityType].defaults);
-  if (issues.length > 0) throw new Error(`The default ${entityType} mapping is invalid: ${JSON.stringify(issues)}`);
-  return rules;
+export function defaultRules(entityType: EntityType, direction: SyncDirection = 'to_salesforce'): Rule[] {
+  const definition = DEFINITIONS[entityType];
+  const normalised = (inputs: unknown[]) => {
+    const { rules, issues } = normaliseRules(entityType, inputs);
+    if (issues.length > 0) throw new Error(`The default ${entityType} mapping is invalid: ${JSON.stringify(issues)}`);
+    return rules;
+  };
+  const sending = normalised(definition.defaults);
+  if (direction === 'to_salesforce' || definition.reading === undefined) return sending;
+  const reading = normalised(definition.reading);
+  return direction === 'from_salesforce' ? reading : combined(sending, reading);
+}
+
+/** Which Ferry value a rule is about (its path or contact point) and which Salesforce field. */
+function pairKey(rule: Rule): string {
+  return JSON.stringify([rule.kind, rule.object, rule.salesforce, rule.kind === 'contact_point' ? [rule.point, rule.contactType] : rule.ferry]);
+}
+
+/**
+ * The two-way default: a value sent and read through the same field as it is becomes one rule of
+ * direction both (so conflicts are seen and echoes known); where the sending rule computes the
+ * Salesforce value (a transform), Salesforce's value is read back as the reading rule says and not
+ * sent. A reading rule on a field sent from another Ferry value (the street joined from the
+ * address lines) is left out, so that a value never goes round and comes back changed.
+ */
+function combined(sending: Rule[], reading: Rule[]): Rule[] {
+  const readingByKey = new Map(reading.map((r) => [pairKey(r), r]));
+  const out: Rule[] = [];
+  const paired = new Set<Rule>();
+  for (const rule of sending) {
+    const read = readingByKey.get(pairKey(rule));
+    if (read === undefined) {
+      out.push(rule);
+      continue;
+    }
+    paired.add(read);
+    out.push(rule.kind === 'field' && rule.transform !== undefined ? read : { ...rule, direction: 'both' });
+  }
+  const sentFields = new Set(out.filter((r) => sendsToSalesforce(r)).map((r) => `${r.object}.${r.salesforce}`));
+  for (const read of reading) if (!paired.has(read) && !sentFields.has(`${read.object}.${read.salesforce}`)) out.push(read);
+  return out;
 }
 
 /** Where a rule's values come from and go: the object definition, or its children. */

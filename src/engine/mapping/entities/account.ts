@@ -1,4 +1,5 @@
 import type { EntityTypeDefinition } from '../definition.ts';
+import { addressFrom, DOMAIN_OF_WEBSITE, phonesFrom } from './crm.ts';
 
 export const accountDefinition: EntityTypeDefinition = {
   entityType: 'Account',
@@ -11,5 +12,17 @@ export const accountDefinition: EntityTypeDefinition = {
     { ferry: 'address.region', salesforce: 'BillingState' },
     { ferry: 'address.postCode', salesforce: 'BillingPostalCode' },
     { ferry: 'address.country', salesforce: 'BillingCountry' },
+  ],
+  // The CRM import's account table: a Salesforce account without an AccountNumber gets its Id as code.
+  reading: [
+    { ferry: 'name', salesforce: 'Name', direction: 'to_ferry' },
+    { ferry: 'code', salesforce: 'AccountNumber', direction: 'to_ferry', transform: '$value ? $value : Id' },
+    { ferry: 'externalKey', salesforce: 'Id', direction: 'to_ferry' },
+    { ferry: 'description', salesforce: 'Description', direction: 'to_ferry' },
+    ...addressFrom('address', 'Billing'),
+    ...addressFrom('shippingAddress', 'Shipping'),
+    phonesFrom([['WORK', 'Phone'], ['FAX', 'Fax']]),
+    { ferry: 'website', salesforce: 'Website', direction: 'to_ferry' },
+    { ferry: 'emailDomains', salesforce: 'Website', direction: 'to_ferry', transform: DOMAIN_OF_WEBSITE },
   ],
 };

@@ -1,0 +1,120 @@
+// CRM records from Salesforce (issue 10): accounts, their contacts and their cases read into Ferry
+// one way, by the default mappings of the CRM import's field tables.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthLogin } from '../emulator/support.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+import { twoWayHelpers } from '../two-way.ts';
+
+let ferry: TestFerry;
+let credential: any;
+let conn: Awaited<ReturnType<typeof oauthLogin>>;
+
+beforeAll(async () => {
+  // Runs start by hand: a background poll could read a change before the test's own run does.
+  ferry = await startTestFerry({ incomingCheckMs: 3_600_000 });
+  credential = await ferry.credential();
+  conn = await oauthLogin(ferry.emulator);
+});
+afterAll(async () => ferry.stop());
+
+const { must, runNow, syncLog } = twoWayHelpers(() => ferry);
+
+/** An integration that reads one object from Salesforce into Ferry, with its default mapping. */
+async function importer(name: string, entityType: string, sync: Record<string, unknown> = {}): Promise<any> {
+  const integration = await must('POST', '/api/v1/integrations', {
+    name, entityType, credentialId: credential.id, sync: { direction: 'from_salesforce', reader: 'polling', pollIntervalSeconds: 3600, ...sync },
+  });
+  await runNow(integration.id, 'incoming');
+  return integration;
+}
+
+/** The Ferry record an incoming integration made of a Salesforce record. */
+async function ferryRecordOf(integrationId: string, entity: string, salesforceId: string): Promise<any> {
+  const [entry] = await syncLog(integrationId, `&salesforceId=${salesforceId}&outcome=applied`);
+  expect(entry, `${salesforceId} was applied`).toBeDefined();
+  return must('GET', `/api/v1/${entity}/${entry.entityId}`);
+}
+
+describe('CRM import from Salesforce', () => {
+  it('reads a selected account by the account table: addresses, phones, website and its domain, description, its Id as code', async () => {
+    const accounts = await importer('CRM accounts', 'Account');
+    const ticked = (await conn.sobject('Account').create({
+      Name: 'Northwind Traders', Ferry_Sync__c: true, Description: 'Wholesale, key account',
+      BillingStreet: '1 Harbour Road\nSuite 4', BillingCity: 'Leith', BillingState: 'Edinburgh', BillingPostalCode: 'EH6 6AA', BillingCountry: 'United Kingdom',
+      ShippingStreet: 'Dock 9', ShippingCity: 'Rotterdam', ShippingCountry: 'NL',
+      Phone: '+44 131 496 0000', Fax: '+44 131 496 0001', Website: 'https://www.Northwind.example.com/contact',
+    })) as any;
+    const numbered = (await conn.sobject('Account').create({ Name: 'Contoso', AccountNumber: 'CON-1', Ferry_Sync__c: true, Website: 'contoso.example' })) as any;
+    const unticked = (await conn.sobject('Account').create({ Name: 'Not a customer', Ferry_Sync__c: false })) as any;
+    const run = await runNow(accounts.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 2, failed: 0 });
+
+    expect(await ferryRecordOf(accounts.id, 'accounts', ticked.id)).toMatchObject({
+      name: 'Northwind Traders', code: ticked.id, externalKey: ticked.id, description: 'Wholesale, key account',
+      address: { line1: '1 Harbour Road', line2: 'Suite 4', locality: 'Leith', region: 'Edinburgh', postCode: 'EH6 6AA', country: 'GB' },
+      shippingAddress: { line1: 'Dock 9', locality: 'Rotterdam', country: 'NL' },
+      phones: [{ type: 'WORK', number: '+44 131 496 0000' }, { type: 'FAX', number: '+44 131 496 0001' }],
+      website: 'https://www.Northwind.example.com/contact', emailDomains: ['northwind.example.com'],
+    });
+    expect(await ferryRecordOf(accounts.id, 'accounts', numbered.id)).toMatchObject({ name: 'Contoso', code: 'CON-1', emailDomains: ['contoso.example'] });
+    expect((await syncLog(accounts.id, `&salesforceId=${unticked.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('Ferry_Sync__c is not checked') });
+
+    // One way: a change in Ferry is not sent back.
+    const mine = await ferryRecordOf(accounts.id, 'accounts', numbered.id);
+    await must('PATCH', `/api/v1/accounts/${mine.id}`, { name: 'Contoso (Ferry)' });
+    expect(((await conn.sobject('Account').retrieve(numbered.id)) as any).Name).toBe('Contoso');
+  });
+
+  it('reads the contacts of synced accounts by the person table, leaves out a malformed e-mail address, and keeps a contact whose account is removed', async () => {
+    const accounts = await importer('CRM accounts for contacts', 'Account');
+    const contacts = await importer('CRM contacts', 'Contact');
+    const account = (await conn.sobject('Account').create({ Name: 'Fabrikam', Ferry_Sync__c: true })) as any;
+    await runNow(accounts.id, 'incoming');
+    const full = (await conn.sobject('Contact').create({
+      AccountId: account.id, Salutation: 'Dr.', FirstName: 'Ada', LastName: 'Byron', Title: 'CFO', Department: 'Finance', Description: 'Prefers e-mail',
+      Birthdate: '1980-12-10', Email: 'ada@fabrikam.example',
+      Phone: '+1 415 555 0100', MobilePhone: '+1 415 555 0101', HomePhone: '+1 415 555 0102', OtherPhone: '+1 415 555 0103', Fax: '+1 415 555 0104',
+      MailingStreet: '5 Market Street', MailingCity: 'San Francisco', MailingState: 'CA', MailingPostalCode: '94105', MailingCountry: 'United States',
+      OtherStreet: 'PO Box 7', OtherCity: 'Oakland', OtherCountry: 'US',
+    })) as any;
+    // Salesforce takes this address; Ferry does not (two dots in a row).
+    const malformed = (await conn.sobject('Contact').create({ AccountId: account.id, LastName: 'Dotty', Email: 'jo..dotty@fabrikam.example', Title: 'Buyer' })) as any;
+    const run = await runNow(contacts.id, 'incoming');
+    expect(run.counts).toMatchObject({ created: 2, failed: 0 });
+    const accountInFerry = await ferryRecordOf(accounts.id, 'accounts', account.id);
+
+    const ada = await ferryRecordOf(contacts.id, 'contacts', full.id);
+    expect(ada).toMatchObject({
+      accountId: accountInFerry.id, salutation: 'Dr.', firstName: 'Ada', lastName: 'Byron', title: 'CFO', department: 'Finance', notes: 'Prefers e-mail',
+      birthday: '1980-12-10', email: 'ada@fabrikam.example', externalKey: full.id,
+      address: { line1: '5 Market Street', locality: 'San Francisco', region: 'CA', postCode: '94105', country: 'US' },
+      otherAddress: { line1: 'PO Box 7', locality: 'Oakland', country: 'US' },
+    });
+    expect([...ada.phones].sort((x: any, y: any) => x.type.localeCompare(y.type))).toEqual([
+      { type: 'FAX', number: '+1 415 555 0104' }, { type: 'HOME', number: '+1 415 555 0102' }, { type: 'MOBILE', number: '+1 415 555 0101' },
+      { type: 'OTHER', number: '+1 415 555 0103' }, { type: 'WORK', number: '+1 415 555 0100' },
+    ]);
+
+    // The malformed address is left out; the rest of the contact comes in, and the sync log and an event say so.
+    const dotty = await ferryRecordOf(contacts.id, 'contacts', malformed.id);
+    expect(dotty).toMatchObject({ lastName: 'Dotty', title: 'Buyer' });
+    expect(dotty.email).toBeUndefined();
+    const [entry] = await syncLog(contacts.id, `&salesforceId=${malformed.id}`);
+    expect(entry.reason).toContain('left out email (Salesforce Email "jo..dotty@fabrikam.example"): must be an e-mail address');
+    const events = (await must('GET', `/api/v1/events?integrationId=${contacts.id}`)).data;
+    expect(events.find((e: any) => e.name === 'integration.incoming_value_left_out.warning' && e.salesforceId === malformed.id)).toMatchObject({ entityId: dotty.id });
+
+    // Removed from its account in Salesforce, the contact keeps syncing; Ferry keeps its account (a contact needs one).
+    await conn.sobject('Contact').update({ Id: full.id, AccountId: null, Title: 'CEO' });
+    expect((await runNow(contacts.id, 'incoming')).counts).toMatchObject({ updated: 1, failed: 0 });
+    expect(await must('GET', `/api/v1/contacts/${ada.id}`)).toMatchObject({ title: 'CEO', accountId: accountInFerry.id });
+    const [kept] = await syncLog(contacts.id, `&salesforceId=${full.id}&outcome=applied`);
+    expect(kept.reason).toContain('left out accountId (Salesforce AccountId null)');
+
+    // Deleted in Salesforce after syncing: Ferry keeps the contact (salesforceDeletes is ignore by default).
+    await conn.sobject('Contact').destroy(malformed.id);
+    await runNow(contacts.id, 'incoming');
+    expect((await syncLog(contacts.id, `&salesforceId=${malformed.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('deleted in Salesforce: Ferry keeps its record') });
+    expect((await must('GET', `/api/v1/contacts/${dotty.id}`)).lastName).toBe('Dotty');
+  });
+});
