@@ -501,6 +501,8 @@ const ticket: EntityDefinition = {
     /** When it was opened and resolved where it lives (Salesforce's CreatedDate and ClosedDate). */
     openedAt: isoDateTime.optional(),
     resolvedAt: isoDateTime.optional(),
+    /** When it last changed where it lives (Salesforce's LastModifiedDate). */
+    lastModifiedAt: isoDateTime.optional(),
     /** Set by Ferry: whole seconds from openedAt to resolvedAt (calendar time); absent until both are known. */
     resolutionSeconds: z.number().int().min(0).optional(),
     customFields: customFields.optional(),

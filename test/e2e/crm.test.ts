@@ -28,6 +28,14 @@ async function importer(name: string, entityType: string, sync: Record<string, u
   return integration;
 }
 
+/**
+ * Switches a test's integrations off when it ends: the tests share one org, and two integrations
+ * reading the same object would both take its new records (and race to create them).
+ */
+async function retire(...integrations: any[]): Promise<void> {
+  for (const integration of integrations) await must('POST', `/api/v1/integrations/${integration.id}/disable`, {});
+}
+
 /** The Ferry record an incoming integration made of a Salesforce record. */
 async function ferryRecordOf(integrationId: string, entity: string, salesforceId: string): Promise<any> {
   const [entry] = await syncLog(integrationId, `&salesforceId=${salesforceId}&outcome=applied`);
@@ -63,6 +71,7 @@ describe('CRM import from Salesforce', () => {
     const mine = await ferryRecordOf(accounts.id, 'accounts', numbered.id);
     await must('PATCH', `/api/v1/accounts/${mine.id}`, { name: 'Contoso (Ferry)' });
     expect(((await conn.sobject('Account').retrieve(numbered.id)) as any).Name).toBe('Contoso');
+    await retire(accounts);
   });
 
   it('reads the contacts of synced accounts by the person table, leaves out a malformed e-mail address, and keeps a contact whose account is removed', async () => {
@@ -116,5 +125,74 @@ describe('CRM import from Salesforce', () => {
     await runNow(contacts.id, 'incoming');
     expect((await syncLog(contacts.id, `&salesforceId=${malformed.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('deleted in Salesforce: Ferry keeps its record') });
     expect((await must('GET', `/api/v1/contacts/${dotty.id}`)).lastName).toBe('Dotty');
+    await retire(accounts, contacts);
+  });
+
+  it('reads the cases of synced contacts as tickets, by the ticket table, following account then contact then case', async () => {
+    const accounts = await importer('CRM accounts for cases', 'Account');
+    const contacts = await importer('CRM contacts for cases', 'Contact');
+    const tickets = await importer('CRM tickets', 'Ticket');
+    const account = (await conn.sobject('Account').create({ Name: 'Tailspin Toys' })) as any;
+    const contact = (await conn.sobject('Contact').create({ AccountId: account.id, LastName: 'Case Opener' })) as any;
+    const sfCase = (await conn.sobject('Case').create({
+      AccountId: account.id, ContactId: contact.id, Subject: 'Invoice total looks wrong', Description: 'Bill 2026-11 counts usage twice',
+      Origin: 'Web', Priority: 'High', Type: 'Problem',
+    })) as any;
+    const untitled = (await conn.sobject('Case').create({ ContactId: contact.id, Status: 'Escalated' })) as any;
+    const orphan = (await conn.sobject('Case').create({ Subject: 'No contact', Origin: 'Phone' })) as any;
+
+    // The account is not selected yet: its contact and cases wait, each saying why.
+    await runNow(accounts.id, 'incoming');
+    await runNow(contacts.id, 'incoming');
+    expect((await runNow(tickets.id, 'incoming')).counts).toMatchObject({ created: 0, failed: 0 });
+    expect((await syncLog(tickets.id, `&salesforceId=${sfCase.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('follows its parent') });
+
+    // Ticked: the account comes in, its contact follows, and the contact's cases follow it, each in a run of its own.
+    await conn.sobject('Account').update({ Id: account.id, Ferry_Sync__c: true });
+    expect((await runNow(accounts.id, 'incoming')).counts.created).toBe(1);
+    const followed = await ferry.eventually(async () => {
+      const runs = (await must('GET', `/api/v1/runs?integrationId=${tickets.id}`)).data;
+      return runs.find((r: any) => r.trigger === 'follow' && r.status === 'COMPLETE');
+    });
+    expect(followed.counts).toMatchObject({ created: 2, failed: 0 });
+
+    const person = await ferryRecordOf(contacts.id, 'contacts', contact.id);
+    const company = await ferryRecordOf(accounts.id, 'accounts', account.id);
+    const inSalesforce = (await conn.sobject('Case').retrieve(sfCase.id)) as any;
+    const ticket = await ferryRecordOf(tickets.id, 'tickets', sfCase.id);
+    expect(ticket).toMatchObject({
+      contactId: person.id, accountId: company.id, subject: 'Invoice total looks wrong', description: 'Bill 2026-11 counts usage twice',
+      channel: 'Web', priority: 'HIGH', type: 'Problem', status: 'NEW', displayId: inSalesforce.CaseNumber, externalKey: sfCase.id,
+      openedAt: new Date(inSalesforce.CreatedDate).toISOString(),
+    });
+    // As read (Ferry's id written back to the case since is a later change there).
+    expect(Date.parse(ticket.lastModifiedAt)).toBeGreaterThanOrEqual(Date.parse(inSalesforce.CreatedDate));
+    expect(Date.parse(ticket.lastModifiedAt)).toBeLessThanOrEqual(Date.parse(inSalesforce.LastModifiedDate));
+    expect(ticket.resolvedAt).toBeUndefined();
+    expect(ticket.resolutionSeconds).toBeUndefined();
+    // No subject: named by its number; Escalated is open in Ferry; Salesforce's default priority.
+    const numbered = (await conn.sobject('Case').retrieve(untitled.id)) as any;
+    expect(await ferryRecordOf(tickets.id, 'tickets', untitled.id)).toMatchObject({ subject: `Case ${numbered.CaseNumber}`, status: 'OPEN', priority: 'MEDIUM' });
+    // A case with no contact is not taken.
+    expect((await syncLog(tickets.id, `&salesforceId=${orphan.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('follows its parent, and has none: ContactId is empty') });
+    // Ferry's id is written to the case.
+    expect(((await conn.sobject('Case').retrieve(sfCase.id)) as any).Ferry_Id__c).toBe(ticket.id);
+
+    // Closed in Salesforce: resolved, with the time it took; the contact removed from it, it keeps syncing.
+    await conn.sobject('Case').update({ Id: sfCase.id, Status: 'Closed', ContactId: null, Priority: 'Low' });
+    // (The other case changed too: Ferry's id was written to it, a change there its lastModifiedAt follows.)
+    expect((await runNow(tickets.id, 'incoming')).counts).toMatchObject({ updated: 2, failed: 0 });
+    const closed = (await conn.sobject('Case').retrieve(sfCase.id)) as any;
+    const resolved = await must('GET', `/api/v1/tickets/${ticket.id}`);
+    expect(resolved).toMatchObject({ status: 'CLOSED', priority: 'LOW', resolvedAt: new Date(closed.ClosedDate).toISOString(), accountId: company.id });
+    expect(resolved.contactId).toBeUndefined();
+    expect(resolved.resolutionSeconds).toBe(Math.floor((Date.parse(closed.ClosedDate) - Date.parse(closed.CreatedDate)) / 1000));
+    // Reopened: no longer resolved.
+    await conn.sobject('Case').update({ Id: sfCase.id, Status: 'Working' });
+    await runNow(tickets.id, 'incoming');
+    const reopened = await must('GET', `/api/v1/tickets/${ticket.id}`);
+    expect(reopened.status).toBe('OPEN');
+    expect(reopened.resolvedAt).toBeUndefined();
+    expect(reopened.resolutionSeconds).toBeUndefined();
   });
 });

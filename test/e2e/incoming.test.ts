@@ -644,7 +644,12 @@ describe('incoming sync by polling', () => {
     expect((await runNow(contacts.id, 'incoming')).counts.failed).toBe(0);
     expect((await syncLog(contacts.id, `&salesforceId=${sfContact.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('follows its parent') });
 
-    // The account is selected: it comes in, and its contact follows in a run of its own.
+    // The account is selected: it comes in, and its contact follows in a run of its own. (The
+    // other tests' Contact readers are switched off: each would take the contact too, and the
+    // first to do so creates it, the others link to it.)
+    for (const other of (await must('GET', '/api/v1/integrations?entityType=Contact')).data) {
+      if (other.id !== contacts.id && other.enabled) await must('POST', `/api/v1/integrations/${other.id}/disable`, {});
+    }
     await conn.sobject('Account').update({ Id: sfAccount.id, Ferry_Sync__c: true });
     expect((await runNow(accounts.id, 'incoming')).counts.created).toBe(1);
     const follow = await ferry.eventually(async () => {

@@ -372,11 +372,23 @@ async function targetsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
       [integration.org_id, integration.id, reading.entity, rows.map((r) => r.Id)],
     )).map((l) => [l.salesforce_id, l]),
   );
+  // A record another integration of the organization reads from (or delivered to) this org is
+  // the same Ferry record: linked to it, not created twice.
+  const elsewhere = new Map<string, string>();
+  const unlinked = rows.filter((r) => !links.has(r.Id)).map((r) => r.Id);
+  if (unlinked.length > 0 && integration.salesforce_org_id !== null) {
+    for (const l of await tx.query<{ salesforce_id: string; entity_id: string }>(
+      'SELECT salesforce_id, entity_id FROM links WHERE org_id = $1 AND entity = $2 AND salesforce_id = ANY($3::text[]) AND salesforce_org_id = $4 AND integration_id <> $5',
+      [integration.org_id, reading.entity, unlinked, integration.salesforce_org_id, integration.id],
+    )) elsewhere.set(l.salesforce_id, l.entity_id);
+  }
   return rows.map((row) => {
     const link = links.get(row.Id);
     if (link !== undefined) return { entityId: link.entity_id, base: link.base, linked: true, keyPending: false };
     const ferryId = row[EXTERNAL_ID_FIELD];
     if (typeof ferryId === 'string' && UUID.test(ferryId)) return { entityId: ferryId.toLowerCase(), base: null, linked: false, keyPending: false };
+    const known = elsewhere.get(row.Id);
+    if (known !== undefined) return { entityId: known, base: null, linked: false, keyPending: false };
     return undefined;
   });
 }
@@ -465,6 +477,12 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
     state.skip(row.Id, 'created in Salesforce: not linked to a Ferry record');
     return { entry: logEntry(a, row, 'ignored', null, [], 'created in Salesforce and not linked to a Ferry record (no Ferry_Id__c, no match); salesforceCreates is ignore') };
   }
+  // A follower without its parent (a case with no contact) is not taken: there is nothing it follows.
+  const orphaned = reading.fields.filter((f) => f.lookup?.required === true && (row[f.salesforce] === null || row[f.salesforce] === undefined || row[f.salesforce] === ''));
+  if (orphaned.length > 0) {
+    state.skip(row.Id, 'it has no parent');
+    return { entry: logEntry(a, row, 'ignored', null, [], `follows its parent, and has none: ${orphaned.map((f) => `${f.salesforce} is empty`).join('; ')}; it comes in once it has one that is in Ferry`) };
+  }
   if (lookups.parents.length > 0) {
     // It follows its parent (a contact its account): not taken until the parent is in Ferry.
     state.skip(row.Id, 'its parent is not in Ferry');
@@ -485,7 +503,7 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
       for (const path of paths) delete values[path];
       return { kind: 'create', input: inputOf() };
     },
-    failed: (reason) => refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${reason}; map the Salesforce fields that give the missing values (direction to_ferry or both), or fill them in Salesforce`),
+    failed: (reason) => refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${reason}; correct the record in Salesforce, or the mapping's rules that read it (direction to_ferry or both)`),
     done: (entityId) => {
       links.push({ salesforceId: row.Id, target: { entityId, base: null, linked: false, keyPending: true }, base: values });
       state.counts.created++;

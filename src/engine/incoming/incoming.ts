@@ -211,12 +211,13 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
 /** Who follows whom: the Salesforce object, and its field that names the parent. */
 const FOLLOWERS: Record<string, { entityType: string; object: string; field: string }[]> = {
   accounts: [{ entityType: 'Contact', object: 'Contact', field: 'AccountId' }],
+  contacts: [{ entityType: 'Ticket', object: 'Case', field: 'ContactId' }],
 };
 
 /**
- * Accounts this run brought in: the organization's integrations that read their followers back
- * (contacts, by AccountId) read those now, in runs of their own, since a follower that came
- * before its parent was left out and has not changed since.
+ * Parents this run brought in (accounts, or contacts): the organization's integrations that read
+ * their followers back (contacts by AccountId, cases by ContactId) read those now, in runs of
+ * their own, since a follower that came before its parent was left out and has not changed since.
  */
 async function bringFollowers(a: Applying): Promise<void> {
   const parents = [...(a.broughtIn ?? [])];

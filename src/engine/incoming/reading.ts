@@ -88,9 +88,19 @@ export function fieldsFor(reading: ReadingMapping, type: unknown): ReadingMappin
   return { ...reading, fields: reading.fields.filter((f) => f.point === undefined || f.point.contactType === type || (f.point.contactType === '*' && !specific.has(f.salesforce))) };
 }
 
-/** Empty text and absent values are one and the same on both sides. */
+/** A date-time with its zone, as Salesforce writes it (`2026-01-31T09:30:00.000+0000`) or ISO 8601 does. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Empty text and absent values are one and the same on both sides; a date-time is the instant it
+ * names, written one way (UTC, milliseconds: Salesforce's +0000 is not ISO 8601's +00:00).
+ */
 export function normalise(kind: FerryField['kind'], value: unknown): unknown {
   if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'string' && DATE_TIME.test(value)) {
+    const instant = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (!Number.isNaN(instant.getTime())) return instant.toISOString();
+  }
   if (kind === 'string' && (typeof value === 'number' || typeof value === 'boolean')) return String(value);
   if (kind === 'number' && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
   // Bulk API results are text.

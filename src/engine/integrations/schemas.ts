@@ -68,7 +68,7 @@ export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins'
 export const SALESFORCE_DELETES = ['ignore', 'propagate', 'flag'] as const;
 export const INCOMING_READERS = ['auto', 'cdc', 'polling'] as const;
 /** Entity types whose changes in Salesforce Ferry can read back today. */
-export const INCOMING_ENTITY_TYPES = ['Account', 'Contact'] as const;
+export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 

@@ -6,7 +6,7 @@ import type { EntityType } from '../types.ts';
 import { defaultRules } from './mapping.ts';
 import { validateMapping } from './validate.ts';
 
-const READING_TYPES: EntityType[] = ['Account', 'Contact'];
+const READING_TYPES: EntityType[] = ['Account', 'Contact', 'Ticket'];
 
 describe('default reading rules', () => {
   for (const type of READING_TYPES) {

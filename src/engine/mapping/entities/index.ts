@@ -7,6 +7,7 @@ import { billDefinition } from './bill.ts';
 import { commitmentDefinition } from './commitment.ts';
 import { contactDefinition } from './contact.ts';
 import { contractDefinition } from './contract.ts';
+import { ticketDefinition } from './ticket.ts';
 
 /** One definition per entity type; adding an entity type means adding a file here. */
 export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
@@ -16,6 +17,7 @@ export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
   Commitment: commitmentDefinition,
   Balance: balanceDefinition,
   Bill: billDefinition,
+  Ticket: ticketDefinition,
 };
 
 /** Journal entities whose changes an integration of this type follows. */
