@@ -13,6 +13,7 @@ import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
 import type { IncomingStatus, IntegrationView } from './integrations/schemas.ts';
+import { expireEndedSubscriptions } from './crm/expiry.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
 import { DEFINITIONS, requiredSalesforceFields } from './mapping/entities/index.ts';
@@ -183,6 +184,7 @@ export class Engine {
     }
     await this.#boss.work('schedule-tick', { pollingIntervalSeconds: 5 }, async () => {
       await this.dispatcher.tick();
+      await expireEndedSubscriptions(this.#db, this.store);
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
     this.dispatcher.startPolling(options.incomingCheckMs ?? 5000);

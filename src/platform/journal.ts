@@ -5,8 +5,11 @@ export type Operation = 'create' | 'update' | 'delete';
 /** The NOTIFY channel that announces committed journal entries (payload: organization id). */
 export const JOURNAL_CHANNEL = 'ferry_journal';
 
-/** Who made a change: the API, a bulk import, or an integration (so sync never echoes its own writes). */
-export type Origin = 'api' | 'import' | `integration:${string}`;
+/**
+ * Who made a change: the API, a bulk import, an integration (so sync never echoes its own
+ * writes), or Ferry itself (a subscription expiring).
+ */
+export type Origin = 'api' | 'import' | 'system' | `integration:${string}`;
 
 export interface JournalEntry {
   entity: string;

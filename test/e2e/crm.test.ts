@@ -1,6 +1,7 @@
 // CRM records from Salesforce (issue 10): accounts, their contacts and their cases read into Ferry
 // one way, by the default mappings of the CRM import's field tables.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expireEndedSubscriptions } from '../../src/engine/crm/expiry.ts';
 import { oauthLogin } from '../emulator/support.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
 import { twoWayHelpers } from '../two-way.ts';
@@ -194,5 +195,95 @@ describe('CRM import from Salesforce', () => {
     expect(reopened.status).toBe('OPEN');
     expect(reopened.resolvedAt).toBeUndefined();
     expect(reopened.resolutionSeconds).toBeUndefined();
+  });
+
+  it('makes subscriptions of the line items of closed-won deals of synced accounts, and removes them when the deal does', async () => {
+    const accounts = await importer('CRM accounts for deals', 'Account');
+    const deals = await importer('CRM deals', 'Subscription');
+    const sobject = (name: string) => conn.sobject(name);
+    const idOf = (result: unknown) => (result as { id: string }).id;
+    const account = idOf(await sobject('Account').create({ Name: 'Wingtip', Ferry_Sync__c: true }));
+    const later = idOf(await sobject('Account').create({ Name: 'Later customer' }));
+    await runNow(accounts.id, 'incoming');
+    const monthly = idOf(await sobject('Product2').create({ Name: 'Platform', CanUseRevenueSchedule: true, RevenueScheduleType: 'Divide', RevenueInstallmentPeriod: 'Monthly', NumberOfRevenueInstallments: 12 }));
+    const yearly = idOf(await sobject('Product2').create({ Name: 'Support', CanUseRevenueSchedule: true, RevenueScheduleType: 'Repeat', RevenueInstallmentPeriod: 'Yearly', NumberOfRevenueInstallments: 3 }));
+    const setup = idOf(await sobject('Product2').create({ Name: 'Onboarding' }));
+    const won = idOf(await sobject('Opportunity').create({ Name: 'Wingtip renewal', AccountId: account, StageName: 'Closed Won', CloseDate: '2026-03-15' }));
+    const open = idOf(await sobject('Opportunity').create({ Name: 'Wingtip upsell', AccountId: account, StageName: 'Negotiation/Review', CloseDate: '2026-06-30' }));
+    const elsewhere = idOf(await sobject('Opportunity').create({ Name: 'Later deal', AccountId: later, StageName: 'Closed Won', CloseDate: '2026-02-01' }));
+    const platform = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: won, Product2Id: monthly, Quantity: 2, UnitPrice: 1200, ServiceDate: '2026-04-01' }));
+    const onboarding = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: won, Product2Id: setup, Quantity: 1, UnitPrice: 500 }));
+    const support = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: won, Product2Id: yearly, Quantity: 1, UnitPrice: 900, ServiceDate: '2020-01-01' }));
+    const upsell = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: open, Product2Id: setup, Quantity: 3, UnitPrice: 100 }));
+    const waiting = idOf(await sobject('OpportunityLineItem').create({ OpportunityId: elsewhere, Product2Id: setup, Quantity: 1, UnitPrice: 250 }));
+
+    expect((await runNow(deals.id, 'incoming')).counts).toMatchObject({ created: 3, failed: 0 });
+    const company = await ferryRecordOf(accounts.id, 'accounts', account);
+    // Scheduled monthly: the price shared among the installments, ending 12 months on.
+    expect(await ferryRecordOf(deals.id, 'subscriptions', platform)).toMatchObject({
+      accountId: company.id, externalKey: platform, name: 'Platform', startDate: '2026-04-01', endDate: '2027-04-01', status: 'ACTIVE', quantity: '2', hasUsage: false,
+      oneTimeAmount: '0.00', recurringAmount: '100.00', billingPeriod: 'MONTHLY', currency: 'USD', opportunityId: won, productCode: monthly,
+    });
+    // No schedule, no service date: a one-time fee from the close date, with no end.
+    const fee = await ferryRecordOf(deals.id, 'subscriptions', onboarding);
+    expect(fee).toMatchObject({ startDate: '2026-03-15', status: 'ACTIVE', oneTimeAmount: '500.00', recurringAmount: '0.00' });
+    expect(fee.endDate).toBeUndefined();
+    expect(fee.billingPeriod).toBeUndefined();
+    // Yearly, three installments from 2020: ended in 2023, so expired.
+    expect(await ferryRecordOf(deals.id, 'subscriptions', support)).toMatchObject({ startDate: '2020-01-01', endDate: '2023-01-01', status: 'EXPIRED', recurringAmount: '300.00', billingPeriod: 'ANNUAL' });
+    // Not won yet, or under an account Ferry does not have: not taken, each saying why.
+    expect((await syncLog(deals.id, `&salesforceId=${upsell}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('not Closed Won') });
+    expect((await syncLog(deals.id, `&salesforceId=${waiting}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('follows its parent') });
+
+    // A line item removed from the deal: its subscription goes.
+    await sobject('OpportunityLineItem').destroy(onboarding);
+    expect((await runNow(deals.id, 'incoming')).counts).toMatchObject({ deleted: 1, failed: 0 });
+    expect((await ferry.call('GET', `/api/v1/subscriptions/${fee.id}`)).status).toBe(404);
+    // The open deal closes won: its line item comes in, though the line item itself did not change.
+    await sobject('Opportunity').update({ Id: open, StageName: 'Closed Won' });
+    expect((await runNow(deals.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 0 });
+    const upsold = await ferryRecordOf(deals.id, 'subscriptions', upsell);
+    expect(upsold).toMatchObject({ quantity: '3', oneTimeAmount: '100.00', startDate: '2026-06-30' });
+    // The first deal leaves Closed Won: its subscriptions go.
+    await sobject('Opportunity').update({ Id: won, StageName: 'Negotiation/Review' });
+    expect((await runNow(deals.id, 'incoming')).counts).toMatchObject({ deleted: 2, failed: 0 });
+    const left = (await syncLog(deals.id, `&salesforceId=${platform}&outcome=applied`))[0];
+    expect(left.reason).toContain('its opportunity is no longer Closed Won: its subscription is deleted in Ferry');
+    // The second deal is deleted: its subscription goes.
+    await sobject('Opportunity').destroy(open);
+    expect((await runNow(deals.id, 'incoming')).counts).toMatchObject({ deleted: 1, failed: 0 });
+    expect((await ferry.call('GET', `/api/v1/subscriptions/${upsold.id}`)).status).toBe(404);
+
+    // The other account is ticked: it comes in, and its won deal's line item follows.
+    await sobject('Account').update({ Id: later, Ferry_Sync__c: true });
+    await runNow(accounts.id, 'incoming');
+    const followed = await ferry.eventually(async () => {
+      const runs = (await must('GET', `/api/v1/runs?integrationId=${deals.id}`)).data;
+      return runs.find((r: any) => r.trigger === 'follow' && r.status === 'COMPLETE');
+    });
+    expect(followed.counts).toMatchObject({ created: 1, failed: 0 });
+    expect(await ferryRecordOf(deals.id, 'subscriptions', waiting)).toMatchObject({ opportunityId: elsewhere, oneTimeAmount: '250.00' });
+    await retire(accounts, deals);
+  });
+
+  it('expires a subscription the day its end comes, with no sync, as the engine\'s tick does', async () => {
+    const account = await must('POST', '/api/v1/accounts', { code: 'CRM-EXPIRY', name: 'Expiring customer' });
+    const ending = await must('POST', '/api/v1/subscriptions', { accountId: account.id, name: 'Pilot', startDate: '2099-01-01', endDate: '2099-03-01', currency: 'USD' });
+    const running = await must('POST', '/api/v1/subscriptions', { accountId: account.id, name: 'Main', startDate: '2099-01-01', endDate: '2099-03-02', currency: 'USD' });
+    expect(ending.status).toBe('ACTIVE');
+    // The tick on 1 March (years on, so the engine's own ticks leave these alone): the pilot ends
+    // that day; the main one runs one more.
+    expect(await expireEndedSubscriptions(ferry.db, ferry.engine.store, new Date('2099-03-01T00:00:30Z'))).toBe(1);
+    expect((await must('GET', `/api/v1/subscriptions/${ending.id}`)).status).toBe('EXPIRED');
+    expect((await must('GET', `/api/v1/subscriptions/${running.id}`)).status).toBe('ACTIVE');
+    // The journal says who changed it.
+    const changes = (await must('GET', `/api/v1/changes?entity=subscriptions&limit=1000`)).changes.filter((c: any) => c.entityId === ending.id);
+    expect(changes.at(-1)).toMatchObject({ operation: 'update', origin: 'system' });
+  });
+
+  it('refuses a Subscription integration that would send, with the path and the fix', async () => {
+    const refused = await ferry.call('POST', '/api/v1/integrations', { name: 'Deals out', entityType: 'Subscription', credentialId: credential.id });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toContainEqual(expect.objectContaining({ path: 'body.sync.direction', message: expect.stringContaining('from_salesforce') }));
   });
 });

@@ -102,3 +102,29 @@ export function subscriptionOf(facts: LineItemFacts, now: Date): SubscriptionVal
   if (out.endDate !== undefined && now.toISOString().slice(0, 10) >= out.endDate) out.status = 'EXPIRED';
   return out;
 }
+
+/**
+ * `$addPeriods(date, period, count)` for reading rules: the date (YYYY-MM-DD) `count` installment
+ * periods (Daily ... Yearly) on; undefined when any part is missing or not one of these.
+ */
+export function addPeriods(date: unknown, period: unknown, count: unknown): string | undefined {
+  const n = typeof count === 'string' && count.trim() !== '' ? Number(count) : count;
+  if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  if (typeof period !== 'string' || !(INSTALLMENT_PERIODS as readonly string[]).includes(period)) return undefined;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return undefined;
+  return periodsAfter(date, period as InstallmentPeriod, n);
+}
+
+/**
+ * `$money(amount, currency, divisor?)` for reading rules: the amount (a number or its text),
+ * divided exactly when a divisor is given, rounded half up to the currency's minor units, as the
+ * decimal text Ferry stores; undefined when the amount is missing or not a number.
+ */
+export function moneyOf(amount: unknown, currency: unknown, divisor?: unknown): string | undefined {
+  const parse = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new ExactDecimal(v) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? new ExactDecimal(v.trim()) : undefined);
+  const value = parse(amount);
+  if (value === undefined || typeof currency !== 'string') return undefined;
+  const by = divisor === undefined || divisor === null ? undefined : parse(divisor);
+  if (divisor !== undefined && divisor !== null && (by === undefined || by.isZero())) return undefined;
+  return money(by === undefined ? value : value.dividedBy(by), currency);
+}

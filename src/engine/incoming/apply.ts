@@ -79,7 +79,28 @@ export interface Applying {
   selection?: string | undefined;
   /** Salesforce records this run brought in (created or matched in Ferry): their followers come next. */
   broughtIn?: Set<string> | undefined;
+  /**
+   * Deal line items (Subscription integrations): one counts while its opportunity is Closed Won
+   * (`Opportunity.IsWon`), and its subscription goes when it stops counting or is deleted.
+   */
+  deal?: boolean | undefined;
 }
+
+/**
+ * A related record's fields come back nested (`{"Opportunity": {"CloseDate": ...}}`); the reading
+ * rules name them by path (`Opportunity.CloseDate`), as Bulk API results already do.
+ */
+function flattenRelationships(row: SalesforceRow, fields: string[]): void {
+  for (const field of fields) {
+    if (!field.includes('.') || field in row) continue;
+    let node: unknown = row;
+    for (const step of field.split('.')) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[step] : undefined;
+    row[field] = node ?? null;
+  }
+}
+
+const isTrue = (value: unknown) => value === true || value === 'true';
+const DEAL_WON = 'Opportunity.IsWon';
 
 export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
   return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
@@ -217,6 +238,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
   const orgId = integration.org_id;
   const entries: SyncLogEntry[] = new Array<SyncLogEntry>(rows.length);
   const later: number[] = [];
+  for (const row of rows) flattenRelationships(row, a.fields);
   const linkedTargets = await targetsOf(tx, a, rows);
   const pending: number[] = [];
   for (const [index, row] of rows.entries()) {
@@ -243,6 +265,14 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
   for (const index of pending) {
     const row = rows[index]!;
     const target = linkedTargets[index] ?? (row.IsDeleted === true ? undefined : matches.get(row.Id));
+    // A deal's line item counts only while its opportunity is Closed Won.
+    if (a.deal === true && row.IsDeleted !== true && !isTrue(row[DEAL_WON])) {
+      if (target === undefined || 'ambiguous' in target || !target.linked) {
+        state.skip(row.Id, 'its opportunity is not Closed Won');
+        entries[index] = logEntry(a, row, 'ignored', null, [], 'its opportunity is not Closed Won: only the line items of won deals become subscriptions');
+      } else entries[index] = await deletedIn(tx, a, row, target, 'its opportunity is no longer Closed Won');
+      continue;
+    }
     // Ferry takes only the selected accounts it has no link for (sync.accountSelection).
     if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selection !== undefined && row[a.selection] !== true && row[a.selection] !== 'true') {
       state.skip(row.Id, 'not selected');
@@ -505,7 +535,8 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
     },
     failed: (reason) => refuse(a, row, null, Object.keys(values), `created in Salesforce, but Ferry cannot create its record: ${reason}; correct the record in Salesforce, or the mapping's rules that read it (direction to_ferry or both)`),
     done: (entityId) => {
-      links.push({ salesforceId: row.Id, target: { entityId, base: null, linked: false, keyPending: true }, base: values });
+      // Ferry's id goes to the Salesforce record, except to a deal's line item (Ferry only reads those).
+      links.push({ salesforceId: row.Id, target: { entityId, base: null, linked: false, keyPending: a.deal !== true }, base: values });
       state.counts.created++;
       state.successes++;
       state.recordIds.add(entityId);
@@ -587,9 +618,10 @@ async function undeletedIn(tx: Queryable, a: Applying, record: StoredRecord | un
 }
 
 /** A record deleted in Salesforce, as the integration's salesforceDeletes setting says. */
-async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target: Target | undefined): Promise<SyncLogEntry> {
+async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target: Target | undefined, why = 'deleted in Salesforce'): Promise<SyncLogEntry> {
   const { integration, reading, state } = a;
-  const setting = a.sync.salesforceDeletes;
+  // A subscription follows its deal whatever salesforceDeletes says.
+  const setting = a.deal === true ? 'propagate' : a.sync.salesforceDeletes;
   if (target === undefined || setting === 'ignore') {
     state.skip(target?.entityId ?? row.Id, 'deleted in Salesforce: Ferry keeps its record');
     return logEntry(a, row, 'ignored', target?.entityId ?? null, [], `deleted in Salesforce: Ferry keeps its record (${target === undefined ? 'not linked to one' : 'salesforceDeletes is ignore'})`);
@@ -614,7 +646,7 @@ async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target:
   state.recordIds.add(target.entityId);
   // The link goes with the record; the deletion reaches the organization's other integrations.
   await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = $4', [integration.org_id, integration.id, reading.entity, target.entityId]);
-  return logEntry(a, row, 'applied', target.entityId, [], 'deleted in Salesforce: deleted in Ferry (salesforceDeletes is propagate)');
+  return logEntry(a, row, 'applied', target.entityId, [], a.deal === true ? `${why}: its subscription is deleted in Ferry` : `${why}: deleted in Ferry (salesforceDeletes is propagate)`);
 }
 
 /**

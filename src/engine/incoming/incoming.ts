@@ -110,6 +110,7 @@ async function markPolled(db: Queryable, orgId: string, integrationId: string, o
  * events for it (its selection, read through the Tooling API), polling otherwise or when chosen.
  */
 export async function detectReader(client: SalesforceClient, object: string, setting: IntegrationSync['reader']): Promise<{ mode: ReaderMode; reason: string }> {
+  if (object === DEAL_LINE_OBJECT) return { mode: 'polling', reason: 'deals are read by polling: an opportunity leaving Closed Won changes none of its line items, so its own changes are read too' };
   if (setting === 'polling') return { mode: 'polling', reason: 'polling chosen (sync.reader is "polling")' };
   if (setting === 'cdc') return { mode: 'cdc', reason: 'change events chosen (sync.reader is "cdc")' };
   try {
@@ -158,9 +159,59 @@ export async function readChanges(deps: IncomingDeps, integration: IntegrationRo
   if (applying !== undefined) await bringFollowers(applying);
 }
 
-/** The other fields of the record the reading rules' transforms read (a phone list reads Phone and Fax). */
+/**
+ * The other fields of the record the reading rules' transforms read (a phone list reads Phone
+ * and Fax; a deal's start reads `Opportunity.CloseDate`).
+ */
 function transformReads(reading: ReturnType<typeof compileReading>): string[] {
-  return reading.fields.flatMap((f) => (f.transform?.reads ?? []).filter((name) => /^[A-Za-z][A-Za-z0-9_]*$/.test(name)));
+  return reading.fields.flatMap((f) => (f.transform?.reads ?? []).filter((name) => /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,4}$/.test(name)));
+}
+
+/** The line items of deals (Subscription integrations), and what decides whether one counts. */
+export const DEAL_LINE_OBJECT = 'OpportunityLineItem';
+export const DEAL_WON_FIELD = 'Opportunity.IsWon';
+
+/**
+ * What a Subscription integration's transforms are told of the org and the integration: whether
+ * the org schedules revenue (its Product2 has CanUseRevenueSchedule), what a price means without
+ * it (sync.deals.valueMetric), and the currency of the subscriptions.
+ */
+async function dealBindings(client: SalesforceClient, sync: IntegrationSync): Promise<Record<string, unknown>> {
+  const product = await client.describe('Product2');
+  return { revenueScheduling: product.fields.some((f) => f.name === 'CanUseRevenueSchedule'), valueMetric: sync.deals.valueMetric, currency: sync.deals.currency };
+}
+
+/**
+ * Deals: an opportunity that leaves Closed Won (or is deleted) changes none of its line items'
+ * SystemModstamp, so a Subscription integration also reads the opportunities changed since its
+ * second position (on Opportunity), and reads their line items again, deleted ones included.
+ */
+async function pollDeals(a: Applying, pages: number): Promise<void> {
+  const { integration, client } = a;
+  const { db } = a.deps;
+  const orgId = integration.org_id;
+  let cursor = await loadCursor(db, orgId, integration.id, 'Opportunity');
+  if (cursor === undefined) {
+    // From where the line items were first read: an opportunity changed before then is not replayed.
+    cursor = (await loadCursor(db, orgId, integration.id, DEAL_LINE_OBJECT)) ?? { modstamp: new Date().toISOString().replace('Z', '+0000'), recordId: '' };
+    await saveCursor(db, orgId, integration.id, 'Opportunity', cursor);
+  }
+  for (let page = 0; page < pages; page++) {
+    const at: string = literal(cursor.modstamp);
+    const after: string = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
+    const deals: { Id: string; SystemModstamp: string }[] = await client.queryAll<{ Id: string; SystemModstamp: string }>(`SELECT Id, SystemModstamp FROM Opportunity WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`, 'Opportunity');
+    for (let i = 0; i < deals.length; i += IDS_PER_QUERY) {
+      const ids = deals.slice(i, i + IDS_PER_QUERY).map((d) => d.Id);
+      const lines = await client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${DEAL_LINE_OBJECT} WHERE OpportunityId IN ('${ids.join("', '")}')`, DEAL_LINE_OBJECT);
+      for (let j = 0; j < lines.length; j += BATCH_SIZE) await applyBatch(a, lines.slice(j, j + BATCH_SIZE));
+    }
+    const last: { Id: string; SystemModstamp: string } | undefined = deals.at(-1);
+    if (last !== undefined) {
+      cursor = { modstamp: last.SystemModstamp, recordId: last.Id };
+      await saveCursor(db, orgId, integration.id, 'Opportunity', cursor);
+    }
+    if (deals.length < PAGE_SIZE) return;
+  }
 }
 
 async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined }): Promise<Applying | undefined> {
@@ -180,8 +231,14 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   let position = await loadPosition(db, orgId, integration.id, reading.object);
   const match = sync.match;
   const selection = selectionFieldOf(integration.entity_type, sync);
-  const fields = [...new Set(['Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, ...reading.fields.map((f) => f.salesforce), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection])])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set() };
+  // A deal's line items carry none of Ferry's fields: Ferry only reads them.
+  const deal = reading.object === DEAL_LINE_OBJECT;
+  if (deal) reading.bindings = await dealBindings(client, sync);
+  const fields = [...new Set([
+    'Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', ...(deal ? [DEAL_WON_FIELD] : [EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD]),
+    ...reading.fields.map((f) => f.salesforce), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection]),
+  ])];
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set(), deal };
   if (only.salesforceIds !== undefined) {
     // Records named again (a refused change retried, or followers of a parent that came in):
     // read as they are now, the position untouched.
@@ -204,13 +261,14 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   // Events stored while reading by change events (also those left when switching to polling) go first.
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
+  if (deal) await pollDeals(applying, PAGES_PER_RUN);
   await markPolled(db, orgId, integration.id, reading.object);
   return applying;
 }
 
 /** Who follows whom: the Salesforce object, and its field that names the parent. */
 const FOLLOWERS: Record<string, { entityType: string; object: string; field: string }[]> = {
-  accounts: [{ entityType: 'Contact', object: 'Contact', field: 'AccountId' }],
+  accounts: [{ entityType: 'Contact', object: 'Contact', field: 'AccountId' }, { entityType: 'Subscription', object: DEAL_LINE_OBJECT, field: 'Opportunity.AccountId' }],
   contacts: [{ entityType: 'Ticket', object: 'Case', field: 'ContactId' }],
 };
 

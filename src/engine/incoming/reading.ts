@@ -32,6 +32,8 @@ export interface ReadingMapping {
   entity: string;
   object: string;
   fields: ReadingField[];
+  /** Variables the reading rules' transforms see besides `$value` (a deal's `$currency`). */
+  bindings?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -56,7 +58,8 @@ export function compileReading(entityType: EntityType, rules: Rule[]): ReadingMa
     const resolved = resolvePath(main!.entity, rule.ferry);
     if (!resolved.ok || rule.ferry.includes('[]')) continue;
     const transform = rule.transform === undefined ? undefined : compileExpression(rule.transform);
-    fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: resolved.field.kind, transform: transform === undefined || isExpressionError(transform) ? undefined : transform, both: rule.direction === 'both' });
+    // A decimal is text in Ferry (an exact amount): a number read from Salesforce becomes its text.
+    fields.push({ path: rule.ferry, salesforce: rule.salesforce, kind: resolved.field.decimal !== undefined ? 'string' : resolved.field.kind, transform: transform === undefined || isExpressionError(transform) ? undefined : transform, both: rule.direction === 'both' });
   }
   return { entity: main!.entity, object: main!.object, fields };
 }
@@ -127,7 +130,7 @@ export async function ferryValuesOf(reading: ReadingMapping, record: Record<stri
       else if (typeof raw === 'string' && resolved.has(raw)) out[field.path] = resolved.get(raw);
       continue;
     }
-    const value = field.transform === undefined ? raw : await field.transform.evaluate(record, { value: raw });
+    const value = field.transform === undefined ? raw : await field.transform.evaluate(record, { ...reading.bindings, value: raw });
     out[field.path] = normalise(field.kind, value);
   }
   return out;

@@ -68,7 +68,9 @@ export const CONFLICT_POLICIES = ['ferry_wins', 'salesforce_wins', 'newest_wins'
 export const SALESFORCE_DELETES = ['ignore', 'propagate', 'flag'] as const;
 export const INCOMING_READERS = ['auto', 'cdc', 'polling'] as const;
 /** Entity types whose changes in Salesforce Ferry can read back today. */
-export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket'] as const;
+export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket', 'Subscription'] as const;
+/** Entity types Ferry only reads from Salesforce (nothing of theirs is sent). */
+export const READ_ONLY_ENTITY_TYPES = ['Subscription'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 
@@ -100,6 +102,13 @@ export const integrationSync = z.strictObject({
     z.strictObject({ field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a checkbox (or checkbox formula) field API name such as "Ferry_Sync__c"') }),
   ], { error: 'must be "all" or {"field": "<checkbox field>"}' }).default({ field: SELECTION_FIELD })
     .meta({ description: 'Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), or "all". An account left out is logged ignored; checking the box later brings it in.' }),
+  deals: z.strictObject({
+    valueMetric: z.enum(['MRR', 'ACV'], { error: 'must be MRR or ACV' }).default('MRR')
+      .meta({ description: 'In an org without revenue scheduling, what a line item\'s price is: monthly (MRR: billed MONTHLY) or yearly (ACV: billed ANNUAL) revenue.' }),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as "USD"').default('USD')
+      .meta({ description: 'The currency of the subscriptions made of closed-won line items.' }),
+  }).default({ valueMetric: 'MRR', currency: 'USD' })
+    .meta({ description: 'Subscription integrations: how the line items of closed-won opportunities become subscriptions.' }),
   salesforceDeletes: z.enum(SALESFORCE_DELETES, { error: `must be one of ${SALESFORCE_DELETES.join(', ')}` }).default('ignore')
     .meta({ description: 'A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow; undeleted in Salesforce, it is restored in Ferry), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).' }),
 });
@@ -118,6 +127,9 @@ export const integrationInput = z.strictObject({
 }).superRefine((value, context) => {
   if (value.sync.statusFields && !(STATUS_FIELD_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
     context.addIssue({ code: 'custom', path: ['sync', 'statusFields'], message: `the sync status fields are on the Salesforce objects of ${STATUS_FIELD_ENTITY_TYPES.join(' and ')} integrations only` });
+  }
+  if (value.sync.direction !== 'from_salesforce' && (READ_ONLY_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
+    context.addIssue({ code: 'custom', path: ['sync', 'direction'], message: `${value.entityType} integrations read closed-won deals from Salesforce and send nothing: set "from_salesforce"` });
   }
   if (value.sync.direction !== 'to_salesforce' && !(INCOMING_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
     context.addIssue({ code: 'custom', path: ['sync', 'direction'], message: `reading changes back from Salesforce is available for ${INCOMING_ENTITY_TYPES.join(', ')} integrations; use "to_salesforce" for ${value.entityType}` });

@@ -6,11 +6,13 @@ export const DOCS_START = '<!-- default-mappings:start (generated from src/engin
 export const DOCS_END = '<!-- default-mappings:end -->';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, '\\n');
+/** Inline code; one that holds a backtick (a JSONata name such as `Opportunity.CloseDate`) is fenced by two. */
+const code = (text: string) => (text.includes('`') ? `\`\` ${cell(text)} \`\`` : `\`${cell(text)}\``);
 
 function source(rule: Rule): string {
   switch (rule.kind) {
     case 'field':
-      return rule.transform === undefined ? `\`${rule.ferry}\`` : rule.direction === 'to_ferry' ? `\`${rule.ferry}\` = \`${cell(rule.transform)}\`` : `\`${cell(rule.transform)}\``;
+      return rule.transform === undefined ? `\`${rule.ferry}\`` : rule.direction === 'to_ferry' ? `\`${rule.ferry}\` = ${code(rule.transform)}` : code(rule.transform);
     case 'lookup':
       return `\`${rule.ferry}\` → the ${rule.target.replace(/s$/, '')}'s Salesforce record${rule.required ? ' (required)' : ' (optional: empty until it is there)'}`;
     case 'contact_point':
@@ -28,8 +30,13 @@ export function defaultMappingTables(): string {
     for (const o of definition.objects) {
       if (o.children !== undefined) out.push(`\`${o.children.path}\` go as ${o.children.object} children of ${o.object}, each with Ferry_Id__c \`<${o.entity.replace(/s$/, '')} id>:<position>\`.`, '');
     }
-    out.push(...table(rules), '');
+    if (rules.length > 0) out.push(...table(rules), '');
+    else out.push(`${definition.entityType} integrations only read from Salesforce (\`sync.direction\` \`from_salesforce\`).`, '');
     if (definition.reading === undefined) continue;
+    if (rules.length === 0) {
+      out.push(`Their default mapping: the line items of closed-won opportunities, read with their opportunity's and product's fields (\`Opportunity.CloseDate\`); \`$revenueScheduling\` (the org schedules revenue), \`$valueMetric\` and \`$currency\` (\`sync.deals\`) are bound:`, '', ...table(defaultRules(definition.entityType, 'from_salesforce')), '');
+      continue;
+    }
     out.push(
       `Reading from Salesforce (\`sync.direction\` \`from_salesforce\`), the default mapping of ${definition.entityType} integrations is the CRM import's table (a transform reads the Salesforce record; \`$value\` is the field's value):`, '',
       ...table(defaultRules(definition.entityType, 'from_salesforce')), '',

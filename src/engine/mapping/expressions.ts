@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { countryCodeOf } from '../../platform/index.ts';
+import { addPeriods, moneyOf } from '../crm/subscriptions.ts';
 
 /**
  * Transforms in field rules are JSONata expressions. JSONata was chosen over CEL because mapping
@@ -126,12 +127,13 @@ function memoisable(variables: Set<string>): boolean {
  */
 function memoised(evaluate: (input: unknown, bindings: Record<string, unknown>) => Promise<unknown>, reads: string[], variables: Set<string>): Compiled['evaluate'] {
   const results = new Map<string, unknown>();
-  const usesValue = variables.has('value');
-  const usesIndex = variables.has('index');
+  // Every variable the expression uses that a caller binds ($value, $index, a reading's
+  // $currency) is part of the key; functions are not bound, so they never are.
+  const bound = [...variables].sort();
   return async (input, bindings) => {
     const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
     // undefined (absent) and null are different inputs to JSONata ($exists): keyed apart.
-    const key = JSON.stringify([reads.map((r) => record[r]), usesValue ? bindings.value : null, usesIndex ? bindings.index : null], (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
+    const key = JSON.stringify([reads.map((r) => record[r]), bound.map((v) => (v in bindings ? bindings[v] : null))], (_k, v: unknown) => (v === undefined ? '\u0000undefined' : v));
     if (results.has(key)) return results.get(key);
     const value = await evaluate(input, bindings);
     if (value === null || value === undefined || typeof value !== 'object') {
@@ -151,8 +153,11 @@ export function compileExpression(source: string): Compiled | ExpressionError {
   let result: Compiled | ExpressionError;
   try {
     const expression = jsonata(source);
-    // Ferry's own function: a country as its ISO code (see countryCodeOf), for values read from Salesforce.
+    // Ferry's own functions, for values read from Salesforce: a country as its ISO code (see
+    // countryCodeOf), a date some installment periods on, and money rounded to its currency.
     expression.registerFunction('countryCode', (value: unknown) => countryCodeOf(value));
+    expression.registerFunction('addPeriods', (date: unknown, period: unknown, count: unknown) => addPeriods(date, period, count));
+    expression.registerFunction('money', (amount: unknown, currency: unknown, divisor?: unknown) => moneyOf(amount, currency, divisor));
     const ast = expression.ast() as unknown as Node;
     const reads = new Set<string>();
     readsOf(ast, reads);

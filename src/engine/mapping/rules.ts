@@ -21,8 +21,15 @@ export const CONTACT_POINTS = [
 export type ContactPoint = (typeof CONTACT_POINTS)[number];
 
 const direction = z.enum(DIRECTIONS, { error: `must be one of ${DIRECTIONS.join(', ')}` }).default('to_salesforce');
+/**
+ * A field of the object, or (read only) a field of a record it looks up, by relationship:
+ * `Opportunity.CloseDate`, `Product2.Name` (up to five levels, as SOQL allows).
+ */
 const salesforceName = z.string({ error: 'is required: a Salesforce field API name such as "Name" or "Region__c"' })
-  .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce field API name such as "Name" or "Region__c" (letters, digits and _)');
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79}){0,4}$/, 'must be a Salesforce field API name such as "Name" or "Region__c" (letters, digits and _), or a related record\'s field such as "Opportunity.CloseDate"');
+
+/** A field of a related record (`Opportunity.CloseDate`): read only. */
+export const isRelationshipField = (name: string) => name.includes('.');
 const objectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce object API name such as "Account"');
 const ferryPath = z.string({ error: 'is required: a path on the Ferry record such as "name" or "customFields.region"' }).min(1, 'must not be empty').max(200);
 

@@ -8,7 +8,7 @@ import { DEFINITIONS } from './entities/index.ts';
 import { compileExpression, isExpressionError, type ValueKind } from './expressions.ts';
 import { normaliseRules, targetOf } from './mapping.ts';
 import { resolvePath, type FerryField } from './paths.ts';
-import { readsFromSalesforce, ruleKey, sendsToSalesforce, type Rule } from './rules.ts';
+import { isRelationshipField, readsFromSalesforce, ruleKey, sendsToSalesforce, type Rule } from './rules.ts';
 
 export interface MappingCheck {
   rules: Rule[];
@@ -88,6 +88,10 @@ export function validateMapping(entityType: EntityType, inputs: unknown[], conte
       issues.push({ path: at('salesforce'), message: `${EXTERNAL_ID_FIELD} holds the Ferry id that every delivery upserts by; Ferry fills it itself, so no rule may write it` });
       continue;
     }
+    if (sendsToSalesforce(rule) && isRelationshipField(rule.salesforce)) {
+      issues.push({ path: at('salesforce'), message: `${rule.salesforce} is a field of a related record: Ferry reads it (direction "to_ferry") but cannot write it` });
+      continue;
+    }
     if (sendsToSalesforce(rule)) {
       const key = ruleKey(rule);
       const first = sendingKeys.get(key);
@@ -161,6 +165,8 @@ export function validateMapping(entityType: EntityType, inputs: unknown[], conte
     // ---- Salesforce side -----------------------------------------------------------------------
     const describe = context.describes?.get(rule.object.toLowerCase());
     if (context.describes === undefined || describe === undefined) continue;
+    // A related record's field is checked by Salesforce when the integration first reads.
+    if (isRelationshipField(rule.salesforce)) continue;
     if (describe === null) {
       issues.push({ path: at('object'), message: `the connected org has no object ${rule.object}: deploy Ferry's objects (salesforce/) or correct the name` });
       continue;

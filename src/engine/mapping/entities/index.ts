@@ -1,5 +1,5 @@
 import type { EntityType } from '../../types.ts';
-import { INCOMING_ENTITY_TYPES } from '../../integrations/schemas.ts';
+import { INCOMING_ENTITY_TYPES, READ_ONLY_ENTITY_TYPES } from '../../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, type EntityTypeDefinition } from '../definition.ts';
 import { accountDefinition } from './account.ts';
 import { balanceDefinition } from './balance.ts';
@@ -7,6 +7,7 @@ import { billDefinition } from './bill.ts';
 import { commitmentDefinition } from './commitment.ts';
 import { contactDefinition } from './contact.ts';
 import { contractDefinition } from './contract.ts';
+import { subscriptionDefinition } from './subscription.ts';
 import { ticketDefinition } from './ticket.ts';
 
 /** One definition per entity type; adding an entity type means adding a file here. */
@@ -18,6 +19,7 @@ export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
   Balance: balanceDefinition,
   Bill: billDefinition,
   Ticket: ticketDefinition,
+  Subscription: subscriptionDefinition,
 };
 
 /** Journal entities whose changes an integration of this type follows. */
@@ -29,6 +31,8 @@ export function entitiesOf(type: EntityType): string[] {
 export function requiredSalesforceFields(): Map<string, Set<string>> {
   const required = new Map<string, Set<string>>();
   for (const [type, definition] of Object.entries(DEFINITIONS)) {
+    // Ferry only reads the objects of these: it needs none of its fields on them.
+    if ((READ_ONLY_ENTITY_TYPES as readonly string[]).includes(type)) continue;
     const main = definition.objects[0]!.object;
     for (const o of definition.objects) {
       required.set(o.object, new Set([EXTERNAL_ID_FIELD]));
