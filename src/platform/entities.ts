@@ -62,6 +62,9 @@ const account: EntityDefinition = {
     billGroup: text(100).optional(),
     arTerm: text(100).optional(),
     ownerUserId: id.optional(),
+    /** Who owns the account in the CRM (Salesforce's Owner.Email and Owner.Name), as read from there. */
+    crmOwnerEmail: email.optional(),
+    crmOwnerName: text(121).optional(),
     description: text(32_000).optional(),
     shippingAddress: address.optional(),
     phones: z.array(phone).max(10).optional(),

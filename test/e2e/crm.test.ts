@@ -46,14 +46,18 @@ async function ferryRecordOf(integrationId: string, entity: string, salesforceId
 
 describe('CRM import from Salesforce', () => {
   it('reads a selected account by the account table: addresses, phones, website and its domain, description, its Id as code', async () => {
-    const accounts = await importer('CRM accounts', 'Account');
+    const accounts = await importer('CRM accounts', 'Account', { importOwners: true });
+    // Owners: the admin, whom Ferry knows by e-mail (in another case), and a colleague it does not know.
+    const admin = (await conn.query<{ Id: string; Email: string; Name: string }>('SELECT Id, Email, Name FROM User LIMIT 1')).records[0]!;
+    const known = await must('POST', '/api/v1/users', { email: admin.Email.toUpperCase(), name: 'Known admin' });
+    const colleague = ((await conn.sobject('User').create({ Username: 'rep@crm.example', LastName: 'Rep', FirstName: 'Rita', Email: 'rita.rep@crm.example', Alias: 'rrep' })) as any).id;
     const ticked = (await conn.sobject('Account').create({
       Name: 'Northwind Traders', Ferry_Sync__c: true, Description: 'Wholesale, key account',
       BillingStreet: '1 Harbour Road\nSuite 4', BillingCity: 'Leith', BillingState: 'Edinburgh', BillingPostalCode: 'EH6 6AA', BillingCountry: 'United Kingdom',
       ShippingStreet: 'Dock 9', ShippingCity: 'Rotterdam', ShippingCountry: 'NL',
       Phone: '+44 131 496 0000', Fax: '+44 131 496 0001', Website: 'https://www.Northwind.example.com/contact',
     })) as any;
-    const numbered = (await conn.sobject('Account').create({ Name: 'Contoso', AccountNumber: 'CON-1', Ferry_Sync__c: true, Website: 'contoso.example' })) as any;
+    const numbered = (await conn.sobject('Account').create({ Name: 'Contoso', AccountNumber: 'CON-1', Ferry_Sync__c: true, Website: 'contoso.example', OwnerId: colleague })) as any;
     const unticked = (await conn.sobject('Account').create({ Name: 'Not a customer', Ferry_Sync__c: false })) as any;
     const run = await runNow(accounts.id, 'incoming');
     expect(run.counts).toMatchObject({ created: 2, failed: 0 });
@@ -66,6 +70,12 @@ describe('CRM import from Salesforce', () => {
       website: 'https://www.Northwind.example.com/contact', emailDomains: ['northwind.example.com'],
     });
     expect(await ferryRecordOf(accounts.id, 'accounts', numbered.id)).toMatchObject({ name: 'Contoso', code: 'CON-1', emailDomains: ['contoso.example'] });
+    // The owner as the account's assigned user: matched by e-mail, or created.
+    const northwind = await ferryRecordOf(accounts.id, 'accounts', ticked.id);
+    expect(northwind).toMatchObject({ crmOwnerEmail: admin.Email, crmOwnerName: admin.Name, ownerUserId: known.id });
+    const contoso = await ferryRecordOf(accounts.id, 'accounts', numbered.id);
+    expect(contoso).toMatchObject({ crmOwnerEmail: 'rita.rep@crm.example', crmOwnerName: 'Rita Rep' });
+    expect(await must('GET', `/api/v1/users/${contoso.ownerUserId}`)).toMatchObject({ email: 'rita.rep@crm.example', name: 'Rita Rep' });
     expect((await syncLog(accounts.id, `&salesforceId=${unticked.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('Ferry_Sync__c is not checked') });
 
     // One way: a change in Ferry is not sent back.
@@ -264,6 +274,47 @@ describe('CRM import from Salesforce', () => {
     expect(followed.counts).toMatchObject({ created: 1, failed: 0 });
     expect(await ferryRecordOf(deals.id, 'subscriptions', waiting)).toMatchObject({ opportunityId: elsewhere, oneTimeAmount: '250.00' });
     await retire(accounts, deals);
+  });
+
+  it('keeps one source of truth for contact data: Salesforce\'s is read and never sent, Ferry\'s sent and never read', async () => {
+    const accounts = await importer('Contact data accounts', 'Account');
+    const account = (await conn.sobject('Account').create({ Name: 'Source of truth', Ferry_Sync__c: true })) as any;
+    await runNow(accounts.id, 'incoming');
+    const company = await ferryRecordOf(accounts.id, 'accounts', account.id);
+    const twoWay = async (name: string, contactData: string) => {
+      const integration = await must('POST', '/api/v1/integrations', {
+        name, entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', contactData },
+      });
+      await runNow(integration.id, 'incoming');
+      return integration;
+    };
+
+    // Salesforce holds the contact data: a contact made there comes in; Ferry's edits are not sent, Salesforce's are read.
+    const fromSalesforce = await twoWay('Contact data from Salesforce', 'salesforce');
+    const sfPerson = (await conn.sobject('Contact').create({ AccountId: account.id, LastName: 'Source', Email: 'source@truth.example', Title: 'Buyer' })) as any;
+    expect((await runNow(fromSalesforce.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 0 });
+    const person = await ferryRecordOf(fromSalesforce.id, 'contacts', sfPerson.id);
+    await must('PATCH', `/api/v1/contacts/${person.id}`, { title: 'Changed in Ferry', email: 'ferry@truth.example' });
+    await runNow(fromSalesforce.id, 'incremental');
+    expect(await conn.sobject('Contact').retrieve(sfPerson.id)).toMatchObject({ Title: 'Buyer', Email: 'source@truth.example' });
+    await conn.sobject('Contact').update({ Id: sfPerson.id, Email: 'new@truth.example' });
+    await runNow(fromSalesforce.id, 'incoming');
+    expect(await must('GET', `/api/v1/contacts/${person.id}`)).toMatchObject({ email: 'new@truth.example' });
+    await retire(fromSalesforce);
+
+    // Ferry holds it: a contact made in Ferry goes with its data; a Salesforce edit is not read, Ferry's is sent.
+    const fromFerry = await twoWay('Contact data from Ferry', 'ferry');
+    const mine = await must('POST', '/api/v1/contacts', { accountId: company.id, lastName: 'Billing', firstName: 'Bea', email: 'bea@truth.example', title: 'AP clerk' });
+    expect((await runNow(fromFerry.id, 'incremental')).counts).toMatchObject({ created: 1, failed: 0 });
+    const [sfMine] = (await conn.query<any>(`SELECT Id, LastName, Email, Title FROM Contact WHERE Ferry_Id__c = '${mine.id}'`)).records;
+    expect(sfMine).toMatchObject({ LastName: 'Billing', Email: 'bea@truth.example', Title: 'AP clerk' });
+    await conn.sobject('Contact').update({ Id: sfMine.Id, Title: 'Changed in Salesforce' });
+    await runNow(fromFerry.id, 'incoming');
+    expect((await must('GET', `/api/v1/contacts/${mine.id}`)).title).toBe('AP clerk');
+    await must('PATCH', `/api/v1/contacts/${mine.id}`, { title: 'AP lead' });
+    await runNow(fromFerry.id, 'incremental');
+    expect(await conn.sobject('Contact').retrieve(sfMine.Id)).toMatchObject({ Title: 'AP lead' });
+    await retire(accounts, fromFerry);
   });
 
   it('expires a subscription the day its end comes, with no sync, as the engine\'s tick does', async () => {

@@ -192,7 +192,7 @@ export class Dispatcher {
          AND COALESCE((i.sync->>'incoming')::boolean, true)
          AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = i.org_id AND o.incoming_sync)
          AND NOT EXISTS (SELECT 1 FROM incoming_cursors c WHERE c.org_id = i.org_id AND c.integration_id = i.id
-                         AND (c.polled_at > now() - make_interval(secs => COALESCE((i.sync->>'pollIntervalSeconds')::int, 60))
+                         AND (c.polled_at > now() - make_interval(secs => CASE WHEN c.mode = 'cdc' THEN LEAST(COALESCE((i.sync->>'pollIntervalSeconds')::int, 3600), 60) ELSE COALESCE((i.sync->>'pollIntervalSeconds')::int, 3600) END)
                               OR (c.mode = 'cdc' AND c.setting = COALESCE(i.sync->>'reader', 'auto') AND c.catch_up_since IS NULL
                                   AND NOT EXISTS (SELECT 1 FROM incoming_events e WHERE e.org_id = c.org_id AND e.integration_id = c.integration_id))))`,
     );

@@ -13,6 +13,7 @@ import type { RunState } from '../delivery/context.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
+import { isContactData } from '../mapping/stored.ts';
 import { merge, type FieldConflict, type MergeOutcome } from './merge.ts';
 import { currentValuesOf, ferryValuesOf, fieldsFor, normalise, patchOf, type ReadingMapping } from './reading.ts';
 
@@ -464,6 +465,17 @@ async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
     if (field.lookup === undefined) continue;
     const wanted = [...new Set(rows.flatMap((r) => (typeof r[field.salesforce] === 'string' && r[field.salesforce] !== '' ? [r[field.salesforce] as string] : [])))];
     if (wanted.length === 0) continue;
+    if (field.lookup.byEmail !== undefined) {
+      const users = await usersByEmail(tx, a, rows, field.salesforce, field.lookup.byEmail.name);
+      for (const row of rows) {
+        const userId = typeof row[field.salesforce] === 'string' ? users.get((row[field.salesforce] as string).toLowerCase()) : undefined;
+        if (userId === undefined) continue;
+        let entry = out.get(row.Id);
+        if (entry === undefined) out.set(row.Id, (entry = { resolved: new Map(), unresolved: [], parents: [] }));
+        entry.resolved.set(row[field.salesforce] as string, userId);
+      }
+      continue;
+    }
     const found = new Map<string, string>();
     for (const link of await tx.query<{ salesforce_id: string; entity_id: string }>(
       'SELECT salesforce_id, entity_id FROM links WHERE org_id = $1 AND entity = $2 AND salesforce_id = ANY($3::text[]) AND ($4::text IS NULL OR salesforce_org_id = $4)',
@@ -484,6 +496,34 @@ async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
     }
   }
   return out;
+}
+
+/**
+ * Ferry users by lower-case e-mail for the rows' owners (sync.importOwners): matched by e-mail
+ * whatever its case, and those Ferry lacks created with the owner's name. A user Ferry cannot
+ * create (an address it refuses) is left out: the account keeps the owner it has.
+ */
+async function usersByEmail(tx: Queryable, a: Applying, rows: SalesforceRow[], emailField: string, nameField: string): Promise<Map<string, string>> {
+  const owners = new Map<string, { email: string; name: string }>();
+  for (const row of rows) {
+    const email = row[emailField];
+    if (typeof email !== 'string' || email === '') continue;
+    const name = typeof row[nameField] === 'string' && row[nameField] !== '' ? (row[nameField] as string) : email;
+    if (!owners.has(email.toLowerCase())) owners.set(email.toLowerCase(), { email, name });
+  }
+  const found = new Map<string, string>();
+  if (owners.size === 0) return found;
+  for (const user of await tx.query<{ id: string; key: string }>(
+    "SELECT id, key FROM records WHERE org_id = $1 AND entity = 'users' AND deleted_at IS NULL AND lower(key) = ANY($2::text[])",
+    [a.integration.org_id, [...owners.keys()]],
+  )) found.set(user.key.toLowerCase(), user.id);
+  const missing = [...owners.entries()].filter(([lower]) => !found.has(lower));
+  if (missing.length === 0) return found;
+  const created = await a.deps.store.writeManyIn(tx, a.integration.org_id, 'users', missing.map(([, o]) => ({ kind: 'create' as const, input: { email: o.email, name: o.name } })), `integration:${a.integration.id}`);
+  created.forEach((result, i) => {
+    if (result.ok) found.set(missing[i]![0], result.value.record.id);
+  });
+  return found;
 }
 
 /** The paths of the contact points the mapping reads. */
@@ -556,6 +596,7 @@ async function updating(tx: Queryable, a: Applying, row: SalesforceRow, index: n
     policy: a.sync.conflictPolicy,
     ferryChangedAt: new Date(record.updatedAt),
     salesforceChangedAt: new Date(row.LastModifiedDate ?? row.SystemModstamp),
+    salesforceOwns: a.sync.contactData === 'salesforce' ? (path) => isContactData(a.integration.entity_type, path) : undefined,
   });
   let writes = Object.keys(outcome.toFerry).length > 0;
   return {

@@ -11,7 +11,7 @@ import { isGone } from '../delivery/write.ts';
 import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
-import { storedRules } from '../mapping/stored.ts';
+import { effectiveRules } from '../mapping/stored.ts';
 import { applyBatch, applyOne, type Applying, type IncomingDeps, type SalesforceRow } from './apply.ts';
 import { applyStoredEvents } from './change-events.ts';
 import { readEverything } from './initial-load.ts';
@@ -216,7 +216,7 @@ async function pollDeals(a: Applying, pages: number): Promise<void> {
 
 async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined }): Promise<Applying | undefined> {
   const { db } = deps;
-  const reading = compileReading(integration.entity_type, storedRules(integration));
+  const reading = compileReading(integration.entity_type, effectiveRules(integration));
   if (reading.fields.length === 0) {
     throw new NothingToReadError('No rule of the mapping reads from Salesforce: give the fields Ferry should take from Salesforce direction "to_ferry" or "both" (PATCH /integrations/{id}/mapping).');
   }
@@ -231,12 +231,16 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   let position = await loadPosition(db, orgId, integration.id, reading.object);
   const match = sync.match;
   const selection = selectionFieldOf(integration.entity_type, sync);
+  // The account's owner as its assigned user: a Ferry user found (or made) by the owner's e-mail.
+  if (integration.entity_type === 'Account' && sync.importOwners) {
+    reading.fields.push({ path: 'ownerUserId', salesforce: 'Owner.Email', kind: 'id', both: false, lookup: { target: 'users', required: false, byEmail: { name: 'Owner.Name' } } });
+  }
   // A deal's line items carry none of Ferry's fields: Ferry only reads them.
   const deal = reading.object === DEAL_LINE_OBJECT;
   if (deal) reading.bindings = await dealBindings(client, sync);
   const fields = [...new Set([
     'Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', ...(deal ? [DEAL_WON_FIELD] : [EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD]),
-    ...reading.fields.map((f) => f.salesforce), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection]),
+    ...reading.fields.flatMap((f) => [f.salesforce, ...(f.lookup?.byEmail === undefined ? [] : [f.lookup.byEmail.name])]), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection]),
   ])];
   const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set(), deal };
   if (only.salesforceIds !== undefined) {

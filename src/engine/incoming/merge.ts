@@ -22,6 +22,8 @@ export interface MergeInput {
   /** When each side last changed the record (newest_wins). */
   ferryChangedAt: Date;
   salesforceChangedAt: Date;
+  /** Paths Salesforce is the source of truth for (sync.contactData): its value wins whatever the policy. */
+  salesforceOwns?: ((path: string) => boolean) | undefined;
 }
 
 export interface MergeOutcome {
@@ -54,7 +56,8 @@ export function merge(input: MergeInput): MergeOutcome {
       out.base[path] = incoming;
       continue;
     }
-    const winner = input.policy === 'ferry_wins' ? 'ferry'
+    const winner = input.salesforceOwns?.(path) === true ? 'salesforce'
+      : input.policy === 'ferry_wins' ? 'ferry'
       : input.policy === 'salesforce_wins' ? 'salesforce'
       : input.policy === 'newest_wins' ? (input.salesforceChangedAt.getTime() > input.ferryChangedAt.getTime() ? 'salesforce' : 'ferry')
       : 'held';

@@ -14,6 +14,16 @@ const input = (over: Partial<MergeInput>): MergeInput => ({
 });
 
 describe('merge', () => {
+  it('lets Salesforce win a conflict on a path it is the source of truth for, whatever the policy, and holds the others', () => {
+    const out = merge(input({
+      ferry: { name: 'Acme (Ferry)', 'address.locality': 'Hull' },
+      salesforce: { name: 'Acme (Salesforce)', 'address.locality': 'York' },
+      salesforceOwns: (path) => path.startsWith('address.'),
+    }));
+    expect(out.toFerry).toEqual({ 'address.locality': 'York' });
+    expect(out.conflicts.map((c) => [c.path, c.outcome])).toEqual([['name', 'held'], ['address.locality', 'salesforce']]);
+  });
+
   it('takes nothing when Salesforce holds the base (an echo of Ferry\'s own write)', () => {
     const out = merge(input({ ferry: { name: 'Acme Ltd', 'address.locality': 'Leeds' } }));
     expect(out).toEqual({ toFerry: {}, salesforceChanged: [], conflicts: [], base: { name: 'Acme', 'address.locality': 'Leeds' } });

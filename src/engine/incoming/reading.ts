@@ -20,7 +20,7 @@ export interface ReadingField {
    * A lookup read back: the Salesforce id names a record of `target`, found through the links. A
    * required one makes the record follow its parent: not taken while the parent is not in Ferry.
    */
-  lookup?: { target: string; required: boolean } | undefined;
+  lookup?: { target: string; required: boolean; byEmail?: { name: string } | undefined } | undefined;
   /**
    * A contact point read back (its `path` is the point: `email`, `phone.WORK`, `address.street`),
    * for contacts of `contactType` (`*`: any type without a rule of its own for the field).

@@ -83,7 +83,7 @@ export const integrationSync = z.strictObject({
   incoming: z.boolean().default(true).meta({ description: 'This integration\'s switch for reading Salesforce changes (off: nothing is read, and reading resumes where it stopped when turned on).' }),
   reader: z.enum(INCOMING_READERS, { error: `must be one of ${INCOMING_READERS.join(', ')}` }).default('auto')
     .meta({ description: 'How Salesforce changes are read: auto (Change Data Capture when the org publishes change events for the object, polling otherwise; detected when the integration connects), cdc (change events, without asking the org), or polling (SOQL every pollIntervalSeconds).' }),
-  pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(60).meta({ description: 'Polling: how often Salesforce is asked for changes (SOQL on SystemModstamp, Id).' }),
+  pollIntervalSeconds: z.number().int().min(5, 'must be at least 5 seconds').max(86_400).default(3600).meta({ description: 'Polling (an org that does not publish change events for the object, or sync.reader "polling"): how often Salesforce is asked for changes (SOQL on SystemModstamp, Id); hourly unless set. Reading by change events, a failed run\'s waiting events are tried again after this long, or a minute, whichever is sooner.' }),
   conflictPolicy: z.enum(CONFLICT_POLICIES, { error: `must be one of ${CONFLICT_POLICIES.join(', ')}` }).default('hold')
     .meta({ description: 'A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record\'s other fields still sync).' }),
   salesforceCreates: z.enum(['create', 'ignore'], { error: 'must be one of create, ignore' }).default('create')
@@ -102,6 +102,10 @@ export const integrationSync = z.strictObject({
     z.strictObject({ field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a checkbox (or checkbox formula) field API name such as "Ferry_Sync__c"') }),
   ], { error: 'must be "all" or {"field": "<checkbox field>"}' }).default({ field: SELECTION_FIELD })
     .meta({ description: 'Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), or "all". An account left out is logged ignored; checking the box later brings it in.' }),
+  contactData: z.enum(['salesforce', 'ferry'], { error: 'must be "salesforce", "ferry" or null' }).nullable().default(null)
+    .meta({ description: 'Contact and Account integrations: the one source of truth for contact data (a contact\'s names, e-mail, phones and addresses; an account\'s addresses, phones, e-mail and website). salesforce: those rules only read; ferry: they only send; null: each rule\'s direction decides.' }),
+  importOwners: z.boolean().default(false)
+    .meta({ description: 'Account integrations that read from Salesforce: the account\'s owner (Owner.Email, Owner.Name) becomes its assigned user (ownerUserId), a Ferry user matched by e-mail, or created.' }),
   deals: z.strictObject({
     valueMetric: z.enum(['MRR', 'ACV'], { error: 'must be MRR or ACV' }).default('MRR')
       .meta({ description: 'In an org without revenue scheduling, what a line item\'s price is: monthly (MRR: billed MONTHLY) or yearly (ACV: billed ANNUAL) revenue.' }),

@@ -12,3 +12,37 @@ export function storedRules(integration: Pick<IntegrationRow, 'entity_type' | 'm
   if (issues.length > 0) throw new MappingCompileError(issues);
   return rules;
 }
+
+/** Ferry paths that are an account's contact data (its addresses, phones, e-mail and website). */
+const ACCOUNT_CONTACT_DATA = /^(address|shippingAddress|phones|emailAddress|website|emailDomains)(\.|$)/;
+
+/** Whether a rule moves contact data: a person's details (all but the account a contact belongs to), or an account's. */
+function movesContactData(entityType: string, rule: Rule): boolean {
+  if (entityType === 'Contact') return rule.kind !== 'lookup';
+  if (entityType === 'Account') return rule.kind === 'field' && ACCOUNT_CONTACT_DATA.test(rule.ferry);
+  return false;
+}
+
+/** Whether a Ferry path read back is contact data (a contact's: all but its account; an account's). */
+export function isContactData(entityType: string, path: string): boolean {
+  if (entityType === 'Contact') return path !== 'accountId';
+  if (entityType === 'Account') return ACCOUNT_CONTACT_DATA.test(path);
+  return false;
+}
+
+/**
+ * The rules a run follows: the stored ones, with contact data going one way only when the
+ * integration names its source of truth (sync.contactData): from Salesforce (its rules read and
+ * never send) or from Ferry (they send and never read).
+ */
+export function effectiveRules(integration: Pick<IntegrationRow, 'entity_type' | 'mapping' | 'sync'>): Rule[] {
+  const rules = storedRules(integration);
+  const source = syncOf(integration).contactData;
+  if (source === null) return rules;
+  const keep = source === 'salesforce' ? 'to_ferry' : 'to_salesforce';
+  return rules.flatMap((rule): Rule[] => {
+    if (!movesContactData(integration.entity_type, rule)) return [rule];
+    if (rule.direction === 'both') return [{ ...rule, direction: keep }];
+    return rule.direction === keep ? [rule] : [];
+  });
+}

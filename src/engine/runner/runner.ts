@@ -20,7 +20,7 @@ import { compileAccountFilter } from '../filters/account-filter.ts';
 import { syncOf, toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
 import { compileMapping, MappingCompileError, type CompiledMapping, type ObjectMapper } from '../mapping/mapping.ts';
-import { storedRules } from '../mapping/stored.ts';
+import { effectiveRules } from '../mapping/stored.ts';
 import type { Mailer } from '../notifications/mailer.ts';
 import { Events, severityOf } from '../runs/events.ts';
 import { databaseRequestLogger } from '../runs/request-logs.ts';
@@ -73,7 +73,7 @@ async function runSalesforceIds(db: Database, orgId: string, runId: string): Pro
 
 function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
   if (syncOf(integration).direction === 'to_salesforce') return undefined;
-  const reading = compileReading(integration.entity_type, storedRules(integration));
+  const reading = compileReading(integration.entity_type, effectiveRules(integration));
   return { ...reading, fields: reading.fields.filter((f) => f.both) };
 }
 
@@ -445,7 +445,7 @@ export class Runner {
   /** The integration's mapping, compiled; a stored one that no longer compiles stops the run (fail closed). */
   #mappingOf(integration: IntegrationRow): CompiledMapping {
     try {
-      return compileMapping(integration.entity_type, storedRules(integration));
+      return compileMapping(integration.entity_type, effectiveRules(integration));
     } catch (error) {
       if (!(error instanceof MappingCompileError)) throw error;
       throw new StoredSettingsError({

@@ -19,6 +19,8 @@ export const accountDefinition: EntityTypeDefinition = {
     { ferry: 'code', salesforce: 'AccountNumber', direction: 'to_ferry', transform: '$value ? $value : Id' },
     { ferry: 'externalKey', salesforce: 'Id', direction: 'to_ferry' },
     { ferry: 'description', salesforce: 'Description', direction: 'to_ferry' },
+    { ferry: 'crmOwnerEmail', salesforce: 'Owner.Email', direction: 'to_ferry' },
+    { ferry: 'crmOwnerName', salesforce: 'Owner.Name', direction: 'to_ferry' },
     ...addressFrom('address', 'Billing'),
     ...addressFrom('shippingAddress', 'Shipping'),
     phonesFrom([['WORK', 'Phone'], ['FAX', 'Fax']]),
