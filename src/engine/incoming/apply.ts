@@ -508,7 +508,7 @@ async function usersByEmail(tx: Queryable, a: Applying, rows: SalesforceRow[], e
   for (const row of rows) {
     const email = row[emailField];
     if (typeof email !== 'string' || email === '') continue;
-    const name = typeof row[nameField] === 'string' && row[nameField] !== '' ? (row[nameField] as string) : email;
+    const name = typeof row[nameField] === 'string' && row[nameField] !== '' ? (row[nameField]) : email;
     if (!owners.has(email.toLowerCase())) owners.set(email.toLowerCase(), { email, name });
   }
   const found = new Map<string, string>();
