@@ -8,7 +8,7 @@ import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
-import { incomingAllowed, loadPosition, positionReader, selectionFieldOf } from './incoming/incoming.ts';
+import { incomingAllowed, loadPosition, positionReader, selectionFieldOf, selectionWhereOf } from './incoming/incoming.ts';
 import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
@@ -305,7 +305,20 @@ export class Engine {
   async #checkSelection(orgId: string, row: IntegrationRow, credentialId: string): Promise<string | undefined> {
     const sync = syncOf(row);
     const field = selectionFieldOf(row.entity_type, sync);
-    if (field === undefined || sync.direction === 'to_salesforce') return undefined;
+    const where = selectionWhereOf(row.entity_type, sync);
+    if (sync.direction === 'to_salesforce') return undefined;
+    if (where !== undefined) {
+      // The filter is asked of the org once: a field it lacks, or a condition it cannot parse, says so now.
+      try {
+        const { client } = await this.credentials.open(orgId, credentialId);
+        await client.query(`SELECT Id FROM Account WHERE (${where}) LIMIT 1`, 'Account');
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof SalesforceError) || error.info.kind === 'transient' || error.info.kind === 'auth' || error.info.kind === 'rate_limit') return undefined;
+        return `Salesforce cannot select accounts with this filter (${error.info.errorCode}: ${error.info.message}): give a SOQL condition on Account fields, such as "Type = 'Customer - Direct'"`;
+      }
+    }
+    if (field === undefined) return undefined;
     try {
       const { client, identity } = await this.credentials.open(orgId, credentialId);
       const account = (await this.schemas.describe(client, identity.organizationId, ['Account'])).get('account');

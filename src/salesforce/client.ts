@@ -393,8 +393,10 @@ export class SalesforceClient {
    */
   async bulkQueryPages(soql: string, object: string, pageSize: number, onPage: (rows: Record<string, string | null>[]) => Promise<void>): Promise<number> {
     const base = `/services/data/v${this.connection.version}/jobs/query`;
+    // Opening is retried (a connection reset on a kept-alive socket): a query job opened twice
+    // only reads twice, and the one left behind expires in the org.
     const job = await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () =>
-      this.connection.request<{ id: string }>({ method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'content-type': 'application/json' } }), { retry: false });
+      this.connection.request<{ id: string }>({ method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'content-type': 'application/json' } }));
     const deadline = Date.now() + this.#options.bulkTimeoutMs;
     for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs * 4, Math.round(wait * 1.5))) {
       const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => this.connection.request<{ state: string; errorMessage?: string }>(`${base}/${job.id}`));
@@ -415,7 +417,9 @@ export class SalesforceClient {
       total += rows.length;
       await onPage(rows);
     } while (locator !== null);
-    await this.#call({ operation: 'bulk_close', method: 'DELETE', object, records: 0 }, () => this.connection.request({ method: 'DELETE', url: `${base}/${job.id}` }), { retry: false });
+    // Tidying up only: every row was read, so a job that cannot be deleted (a reset connection,
+    // retried first) is left to expire in the org rather than failing the read.
+    await this.#call({ operation: 'bulk_close', method: 'DELETE', object, records: 0 }, () => this.connection.request({ method: 'DELETE', url: `${base}/${job.id}` })).catch(() => undefined);
     return total;
   }
 

@@ -85,6 +85,29 @@ describe('CRM import from Salesforce', () => {
     await retire(accounts);
   });
 
+  it('selects accounts by an account filter on Salesforce fields, and refuses a filter the org cannot run', async () => {
+    const accounts = await importer('CRM accounts by filter', 'Account', { accountSelection: { where: "Industry = 'Banking' AND Rating != 'Cold'" } });
+    const bank = (await conn.sobject('Account').create({ Name: 'First Bank', Industry: 'Banking', Rating: 'Hot' })) as any;
+    const cold = (await conn.sobject('Account').create({ Name: 'Cold Bank', Industry: 'Banking', Rating: 'Cold' })) as any;
+    const shop = (await conn.sobject('Account').create({ Name: 'Corner Shop', Industry: 'Retail', Ferry_Sync__c: true })) as any;
+    expect((await runNow(accounts.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 0 });
+    expect(await ferryRecordOf(accounts.id, 'accounts', bank.id)).toMatchObject({ name: 'First Bank' });
+    for (const left of [cold, shop]) {
+      expect((await syncLog(accounts.id, `&salesforceId=${left.id}`))[0]).toMatchObject({ outcome: 'ignored', reason: expect.stringContaining('does not meet the account filter') });
+    }
+    // Warmed up, the account meets the filter and comes in.
+    await conn.sobject('Account').update({ Id: cold.id, Rating: 'Warm' });
+    expect((await runNow(accounts.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 0 });
+    // A filter naming a field the org does not have is refused at connect, saying what Salesforce said.
+    await must('PATCH', `/api/v1/integrations/${accounts.id}`, { sync: { accountSelection: { where: 'Nope__c = true' } } });
+    const refused = await ferry.call('POST', `/api/v1/integrations/${accounts.id}/connect`, { credentialId: credential.id });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'body.sync.accountSelection', message: expect.stringContaining('Salesforce cannot select accounts with this filter') }]);
+    const malformed = await ferry.call('PATCH', `/api/v1/integrations/${accounts.id}`, { sync: { accountSelection: { where: 'Industry = \'Banking\' LIMIT 1' } } });
+    expect(malformed.status).toBe(400);
+    await retire(accounts);
+  });
+
   it('reads the contacts of synced accounts by the person table, leaves out a malformed e-mail address, and keeps a contact whose account is removed', async () => {
     const accounts = await importer('CRM accounts for contacts', 'Account');
     const contacts = await importer('CRM contacts', 'Contact');

@@ -381,7 +381,7 @@ describe('incoming sync by polling', () => {
     expect(await inFerry('SF-SEL-4')).toBe(1);
     const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: 'some' } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details[0]).toMatchObject({ path: 'body.sync.accountSelection', message: expect.stringContaining('"all" or {"field"') });
+    expect(bad.body.error.details[0]).toMatchObject({ path: 'body.sync.accountSelection', message: expect.stringContaining('"all", {"field": "<checkbox field>"} or {"where"') });
     // Connecting checks the field against the org: it must exist on Account and be a checkbox.
     for (const [field, says] of [['Nope__c', 'has no field Nope__c'], ['Name', 'not a checkbox']] as const) {
       await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field } } });

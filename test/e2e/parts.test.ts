@@ -71,11 +71,15 @@ describe('delivery in overlapping parts', () => {
     for (const id of accountIds.slice(0, 2)) await conn.sobject('Account').create({ Name: `Known ${id}`, Ferry_Id__c: id });
     const billIds = await bills(accountIds, 'BP', 30, 3);
     const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bills in parts', entityType: 'Bill', credentialId: credential.id, trigger: { onChange: false }, delivery: { bulkThreshold: 5 } })).body;
+    // Calls take as long as a real org's (100 ms): the first job is still on its way when the
+    // second part is planned, however busy this machine is (with instant answers, a slow plan
+    // could come after the first job had finished).
+    ferry.emulator.controls.setLatency({ fixedMs: 100, perRecordMs: 0 });
     const run = (await ferry.call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'full' })).body;
     const finished = await ferry.eventually(async () => {
       const view = (await ferry.call('GET', `/api/v1/runs/${run.id}`)).body;
       return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
-    }, 60_000);
+    }, 60_000).finally(() => ferry.emulator.controls.setLatency({ fixedMs: 0, perRecordMs: 0 }));
 
     // Two Bill jobs (12 and 18 bills), both open before either has its results.
     const logs = await requestLogs(run.id);

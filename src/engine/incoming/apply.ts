@@ -78,6 +78,8 @@ export interface Applying {
   client: SalesforceClient;
   /** The checkbox an unlinked Salesforce record must have checked to come in (sync.accountSelection). */
   selection?: string | undefined;
+  /** Or the account filter (a SOQL condition) it must meet, asked of Salesforce (see markSelected). */
+  selectionWhere?: string | undefined;
   /** Salesforce records this run brought in (created or matched in Ferry): their followers come next. */
   broughtIn?: Set<string> | undefined;
   /**
@@ -131,6 +133,7 @@ export function clashReason(a: Applying, error: unknown): string {
  */
 export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Queryable) => Promise<void>, note?: string, partial = false): Promise<void> {
   const { db } = a.deps;
+  await markSelected(a, [row]);
   const orgId = a.integration.org_id;
   a.state.counts.sent++;
   try {
@@ -160,6 +163,7 @@ export async function applyOne(a: Applying, row: SalesforceRow, after: (tx: Quer
  */
 export async function applyBatch(a: Applying, rows: SalesforceRow[], after: (tx: Queryable, row: SalesforceRow) => Promise<void> = () => Promise.resolve()): Promise<void> {
   if (rows.length === 0) return;
+  await markSelected(a, rows);
   const restore = a.state.checkpoint();
   try {
     await a.deps.db.transaction(async (tx) => {
@@ -171,6 +175,23 @@ export async function applyBatch(a: Applying, rows: SalesforceRow[], after: (tx:
     if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
     restore();
     for (const row of rows) await applyOne(a, row, (tx) => after(tx, row));
+  }
+}
+
+/** Where markSelected notes that a record meets the account filter. */
+const SELECTED = '$selected';
+
+/**
+ * The account filter (sync.accountSelection where): Salesforce says which of the rows meet it,
+ * one query per 200, before their transaction; rows carrying Ferry's id (linked) are not asked.
+ */
+export async function markSelected(a: Applying, rows: SalesforceRow[]): Promise<void> {
+  if (a.selectionWhere === undefined) return;
+  const asked = rows.filter((r) => r.IsDeleted !== true && !(SELECTED in r) && (typeof r[EXTERNAL_ID_FIELD] !== 'string' || r[EXTERNAL_ID_FIELD] === ''));
+  for (let i = 0; i < asked.length; i += 200) {
+    const chunk = asked.slice(i, i + 200);
+    const met = new Set((await a.client.queryAll<{ Id: string }>(`SELECT Id FROM ${a.reading.object} WHERE Id IN ('${chunk.map((r) => r.Id).join("', '")}') AND (${a.selectionWhere})`, a.reading.object)).map((r) => r.Id));
+    for (const row of chunk) row[SELECTED] = met.has(row.Id);
   }
 }
 
@@ -278,6 +299,11 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
     if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selection !== undefined && row[a.selection] !== true && row[a.selection] !== 'true') {
       state.skip(row.Id, 'not selected');
       entries[index] = logEntry(a, row, 'ignored', null, [], `not selected: its ${a.selection} is not checked (sync.accountSelection); check it to bring the account in`);
+      continue;
+    }
+    if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selectionWhere !== undefined && row[SELECTED] !== true) {
+      state.skip(row.Id, 'not selected');
+      entries[index] = logEntry(a, row, 'ignored', null, [], `not selected: it does not meet the account filter (sync.accountSelection where ${a.selectionWhere}); it comes in when it next changes and meets it`);
       continue;
     }
     if (target !== undefined && 'ambiguous' in target) {

@@ -11,6 +11,7 @@ import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { SqlState, sqlStateOf } from '../../storage/index.ts';
 import { applyIn, clashReason, logEntry, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
 import { pollPages, readByIds, writePendingKeys } from './incoming.ts';
+import { markSelected } from './apply.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
@@ -291,7 +292,9 @@ async function stepsOf(a: Applying, event: StoredEvent, links: Map<string, { ent
 
 /** The records' current state, deleted ones included (queryAll), by Id. */
 async function readRows(a: Applying, ids: string[]): Promise<Map<string, SalesforceRow>> {
-  return new Map((await readByIds(a, ids)).map((row) => [row.Id, row]));
+  const rows = await readByIds(a, ids);
+  await markSelected(a, rows);
+  return new Map(rows.map((row) => [row.Id, row]));
 }
 
 /** Asks the next round (or run) to re-read the object from its cursor, and logs why. */

@@ -242,7 +242,7 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
     'Id', 'SystemModstamp', 'LastModifiedDate', 'LastModifiedById', 'IsDeleted', ...(deal ? [DEAL_WON_FIELD] : [EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD]),
     ...reading.fields.flatMap((f) => [f.salesforce, ...(f.lookup?.byEmail === undefined ? [] : [f.lookup.byEmail.name])]), ...transformReads(reading), ...(match === null ? [] : [match.salesforce]), ...(selection === undefined ? [] : [selection]),
   ])];
-  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, broughtIn: new Set(), deal };
+  const applying: Applying = { runId, deps, integration, sync, reading, ferryUserId, state, fields, client, selection, selectionWhere: selectionWhereOf(integration.entity_type, sync), broughtIn: new Set(), deal };
   if (only.salesforceIds !== undefined) {
     // Records named again (a refused change retried, or followers of a parent that came in):
     // read as they are now, the position untouched.
@@ -307,7 +307,12 @@ async function bringFollowers(a: Applying): Promise<void> {
 
 /** The checkbox field that selects which unlinked Salesforce accounts come in, if any (Account integrations). */
 export function selectionFieldOf(entityType: string, sync: IntegrationSync): string | undefined {
-  return entityType === 'Account' && sync.accountSelection !== 'all' ? sync.accountSelection.field : undefined;
+  return entityType === 'Account' && sync.accountSelection !== 'all' && 'field' in sync.accountSelection ? sync.accountSelection.field : undefined;
+}
+
+/** The account filter (a SOQL condition) that selects unlinked accounts, if the integration has one. */
+export function selectionWhereOf(entityType: string, sync: IntegrationSync): string | undefined {
+  return entityType === 'Account' && sync.accountSelection !== 'all' && 'where' in sync.accountSelection ? sync.accountSelection.where : undefined;
 }
 
 /** How long Salesforce keeps a deleted record in its recycle bin (queryAll sees it meanwhile). */

@@ -100,8 +100,9 @@ export const integrationSync = z.strictObject({
   accountSelection: z.union([
     z.literal('all'),
     z.strictObject({ field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a checkbox (or checkbox formula) field API name such as "Ferry_Sync__c"') }),
-  ], { error: 'must be "all" or {"field": "<checkbox field>"}' }).default({ field: SELECTION_FIELD })
-    .meta({ description: 'Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), or "all". An account left out is logged ignored; checking the box later brings it in.' }),
+    z.strictObject({ where: z.string().trim().min(1, 'must not be empty').max(4000).refine((w) => !/;|\bLIMIT\b|\bORDER\s+BY\b/i.test(w), 'must be a SOQL condition only, such as "Type = \'Customer - Direct\'" (no LIMIT, ORDER BY or ;)') }),
+  ], { error: 'must be "all", {"field": "<checkbox field>"} or {"where": "<SOQL condition on Account>"}' }).default({ field: SELECTION_FIELD })
+    .meta({ description: 'Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), those an account filter on Salesforce fields selects ({"where": "Type = \'Customer - Direct\' AND AnnualRevenue > 10000"}, a SOQL condition Salesforce evaluates, one query per 200 records read), or "all". An account left out is logged ignored; once selected (the box checked, the filter met) it comes in when it next changes.' }),
   contactData: z.enum(['salesforce', 'ferry'], { error: 'must be "salesforce", "ferry" or null' }).nullable().default(null)
     .meta({ description: 'Contact and Account integrations: the one source of truth for contact data (a contact\'s names, e-mail, phones and addresses; an account\'s addresses, phones, e-mail and website). salesforce: those rules only read; ferry: they only send; null: each rule\'s direction decides.' }),
   importOwners: z.boolean().default(false)
