@@ -12,7 +12,7 @@ import { incomingAllowed, loadPosition, positionReader, selectionFieldOf, select
 import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
-import type { IncomingStatus, IntegrationView } from './integrations/schemas.ts';
+import { integrationSync, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
 import { expireEndedSubscriptions } from './crm/expiry.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -377,6 +377,16 @@ export class Engine {
    * closes its change event stream at once; turning it on opens it again from where it stopped.
    */
   async updateIntegration(orgId: string, id: string, body: unknown): Promise<Result<IntegrationView>> {
+    // A new account selection of a connected integration is checked against its org, as at connect.
+    const row = await this.integrations.row(orgId, id);
+    const changes = typeof body === 'object' && body !== null ? (body as { sync?: unknown }).sync : undefined;
+    if (row !== undefined && row.credential_id !== null && typeof changes === 'object' && changes !== null && 'accountSelection' in changes) {
+      const sync = integrationSync.safeParse({ ...syncOf(row), ...changes });
+      if (sync.success) {
+        const problem = await this.#checkSelection(orgId, { ...row, sync: sync.data }, row.credential_id);
+        if (problem !== undefined) return fail('validation_failed', 'The account selection does not fit the integration\'s org; nothing was changed.', [{ path: ['sync', 'accountSelection'], message: problem }]);
+      }
+    }
     const updated = await this.integrations.update(orgId, id, body);
     if (!updated.ok) return updated;
     const sync = updated.value.sync;

@@ -98,9 +98,8 @@ describe('CRM import from Salesforce', () => {
     // Warmed up, the account meets the filter and comes in.
     await conn.sobject('Account').update({ Id: cold.id, Rating: 'Warm' });
     expect((await runNow(accounts.id, 'incoming')).counts).toMatchObject({ created: 1, failed: 0 });
-    // A filter naming a field the org does not have is refused at connect, saying what Salesforce said.
-    await must('PATCH', `/api/v1/integrations/${accounts.id}`, { sync: { accountSelection: { where: 'Nope__c = true' } } });
-    const refused = await ferry.call('POST', `/api/v1/integrations/${accounts.id}/connect`, { credentialId: credential.id });
+    // A filter naming a field the org does not have is refused, saying what Salesforce said.
+    const refused = await ferry.call('PATCH', `/api/v1/integrations/${accounts.id}`, { sync: { accountSelection: { where: 'Nope__c = true' } } });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details).toEqual([{ path: 'body.sync.accountSelection', message: expect.stringContaining('Salesforce cannot select accounts with this filter') }]);
     const malformed = await ferry.call('PATCH', `/api/v1/integrations/${accounts.id}`, { sync: { accountSelection: { where: 'Industry = \'Banking\' LIMIT 1' } } });

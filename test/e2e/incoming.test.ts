@@ -382,13 +382,19 @@ describe('incoming sync by polling', () => {
     const bad = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: 'some' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'body.sync.accountSelection', message: expect.stringContaining('"all", {"field": "<checkbox field>"} or {"where"') });
-    // Connecting checks the field against the org: it must exist on Account and be a checkbox.
+    // Changing the selection of a connected integration checks the field against its org: it must
+    // exist on Account and be a checkbox; nothing changes otherwise.
     for (const [field, says] of [['Nope__c', 'has no field Nope__c'], ['Name', 'not a checkbox']] as const) {
-      await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field } } });
-      const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id });
+      const refused = await ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field } } });
       expect(refused.status).toBe(400);
       expect(refused.body.error.details).toEqual([{ path: 'body.sync.accountSelection', message: expect.stringContaining(says) }]);
+      expect((await must('GET', `/api/v1/integrations/${integration.id}`)).sync.accountSelection).toEqual('all');
     }
+    // So does connecting one.
+    const unconnected = await must('POST', '/api/v1/integrations', { name: 'Selection unconnected', entityType: 'Account', sync: { direction: 'both', accountSelection: { field: 'Name' } } });
+    const atConnect = await ferry.call('POST', `/api/v1/integrations/${unconnected.id}/connect`, { credentialId: credential.id });
+    expect(atConnect.status).toBe(400);
+    expect(atConnect.body.error.details).toEqual([{ path: 'body.sync.accountSelection', message: expect.stringContaining('not a checkbox') }]);
     await must('PATCH', `/api/v1/integrations/${integration.id}`, { sync: { accountSelection: { field: 'Ferry_Sync__c' } } });
     expect((await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: credential.id })).status).toBe(200);
   });
