@@ -6,7 +6,7 @@
 // an initial load of 100,000 records costs hundreds of statements a page, not hundreds of thousands.
 // The rare cases (deletes, undeletes, held conflicts) go record by record within the same batch.
 import { v7 as uuidv7 } from 'uuid';
-import { errorText, type RecordStore, type StoredRecord } from '../../platform/index.ts';
+import { errorText, type RecordStore, type StoreError, type StoredRecord } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
 import { SqlState, sqlStateOf, type Database, type Queryable } from '../../storage/index.ts';
 import type { RunState } from '../delivery/context.ts';
@@ -221,6 +221,8 @@ interface Planned {
   without: (paths: string[]) => Planned['item'];
   /** Why values were left out of the write, for its sync log entry. */
   leftOut?: string[];
+  /** The store's first refusal, said if the write without those values is refused too. */
+  refused?: StoreError;
 }
 
 /**
@@ -389,6 +391,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
       const field = reading.fields.find((f) => f.path === path)!.salesforce;
       return `left out ${path} (Salesforce ${field} ${JSON.stringify(p.row[field] ?? null)}): ${messages.join('; ')}`;
     });
+    p.refused = result.error;
     p.item = p.without([...paths.keys()]);
     again.push(p);
   }
@@ -397,7 +400,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
     const result = results.get(p);
     if (result !== undefined && !result.ok) {
       state.counts.failed++;
-      entries[p.index] = p.failed(errorText(result.error));
+      entries[p.index] = p.failed(errorText(p.refused ?? result.error));
       continue;
     }
     const entry = await p.done(result?.value.record.id ?? (p.item?.kind === 'patch' ? p.item.id : ''));
