@@ -232,4 +232,33 @@ describe('incoming sync by change events', () => {
     const [cursor] = await ferry.db.query<{ stream_alive_at: Date | null }>('SELECT stream_alive_at FROM incoming_cursors WHERE integration_id = $1', [integration.id]);
     expect(cursor!.stream_alive_at!.getTime()).toBeGreaterThan(start.getTime());
   });
+
+  it('reads closed-won deals by change events: a new line item comes in, and a stage change takes its subscription away', async () => {
+    const accounts = await must('POST', '/api/v1/integrations', { name: 'Deal accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    const { account, sfId } = await delivered(accounts.id, 'CDC-DEALS');
+    const deals = await must('POST', '/api/v1/integrations', { name: 'Deals by events', entityType: 'Subscription', trigger: { onChange: false }, sync: { direction: 'from_salesforce' } });
+    await must('POST', `/api/v1/integrations/${deals.id}/connect`, { credentialId: credential.id });
+    // The first run positions the opportunities' reader beside the line items': both by change events.
+    await runNow(deals.id, 'incoming');
+    const positions = await ferry.eventually(async () => {
+      const rows = await ferry.db.query<{ object: string; mode: string; stream_connected_at: Date | null }>('SELECT object, mode, stream_connected_at FROM incoming_cursors WHERE integration_id = $1 ORDER BY object', [deals.id]);
+      return rows.length === 2 && rows.every((r) => r.stream_connected_at !== null) ? rows : undefined;
+    });
+    expect(positions.map((p) => [p.object, p.mode])).toEqual([['Opportunity', 'cdc'], ['OpportunityLineItem', 'cdc']]);
+
+    const product = ((await conn.sobject('Product2').create({ Name: 'Streamed support' })) as any).id;
+    const deal = ((await conn.sobject('Opportunity').create({ Name: 'Streamed deal', AccountId: sfId, StageName: 'Closed Won', CloseDate: '2026-09-30' })) as any).id;
+    const line = ((await conn.sobject('OpportunityLineItem').create({ OpportunityId: deal, Product2Id: product, Quantity: 1, UnitPrice: 700 })) as any).id;
+    // No run started by hand: the line item's event brings it in.
+    const subscription = await ferry.eventually(async () => {
+      const [row] = await ferry.db.query<{ id: string }>("SELECT id FROM records WHERE entity = 'subscriptions' AND key = $1 AND deleted_at IS NULL", [line]);
+      return row;
+    }, 20_000);
+    expect(await must('GET', `/api/v1/subscriptions/${subscription.id}`)).toMatchObject({ accountId: account.id, oneTimeAmount: '700.00', startDate: '2026-09-30' });
+    // The stage moves out of Closed Won: only the opportunity changes in Salesforce, and its event takes the subscription away.
+    await conn.sobject('Opportunity').update({ Id: deal, StageName: 'Negotiation/Review' });
+    await ferry.eventually(async () => ((await ferry.call('GET', `/api/v1/subscriptions/${subscription.id}`)).status === 404 ? true : undefined), 20_000);
+    const [entry] = await syncLog(deals.id, `&salesforceId=${line}&outcome=applied`);
+    expect(entry.reason).toContain('its opportunity is no longer Closed Won');
+  });
 });

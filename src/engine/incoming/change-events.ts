@@ -9,9 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { SqlState, sqlStateOf } from '../../storage/index.ts';
-import { applyIn, clashReason, logEntry, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
-import { pollPages, readByIds, writePendingKeys } from './incoming.ts';
-import { markSelected } from './apply.ts';
+import { applyBatch, applyIn, clashReason, logEntry, markSelected, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
+import { pollDeals, pollPages, readByIds, writePendingKeys } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
@@ -122,6 +121,43 @@ export async function applyStoredEvents(a: Applying): Promise<boolean> {
     if (!overflowed && batch.length === events.length && events.length < EVENTS_PER_ROUND) return true;
   }
   return false;
+}
+
+/**
+ * Deals read by change events (Subscription integrations): an opportunity's event (its stage
+ * changed, it was deleted or undeleted) has its line items read again, deleted ones included, and
+ * applied as any line item is. Events that may have lost some (a gap, an overflow, a re-read the
+ * stream asked for) have the opportunities changed since the position read again instead.
+ */
+export async function applyOpportunityEvents(a: Applying): Promise<void> {
+  const { db } = a.deps;
+  const { integration } = a;
+  const key = [integration.org_id, integration.id, 'Opportunity'];
+  for (let round = 0; round < ROUNDS; round++) {
+    const [position] = await db.query<{ catch_up_since: string | null }>('SELECT catch_up_since::text AS catch_up_since FROM incoming_cursors WHERE org_id = $1 AND integration_id = $2 AND object = $3', key);
+    const events = await db.query<StoredEvent>('SELECT replay_id, header, payload FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 ORDER BY replay_id LIMIT $4', [...key, EVENTS_PER_ROUND]);
+    const gap = events.some((e) => e.header.changeType.startsWith('GAP_'));
+    if (position?.catch_up_since !== null && position?.catch_up_since !== undefined || gap) {
+      await pollDeals(a, CATCH_UP_PAGES);
+      await db.query('UPDATE incoming_cursors SET catch_up_since = NULL, catch_up_reason = NULL WHERE org_id = $1 AND integration_id = $2 AND object = $3', key);
+    }
+    if (events.length === 0) return;
+    const ids = [...new Set(events.filter((e) => !e.header.changeType.startsWith('GAP_')).flatMap((e) => e.header.recordIds))];
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const lines = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE OpportunityId IN ('${chunk.join("', '")}')`, a.reading.object);
+      for (let j = 0; j < lines.length; j += 200) await applyBatch(a, lines.slice(j, j + 200));
+    }
+    const last = events.at(-1)!;
+    await db.transaction(async (tx) => {
+      await tx.query(
+        'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+        [...key, modstampOf(Math.max(...events.map((e) => e.header.commitTimestamp)))],
+      );
+      await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id <= $4', [...key, last.replay_id]);
+    });
+    if (events.length < EVENTS_PER_ROUND) return;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { effectiveRules } from '../mapping/stored.ts';
 import { applyBatch, applyOne, type Applying, type IncomingDeps, type SalesforceRow } from './apply.ts';
-import { applyStoredEvents } from './change-events.ts';
+import { applyOpportunityEvents, applyStoredEvents } from './change-events.ts';
 import { readEverything } from './initial-load.ts';
 import { compileReading } from './reading.ts';
 
@@ -110,9 +110,13 @@ async function markPolled(db: Queryable, orgId: string, integrationId: string, o
  * events for it (its selection, read through the Tooling API), polling otherwise or when chosen.
  */
 export async function detectReader(client: SalesforceClient, object: string, setting: IntegrationSync['reader']): Promise<{ mode: ReaderMode; reason: string }> {
-  if (object === DEAL_LINE_OBJECT) return { mode: 'polling', reason: 'deals are read by polling: an opportunity leaving Closed Won changes none of its line items, so its own changes are read too' };
   if (setting === 'polling') return { mode: 'polling', reason: 'polling chosen (sync.reader is "polling")' };
   if (setting === 'cdc') return { mode: 'cdc', reason: 'change events chosen (sync.reader is "cdc")' };
+  if (object === DEAL_LINE_OBJECT) {
+    // A deal's line items and its opportunity are read the same way: by change events only when the org publishes both.
+    const opportunities = await detectReader(client, 'Opportunity', setting);
+    if (opportunities.mode === 'polling') return { mode: 'polling', reason: `deals are read by polling: ${opportunities.reason}` };
+  }
   try {
     return (await client.changeEventsSelected(object))
       ? { mode: 'cdc', reason: `the org publishes change events for ${object} (Change Data Capture)` }
@@ -186,7 +190,7 @@ async function dealBindings(client: SalesforceClient, sync: IntegrationSync): Pr
  * SystemModstamp, so a Subscription integration also reads the opportunities changed since its
  * second position (on Opportunity), and reads their line items again, deleted ones included.
  */
-async function pollDeals(a: Applying, pages: number): Promise<void> {
+export async function pollDeals(a: Applying, pages: number): Promise<void> {
   const { integration, client } = a;
   const { db } = a.deps;
   const orgId = integration.org_id;
@@ -265,7 +269,20 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   // Events stored while reading by change events (also those left when switching to polling) go first.
   const done = await applyStoredEvents(applying);
   if (done && position.mode === 'polling') await pollPages(applying, (await loadCursor(db, orgId, integration.id, reading.object)) ?? position.cursor, PAGES_PER_RUN);
-  if (deal) await pollDeals(applying, PAGES_PER_RUN);
+  if (deal) {
+    // Opportunities are read as the org allows for them: by their change events, or by polling.
+    // Opportunities are read the way their line items are (the reader decided on both).
+    let deals = await loadPosition(db, orgId, integration.id, 'Opportunity');
+    if (deals === undefined || deals.setting !== sync.reader || deals.mode !== position.mode) {
+      deals = await positionReader(db, client, integration, 'Opportunity');
+      if (deals.mode !== position.mode) {
+        await db.query('UPDATE incoming_cursors SET mode = $4, reason = $5, replay_id = NULL WHERE org_id = $1 AND integration_id = $2 AND object = $3', [orgId, integration.id, 'Opportunity', position.mode, `as the line items are read: ${position.reason}`]);
+        deals = { ...deals, mode: position.mode };
+      }
+    }
+    if (deals.mode === 'cdc') await applyOpportunityEvents(applying);
+    else await pollDeals(applying, PAGES_PER_RUN);
+  }
   await markPolled(db, orgId, integration.id, reading.object);
   return applying;
 }
