@@ -176,6 +176,8 @@ export class Store {
   #undo: Undo[] | null = null;
   #pending: RecordChange[] | null = null;
   #transactionKey: string | null = null;
+  /** The stamp of the transaction under way, once its first record is saved. */
+  #transactionStamp: number | null = null;
   recordsWritten = 0;
 
   constructor(schema: Schema, options: StoreOptions = {}) {
@@ -212,10 +214,16 @@ export class Store {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Monotonic clock: Salesforce never hands out a SystemModstamp earlier than the last one. */
+  /**
+   * Monotonic clock: Salesforce never hands out a SystemModstamp earlier than the last one. Every
+   * record one transaction saves gets the same stamp (its audit fields name the transaction's
+   * time), so records that got the same change share one change event however long it took.
+   */
   stamp(): number {
+    if (this.#undo !== null && this.#transactionStamp !== null) return this.#transactionStamp;
     const now = this.#now();
     this.#lastStamp = Math.max(now, this.#lastStamp);
+    if (this.#undo !== null) this.#transactionStamp = this.#lastStamp;
     return this.#lastStamp;
   }
 
@@ -235,6 +243,7 @@ export class Store {
     this.#undo = [];
     this.#pending = [];
     this.#transactionKey = randomUUID();
+    this.#transactionStamp = null;
     let outcome: { commit: boolean; value: T } | undefined;
     try {
       outcome = fn();
@@ -244,6 +253,7 @@ export class Store {
       this.#undo = null;
       this.#pending = null;
       this.#transactionKey = null;
+      this.#transactionStamp = null;
       if (outcome?.commit !== true) {
         for (let i = undo.length - 1; i >= 0; i -= 1) undo[i]?.();
       } else if (pending.length > 0) {
