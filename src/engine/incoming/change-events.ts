@@ -9,8 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Queryable } from '../../storage/index.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { SqlState, sqlStateOf } from '../../storage/index.ts';
-import { applyBatch, applyIn, clashReason, logEntry, markSelected, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
-import { pollDeals, pollPages, readByIds, writePendingKeys } from './incoming.ts';
+import { applyIn, clashReason, logEntry, markSelected, refuse, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
+import { applyLinesOf, pollDeals, pollPages, readByIds, writePendingKeys } from './incoming.ts';
 import { ferryValuesOf, normalise } from './reading.ts';
 
 /** Events applied per round; a run goes on for up to ROUNDS rounds, the next run goes on. */
@@ -142,12 +142,7 @@ export async function applyOpportunityEvents(a: Applying): Promise<void> {
       await db.query('UPDATE incoming_cursors SET catch_up_since = NULL, catch_up_reason = NULL WHERE org_id = $1 AND integration_id = $2 AND object = $3', key);
     }
     if (events.length === 0) return;
-    const ids = [...new Set(events.filter((e) => !e.header.changeType.startsWith('GAP_')).flatMap((e) => e.header.recordIds))];
-    for (let i = 0; i < ids.length; i += 200) {
-      const chunk = ids.slice(i, i + 200);
-      const lines = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${a.reading.object} WHERE OpportunityId IN ('${chunk.join("', '")}')`, a.reading.object);
-      for (let j = 0; j < lines.length; j += 200) await applyBatch(a, lines.slice(j, j + 200));
-    }
+    await applyLinesOf(a, [...new Set(events.filter((e) => !e.header.changeType.startsWith('GAP_')).flatMap((e) => e.header.recordIds))]);
     const last = events.at(-1)!;
     await db.transaction(async (tx) => {
       await tx.query(

@@ -190,6 +190,15 @@ async function dealBindings(client: SalesforceClient, sync: IntegrationSync): Pr
  * SystemModstamp, so a Subscription integration also reads the opportunities changed since its
  * second position (on Opportunity), and reads their line items again, deleted ones included.
  */
+/** The line items of these opportunities as they are now (deleted ones included), read and applied. */
+export async function applyLinesOf(a: Applying, opportunityIds: string[]): Promise<void> {
+  for (let i = 0; i < opportunityIds.length; i += IDS_PER_QUERY) {
+    const ids = opportunityIds.slice(i, i + IDS_PER_QUERY);
+    const lines = await a.client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${DEAL_LINE_OBJECT} WHERE OpportunityId IN ('${ids.join("', '")}')`, DEAL_LINE_OBJECT);
+    for (let j = 0; j < lines.length; j += BATCH_SIZE) await applyBatch(a, lines.slice(j, j + BATCH_SIZE));
+  }
+}
+
 export async function pollDeals(a: Applying, pages: number): Promise<void> {
   const { integration, client } = a;
   const { db } = a.deps;
@@ -204,11 +213,7 @@ export async function pollDeals(a: Applying, pages: number): Promise<void> {
     const at: string = literal(cursor.modstamp);
     const after: string = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
     const deals: { Id: string; SystemModstamp: string }[] = await client.queryAll<{ Id: string; SystemModstamp: string }>(`SELECT Id, SystemModstamp FROM Opportunity WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`, 'Opportunity');
-    for (let i = 0; i < deals.length; i += IDS_PER_QUERY) {
-      const ids = deals.slice(i, i + IDS_PER_QUERY).map((d) => d.Id);
-      const lines = await client.queryAll<SalesforceRow>(`SELECT ${a.fields.join(', ')} FROM ${DEAL_LINE_OBJECT} WHERE OpportunityId IN ('${ids.join("', '")}')`, DEAL_LINE_OBJECT);
-      for (let j = 0; j < lines.length; j += BATCH_SIZE) await applyBatch(a, lines.slice(j, j + BATCH_SIZE));
-    }
+    await applyLinesOf(a, deals.map((d) => d.Id));
     const last: { Id: string; SystemModstamp: string } | undefined = deals.at(-1);
     if (last !== undefined) {
       cursor = { modstamp: last.SystemModstamp, recordId: last.Id };
