@@ -45,30 +45,29 @@ export function isCountryCode(value: string): boolean {
  */
 const COUNTRY_ALIASES: Record<string, string> = { UK: 'GB', EL: 'GR' };
 
+/** The code a country written as a code in any case, an alpha-3 code, an alias or its English name stands for. */
+function knownCountryCode(value: string): string | undefined {
+  const upper = value.trim().toUpperCase();
+  return COUNTRY_ALIASES[upper] ??
+    (/^[A-Z]{2}$/.test(upper) && countries.isValid(upper) ? upper : undefined) ??
+    (/^[A-Z]{3}$/.test(upper) && countries.isValid(upper) ? countries.alpha3ToAlpha2(upper) : undefined) ??
+    (value.length > 3 ? countries.getAlpha2Code(value.trim(), 'en') : undefined);
+}
+
 /**
  * The ISO 3166-1 alpha-2 code a country is written as elsewhere (a code in any case, an alpha-3
  * code, a common alias, or the English name: "United States", "deu", "UK"); undefined when none.
  */
 export function countryCodeOf(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const upper = value.trim().toUpperCase();
-  if (isCountryCode(upper)) return upper;
-  if (COUNTRY_ALIASES[upper] !== undefined) return COUNTRY_ALIASES[upper];
-  if (/^[A-Z]{3}$/.test(upper) && countries.isValid(upper)) return countries.alpha3ToAlpha2(upper);
-  return countries.getAlpha2Code(value.trim(), 'en') ?? (/^(USA|U\.S\.A?\.?|UNITED STATES OF AMERICA)$/.test(upper) ? 'US' : undefined);
+  return knownCountryCode(value) ?? (/^(USA|U\.S\.A?\.?|UNITED STATES OF AMERICA)$/.test(value.trim().toUpperCase()) ? 'US' : undefined);
 }
 
 /** What is wrong with a country code, with the code that was probably meant. */
 export function countryCodeProblem(value: string): string | undefined {
   if (isCountryCode(value)) return undefined;
   const shown = JSON.stringify(value);
-  const upper = value.trim().toUpperCase();
-  const alias = COUNTRY_ALIASES[upper];
-  const suggestion =
-    alias ??
-    (/^[A-Z]{2}$/.test(upper) && countries.isValid(upper) ? upper : undefined) ??
-    (/^[A-Z]{3}$/.test(upper) && countries.isValid(upper) ? countries.alpha3ToAlpha2(upper) : undefined) ??
-    (value.length > 3 ? countries.getAlpha2Code(value.trim(), 'en') : undefined);
+  const suggestion = knownCountryCode(value);
   if (suggestion !== undefined) {
     return `${shown} is not an ISO 3166-1 alpha-2 country code; use "${suggestion}" (${countries.getName(suggestion, 'en') ?? suggestion})`;
   }

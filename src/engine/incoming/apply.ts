@@ -103,7 +103,8 @@ function flattenRelationships(row: SalesforceRow, fields: string[]): void {
 }
 
 const isTrue = (value: unknown) => value === true || value === 'true';
-const DEAL_WON = 'Opportunity.IsWon';
+/** What decides whether a deal's line item counts (read with every line item). */
+export const DEAL_WON_FIELD = 'Opportunity.IsWon';
 
 export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
   return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
@@ -290,7 +291,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
     const row = rows[index]!;
     const target = linkedTargets[index] ?? (row.IsDeleted === true ? undefined : matches.get(row.Id));
     // A deal's line item counts only while its opportunity is Closed Won.
-    if (a.deal === true && row.IsDeleted !== true && !isTrue(row[DEAL_WON])) {
+    if (a.deal === true && row.IsDeleted !== true && !isTrue(row[DEAL_WON_FIELD])) {
       if (target === undefined || 'ambiguous' in target || !target.linked) {
         state.skip(row.Id, 'its opportunity is not Closed Won');
         entries[index] = logEntry(a, row, 'ignored', null, [], 'its opportunity is not Closed Won: only the line items of won deals become subscriptions');
@@ -298,7 +299,7 @@ export async function applyRowsIn(tx: Queryable, a: Applying, rows: SalesforceRo
       continue;
     }
     // Ferry takes only the selected accounts it has no link for (sync.accountSelection).
-    if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selection !== undefined && row[a.selection] !== true && row[a.selection] !== 'true') {
+    if (linkedTargets[index] === undefined && row.IsDeleted !== true && a.selection !== undefined && !isTrue(row[a.selection])) {
       state.skip(row.Id, 'not selected');
       entries[index] = logEntry(a, row, 'ignored', null, [], `not selected: its ${a.selection} is not checked (sync.accountSelection); check it to bring the account in`);
       continue;

@@ -123,6 +123,14 @@ export async function applyStoredEvents(a: Applying): Promise<boolean> {
   return false;
 }
 
+/** Moves the object's position up to an applied event's commit time (never back); a later time drops the Id. */
+async function movePast(tx: Queryable, key: string[], commitTimestamp: number): Promise<void> {
+  await tx.query(
+    'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
+    [...key, modstampOf(commitTimestamp)],
+  );
+}
+
 /**
  * Deals read by change events (Subscription integrations): an opportunity's event (its stage
  * changed, it was deleted or undeleted) has its line items read again, deleted ones included, and
@@ -145,10 +153,7 @@ export async function applyOpportunityEvents(a: Applying): Promise<void> {
     await applyLinesOf(a, [...new Set(events.filter((e) => !e.header.changeType.startsWith('GAP_')).flatMap((e) => e.header.recordIds))]);
     const last = events.at(-1)!;
     await db.transaction(async (tx) => {
-      await tx.query(
-        'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
-        [...key, modstampOf(Math.max(...events.map((e) => e.header.commitTimestamp)))],
-      );
+      await movePast(tx, key, Math.max(...events.map((e) => e.header.commitTimestamp)));
       await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id <= $4', [...key, last.replay_id]);
     });
     if (events.length < EVENTS_PER_ROUND) return;
@@ -183,10 +188,7 @@ async function applyEvents(a: Applying, events: StoredEvent[]): Promise<boolean>
   const plans = await Promise.all(events.map(async (event) => ({ event, steps: await stepsOf(a, event, links) })));
   const rows = await readRows(a, [...new Set(plans.flatMap((p) => p.steps.filter((s) => s.action === 'read').map((s) => s.id)))]);
   const after = (event: StoredEvent, last: boolean) => async (tx: Queryable) => {
-    await tx.query(
-      'UPDATE incoming_cursors SET modstamp = GREATEST(modstamp, $4), record_id = CASE WHEN $4 > modstamp THEN \'\' ELSE record_id END, updated_at = now() WHERE org_id = $1 AND integration_id = $2 AND object = $3',
-      [orgId, integration.id, reading.object, modstampOf(event.header.commitTimestamp)],
-    );
+    await movePast(tx, [orgId, integration.id, reading.object], event.header.commitTimestamp);
     if (last) await tx.query('DELETE FROM incoming_events WHERE org_id = $1 AND integration_id = $2 AND object = $3 AND replay_id = $4', [orgId, integration.id, reading.object, event.replay_id]);
   };
   /** One record of an event, in the caller's transaction: its sync log entry. */

@@ -12,7 +12,7 @@ import { syncOf, type IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { effectiveRules } from '../mapping/stored.ts';
-import { applyBatch, applyOne, type Applying, type IncomingDeps, type SalesforceRow } from './apply.ts';
+import { applyBatch, applyOne, DEAL_WON_FIELD, type Applying, type IncomingDeps, type SalesforceRow } from './apply.ts';
 import { applyOpportunityEvents, applyStoredEvents } from './change-events.ts';
 import { readEverything } from './initial-load.ts';
 import { compileReading } from './reading.ts';
@@ -171,9 +171,8 @@ function transformReads(reading: ReturnType<typeof compileReading>): string[] {
   return reading.fields.flatMap((f) => (f.transform?.reads ?? []).filter((name) => /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*){0,4}$/.test(name)));
 }
 
-/** The line items of deals (Subscription integrations), and what decides whether one counts. */
+/** The line items of deals (Subscription integrations). */
 export const DEAL_LINE_OBJECT = 'OpportunityLineItem';
-export const DEAL_WON_FIELD = 'Opportunity.IsWon';
 
 /**
  * What a Subscription integration's transforms are told of the org and the integration: whether
@@ -210,9 +209,7 @@ export async function pollDeals(a: Applying, pages: number): Promise<void> {
     await saveCursor(db, orgId, integration.id, 'Opportunity', cursor);
   }
   for (let page = 0; page < pages; page++) {
-    const at: string = literal(cursor.modstamp);
-    const after: string = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
-    const deals: { Id: string; SystemModstamp: string }[] = await client.queryAll<{ Id: string; SystemModstamp: string }>(`SELECT Id, SystemModstamp FROM Opportunity WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`, 'Opportunity');
+    const deals: { Id: string; SystemModstamp: string }[] = await client.queryAll<{ Id: string; SystemModstamp: string }>(`SELECT Id, SystemModstamp FROM Opportunity WHERE ${afterCursor(cursor)} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`, 'Opportunity');
     await applyLinesOf(a, deals.map((d) => d.Id));
     const last: { Id: string; SystemModstamp: string } | undefined = deals.at(-1);
     if (last !== undefined) {
@@ -382,6 +379,16 @@ async function rereadRecords(a: Applying, ids: string[], why: string): Promise<v
 }
 
 /**
+ * The SOQL condition for records after a position: later by SystemModstamp, or as late and after
+ * its Id; a position without an Id (an org that was empty, or a re-read from a change event's
+ * time) takes that instant whole.
+ */
+function afterCursor(cursor: Cursor): string {
+  const at = literal(cursor.modstamp);
+  return cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
+}
+
+/**
  * Reads and applies the object's changes after `cursor`, oldest first, up to `pages` pages;
  * answers whether it read them all. Records of one SystemModstamp go in Id order; a cursor
  * without an Id (an org that was empty, or a re-read from a change event's time) takes that
@@ -391,10 +398,8 @@ export async function pollPages(a: Applying, from: Cursor, pages: number): Promi
   const { integration, reading } = a;
   let cursor = from;
   for (let page = 0; page < pages; page++) {
-    const at = literal(cursor.modstamp);
-    const after = cursor.recordId === '' ? `SystemModstamp >= ${at}` : `SystemModstamp > ${at} OR (SystemModstamp = ${at} AND Id > '${cursor.recordId}')`;
     const rows: SalesforceRow[] = await a.client.queryAll<SalesforceRow>(
-      `SELECT ${a.fields.join(', ')} FROM ${reading.object} WHERE ${after} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`,
+      `SELECT ${a.fields.join(', ')} FROM ${reading.object} WHERE ${afterCursor(cursor)} ORDER BY SystemModstamp, Id LIMIT ${PAGE_SIZE}`,
       reading.object,
     );
     // Each batch commits with the cursor past its last record.

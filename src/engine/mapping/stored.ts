@@ -16,18 +16,16 @@ export function storedRules(integration: Pick<IntegrationRow, 'entity_type' | 'm
 /** Ferry paths that are an account's contact data (its addresses, phones, e-mail and website). */
 const ACCOUNT_CONTACT_DATA = /^(address|shippingAddress|phones|emailAddress|website|emailDomains)(\.|$)/;
 
-/** Whether a rule moves contact data: a person's details (all but the account a contact belongs to), or an account's. */
-function movesContactData(entityType: string, rule: Rule): boolean {
-  if (entityType === 'Contact') return rule.kind !== 'lookup';
-  if (entityType === 'Account') return rule.kind === 'field' && ACCOUNT_CONTACT_DATA.test(rule.ferry);
-  return false;
-}
-
-/** Whether a Ferry path read back is contact data (a contact's: all but its account; an account's). */
+/** Whether a Ferry path (or contact point) is contact data: a contact's (all but its account), or an account's. */
 export function isContactData(entityType: string, path: string): boolean {
   if (entityType === 'Contact') return path !== 'accountId';
   if (entityType === 'Account') return ACCOUNT_CONTACT_DATA.test(path);
   return false;
+}
+
+/** Whether a rule moves contact data (by the value it is about: its Ferry path, or its contact point). */
+function movesContactData(entityType: string, rule: Rule): boolean {
+  return isContactData(entityType, rule.kind === 'contact_point' ? rule.point : rule.ferry);
 }
 
 /**
