@@ -1,6 +1,8 @@
 // Type-aware lint: the rules that catch real bugs in async, typed code (floating promises,
 // exhaustive switches, type-only imports) are errors; none is switched off.
 import js from '@eslint/js';
+import jsxA11y from 'eslint-plugin-jsx-a11y';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -10,7 +12,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -22,6 +24,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The console: the same rules, plus the rules of hooks and the static accessibility checks
+    // (labels, roles, keyboard handlers); axe-core checks the rendered pages in the browser tests.
+    files: ['console/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
+  },
+  { files: ['console/**/*.tsx'], ...jsxA11y.flatConfigs.strict },
   {
     // Tests read JSON responses whose shape is the thing under test: `any` there is deliberate,
     // and the assertions are what check it.

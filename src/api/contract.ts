@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Database } from '../storage/index.ts';
 import type { Engine } from '../engine/index.ts';
-import type { RecordStore } from '../platform/index.ts';
+import type { RecordStore, SessionInfo } from '../platform/index.ts';
 import type { ErrorCode } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -10,14 +10,27 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export interface ApiDeps {
   db: Database;
   store: RecordStore;
+  /** How long a console session lasts. */
+  sessionLifetimeMs: number;
   /** Present when the integration engine runs in this process. */
   engine?: Engine | undefined;
   /** Ferry's public base URL (for OAuth callbacks). */
   publicUrl: string;
 }
 
+/** Who a request acts as: the organization, and the key or console session that proved it. */
+export interface Caller {
+  /** The API key used (directly, or to open the console session); null for the local admin token. */
+  apiKeyId: string | null;
+  /** The console session the request came with, if it was authenticated by the session cookie. */
+  session: { token: string; info: SessionInfo } | null;
+  /** The session cookie the request carried, valid or not (sign-out closes it either way). */
+  sessionCookie: string | undefined;
+}
+
 export interface HandlerContext<P, Q, B> {
   orgId: string;
+  caller: Caller;
   params: P;
   query: Q;
   body: B;
@@ -27,6 +40,8 @@ export interface HandlerContext<P, Q, B> {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Sets the console session cookie (sign-in), or clears it (null: sign-out). */
+  sessionCookie?: { token: string; expiresAt: Date } | null;
 }
 
 /**

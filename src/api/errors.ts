@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   has_dependents: 409,
   reference_not_found: 422,
   org_mismatch: 409,
+  /** The organization's last active API key cannot be revoked: nothing could sign in after it. */
+  last_api_key: 409,
   payload_too_large: 413,
   /** Salesforce did not answer, or refused: details[0].message is the kind (transient, auth, ...). */
   salesforce_error: 502,

@@ -25,6 +25,7 @@ export const envSchema = z.object({
   FERRY_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587').optional(),
   FERRY_SMTP_FROM: z.string().min(3).default('Ferry <ferry@localhost>'),
   FERRY_PUBLIC_URL: z.url({ error: 'must be the URL people and Salesforce reach Ferry at, e.g. https://ferry.example.com' }).optional(),
+  FERRY_SESSION_HOURS: z.coerce.number().min(0.05, 'must be at least 0.05 (3 minutes)').max(720, 'must be at most 720 (30 days)').default(12),
   FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
   FERRY_WORKER: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
   FERRY_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),

@@ -8,12 +8,18 @@ export {
   createApiKey,
   createOrganization,
   ensureDefaultOrganization,
+  findApiKey,
   generateApiKey,
   hashApiKey,
+  issueApiKey,
+  listApiKeys,
   listOrganizations,
+  revokeApiKey,
+  type ApiKeyInfo,
   type CreatedOrganization,
   type Organization,
 } from './organizations.ts';
+export { closeSession, openSession, sessionOf, type OpenedSession, type SessionInfo } from './sessions.ts';
 export { ExactDecimal, isCurrency, minorUnits } from './money.ts';
 export { countryCodeOf } from './fields.ts';
 export { issuesFromZod } from './issues.ts';

@@ -84,12 +84,17 @@ export async function ensureDefaultOrganization(
   }
 }
 
-/** The organization an API key belongs to, or undefined for an unknown or revoked key. */
-export async function authenticateApiKey(db: Queryable, key: string): Promise<string | undefined> {
-  const rows = await db.query<{ org_id: string }>('SELECT org_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+/** The organization an API key belongs to, and the key's id; undefined for an unknown or revoked key. */
+export async function findApiKey(db: Queryable, key: string): Promise<{ orgId: string; keyId: string } | undefined> {
+  const rows = await db.query<{ org_id: string; id: string }>('SELECT org_id, id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
     hashApiKey(key),
   ]);
-  return rows[0]?.org_id;
+  return rows[0] === undefined ? undefined : { orgId: rows[0].org_id, keyId: rows[0].id };
+}
+
+/** The organization an API key belongs to, or undefined for an unknown or revoked key. */
+export async function authenticateApiKey(db: Queryable, key: string): Promise<string | undefined> {
+  return (await findApiKey(db, key))?.orgId;
 }
 
 export async function listOrganizations(db: Queryable): Promise<Organization[]> {
@@ -117,4 +122,70 @@ export async function addApiKeyIfMissing(db: Database, orgId: string, key: strin
   if (known.length > 0) return false;
   await db.transaction((tx) => insertKey(tx, orgId, key, 'FERRY_API_KEY'));
   return true;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  /** The key's first characters (`ferry_AbCd`), enough to tell keys apart; the key itself is never stored. */
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const toApiKeyInfo = (row: ApiKeyRow): ApiKeyInfo => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.key_prefix,
+  createdAt: row.created_at.toISOString(),
+  revokedAt: row.revoked_at?.toISOString() ?? null,
+});
+
+/** The organization's keys, newest first, revoked ones included (they stay listed, marked). */
+export async function listApiKeys(db: Queryable, orgId: string): Promise<ApiKeyInfo[]> {
+  const rows = await db.query<ApiKeyRow>(
+    'SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC',
+    [orgId],
+  );
+  return rows.map(toApiKeyInfo);
+}
+
+/** Issues a named key for the organization; the key is returned once, only its hash is kept. */
+export async function issueApiKey(db: Database, orgId: string, name: string): Promise<{ key: ApiKeyInfo; apiKey: string }> {
+  const apiKey = generateApiKey();
+  return db.transaction(async (tx) => {
+    await insertKey(tx, orgId, apiKey, name);
+    const [row] = await tx.query<ApiKeyRow>('SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE key_hash = $1', [hashApiKey(apiKey)]);
+    return { key: toApiKeyInfo(row!), apiKey };
+  });
+}
+
+export type RevokeOutcome = { revoked: ApiKeyInfo } | { refused: 'not_found' | 'last_key' };
+
+/**
+ * Revokes a key: requests with it are refused from then on, and the console sessions opened with
+ * it end. The organization's last active key is kept, since nothing could sign in after it.
+ */
+export async function revokeApiKey(db: Database, orgId: string, keyId: string): Promise<RevokeOutcome> {
+  return db.transaction(async (tx) => {
+    const active = await tx.query<{ id: string }>('SELECT id FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL FOR UPDATE', [orgId]);
+    const [row] = await tx.query<ApiKeyRow>('SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE org_id = $1 AND id = $2', [orgId, keyId]);
+    if (row === undefined) return { refused: 'not_found' };
+    if (row.revoked_at !== null) return { revoked: toApiKeyInfo(row) };
+    if (active.length <= 1) return { refused: 'last_key' };
+    const [revoked] = await tx.query<ApiKeyRow>(
+      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, name, key_prefix, created_at, revoked_at',
+      [keyId],
+    );
+    await tx.query('DELETE FROM console_sessions WHERE api_key_id = $1', [keyId]);
+    return { revoked: toApiKeyInfo(revoked!) };
+  });
 }

@@ -1,7 +1,42 @@
+import { createRequire } from 'node:module';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The API reference, two ways, both served by Ferry itself (nothing is loaded from elsewhere, so
+ * both work on an air-gapped install):
+ *  - /api/v1/docs: Swagger UI (the swagger-ui-dist package, the OpenAPI initiative's reference
+ *    renderer, maintained by SmartBear): operations by tag, schemas, examples, and "Try it out",
+ *    which sends requests with the console session when the person is signed in;
+ *  - /api/v1/docs/plain: one static page rendered here, with no script at all.
+ */
+const swaggerUiDir = (createRequire(import.meta.url)('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+
+const SWAGGER_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry API reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/api/v1/docs/assets/swagger-ui.css"><link rel="icon" href="/api/v1/docs/assets/favicon-32x32.png">
+<style>body{margin:0}.ferry-bar{font:14px system-ui,sans-serif;padding:8px 20px;background:#1b2a41;color:#fff}.ferry-bar a{color:#9cc3ff}</style></head>
+<body><div class="ferry-bar"><a href="/">← Ferry console</a> · <a href="/api/v1/openapi.json">OpenAPI document</a> · <a href="/api/v1/docs/plain">plain page (no script)</a></div>
+<main id="swagger-ui"></main><noscript>This reference needs JavaScript; the <a href="/api/v1/docs/plain">plain page</a> does not.</noscript>
+<script src="/api/v1/docs/assets/swagger-ui-bundle.js"></script><script src="/api/v1/docs/init.js"></script></body></html>`;
+
+const SWAGGER_INIT = `window.ui = SwaggerUIBundle({
+  url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0,
+  displayOperationId: false, filter: true, tryItOutEnabled: false, validatorUrl: null,
+  requestInterceptor: function (request) { request.credentials = 'same-origin'; return request; },
+});`;
+
+export function serveDocs(app: FastifyInstance, document: Record<string, unknown>): void {
+  const plain = renderDocsPage(document);
+  void app.register(fastifyStatic, { root: swaggerUiDir, prefix: '/api/v1/docs/assets/', decorateReply: false, index: false });
+  app.get('/api/v1/docs', (_request, reply) => reply.type('text/html; charset=utf-8').send(SWAGGER_PAGE));
+  app.get('/api/v1/docs/init.js', (_request, reply) => reply.type('text/javascript; charset=utf-8').send(SWAGGER_INIT));
+  app.get('/api/v1/docs/plain', (_request, reply) => reply.type('text/html; charset=utf-8').send(plain));
+}
+
 /**
  * A readable reference rendered on the server from the OpenAPI document: one section per tag, each
- * operation with its parameters, body and responses. No script, no external assets, so it works
- * on an air-gapped install.
+ * operation with its parameters, body and responses. No script, no external assets.
  */
 const escape = (value: string) =>
   value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');

@@ -289,7 +289,11 @@ describe('documentation', () => {
     for (const ref of refs) expect(doc.body.components.schemas).toHaveProperty([ref.split('/').at(-1)!]);
     const page = await api.call('GET', '/api/v1/docs', undefined, { key: null });
     expect(page.status).toBe(200);
-    expect(page.body).toContain('/api/v1/bills/{id}/approve');
+    expect(page.body).toContain('/api/v1/docs/assets/swagger-ui-bundle.js');
+    const script = await api.call('GET', '/api/v1/docs/assets/swagger-ui-bundle.js', undefined, { key: null });
+    expect(script.status).toBe(200);
+    const plain = await api.call('GET', '/api/v1/docs/plain', undefined, { key: null });
+    expect(plain.body).toContain('/api/v1/bills/{id}/approve');
     expect((await api.call('GET', '/healthz', undefined, { key: null })).body).toEqual({ status: 'ok' });
     expect((await api.call('GET', '/readyz', undefined, { key: null })).body.status).toBe('ready');
   });

@@ -72,7 +72,7 @@ export async function startCommand({ env, print, untilStopped, demo, removeDemo 
     engine = await startEngine(env, db, logger, env.FERRY_WORKER);
     // Only the embedded store needs it: on Postgres other commands open the database themselves.
     const localAdminToken = env.DATABASE_URL === undefined ? newLocalAdminToken() : undefined;
-    app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL, localAdminToken });
+    app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL, localAdminToken, sessionLifetimeMs: env.FERRY_SESSION_HOURS * 3600_000 });
     const url = await app.listen({ host: env.FERRY_HOST, port: env.FERRY_PORT }).catch((error: unknown) => {
       if (!isPortBusy(error)) throw error;
       throw new CliError(`Port ${env.FERRY_PORT} on ${env.FERRY_HOST} is in use by another program. Stop it, or set FERRY_PORT to a free port (FERRY_PORT=0 picks one).`, ExitCode.portInUse, { cause: error });
@@ -83,6 +83,7 @@ export async function startCommand({ env, print, untilStopped, demo, removeDemo 
     const { organization, apiKey } = await ensureDefaultOrganization(db, env.FERRY_API_KEY);
     if (apiKey === undefined && env.FERRY_API_KEY !== undefined) await addApiKeyIfMissing(db, organization.id, env.FERRY_API_KEY);
     print(`Ferry is running at ${url}`);
+    print(`  console   ${url}/   (sign in with an API key${apiKey !== undefined ? ': the one below' : ''})`);
     print(`  storage   ${describeStore(env)}`);
     print(`  worker    ${env.FERRY_WORKER ? `on (${env.FERRY_WORKER_CONCURRENCY} concurrent runs)` : 'off (FERRY_WORKER=false): run `npx ferry worker` elsewhere'}`);
     print(`  API docs  ${url}/api/v1/docs   (OpenAPI: ${url}/api/v1/openapi.json)`);

@@ -1,0 +1,5 @@
+import { Title } from '@mantine/core';
+
+export function RunsPage() {
+  return <Title order={2}>Runs</Title>;
+}

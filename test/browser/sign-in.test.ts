@@ -1,0 +1,57 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot, signIn } from '../browser.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+
+let ferry: TestFerry;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  ferry = await startTestFerry();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await ferry?.stop();
+});
+
+describe('signing in to the console', () => {
+  it('says a wrong key is wrong, signs in with the right one into a session cookie, and signs out', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${ferry.url}/integrations`);
+    await page.waitForURL(/\/sign-in\?next=%2Fintegrations/);
+    await expectAccessible(page, 'sign-in page');
+    await screenshot(page, 'sign-in');
+
+    await page.getByLabel('API key').fill('ferry_wrong-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('That API key is not valid');
+
+    await page.getByLabel('API key').fill(ferry.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back where the person was going.
+    await page.waitForURL(`${ferry.url}/integrations`);
+    await page.getByRole('navigation', { name: 'Console sections' }).waitFor();
+
+    const cookies = await page.context().cookies();
+    const session = cookies.find((cookie) => cookie.name === 'ferry_session')!;
+    expect(session.httpOnly).toBe(true);
+    expect(session.sameSite).toBe('Strict');
+    expect(session.expires).toBeGreaterThan(Date.now() / 1000);
+    const stored = await page.evaluate(() => {
+      const browserSide = globalThis as any;
+      return JSON.stringify({ ...browserSide.localStorage }) + JSON.stringify({ ...browserSide.sessionStorage }) + String(browserSide.document.cookie);
+    });
+    expect(stored).not.toContain(ferry.apiKey);
+    expect(stored).not.toContain(session.value);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    expect((await page.context().cookies()).find((cookie) => cookie.name === 'ferry_session')).toBeUndefined();
+    // The old session is closed on the server too: replaying its cookie is refused.
+    const replay = await fetch(`${ferry.url}/api/v1/session`, { headers: { cookie: `ferry_session=${session.value}` } });
+    expect(replay.status).toBe(401);
+    expect(page.consoleErrors).toEqual([]);
+  });
+});
