@@ -1,13 +1,16 @@
 // Builds the console (console/ → console/dist) when its sources changed since the last build.
 // `npm install` runs it (postinstall) and so does `npm start` (prestart), so the console is there
-// with no step of its own; `--force` builds whatever the hash says.
+// with no step of its own; `--force` builds whatever the hash says. Builds that start together
+// (parallel test files) take turns through a lock folder, and the second finds the work done.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = join(import.meta.dirname, '..');
 const consoleDir = join(root, 'console');
 const stamp = join(consoleDir, 'dist', '.source-hash');
+const lock = join(consoleDir, '.build-lock');
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,13 +27,34 @@ function sourceHash() {
   return hash.digest('hex');
 }
 
-const wanted = sourceHash();
-const force = process.argv.includes('--force');
-if (!force && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) {
-  process.exit(0);
+const isCurrent = (wanted) => existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted;
+
+async function takeLock() {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      // A lock older than two minutes was left by a build that died.
+      if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      else await sleep(200);
+    }
+  }
 }
-const { build } = await import('vite');
-const started = Date.now();
-await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
-writeFileSync(stamp, wanted);
-console.log(`console built into console/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+const force = process.argv.includes('--force');
+const wanted = sourceHash();
+if (!force && isCurrent(wanted)) process.exit(0);
+await takeLock();
+try {
+  if (force || !isCurrent(wanted)) {
+    const { build } = await import('vite');
+    const started = Date.now();
+    await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
+    writeFileSync(stamp, wanted);
+    console.log(`console built into console/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+} finally {
+  rmSync(lock, { recursive: true, force: true });
+}

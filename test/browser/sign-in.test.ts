@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot, signIn } from '../browser.ts';
+import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot } from '../browser.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
 
 let ferry: TestFerry;

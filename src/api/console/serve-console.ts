@@ -36,19 +36,19 @@ export interface ConsolePages {
  */
 export function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): ConsolePages {
   const indexFile = join(dir, 'index.html');
-  const built = existsSync(indexFile);
-  if (built) {
+  if (existsSync(dir)) {
     void app.register(fastifyStatic, {
       root: dir,
       prefix: '/',
       index: false,
-      wildcard: false,
+      // Files are looked up when asked for, so a rebuild (npm start after a change) is served as is;
+      // a path with no file falls through to the not-found handler below, which serves the app.
+      wildcard: true,
       decorateReply: false,
       // Files under assets/ carry a content hash in their names: they never change.
       setHeaders: (res, path) => res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
     });
   }
-  const html = built ? readFileSync(indexFile, 'utf8') : NOT_BUILT;
   return {
     answers: (request) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -57,6 +57,10 @@ export function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): C
       const accept = request.headers.accept ?? '';
       return accept.includes('text/html') || accept.includes('*/*') || accept === '';
     },
-    page: (reply) => reply.status(built ? 200 : 503).headers(CONSOLE_HEADERS).type('text/html; charset=utf-8').send(html),
+    page: (reply) => {
+      // Read at each request (it is small): it names the current build's assets.
+      const built = existsSync(indexFile);
+      return reply.status(built ? 200 : 503).headers(CONSOLE_HEADERS).type('text/html; charset=utf-8').send(built ? readFileSync(indexFile, 'utf8') : NOT_BUILT);
+    },
   };
 }
