@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Endpoint } from './contract.ts';
 import { ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { OPERATION_EXAMPLES } from './examples.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -72,6 +73,8 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
       };
     }
     const bodySchema = endpoint.documentedBody ?? endpoint.body;
+    const examples = OPERATION_EXAMPLES[endpoint.operationId];
+    const bodyExamples = examples === undefined ? {} : { examples: Object.fromEntries(examples.map((example, index) => [`example${index + 1}`, { summary: example.summary, value: example.body }])) };
     const operation = {
       operationId: endpoint.operationId,
       summary: endpoint.summary,
@@ -80,7 +83,7 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
       ...(endpoint.auth === true ? {} : endpoint.auth === 'local' ? { security: [{ localAdmin: [] }] } : { security: [] }),
       parameters: [...parameters(endpoint.params, 'path'), ...parameters(endpoint.query, 'query')],
       ...(bodySchema
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(bodySchema, 'input') } } } }
+        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(bodySchema, 'input'), ...bodyExamples } } } }
         : {}),
       responses,
     };
@@ -96,12 +99,13 @@ export function buildOpenApi(endpoints: readonly Endpoint[], info: { version: st
         'Billing entities, their change journal, and integrations that deliver them to Salesforce. Money is a decimal string (e.g. "12.50"); amounts are normalised to the currency\'s minor units. Errors are {error:{code,message,details:[{path,message}]}}.',
     },
     servers: [{ url: '/' }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     paths,
     components: {
       schemas: components,
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <your organization API key>' },
+        session: { type: 'apiKey', in: 'cookie', name: 'ferry_session', description: 'The console session cookie that POST /api/v1/session sets (same-site requests only)' },
         localAdmin: {
           type: 'http',
           scheme: 'bearer',
