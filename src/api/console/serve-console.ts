@@ -45,6 +45,8 @@ export function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): C
       // a path with no file falls through to the not-found handler below, which serves the app.
       wildcard: true,
       decorateReply: false,
+      // Folders (`/`, `/assets/`) are not listed: the app's page answers them instead.
+      allowedPath: (pathName) => !pathName.endsWith('/'),
       // Files under assets/ carry a content hash in their names: they never change.
       setHeaders: (res, path) => res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
     });

@@ -100,6 +100,11 @@ describe('console sessions', () => {
   });
 
   it('serves a page to a browser at any console path, and JSON errors under /api', async () => {
+    for (const path of ['/', '/assets/', '/sign-in?next=%2F']) {
+      const root = await fetch(`${api.url}${path}`, { headers: { accept: 'text/html' } });
+      expect(root.status, path).toBe(200);
+      expect(await root.text(), path).toContain('<div id="root">');
+    }
     const page = await fetch(`${api.url}/integrations/some-id`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
