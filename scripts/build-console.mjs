@@ -3,7 +3,7 @@
 // with no step of its own; `--force` builds whatever the hash says. Builds that start together
 // (parallel test files) take turns through a lock folder, and the second finds the work done.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -51,8 +51,15 @@ try {
   if (force || !isCurrent(wanted)) {
     const { build } = await import('vite');
     const started = Date.now();
-    await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
-    writeFileSync(stamp, wanted);
+    // Built beside the served folder, then swapped in: a running Ferry never finds it half written.
+    const next = join(consoleDir, `.dist-${process.pid}`);
+    const old = join(consoleDir, `.dist-old-${process.pid}`);
+    await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn', build: { outDir: next, emptyOutDir: true } });
+    writeFileSync(join(next, '.source-hash'), wanted);
+    const dist = join(consoleDir, 'dist');
+    if (existsSync(dist)) renameSync(dist, old);
+    renameSync(next, dist);
+    rmSync(old, { recursive: true, force: true });
     console.log(`console built into console/dist in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 } finally {

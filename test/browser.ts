@@ -72,6 +72,8 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  // From the top: the console's header is fixed, and a scrolled page would draw it mid-picture.
+  await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }

@@ -1,10 +1,11 @@
 export { Engine, type EngineOptions } from './engine.ts';
 export { SecretBox } from './credentials/secret-box.ts';
 export { credentialInput, credentialView, type CredentialView } from './credentials/schemas.ts';
-export { incomingStatus, integrationInput, integrationView, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
+export { incomingStatus, integrationInput, integrationView, integrationWithLastRun, type IncomingStatus, type IntegrationView, type IntegrationWithLastRun } from './integrations/schemas.ts';
 export { runView, type RunView } from './runs/runs.ts';
 export { eventView, type EventView } from './runs/events.ts';
 export { requestLogView, listRequestLogs, type RequestLogView } from './runs/request-logs.ts';
+export { overview, overviewView, type OverviewView } from './runs/overview.ts';
 export { conflictView, listConflicts, listSyncLog, SYNC_OUTCOMES, syncLogView, type ConflictView, type SyncLogView } from './incoming/sync-log.ts';
 export { resolveBody } from './incoming/resolve.ts';
 export { smtpMailer, type Mailer, type Mail } from './notifications/mailer.ts';

@@ -1,7 +1,7 @@
 export { ENTITIES, ENTITY_NAMES, entityByName, LINE_ITEM_TYPES } from './entities.ts';
 export type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts';
 export { appendJournal, readChanges, JOURNAL_CHANNEL, type Change, type JournalEntry, type Operation, type Origin } from './journal.ts';
-export { RecordStore, toStoredRecord, type StoredRecord, type Written, type WriteStatus, type ListOptions } from './store.ts';
+export { RecordStore, searchFieldsOf, toStoredRecord, type StoredRecord, type Written, type WriteStatus, type ListOptions } from './store.ts';
 export { errorText, fail, ok, type Result, type StoreError, type StoreErrorCode } from './result.ts';
 export {
   authenticateApiKey,

@@ -42,6 +42,8 @@ export interface ListOptions {
   updatedSince?: string | undefined;
   includeDeleted?: boolean | undefined;
   filters?: Record<string, string> | undefined;
+  /** Text the record's name or code contains, case-insensitive (entities with such fields: searchFieldsOf). */
+  search?: string | undefined;
 }
 
 interface RecordRow {
@@ -212,6 +214,13 @@ export class RecordStore {
       if (!definition.filters.includes(field)) throw new Error(`${field} is not a filter of ${entity}`);
       if (field === definition.parentField) add((n) => `parent_id = $${n}`, value);
       else add((n) => `data->>'${field}' = $${n}`, value);
+    }
+    if (options.search !== undefined) {
+      const fields = searchFieldsOf(definition);
+      if (fields.length === 0) throw new Error(`${entity} has no field to search`);
+      // LIKE's own characters in the text are matched as themselves.
+      const pattern = `%${options.search.replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      add((n) => `(${fields.map((field) => `data->>'${field}' ILIKE $${n}`).join(' OR ')})`, pattern);
     }
     params.push(options.limit + 1);
     const rows = await this.#db.query<RecordRow>(
@@ -607,3 +616,8 @@ export class RecordStore {
 }
 
 export type { StoreError };
+
+/** The fields a list's `search` looks in: the entity's name and code, where it has them. */
+export function searchFieldsOf(definition: EntityDefinition): string[] {
+  return ['name', 'code'].filter((field) => field in definition.schema.shape);
+}

@@ -20,6 +20,7 @@ describe('account integration', () => {
   it('delivers a new account to Salesforce on change, once, and logs the run and its requests', async () => {
     const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Accounts to SF', entityType: 'Account', credentialId: credential.id })).body;
     expect(integration).toMatchObject({ status: 'CONNECTED', enabled: true, trigger: { onChange: true } });
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.lastRun).toBeNull();
     const account = (await ferry.call('POST', '/api/v1/accounts', { code: 'E2E-1', name: 'End To End Ltd', address: { line1: '1 High St', locality: 'London', country: 'GB' } })).body;
     const records = await ferry.eventually(async () => {
       const found = await sfQuery(`SELECT Id, Name, AccountNumber, BillingCity, Ferry_Id__c FROM Account WHERE Ferry_Id__c = '${account.id}'`);
@@ -30,6 +31,13 @@ describe('account integration', () => {
     await ferry.settle(integration.id);
     const delivered = await ferry.deliveringRun(integration.id);
     expect(delivered).toMatchObject({ trigger: 'change', status: 'COMPLETE', counts: { sent: 1, created: 1, failed: 0 } });
+    // Listed and read, the integration carries its newest run and how it ended.
+    const [newest] = (await ferry.call('GET', `/api/v1/runs?integrationId=${integration.id}&limit=1`)).body.data;
+    const lastRun = { id: newest.id, status: newest.status, trigger: newest.trigger, finishedAt: newest.finishedAt };
+    expect(lastRun.finishedAt).not.toBeNull();
+    expect((await ferry.call('GET', `/api/v1/integrations/${integration.id}`)).body.lastRun).toEqual(lastRun);
+    const listed = (await ferry.call('GET', '/api/v1/integrations?entityType=Account')).body.data;
+    expect(listed.find((i: { id: string }) => i.id === integration.id).lastRun).toEqual(lastRun);
     const logs = (await ferry.call('GET', `/api/v1/request-logs?runId=${delivered.id}`)).body.data;
     // The first run reads the org's describe of Account (kept ten minutes) for the check stage.
     expect(logs.reverse()).toEqual([

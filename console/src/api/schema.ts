@@ -1866,6 +1866,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hourly figures of the last hours: runs by outcome, records delivered, API calls against the allocation and budget, change-to-Salesforce latency
+         * @description Latency of a change: from its journal entry (the change committed in Ferry) to the end of the incremental run that delivered it (the run whose journal range holds the entry, that considered the record and recorded no error event for it), counted in the hour that run finished. Hours are UTC; the last is the current one.
+         */
+        get: operations["get-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sync-log": {
         parameters: {
             query?: never;
@@ -3585,6 +3605,218 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
+        IntegrationWithLastRun: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription";
+            /** @constant */
+            destination: "salesforce";
+            credentialId: string | null;
+            /** @enum {string} */
+            status: "CONNECTED" | "NOT_CONNECTED" | "DISABLED";
+            enabled: boolean;
+            errorThreshold: number;
+            consecutiveErrors: number;
+            disabledAt: string | null;
+            disabledReason: string | null;
+            salesforceOrgId: string | null;
+            cursorSeq: number;
+            pausedUntil: string | null;
+            nextRunAt: string | null;
+            lastRunAt: string | null;
+            settings: {
+                /**
+                 * @description Only these accounts (empty: all).
+                 * @default []
+                 */
+                includedAccountIds: string[];
+                /**
+                 * @description Never these accounts.
+                 * @default []
+                 */
+                excludedAccountIds: string[];
+                /**
+                 * @description Users e-mailed when the integration disables itself.
+                 * @default []
+                 */
+                notifyUserIds: string[];
+                /**
+                 * @description e.g. customFields != null AND customFields.country == "UK"
+                 * @default null
+                 */
+                accountFilter: string | null;
+                /**
+                 * @description Only external mappings whose integrationId is this integration count.
+                 * @default false
+                 */
+                enforceExternalMappings: boolean;
+                /**
+                 * @description Find the Salesforce Account through external mappings instead of Ferry account ids.
+                 * @default false
+                 */
+                useExternalMappingAccountCode: boolean;
+                /**
+                 * @description Bills: send only approved bills (otherwise every regeneration is sent).
+                 * @default false
+                 */
+                onlyApprovedBills: boolean;
+                /**
+                 * @description Bills: line item types not sent.
+                 * @default []
+                 */
+                excludedLineItemTypes: ("STANDING_CHARGE" | "USAGE" | "MINIMUM_SPEND" | "COMMITMENT_FEE" | "OVERAGE" | "CREDIT_MEMO" | "DEBIT_MEMO" | "ADJUSTMENT")[];
+            };
+            trigger: {
+                /**
+                 * @description Run within a second of a change to the entity.
+                 * @default true
+                 */
+                onChange: boolean;
+                /** @default null */
+                schedule: ({
+                    intervalMinutes: number;
+                } | {
+                    cron: string;
+                    /** @default UTC */
+                    timeZone: string;
+                }) | null;
+            };
+            delivery: {
+                /**
+                 * @description Above this many records a run uses Bulk API 2.0.
+                 * @default 2000
+                 */
+                bulkThreshold: number;
+                /**
+                 * @description Share of the org daily API allocation Ferry may use.
+                 * @default 0.8
+                 */
+                budgetShare: number;
+                /**
+                 * @description sObject Collections calls a run keeps in flight at once (1: one after the other).
+                 * @default 4
+                 */
+                concurrency: number;
+            };
+            sync: {
+                /**
+                 * @description to_salesforce: Ferry sends; from_salesforce: Ferry reads Salesforce changes back (the rules with direction to_ferry or both); both: the two.
+                 * @default to_salesforce
+                 * @enum {string}
+                 */
+                direction: "to_salesforce" | "from_salesforce" | "both";
+                /**
+                 * @description This integration's switch for reading Salesforce changes (off: nothing is read, and reading resumes where it stopped when turned on).
+                 * @default true
+                 */
+                incoming: boolean;
+                /**
+                 * @description How Salesforce changes are read: auto (Change Data Capture when the org publishes change events for the object, polling otherwise; detected when the integration connects), cdc (change events, without asking the org), or polling (SOQL every pollIntervalSeconds).
+                 * @default auto
+                 * @enum {string}
+                 */
+                reader: "auto" | "cdc" | "polling";
+                /**
+                 * @description Polling (an org that does not publish change events for the object, or sync.reader "polling"): how often Salesforce is asked for changes (SOQL on SystemModstamp, Id); hourly unless set. Reading by change events, a failed run's waiting events are tried again after this long, or a minute, whichever is sooner.
+                 * @default 3600
+                 */
+                pollIntervalSeconds: number;
+                /**
+                 * @description A field changed on both sides to different values: ferry_wins, salesforce_wins, newest_wins (by the two change times), or hold (recorded as a held conflict; the record's other fields still sync).
+                 * @default hold
+                 * @enum {string}
+                 */
+                conflictPolicy: "ferry_wins" | "salesforce_wins" | "newest_wins" | "hold";
+                /**
+                 * @description A Salesforce record Ferry has no link for (no Ferry_Id__c, no match): create (a Ferry record from the reading rules, linked, and Ferry's id written to its Ferry_Id__c) or ignore.
+                 * @default create
+                 * @enum {string}
+                 */
+                salesforceCreates: "create" | "ignore";
+                /**
+                 * @description Links a Salesforce record with no Ferry_Id__c to the Ferry record whose field equals its field (e.g. {"ferry": "code", "salesforce": "AccountNumber"}) instead of creating one; two candidates are refused as ambiguous.
+                 * @default null
+                 */
+                match: {
+                    ferry: string;
+                    salesforce: string;
+                } | null;
+                /**
+                 * @description A delivered record deleted in Ferry: propagate (Ferry deletes the Salesforce record), ignore (Salesforce keeps it), or flag (Salesforce keeps it, and an integration.deleted_in_ferry.warning event names it).
+                 * @default propagate
+                 * @enum {string}
+                 */
+                ferryDeletes: "ignore" | "propagate" | "flag";
+                /**
+                 * @description Write Ferry_Sync_Status__c (Synced, Failed), Ferry_Last_Synced_At__c and Ferry_Sync_Message__c on each Salesforce record this integration writes (Account and Contact integrations): Synced within the write itself; Failed, with Salesforce's reason, by one more call per 200 refused records that exist in Salesforce.
+                 * @default false
+                 */
+                statusFields: boolean;
+                /**
+                 * @description Account integrations that read back: which Salesforce accounts Ferry takes that it has no link for (not delivered by Ferry, no Ferry_Id__c): those whose checkbox field is checked ({"field": "Ferry_Sync__c"}, the default; a checkbox formula field gives any other rule), those an account filter on Salesforce fields selects ({"where": "Type = 'Customer - Direct' AND AnnualRevenue > 10000"}, a SOQL condition Salesforce evaluates, one query per 200 records read), or "all". An account left out is logged ignored; once selected (the box checked, the filter met) it comes in when it next changes.
+                 * @default {
+                 *       "field": "Ferry_Sync__c"
+                 *     }
+                 */
+                accountSelection: "all" | {
+                    field: string;
+                } | {
+                    where: string;
+                };
+                /**
+                 * @description Contact and Account integrations: the one source of truth for contact data (a contact's names, e-mail, phones and addresses; an account's addresses, phones, e-mail and website). salesforce: those rules only read; ferry: they only send; null: each rule's direction decides.
+                 * @default null
+                 */
+                contactData: ("salesforce" | "ferry") | null;
+                /**
+                 * @description Account integrations that read from Salesforce: the account's owner (Owner.Email, Owner.Name) becomes its assigned user (ownerUserId), a Ferry user matched by e-mail, or created.
+                 * @default false
+                 */
+                importOwners: boolean;
+                /**
+                 * @description Subscription integrations: how the line items of closed-won opportunities become subscriptions.
+                 * @default {
+                 *       "valueMetric": "MRR",
+                 *       "currency": "USD"
+                 *     }
+                 */
+                deals: {
+                    /**
+                     * @description In an org without revenue scheduling, what a line item's price is: monthly (MRR: billed MONTHLY) or yearly (ACV: billed ANNUAL) revenue.
+                     * @default MRR
+                     * @enum {string}
+                     */
+                    valueMetric: "MRR" | "ACV";
+                    /**
+                     * @description The currency of the subscriptions made of closed-won line items.
+                     * @default USD
+                     */
+                    currency: string;
+                };
+                /**
+                 * @description A linked record deleted in Salesforce: ignore (Ferry keeps its record), propagate (Ferry deletes it too, and its other integrations follow; undeleted in Salesforce, it is restored in Ferry), or flag (Ferry keeps it and records an integration.deleted_in_salesforce.warning event naming it).
+                 * @default ignore
+                 * @enum {string}
+                 */
+                salesforceDeletes: "ignore" | "propagate" | "flag";
+            };
+            version: number;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The most recent run (newest first, including one waiting or started); null when the integration never ran. */
+            lastRun: components["schemas"]["LastRun"] | null;
+        };
+        LastRun: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "WAITING" | "STARTED" | "COMPLETE" | "ERROR" | "AWAITING_RETRY" | "AUTH_FAILED" | "RATE_LIMIT_RETRY" | "DISABLED" | "INTERRUPTED";
+            /** @enum {string} */
+            trigger: "change" | "schedule" | "manual" | "retry" | "replay" | "mapping" | "poll" | "stream" | "follow";
+            finishedAt: string | null;
+        };
         Integration: {
             /** Format: uuid */
             id: string;
@@ -3971,6 +4203,54 @@ export interface components {
             } | null;
             createdAt: string;
         };
+        Overview: {
+            /** @description Start of the first hour */
+            from: string;
+            /** @description End of the last hour (the current hour, not yet over) */
+            to: string;
+            buckets: {
+                /** @description Start of the hour (UTC) */
+                hour: string;
+                /** @description Runs created in the hour, by their status now */
+                runs: {
+                    complete: number;
+                    /** @description ERROR, AUTH_FAILED or DISABLED */
+                    failed: number;
+                    /** @description AWAITING_RETRY, RATE_LIMIT_RETRY or INTERRUPTED */
+                    retrying: number;
+                    /** @description WAITING or STARTED */
+                    inProgress: number;
+                };
+                /** @description Records of the runs that finished in the hour: sent to Salesforce, and refused */
+                records: {
+                    sent: number;
+                    failed: number;
+                };
+                /** @description Salesforce calls Ferry made in the hour (request log rows) */
+                apiCalls: number;
+                /** @description The org's API usage of the last 24 hours as Salesforce last reported it in the hour (Sforce-Limit-Info) */
+                apiUsed: number | null;
+                /** @description From a change in Ferry (its journal entry) to the end of the run that delivered it, for the runs that finished in the hour */
+                latency: {
+                    changes: number;
+                    averageMs: number | null;
+                    p95Ms: number | null;
+                    maxMs: number | null;
+                };
+            }[];
+            /** @description The org's daily API allocation, as Salesforce last reported it (null before any call) */
+            apiAllocation: number | null;
+            /** @description The smallest delivery.budgetShare of the enabled integrations: where the first of them pauses */
+            budgetShare: number | null;
+            /** @description budgetShare × apiAllocation, rounded down */
+            apiBudget: number | null;
+            integrations: {
+                total: number;
+                connected: number;
+            };
+            /** @description Error events not marked actioned */
+            openErrorEvents: number;
+        };
         SyncLogEntry: {
             /** Format: uuid */
             id: string;
@@ -4171,6 +4451,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 status?: string;
                 type?: string;
                 currency?: string;
@@ -4928,6 +5210,8 @@ export interface operations {
                 accountId?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
             };
             header?: never;
             path?: never;
@@ -5682,6 +5966,8 @@ export interface operations {
                 accountId?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 currency?: string;
             };
             header?: never;
@@ -6873,6 +7159,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -7249,6 +7537,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -7625,6 +7915,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 productId?: string;
                 serviceId?: string;
             };
@@ -8002,6 +8294,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -8378,6 +8672,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -8754,6 +9050,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -9130,6 +9428,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -9506,6 +9806,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -9882,6 +10184,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -10258,6 +10562,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name or code contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -10635,6 +10941,8 @@ export interface operations {
                 accountId?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name contains this text (case-insensitive) */
+                search?: string;
                 status?: "ACTIVE" | "EXPIRED" | "CANCELLED";
                 productId?: string;
             };
@@ -11391,6 +11699,8 @@ export interface operations {
                 cursor?: string;
                 updatedSince?: string;
                 includeDeleted?: "true" | "false";
+                /** @description Records whose name contains this text (case-insensitive) */
+                search?: string;
                 active?: "true" | "false";
             };
             header?: never;
@@ -12615,14 +12925,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Integrations */
+            /** @description Integrations, each with its most recent run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["Integration"][];
+                        data: components["schemas"]["IntegrationWithLastRun"][];
                     };
                 };
             };
@@ -12950,13 +13260,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The integration */
+            /** @description The integration and its most recent run */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Integration"];
+                    "application/json": components["schemas"]["IntegrationWithLastRun"];
                 };
             };
             /** @description unauthorized */
@@ -13978,6 +14288,7 @@ export interface operations {
                 integrationId?: string;
                 runId?: string;
                 name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning";
+                severity?: "error" | "warning" | "info";
                 actioned?: "true" | "false";
                 limit?: number;
                 /** @description id of the last item of the previous page (newest first) */
@@ -14128,6 +14439,47 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["RequestLog"][];
                     };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get-overview": {
+        parameters: {
+            query?: {
+                /** @description How many hours back, the current one included */
+                hours?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The overview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
                 };
             };
             /** @description validation_failed */

@@ -1,6 +1,8 @@
 import { Badge } from '@mantine/core';
 
-// Dark shades: the badges' text must keep its contrast (WCAG AA) on the light fill.
+// Outlined, in dark tones whose text keeps a contrast above 7:1 on white and on the light greys
+// of the console (WCAG AAA); the text says the status, the colour only repeats it.
+const TONES: Record<string, string> = { green: '#1b5e20', red: '#b71c1c', orange: '#8a3c00', blue: '#1a4fa0', gray: '#424242' };
 const COLORS: Record<string, string> = {
   CONNECTED: 'green',
   NOT_CONNECTED: 'orange',
@@ -31,7 +33,7 @@ const COLORS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   const text = status === 'NOT_CONNECTED' ? 'NOT CONNECTED' : status.replaceAll('_', ' ');
   return (
-    <Badge color={`${COLORS[status] ?? 'gray'}.9`} variant="light" autoContrast>
+    <Badge color={TONES[COLORS[status] ?? 'gray'] ?? '#424242'} variant="outline">
       {text}
     </Badge>
   );

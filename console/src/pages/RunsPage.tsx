@@ -1,5 +1,11 @@
-import { Title } from '@mantine/core';
+import { PageTitle } from '../components/PageTitle.tsx';
+import { RunsTable } from '../components/RunsTable.tsx';
 
 export function RunsPage() {
-  return <Title order={2}>Runs</Title>;
+  return (
+    <>
+      <PageTitle title="Runs" />
+      <RunsTable />
+    </>
+  );
 }

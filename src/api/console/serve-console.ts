@@ -48,7 +48,9 @@ export function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): C
       // Folders (`/`, `/assets/`) are not listed: the app's page answers them instead.
       allowedPath: (pathName) => !pathName.endsWith('/'),
       // Files under assets/ carry a content hash in their names: they never change.
-      setHeaders: (res, path) => res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+      setHeaders: (res, path) => {
+        res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
     });
   }
   return {

@@ -24,7 +24,7 @@ function listEndpoint(definition: EntityDefinition): Endpoint {
     success: { status: 200, description: 'One page', schema: schemas.list },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => {
-      const { limit, cursor, accountId, updatedSince, includeDeleted, ...rest } = query;
+      const { limit, cursor, accountId, updatedSince, includeDeleted, search, ...rest } = query;
       let after: string | undefined;
       if (cursor !== undefined) {
         after = decodeCursor(cursor);
@@ -32,7 +32,7 @@ function listEndpoint(definition: EntityDefinition): Endpoint {
       }
       const filters: Record<string, string> = {};
       for (const [field, value] of Object.entries(rest)) if (typeof value === 'string') filters[field] = value;
-      const page = await deps.store.list(orgId, definition.name, { limit, after, accountId, updatedSince, includeDeleted, filters });
+      const page = await deps.store.list(orgId, definition.name, { limit, after, accountId, updatedSince, includeDeleted, search, filters });
       const last = page.records[page.records.length - 1];
       return { status: 200, body: { data: page.records, nextCursor: page.hasMore && last !== undefined ? encodeCursor(last.id) : null } };
     },

@@ -60,6 +60,25 @@ describe('accounts over HTTP', () => {
     expect(rest.body.changes[0].seq).toBeGreaterThan(changes.body.lastSeq);
   });
 
+  it('finds accounts whose name or code contains the search text, in any case, with LIKE characters taken literally', async () => {
+    const north = await createAccount('SEARCH-N', { name: 'Northwind Traders' });
+    const south = await createAccount('SRCH-100%', { name: 'Southern Goods' });
+    await createAccount('OTHER-1', { name: 'Unrelated' });
+    const byName = await api.call('GET', '/api/v1/accounts?search=northWIND');
+    expect(byName.body.data.map((a: { id: string }) => a.id)).toEqual([north.id]);
+    const byCode = await api.call('GET', `/api/v1/accounts?search=${encodeURIComponent('100%')}`);
+    expect(byCode.body.data.map((a: { id: string }) => a.id)).toEqual([south.id]);
+    // "%" is not a wildcard: no account's name or code contains "S%N".
+    const literal = await api.call('GET', `/api/v1/accounts?search=${encodeURIComponent('S%N')}`);
+    expect(literal.body.data).toEqual([]);
+    const empty = await api.call('GET', '/api/v1/accounts?search=');
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details[0].path).toBe('query.search');
+    // Entities without a name or code have no search.
+    const transactions = await api.call('GET', '/api/v1/balance-transactions?search=x');
+    expect(transactions.status).toBe(400);
+  });
+
   it('answers 409 to a PATCH with a stale version, and applies a current one', async () => {
     const account = await createAccount('PATCH-1');
     const ok = await api.call('PATCH', `/api/v1/accounts/${account.id}`, { name: 'Renamed', version: 1 });

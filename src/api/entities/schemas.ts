@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EntityDefinition } from '../../platform/index.ts';
+import { searchFieldsOf, type EntityDefinition } from '../../platform/index.ts';
 import { id as idField, isoDateTime } from '../../platform/fields.ts';
 
 /** Request and response schemas of one entity's endpoints, all derived from its definition. */
@@ -19,6 +19,7 @@ export interface ListQuery {
   accountId?: string | undefined;
   updatedSince?: string | undefined;
   includeDeleted?: boolean | undefined;
+  search?: string | undefined;
   [filter: string]: unknown;
 }
 
@@ -79,6 +80,7 @@ export function entitySchemas(definition: EntityDefinition): EntitySchemas {
   const filterShape: Record<string, z.ZodType> = {};
   for (const filter of definition.filters) filterShape[filter] = filterSchema(definition, filter);
   const hasAccount = definition.account !== undefined;
+  const searchFields = searchFieldsOf(definition);
   const listQuery = z.strictObject({
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(200).optional().meta({ description: 'nextCursor from the previous page' }),
@@ -88,6 +90,9 @@ export function entitySchemas(definition: EntityDefinition): EntitySchemas {
       .enum(['true', 'false'], { error: 'must be true or false' })
       .transform((value) => value === 'true')
       .optional(),
+    ...(searchFields.length > 0
+      ? { search: z.string().trim().min(1, 'must not be empty').max(200).optional().meta({ description: `Records whose ${searchFields.join(' or ')} contains this text (case-insensitive)` }) }
+      : {}),
     ...filterShape,
   }) as unknown as z.ZodType<ListQuery>;
   const list = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_TYPES, incomingStatus, integrationInput, integrationView, mappingPatchBody, mappingPutBody, mappingView, runView } from '../../engine/index.ts';
+import { ENTITY_TYPES, incomingStatus, integrationInput, integrationView, integrationWithLastRun, mappingPatchBody, mappingPutBody, mappingView, runView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -19,7 +19,7 @@ export const integrationEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'GET', path: '/api/v1/integrations', operationId: 'list-integrations', summary: 'List integrations', tag, auth: true, engine: true,
     query: z.strictObject({ entityType: z.enum(ENTITY_TYPES).optional() }),
-    success: { status: 200, description: 'Integrations', schema: z.strictObject({ data: z.array(integrationView) }) },
+    success: { status: 200, description: 'Integrations, each with its most recent run', schema: z.strictObject({ data: z.array(integrationWithLastRun) }) },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await engineOf(deps).integrations.list(orgId, { entityType: query.entityType }) } }),
   }),
@@ -33,7 +33,7 @@ export const integrationEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}', operationId: 'get-integration', summary: 'Get an integration', tag, auth: true, engine: true, params: idParams,
-    success: { status: 200, description: 'The integration', schema: integrationView },
+    success: { status: 200, description: 'The integration and its most recent run', schema: integrationWithLastRun },
     errors: ['unauthorized', 'not_found'],
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).integrations.get(orgId, params.id), 'path') }),
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conflictView, resolveBody, EVENT_NAMES, eventView, listConflicts, listRequestLogs, listSyncLog, requestLogView, RUN_STATUSES, runView, SYNC_OUTCOMES, syncLogView } from '../../engine/index.ts';
+import { conflictView, resolveBody, EVENT_NAMES, eventView, listConflicts, listRequestLogs, listSyncLog, overview, overviewView, requestLogView, RUN_STATUSES, runView, SYNC_OUTCOMES, syncLogView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -40,6 +40,7 @@ export const runEndpoints: Endpoint[] = [
       integrationId: z.uuid().optional(),
       runId: z.uuid().optional(),
       name: z.enum(EVENT_NAMES).optional(),
+      severity: z.enum(['error', 'warning', 'info']).optional(),
       actioned: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
       ...page,
     }),
@@ -69,6 +70,14 @@ export const runEndpoints: Endpoint[] = [
     success: { status: 200, description: 'Request logs', schema: z.strictObject({ data: z.array(requestLogView) }) },
     errors: ['validation_failed', 'unauthorized'],
     handler: async ({ orgId, query, deps }) => ({ status: 200, body: { data: await listRequestLogs(deps.db, orgId, query) } }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/overview', operationId: 'get-overview', summary: 'Hourly figures of the last hours: runs by outcome, records delivered, API calls against the allocation and budget, change-to-Salesforce latency', tag: 'Runs', auth: true, engine: true,
+    description: 'Latency of a change: from its journal entry (the change committed in Ferry) to the end of the incremental run that delivered it (the run whose journal range holds the entry, that considered the record and recorded no error event for it), counted in the hour that run finished. Hours are UTC; the last is the current one.',
+    query: z.strictObject({ hours: z.coerce.number().int().min(1).max(168).default(24).meta({ description: 'How many hours back, the current one included' }) }),
+    success: { status: 200, description: 'The overview', schema: overviewView },
+    errors: ['validation_failed', 'unauthorized'],
+    handler: async ({ orgId, query, deps }) => ({ status: 200, body: await overview(deps.db, orgId, query) }),
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/sync-log', operationId: 'list-sync-log', summary: 'Every operation of two-way sync, newest first: direction, record, changed fields, outcome and reason', tag: 'Sync log', auth: true, engine: true,

@@ -1,12 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import { externalMappingsScopedTo, fail, issuesFromZod, lastJournalSeq, liveRecordIds, ok, type Issue, type Result } from '../../platform/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
-import { integrationInput, integrationSync, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationSync, type IntegrationTrigger, type IntegrationView } from './schemas.ts';
+import { integrationInput, integrationSync, nextRunAt, type IntegrationDelivery, type IntegrationSettings, type IntegrationSync, type IntegrationTrigger, type IntegrationView, type IntegrationWithLastRun } from './schemas.ts';
 import { readingProblems } from '../incoming/reading.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { resolvePath } from '../mapping/paths.ts';
 import { storedRules } from '../mapping/stored.ts';
-import type { EntityType } from '../types.ts';
+import type { EntityType, RunStatus, RunTrigger } from '../types.ts';
 
 export interface IntegrationRow {
   org_id: string;
@@ -67,6 +67,27 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
   };
 }
 
+/** An integration row with its newest run's columns (LEFT JOIN: all null when it never ran). */
+interface RowWithLastRun extends IntegrationRow {
+  last_run_id: string | null;
+  last_run_status: RunStatus | null;
+  last_run_trigger: RunTrigger | null;
+  last_run_finished_at: Date | null;
+}
+
+// The newest run by id (UUIDv7: time-ordered), through the runs_integration index.
+const WITH_LAST_RUN = `SELECT i.*, r.id AS last_run_id, r.status AS last_run_status, r.trigger AS last_run_trigger, r.finished_at AS last_run_finished_at
+  FROM integrations i
+  LEFT JOIN LATERAL (SELECT id, status, trigger, finished_at FROM runs WHERE org_id = i.org_id AND integration_id = i.id ORDER BY id DESC LIMIT 1) r ON true`;
+
+function withLastRun(row: RowWithLastRun): IntegrationWithLastRun {
+  const { last_run_id: id, last_run_status: status, last_run_trigger: trigger, last_run_finished_at: finishedAt, ...integration } = row;
+  return {
+    ...toIntegrationView(integration),
+    lastRun: id === null || status === null || trigger === null ? null : { id, status, trigger, finishedAt: finishedAt?.toISOString() ?? null },
+  };
+}
+
 /** The integration's sync settings with defaults filled in (rows older than them hold {}). */
 export function syncOf(row: Pick<IntegrationRow, 'sync'>): IntegrationSync {
   return integrationSync.parse(row.sync ?? {});
@@ -85,17 +106,17 @@ export class Integrations {
     return rows[0];
   }
 
-  async get(orgId: string, id: string): Promise<Result<IntegrationView>> {
-    const row = await this.row(orgId, id);
-    return row === undefined ? fail('not_found', `No integration has id ${id}.`) : ok(toIntegrationView(row));
+  async get(orgId: string, id: string): Promise<Result<IntegrationWithLastRun>> {
+    const [row] = await this.#db.query<RowWithLastRun>(`${WITH_LAST_RUN} WHERE i.org_id = $1 AND i.id = $2`, [orgId, id]);
+    return row === undefined ? fail('not_found', `No integration has id ${id}.`) : ok(withLastRun(row));
   }
 
-  async list(orgId: string, filter: { entityType?: string | undefined } = {}): Promise<IntegrationView[]> {
-    const rows = await this.#db.query<IntegrationRow>(
-      'SELECT * FROM integrations WHERE org_id = $1 AND ($2::text IS NULL OR entity_type = $2) ORDER BY id',
+  async list(orgId: string, filter: { entityType?: string | undefined } = {}): Promise<IntegrationWithLastRun[]> {
+    const rows = await this.#db.query<RowWithLastRun>(
+      `${WITH_LAST_RUN} WHERE i.org_id = $1 AND ($2::text IS NULL OR i.entity_type = $2) ORDER BY i.id`,
       [orgId, filter.entityType ?? null],
     );
-    return rows.map(toIntegrationView);
+    return rows.map(withLastRun);
   }
 
   async create(orgId: string, body: unknown): Promise<Result<IntegrationView>> {

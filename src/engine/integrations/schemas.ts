@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { LINE_ITEM_TYPES } from '../../platform/index.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
-import { ENTITY_TYPES } from '../types.ts';
+import { ENTITY_TYPES, RUN_STATUSES, RUN_TRIGGERS } from '../types.ts';
 
 const id = z.uuid({ error: 'must be a Ferry id (UUID)' });
 
@@ -176,6 +176,23 @@ export const integrationView = z
   .meta({ id: 'Integration' });
 
 export type IntegrationView = z.infer<typeof integrationView>;
+
+/** The integration's most recent run (the newest, whatever its state), enough to say how it went. */
+export const lastRunSummary = z
+  .strictObject({
+    id: z.uuid(),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(RUN_TRIGGERS),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'LastRun' });
+
+/** An integration as listed and read: its view and its most recent run (null: it never ran). */
+export const integrationWithLastRun = integrationView
+  .extend({ lastRun: lastRunSummary.nullable().meta({ description: 'The most recent run (newest first, including one waiting or started); null when the integration never ran.' }) })
+  .meta({ id: 'IntegrationWithLastRun' });
+
+export type IntegrationWithLastRun = z.infer<typeof integrationWithLastRun>;
 
 /** When a schedule next fires after `from`. */
 export function nextRunAt(value: z.infer<typeof schedule> | null, from: Date): Date | null {

@@ -107,12 +107,13 @@ export class Events {
     return rows[0] === undefined ? undefined : toView(rows[0]);
   }
 
-  async list(orgId: string, filter: { integrationId?: string | undefined; runId?: string | undefined; name?: string | undefined; actioned?: boolean | undefined; limit: number; before?: string | undefined }): Promise<EventView[]> {
+  async list(orgId: string, filter: { integrationId?: string | undefined; runId?: string | undefined; name?: string | undefined; severity?: string | undefined; actioned?: boolean | undefined; limit: number; before?: string | undefined }): Promise<EventView[]> {
     const rows = await this.#db.query<EventRow>(
       `SELECT * FROM events WHERE org_id = $1 AND ($2::uuid IS NULL OR integration_id = $2) AND ($3::uuid IS NULL OR run_id = $3)
          AND ($4::text IS NULL OR name = $4) AND ($5::boolean IS NULL OR (actioned_at IS NOT NULL) = $5) AND ($6::uuid IS NULL OR id < $6)
+         AND ($8::text IS NULL OR severity = $8)
        ORDER BY id DESC LIMIT $7`,
-      [orgId, filter.integrationId ?? null, filter.runId ?? null, filter.name ?? null, filter.actioned ?? null, filter.before ?? null, filter.limit],
+      [orgId, filter.integrationId ?? null, filter.runId ?? null, filter.name ?? null, filter.actioned ?? null, filter.before ?? null, filter.limit, filter.severity ?? null],
     );
     return rows.map(toView);
   }
