@@ -53,7 +53,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
       <AppShell.Navbar p="xs" aria-label="Console sections">
         <nav>
           {NAV.map((item) => (
-            <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={active(item.to)} aria-current={active(item.to) ? 'page' : undefined} />
+            <NavLink key={item.to} component={Link} to={item.to} label={item.label} variant="filled" active={active(item.to)} aria-current={active(item.to) ? 'page' : undefined} />
           ))}
         </nav>
       </AppShell.Navbar>

@@ -101,6 +101,11 @@ function Details({ integration }: { integration: Integration }) {
             {integration.disabledAt !== null && ` (since ${formatDateTime(integration.disabledAt)})`}. Nothing runs until it is enabled again; enabling resets the successive-error count.
           </Notice>
         )}
+        {connected && integration.enabled && integration.lastRun === null && integration.sync.direction !== 'from_salesforce' && (
+          <Notice color="blue" title="No run yet" role="status">
+            This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.
+          </Notice>
+        )}
         {integration.pausedUntil !== null && (
           <Notice color="yellow" title="Paused">
             Runs wait until {formatDateTime(integration.pausedUntil)} (the org&apos;s API limit).

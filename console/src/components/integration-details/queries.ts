@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from '../../api/client.ts';
 
-export type Integration = Schemas['Integration'];
+export type Integration = Schemas['IntegrationWithLastRun'];
 export type Mapping = Schemas['Mapping'];
 export type Rule = Mapping['rules'][number];
 export type Credential = Schemas['Credential'];
@@ -30,8 +30,9 @@ export function useCredentials(enabled = true) {
  */
 export function useRefreshIntegration(id: string) {
   const client = useQueryClient();
-  return async (updated?: Integration) => {
-    if (updated !== undefined) client.setQueryData(integrationKey(id), updated);
+  return async (updated?: Schemas['Integration']) => {
+    // The change's answer at once (keeping the last run it does not carry), then a fresh read.
+    if (updated !== undefined) client.setQueryData<Integration>(integrationKey(id), (shown) => ({ ...updated, lastRun: shown?.lastRun ?? null }));
     await client.invalidateQueries({ queryKey: ['integrations'] });
     await client.invalidateQueries({ queryKey: ['runs'] });
   };
