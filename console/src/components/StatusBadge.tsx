@@ -33,7 +33,7 @@ const COLORS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   const text = status === 'NOT_CONNECTED' ? 'NOT CONNECTED' : status.replaceAll('_', ' ');
   return (
-    <Badge color={TONES[COLORS[status] ?? 'gray'] ?? '#424242'} variant="outline">
+    <Badge color={TONES[COLORS[status] ?? 'gray'] ?? '#424242'} variant="outline" style={{ flexShrink: 0, minWidth: 'max-content' }}>
       {text}
     </Badge>
   );
