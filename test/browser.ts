@@ -66,6 +66,12 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `${what}: axe-core found ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+  // The page fits the window (1280 pixels wide): nothing makes the whole page scroll sideways.
+  const widths = await page.evaluate(() => {
+    const root = (globalThis as any).document.documentElement;
+    return { scroll: Number(root.scrollWidth), client: Number(root.clientWidth) };
+  });
+  expect(widths.scroll, `${what}: the page is ${widths.scroll} pixels wide in a ${widths.client}-pixel window`).toBeLessThanOrEqual(widths.client);
 }
 
 /** Saves a full-page screenshot under test-output/screenshots. */

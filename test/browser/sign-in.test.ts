@@ -54,4 +54,19 @@ describe('signing in to the console', () => {
     expect(replay.status).toBe(401);
     expect(page.consoleErrors).toEqual([]);
   });
+
+  it('links to a readable API reference, rendered in the browser from the OpenAPI document, with examples', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${ferry.url}/sign-in`);
+    await page.getByRole('link', { name: '/api/v1/docs' }).click();
+    await page.waitForURL(`${ferry.url}/api/v1/docs`);
+    // Swagger UI lists every tag, collapsed (drawing 150 operations at once takes the browser
+    // seconds); a tag opens to its operations, an operation to its parameters and examples.
+    await expect.poll(() => page.locator('.opblock-tag').count(), { timeout: 20_000 }).toBeGreaterThan(20);
+    await page.locator('#operations-tag-Console_session').click();
+    await page.locator('#operations-Console_session-sign-in .opblock-summary-control').click();
+    await expect.poll(() => page.locator('#operations-Console_session-sign-in').textContent()).toContain('Open a console session with an API key');
+    await screenshot(page, 'api-reference');
+    expect(page.consoleErrors).toEqual([]);
+  });
 });

@@ -65,14 +65,19 @@ describe('two-way sync page', () => {
     await master.click({ force: true });
     await expect.poll(async () => (await must('GET', '/api/v1/sync/settings')).incoming).toBe(false);
     await expect.poll(() => page.getByRole('table', { name: 'Integrations that can read back' }).textContent()).toContain('Switched off');
+    await expect.poll(async () => !(await master.isChecked()) && (await master.isEnabled())).toBe(true);
     await master.click({ force: true });
     await expect.poll(async () => (await must('GET', '/api/v1/sync/settings')).incoming).toBe(true);
 
     // The integration's own switch and its conflict policy, through PATCH with its version.
-    await page.getByRole('switch', { name: 'Read Salesforce changes for Accounts both ways' }).click({ force: true });
+    const own = page.getByRole('switch', { name: 'Read Salesforce changes for Accounts both ways' });
+    await own.click({ force: true });
     await expect.poll(async () => (await must('GET', `/api/v1/integrations/${integration.id}`)).sync.incoming).toBe(false);
-    await page.getByRole('switch', { name: 'Read Salesforce changes for Accounts both ways' }).click({ force: true });
+    // The switch is off and usable again once the page has read the integration's new version.
+    await expect.poll(async () => !(await own.isChecked()) && (await own.isEnabled())).toBe(true);
+    await own.click({ force: true });
     await expect.poll(async () => (await must('GET', `/api/v1/integrations/${integration.id}`)).sync.incoming).toBe(true);
+    await expect.poll(async () => (await own.isChecked()) && (await own.isEnabled())).toBe(true);
     await page.getByRole('combobox', { name: 'Conflict policy of Accounts both ways' }).click();
     await page.getByRole('option', { name: 'Newest wins' }).click();
     await expect.poll(async () => (await must('GET', `/api/v1/integrations/${integration.id}`)).sync.conflictPolicy).toBe('newest_wins');

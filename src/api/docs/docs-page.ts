@@ -21,7 +21,7 @@ const SWAGGER_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 <script src="/api/v1/docs/assets/swagger-ui-bundle.js"></script><script src="/api/v1/docs/init.js"></script></body></html>`;
 
 const SWAGGER_INIT = `window.ui = SwaggerUIBundle({
-  url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0,
+  url: '/api/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true, docExpansion: 'none', defaultModelsExpandDepth: 0,
   displayOperationId: false, filter: true, tryItOutEnabled: false, validatorUrl: null,
   requestInterceptor: function (request) { request.credentials = 'same-origin'; return request; },
 });`;
