@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestFerry, type TestFerry, type TestFerryOptions } from './ferry.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 export const CHROMIUM = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,6 +24,30 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+}
+
+export interface ConsoleHarness {
+  ferry: TestFerry;
+  browser: Browser;
+}
+
+/**
+ * The usual start of a browser test file: the console built, a whole Ferry with an emulated org
+ * (test/ferry.ts) and Chromium started before its tests, both stopped after them. The harness's
+ * fields are set once the file's first beforeAll has run.
+ */
+export function useConsole(options: TestFerryOptions = {}): ConsoleHarness {
+  const harness = {} as ConsoleHarness;
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    harness.ferry = await startTestFerry(options);
+    harness.browser = await launchBrowser();
+  }, 300_000);
+  afterAll(async () => {
+    await harness.browser?.close();
+    await harness.ferry?.stop();
+  });
+  return harness;
 }
 
 /** A fresh page at the console's size target (1280 pixels wide), with console errors collected. */

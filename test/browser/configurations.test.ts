@@ -1,10 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot, signIn } from '../browser.ts';
-import { startTestFerry, type TestFerry } from '../ferry.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible, newPage, screenshot, signIn, useConsole } from '../browser.ts';
 
-let ferry: TestFerry;
-let browser: Browser;
+const app = useConsole();
+
 let page: Page & { consoleErrors: string[] };
 let credential: any;
 let delivering: any;
@@ -12,7 +11,7 @@ let northwind: any;
 let dana: any;
 
 async function must(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
+  const res = await app.ferry.call(method, path, body);
   expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
   return res.body;
 }
@@ -28,10 +27,7 @@ async function integrationCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  ferry = await startTestFerry();
-  browser = await launchBrowser();
-  credential = await ferry.credential();
+  credential = await app.ferry.credential();
   delivering = await must('POST', '/api/v1/integrations', { name: 'Accounts to Salesforce', entityType: 'Account', credentialId: credential.id });
   await must('POST', '/api/v1/integrations', { name: 'Nightly bills', entityType: 'Bill', trigger: { onChange: false, schedule: { intervalMinutes: 1440 } } });
   const old = await must('POST', '/api/v1/integrations', { name: 'Old contacts', entityType: 'Contact', credentialId: credential.id });
@@ -42,18 +38,14 @@ beforeAll(async () => {
   await must('POST', '/api/v1/accounts', { code: 'HB-3', name: 'Harbour Supplies' });
   dana = await must('POST', '/api/v1/users', { email: 'dana@billing.example', name: 'Dana Ops' });
   await must('POST', '/api/v1/users', { email: 'lee@billing.example', name: 'Lee Finance' });
-  await ferry.settle(delivering.id);
-  page = await newPage(browser);
-  await signIn(page, ferry.url, ferry.apiKey);
-});
-afterAll(async () => {
-  await browser?.close();
-  await ferry?.stop();
+  await app.ferry.settle(delivering.id);
+  page = await newPage(app.browser);
+  await signIn(page, app.ferry.url, app.ferry.apiKey);
 });
 
 describe('the configurations grid', () => {
   it('groups integrations by entity type with their status, connection, last run and errors in a row, and filters them', async () => {
-    await page.goto(`${ferry.url}/integrations`);
+    await page.goto(`${app.ferry.url}/integrations`);
     const accounts = page.getByRole('region', { name: 'Account → Salesforce' });
     const row = accounts.getByRole('row', { name: /Accounts to Salesforce/ });
     await expect.poll(() => row.textContent()).toContain('COMPLETE');
@@ -100,7 +92,7 @@ describe('creating and editing an integration', () => {
   let created: any;
 
   it('shows an account filter error beside the field at its character and creates nothing, then creates the integration as chosen', async () => {
-    await page.goto(`${ferry.url}/integrations`);
+    await page.goto(`${app.ferry.url}/integrations`);
     await page.getByRole('region', { name: 'Account → Salesforce' }).getByRole('link', { name: 'Create new Account integration' }).click();
     await page.waitForURL(/\/integrations\/new\?entityType=Account$/);
     await page.getByRole('heading', { name: 'New Account integration' }).waitFor();
@@ -136,7 +128,7 @@ describe('creating and editing an integration', () => {
     await expectAccessible(page, 'create form with a filter error');
     await screenshot(page, 'integration-form-filter-error');
     expect(await integrationCount()).toBe(before);
-    // The browser logs the refused request itself; that one is expected, nothing else.
+    // The app.browser logs the refused request itself; that one is expected, nothing else.
     expect(page.consoleErrors).toEqual([expect.stringContaining('status of 400 (Bad Request)')]);
     page.consoleErrors.length = 0;
 
@@ -158,7 +150,7 @@ describe('creating and editing an integration', () => {
   });
 
   it('requires a name, and saves a new name and a cron schedule in a time zone', async () => {
-    await page.goto(`${ferry.url}/integrations/${created.id}/edit`);
+    await page.goto(`${app.ferry.url}/integrations/${created.id}/edit`);
     const name = page.getByRole('textbox', { name: /^Name/ });
     await expect.poll(() => name.inputValue()).toBe('UK accounts');
     // The chosen account and user show by name, not by id.
@@ -189,7 +181,7 @@ describe('creating and editing an integration', () => {
     await expectAccessible(page, 'edit form');
     await screenshot(page, 'integration-form-edit');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.waitForURL(`${ferry.url}/integrations/${created.id}`);
+    await page.waitForURL(`${app.ferry.url}/integrations/${created.id}`);
     const saved = await must('GET', `/api/v1/integrations/${created.id}`);
     expect(saved).toMatchObject({
       name: 'UK accounts, weekday mornings',

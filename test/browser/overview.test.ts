@@ -1,40 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot, signIn } from '../browser.ts';
-import { startTestFerry, type TestFerry } from '../ferry.ts';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, newPage, screenshot, signIn, useConsole } from '../browser.ts';
 
-let ferry: TestFerry;
-let browser: Browser;
-
-beforeAll(async () => {
-  ensureConsoleBuilt();
-  ferry = await startTestFerry();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await ferry?.stop();
-});
+const app = useConsole();
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 describe('the overview', () => {
   it('charts the runs, records, API usage and latency of real runs, with the figures in text too', async () => {
-    const credential = await ferry.credential();
-    const accounts = (await ferry.call('POST', '/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id })).body;
-    await ferry.call('POST', '/api/v1/integrations', { name: 'Contacts, not connected', entityType: 'Contact' });
-    const bills = (await ferry.call('POST', '/api/v1/integrations', { name: 'Bills', entityType: 'Bill', credentialId: credential.id })).body;
-    const created = await ferry.call('POST', '/api/v1/accounts/bulk', { items: ['OV-A', 'OV-B', 'OV-C'].map((code) => ({ code, name: `Overview ${code}` })) });
+    const credential = await app.ferry.credential();
+    const accounts = (await app.ferry.call('POST', '/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id })).body;
+    await app.ferry.call('POST', '/api/v1/integrations', { name: 'Contacts, not connected', entityType: 'Contact' });
+    const bills = (await app.ferry.call('POST', '/api/v1/integrations', { name: 'Bills', entityType: 'Bill', credentialId: credential.id })).body;
+    const created = await app.ferry.call('POST', '/api/v1/accounts/bulk', { items: ['OV-A', 'OV-B', 'OV-C'].map((code) => ({ code, name: `Overview ${code}` })) });
     expect(created.status).toBe(200);
-    await ferry.settle(accounts.id);
+    await app.ferry.settle(accounts.id);
     // A line too long for Salesforce's field: one refused record and one open error event.
     const account = created.body.results[0].id;
-    await ferry.call('POST', '/api/v1/bills', {
+    await app.ferry.call('POST', '/api/v1/bills', {
       accountId: account, billNumber: 'OV-LONG', billDate: '2026-02-01', periodStart: '2026-01-01', periodEnd: '2026-01-31', dueDate: '2026-03-01', currency: 'USD', total: '1.00',
       lineItems: [{ lineItemType: 'USAGE', description: 'x'.repeat(300), quantity: '1', unitPrice: '1', amount: '1' }],
     });
-    await ferry.settle(bills.id);
-    const overview = (await ferry.call('GET', '/api/v1/overview?hours=24')).body;
+    await app.ferry.settle(bills.id);
+    const overview = (await app.ferry.call('GET', '/api/v1/overview?hours=24')).body;
     const buckets = overview.buckets as any[];
     const runs = sum(buckets.map((b) => b.runs.complete + b.runs.failed + b.runs.retrying + b.runs.inProgress));
     const sent = sum(buckets.map((b) => b.records.sent));
@@ -44,9 +31,9 @@ describe('the overview', () => {
     expect(changes).toBe(3);
     expect(calls).toBeGreaterThan(0);
 
-    const page = await newPage(browser);
-    await signIn(page, ferry.url, ferry.apiKey);
-    await page.goto(`${ferry.url}/`);
+    const page = await newPage(app.browser);
+    await signIn(page, app.ferry.url, app.ferry.apiKey);
+    await page.goto(`${app.ferry.url}/`);
     await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
     await expect.poll(() => page.locator('[data-tile="Integrations connected"]').textContent()).toBe('2 / 3');
     expect(await page.locator('[data-tile="Open error events"]').textContent()).toBe('1');

@@ -1,31 +1,18 @@
 // The two-way sync page: the switches, a conflict held for review and settled by a person, the sync log.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsoleBuilt, expectAccessible, launchBrowser, newPage, screenshot, signIn } from '../browser.ts';
+import { describe, expect, it } from 'vitest';
+import { expectAccessible, newPage, screenshot, signIn, useConsole } from '../browser.ts';
 import { oauthLogin } from '../emulator/support.ts';
-import { startTestFerry, type TestFerry } from '../ferry.ts';
 import { twoWayHelpers } from '../two-way.ts';
 
-let ferry: TestFerry;
-let browser: Browser;
+// Incoming runs start by hand: the test makes the conflict before Ferry reads the change.
+const app = useConsole({ incomingCheckMs: 3_600_000 });
 
-beforeAll(async () => {
-  ensureConsoleBuilt();
-  // Incoming runs start by hand: the test makes the conflict before Ferry reads the change.
-  ferry = await startTestFerry({ incomingCheckMs: 3_600_000 });
-  browser = await launchBrowser();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  await ferry?.stop();
-});
-
-const { must, runNow } = twoWayHelpers(() => ferry);
+const { must, runNow } = twoWayHelpers(() => app.ferry);
 
 describe('two-way sync page', () => {
   it('shows a held conflict with both values and the base, settles it with Salesforce\'s value, stores the switches and filters the log', { timeout: 180_000 }, async () => {
-    const credential = await ferry.credential();
-    const conn = await oauthLogin(ferry.emulator);
+    const credential = await app.ferry.credential();
+    const conn = await oauthLogin(app.ferry.emulator);
     const integration = await must('POST', '/api/v1/integrations', {
       name: 'Accounts both ways', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, sync: { direction: 'both', reader: 'polling', conflictPolicy: 'hold' },
     });
@@ -39,9 +26,9 @@ describe('two-way sync page', () => {
     await conn.sobject('Account').update({ Id: sf.Id, Name: 'Salesforce name' });
     await runNow(integration.id, 'incoming');
 
-    const page = await newPage(browser);
-    await signIn(page, ferry.url, ferry.apiKey);
-    await page.goto(`${ferry.url}/sync`);
+    const page = await newPage(app.browser);
+    await signIn(page, app.ferry.url, app.ferry.apiKey);
+    await page.goto(`${app.ferry.url}/sync`);
     const conflict = page.getByRole('region', { name: `Conflict on accounts ${account.id}` });
     const fields = conflict.getByRole('table', { name: `Fields in conflict on accounts ${account.id}` });
     await expect.poll(() => fields.textContent()).toContain('Salesforce name');
@@ -87,7 +74,7 @@ describe('two-way sync page', () => {
     await expect.poll(() => log.textContent()).toContain('conflict');
     await page.getByRole('combobox', { name: 'Outcome' }).click();
     await page.getByRole('option', { name: 'conflict' }).click();
-    await expect.poll(async () => (await log.getByRole('row').count()) - 1).toBe((await ferry.call('GET', '/api/v1/sync-log?outcome=conflict')).body.data.length);
+    await expect.poll(async () => (await log.getByRole('row').count()) - 1).toBe((await app.ferry.call('GET', '/api/v1/sync-log?outcome=conflict')).body.data.length);
     const outcomes = await log.getByRole('row').evaluateAll((rows) => rows.slice(1).map((r) => (r as any).textContent as string));
     expect(outcomes.length).toBeGreaterThan(0);
     for (const text of outcomes) expect(text).toContain('conflict');
