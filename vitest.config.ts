@@ -16,6 +16,9 @@ export default defineConfig({
           exclude: ['**/*.postgres.test.ts', '**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // expect.poll waits for what a page or a worker does next: the default second is too
+          // short on two busy cores (a browser page re-reading the API, a run finishing).
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           pool: 'forks',
           env: { FERRY_TEST_DB: 'pglite' },
         },
@@ -26,6 +29,7 @@ export default defineConfig({
           include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/crash.test.ts', 'test/e2e/fuzz.test.ts', 'test/e2e/parts.test.ts', 'test/e2e/incoming.test.ts', 'test/e2e/incoming-cdc.test.ts', 'test/e2e/*.postgres.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           pool: 'forks',
           globalSetup: ['test/postgres-global-setup.ts'],
           env: { FERRY_TEST_DB: 'postgres' },
