@@ -297,6 +297,49 @@ describe('bill delivery on both write paths, and after a crash', () => {
     expect(items.map((i: any) => [i.Ferry_Id__c, i.Amount__c])).toEqual([[`${created.id}:0`, 100], [`${created.id}:1`, 41], [`${created.id}:2`, -5]]);
   });
 
+  it.each(paths)('deletes line items that interrupted deliveries deleted and created again under new ids, when the bill shrinks (%s)', async (path, bulkThreshold) => {
+    const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
+    const bills = await integration({ name: 'Bills', entityType: 'Bill', delivery: { bulkThreshold } });
+    const acct = await account(`RECREATED-${bulkThreshold}`);
+    await ferry.settle(accounts.id);
+    const created = (await ferry.call('POST', '/api/v1/bills', bill(acct.id, `RECREATED-${bulkThreshold}`))).body;
+    await ferry.settle(bills.id);
+    const lines = (amounts: number[]) => amounts.map((amount) => ({ lineItemType: 'USAGE', quantity: '1', unitPrice: String(amount), amount: String(amount) }));
+    const regenerate = async (amounts: number[]) => {
+      const res = await ferry.call('PATCH', `/api/v1/bills/${created.id}`, { total: `${amounts.reduce((a, b) => a + b, 0)}.00`, lineItems: lines(amounts) });
+      expect(res.status).toBe(200);
+      await ferry.settle(bills.id);
+    };
+    const items = async () => (await sf(`SELECT Id, Ferry_Id__c FROM Ferry_Bill_Line_Item__c WHERE Ferry_Id__c LIKE '${created.id}:%' ORDER BY Ferry_Id__c`)).map((i: any) => [i.Ferry_Id__c, i.Id]);
+    const linked = async () => (await ferry.db.query<{ children: Record<string, string> }>('SELECT children FROM links WHERE integration_id = $1 AND entity_id = $2', [bills.id, created.id]))[0]!.children;
+    const known = await linked();
+    expect(Object.keys(known)).toHaveLength(3);
+
+    // Each run of this bill now dies after its Salesforce calls, before the transaction that
+    // records them (links and the settled intent), as a kill there would.
+    const trigger = `crash_before_recording_${path === 'collections' ? 'c' : 'b'}`;
+    await ferry.db.exec(`CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'killed before the links were saved'; END $$;
+      CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON links FOR EACH ROW WHEN (NEW.entity_id = '${created.id}') EXECUTE FUNCTION ${trigger}();`);
+    // Regenerated with one item: items 1 and 2 are deleted in Salesforce, the link still names them.
+    await regenerate([7]);
+    expect((await items()).map(([key]) => key)).toEqual([`${created.id}:0`]);
+    // Regenerated with three again: the link's items 1 and 2 are not in Salesforce, so they are
+    // created again, under new ids the link does not learn either.
+    await regenerate([7, 8, 9]);
+    const recreated = await items();
+    expect(recreated.map(([key]) => key)).toEqual([0, 1, 2].map((i) => `${created.id}:${i}`));
+    expect(recreated[1]![1]).not.toBe(known[`${created.id}:1`]);
+    expect(recreated[2]![1]).not.toBe(known[`${created.id}:2`]);
+    expect(await linked()).toEqual(known);
+    await ferry.db.exec(`DROP TRIGGER ${trigger} ON links; DROP FUNCTION ${trigger}();`);
+
+    // Regenerated with one item, and this time recorded: items 1 and 2 go, whatever their ids.
+    await regenerate([6]);
+    expect((await items()).map(([key]) => key)).toEqual([`${created.id}:0`]);
+    expect(Object.keys(await linked())).toEqual([`${created.id}:0`]);
+    expect(await ferry.db.query('SELECT 1 FROM delivery_intents WHERE entity_id = $1', [created.id])).toEqual([]);
+  });
+
   it.each(paths)('regenerates a bill with more, then fewer line items, and clears a description (%s)', async (_path, bulkThreshold) => {
     const accounts = await integration({ name: 'Accounts', entityType: 'Account' });
     const bills = await integration({ name: 'Bills', entityType: 'Bill', delivery: { bulkThreshold } });

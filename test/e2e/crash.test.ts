@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import jsforce from 'jsforce';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IDENTITY, startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { openDatabase } from '../../src/storage/index.ts';
 import { startFerry, type RunningFerry } from '../cli.ts';
 import { createTestDatabaseUrl, testDbKind } from '../db.ts';
 import { freePort } from '../net.ts';
@@ -49,16 +50,26 @@ function random(seed: number): () => number {
 
 /**
  * What reached the org, kept so that a failure names its cause: every call that named a line item
- * (by key in its body, or by Salesforce Id in its path) or closed a Bulk job, with when it came, and
- * when Ferry was killed. Printed only for the line items a failed comparison names.
+ * (by key or by Salesforce Id, in its path, its query (a SOQL lookup by key) or its body (a
+ * composite call, a Bulk CSV)) or touched a Bulk job (its upload, close, status and result files),
+ * with when it came, and when Ferry was killed. Printed only for the line items a failed
+ * comparison names.
  */
 const wire = {
   started: Date.now(),
   calls: [] as { at: number; ms: number; method: string; url: string; status: number; keys: Set<string> }[],
   kills: [] as number[],
   note(r: { method: string; url: string; status: number; ms: number; body: Buffer }): void {
-    const named = new Set([...(r.body.toString().match(/[0-9a-f-]{36}:\d+/g) ?? []), ...(r.url.match(/\ba0[0-9A-Za-z]{13,16}\b/g) ?? [])]);
-    if (named.size > 0 || /jobs\/ingest\/[^/?]+$/.test(r.url.split('?')[0]!)) wire.calls.push({ at: Date.now() - r.ms - wire.started, ms: r.ms, method: r.method, url: r.url.slice(0, 120), status: r.status, keys: named });
+    const url = ((): string => {
+      try {
+        return decodeURIComponent(r.url.replace(/\+/g, ' '));
+      } catch {
+        return r.url;
+      }
+    })();
+    const text = `${url}\n${r.body.toString()}`;
+    const named = new Set([...(text.match(/[0-9a-f-]{36}:\d+/g) ?? []), ...(text.match(/\ba0[0-9A-Za-z]{13,16}\b/g) ?? [])]);
+    if (named.size > 0 || /jobs\/ingest\/[^/?]+/.test(r.url)) wire.calls.push({ at: Date.now() - r.ms - wire.started, ms: r.ms, method: r.method, url: r.url.slice(0, 120), status: r.status, keys: named });
   },
   /** The calls that named one of `names`, the Bulk jobs among them followed to their close, and the kills between. */
   story(names: string[]): string {
@@ -305,30 +316,43 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
     await conn.login(DEFAULT_IDENTITY.username, DEFAULT_IDENTITY.password + DEFAULT_IDENTITY.securityToken);
     const all = async <T extends object>(soql: string) => (await conn.query<T>(soql, { autoFetch: true, maxFetch: 1_000_000 })).records;
     const duplicates = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
-    /** For a failed comparison: what Ferry holds of the bills at fault, and what reached the org for their line items. */
-    const diagnose = async (keys: string[], sfItems: { Id: string; Ferry_Id__c: string; CreatedDate: string }[]): Promise<string> => {
+    /**
+     * For a failed comparison: what Ferry holds of the bills at fault, and what reached the org for
+     * their line items. Ferry's database is read only on the last comparison (`final`): on PGlite
+     * the running Ferry holds its data folder, so it is stopped first and the folder opened here.
+     */
+    const diagnose = async (keys: string[], sfItems: { Id: string; Ferry_Id__c: string; CreatedDate: string }[], final: boolean): Promise<string> => {
       const billIds = [...new Set(keys.map((k) => k.split(':')[0]!))];
-      const names = [...keys, ...sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => i.Id)];
-      const parts = [`\nline items at fault: ${sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => `${i.Ferry_Id__c}=${i.Id} created ${i.CreatedDate}`).join(', ')}`];
-      if (env.DATABASE_URL !== undefined) {
-        const { default: pg } = await import('pg');
-        const client = new pg.Client({ connectionString: env.DATABASE_URL });
-        await client.connect();
+      // Earlier records of the same keys, deleted since (in the recycle bin): a call naming one of
+      // their ids is part of the story too.
+      const deleted: { Id: string; Ferry_Id__c: string; CreatedDate: string }[] = [];
+      for (let i = 0; i < keys.length; i += 200) {
+        const soql = `SELECT Id, Ferry_Id__c, CreatedDate FROM Ferry_Bill_Line_Item__c WHERE IsDeleted = true AND Ferry_Id__c IN (${keys.slice(i, i + 200).map((k) => `'${k}'`).join(',')})`;
+        deleted.push(...(await conn.query<{ Id: string; Ferry_Id__c: string; CreatedDate: string }>(soql, { autoFetch: true, maxFetch: 1_000_000, scanAll: true })).records);
+      }
+      const names = [...keys, ...sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => i.Id), ...deleted.map((i) => i.Id)];
+      const parts = [
+        `\nline items at fault: ${sfItems.filter((i) => keys.includes(i.Ferry_Id__c)).map((i) => `${i.Ferry_Id__c}=${i.Id} created ${i.CreatedDate}`).join(', ')}`,
+        `deleted records of their keys: ${deleted.map((i) => `${i.Ferry_Id__c}=${i.Id} created ${i.CreatedDate}`).join(', ') || 'none'}`,
+      ];
+      if (final) {
+        if (env.DATABASE_URL === undefined && ferry !== undefined && ferry.child.exitCode === null && ferry.child.signalCode === null) await ferry.stop();
+        const db = await openDatabase(env.DATABASE_URL !== undefined ? { databaseUrl: env.DATABASE_URL } : { dataDir: dir });
         try {
-          const q = async (sql: string) => JSON.stringify((await client.query(sql, [billIds])).rows);
+          const q = async (sql: string, params: unknown[] = [billIds]) => JSON.stringify(await db.query(sql, params));
           parts.push(`links: ${await q("SELECT entity_id, synced_version, synced_at, children FROM links WHERE entity = 'bills' AND entity_id = ANY($1::uuid[])")}`);
-          parts.push(`intents: ${await q("SELECT entity_id, child_keys FROM delivery_intents WHERE entity_id = ANY($1::uuid[])")}`);
+          parts.push(`intents: ${await q('SELECT entity_id, child_keys FROM delivery_intents WHERE entity_id = ANY($1::uuid[])')}`);
           parts.push(`journal: ${await q("SELECT seq, entity_id, operation, version, origin, changed_fields, at FROM journal WHERE entity = 'bills' AND entity_id = ANY($1::uuid[]) ORDER BY seq")}`);
-          parts.push(`events: ${await q("SELECT entity_id, name, message, created_at FROM events WHERE entity_id = ANY($1::uuid[])")}`);
-          parts.push(`runs: ${JSON.stringify((await client.query("SELECT id, status, trigger, mode, record_ids, worker_id, created_at, started_at, finished_at, sent, failed, error FROM runs WHERE integration_id = $1 ORDER BY created_at", [billsIntegration.id])).rows)}`);
+          parts.push(`events: ${await q('SELECT entity_id, name, message, created_at FROM events WHERE entity_id = ANY($1::uuid[])')}`);
+          parts.push(`runs: ${await q('SELECT id, status, trigger, mode, record_ids, worker_id, created_at, started_at, finished_at, sent, failed, error FROM runs WHERE integration_id = $1 ORDER BY created_at', [billsIntegration.id])}`);
         } finally {
-          await client.end();
+          await db.close();
         }
       }
       parts.push(`what reached the org (ms since the test started):\n${wire.story(names)}`);
       return parts.join('\n');
     };
-    const compare = async () => {
+    const compare = async (final: boolean) => {
       const liveAccounts = await listAll(url, 'accounts');
       const liveBills = await listAll(url, 'bills');
       const sfAccounts = await all<{ Ferry_Id__c: string | null }>('SELECT Ferry_Id__c FROM Account WHERE Ferry_Id__c != null');
@@ -355,7 +379,7 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
         missing: [...wantedItems].filter((i) => !actualItems.has(i)),
         extra: [...actualItems].filter((i) => !wantedItems.has(i)),
       };
-      const story = difference.missing.length + difference.extra.length === 0 ? '' : await diagnose([...difference.missing, ...difference.extra].map((i) => JSON.parse(i)[0] as string), sfItems);
+      const story = difference.missing.length + difference.extra.length === 0 ? '' : await diagnose([...difference.missing, ...difference.extra].map((i) => JSON.parse(i)[0] as string), sfItems, final);
       expect(difference, `Ferry_Bill_Line_Item__c equals the live bills' current line items${story}`).toEqual({ missing: [], extra: [] });
       expect(sfItems.length).toBe(expectedItems.length);
       return { accounts: sfAccounts.length, bills: sfBills.length, items: sfItems.length };
@@ -365,11 +389,12 @@ describe(`Ferry SIGKILLed ${KILLS} times while delivering bills (${testDbKind})`
     let compared: Awaited<ReturnType<typeof compare>>;
     const compareDeadline = Date.now() + 20_000;
     for (;;) {
+      const final = Date.now() > compareDeadline;
       try {
-        compared = await compare();
+        compared = await compare(final);
         break;
       } catch (error) {
-        if (Date.now() > compareDeadline) throw error;
+        if (final) throw error;
         await sleep(1_000);
       }
     }

@@ -26,6 +26,7 @@ interface ChildPlan {
   rows: { parent: string; key: string; fields: Record<string, unknown> }[];
   /** The master-detail (or lookup) field to the parent, set from the parent's Salesforce Id. */
   parentField: string | undefined;
+  /** Intents earlier deliveries left behind (loaded before this one's are saved): those were interrupted. */
   intents: Map<string, string[]>;
   /** Drops the fields Salesforce sets on creation only (and their parent references). */
   withoutCreateOnly: (record: Record<string, unknown>) => Record<string, unknown>;
@@ -167,16 +168,24 @@ async function writeChildren(
     if (result.success) slot.ids[key] = result.id;
     else fail(parent, result);
   });
-  // Children dropped since (a regenerated bill with fewer lines) are deleted: those the link
-  // knows by id, and those only an intent left by an interrupted delivery names, by external id.
+  // Children dropped since (a regenerated bill with fewer lines) are deleted. The link's ids are
+  // the truth only when no delivery since it was saved was interrupted (none left an intent).
+  // After one was, they may be out of date: it may have deleted a child the link knows and a
+  // later one created it again under a new id, and a delete by the old id answers NOT_FOUND,
+  // which passes for done, while the new one stays. So then every dropped key, the link's and
+  // the intent's, is looked up by external id.
   const stale: { parent: string; salesforceId: string }[] = [];
   const unknown: { parent: string; key: string }[] = [];
   for (const id of delivered.keys()) {
     const slot = outcome.children.get(id)!;
     if (!('ids' in slot)) continue;
     const known = previous.get(id)?.children ?? {};
-    for (const [key, sfId] of Object.entries(known)) if (!(key in slot.ids)) stale.push({ parent: id, salesforceId: sfId });
-    for (const key of plan.intents.get(id) ?? []) if (!(key in slot.ids) && !(key in known)) unknown.push({ parent: id, key });
+    const interrupted = plan.intents.get(id);
+    if (interrupted === undefined) {
+      for (const [key, sfId] of Object.entries(known)) if (!(key in slot.ids)) stale.push({ parent: id, salesforceId: sfId });
+    } else {
+      for (const key of new Set([...Object.keys(known), ...interrupted])) if (!(key in slot.ids)) unknown.push({ parent: id, key });
+    }
   }
   if (unknown.length > 0) {
     const found = await salesforceIdsByExternalId(client, object, unknown.map((u) => u.key));
