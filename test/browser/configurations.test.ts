@@ -103,7 +103,9 @@ describe('creating and editing an integration', () => {
     await page.getByRole('combobox', { name: 'Included accounts' }).fill('northw');
     await expect.poll(() => page.getByRole('option', { name: 'Southern Goods (SG-2)' }).count()).toBe(0);
     await page.getByRole('option', { name: 'Northwind Traders (NW-1)' }).click();
+    // Users too are searched through the API (by name).
     await page.getByRole('combobox', { name: 'Users to notify when disabled' }).fill('dana');
+    await expect.poll(() => page.getByRole('option', { name: /Lee Finance/ }).count()).toBe(0);
     await page.getByRole('option', { name: 'Dana Ops <dana@billing.example>' }).click();
     await page.keyboard.press('Escape');
     await expectAccessible(page, 'create form');

@@ -7,7 +7,7 @@ import { api, fieldErrors, unwrap, type Schemas } from '../api/client.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { AccountFilterField } from '../components/integration-form/AccountFilterField.tsx';
-import { AccountPicker } from '../components/integration-form/AccountPicker.tsx';
+import { SearchPicker } from '../components/integration-form/SearchPicker.tsx';
 import {
   CONFLICT_POLICIES,
   DIRECTIONS,
@@ -158,10 +158,6 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
     validate: { name: (value) => (value.trim() === '' ? 'is required' : null) },
   });
   const values = form.getValues();
-  const users = useQuery({
-    queryKey: ['users', 'all'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/users', { params: { query: { limit: 1000 } } })).data,
-  });
   const credentials = useQuery({
     queryKey: ['credentials'],
     queryFn: async () => unwrap(await api.GET('/api/v1/credentials')).data,
@@ -193,7 +189,6 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   });
 
   const incoming = INCOMING_ENTITY_TYPES.includes(values.entityType);
-  const userOptions = (users.data ?? []).map((user) => ({ value: user.id, label: user.email === undefined ? user.name : `${user.name} <${user.email}>` }));
   const credentialOptions = (credentials.data ?? []).map((credential) => ({ value: credential.id, label: `${credential.name} (${credential.status})` }));
   const title = editing ? `Edit ${integration.name}` : `New ${values.entityType} integration`;
 
@@ -208,7 +203,6 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
       <form onSubmit={form.onSubmit((submitted) => save.mutate(submitted))} noValidate aria-label={title} style={FORM_COLORS}>
         <Stack gap="md" maw={960}>
           <ErrorAlert error={save.error} title={editing ? 'The integration was not saved' : 'The integration was not created'} />
-          <ErrorAlert error={users.error} title="The users could not be read" />
           <ErrorAlert error={credentials.error} title="The credentials could not be read" />
 
           <Panel title="Global configuration">
@@ -239,28 +233,29 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
               nothingFoundMessage="No credential has that name"
               {...form.getInputProps('credentialId')}
             />
-            <AccountPicker
+            <SearchPicker
+              kind="accounts"
               label="Included accounts"
               description="Only these accounts. None: every account."
               value={values.settings.includedAccountIds}
               onChange={(ids) => form.setFieldValue('settings.includedAccountIds', ids)}
               error={form.errors['settings.includedAccountIds'] as string | undefined}
             />
-            <AccountPicker
+            <SearchPicker
+              kind="accounts"
               label="Excluded accounts"
               description="Never these accounts."
               value={values.settings.excludedAccountIds}
               onChange={(ids) => form.setFieldValue('settings.excludedAccountIds', ids)}
               error={form.errors['settings.excludedAccountIds'] as string | undefined}
             />
-            <MultiSelect
+            <SearchPicker
+              kind="users"
               label="Users to notify when disabled"
               description="E-mailed when the integration disables itself after too many errors in a row."
-              data={userOptions}
-              searchable
-              clearable
-              nothingFoundMessage="No user has that name or e-mail"
-              {...form.getInputProps('settings.notifyUserIds')}
+              value={values.settings.notifyUserIds}
+              onChange={(ids) => form.setFieldValue('settings.notifyUserIds', ids)}
+              error={form.errors['settings.notifyUserIds'] as string | undefined}
             />
             <NumberInput label="Error threshold" description="Errors in a row before the integration disables itself." min={1} max={1000} allowDecimal={false} {...form.getInputProps('errorThreshold')} />
           </Panel>
