@@ -57,7 +57,8 @@ export function serveConsole(app: FastifyInstance, dir = DEFAULT_CONSOLE_DIR): C
     answers: (request) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') return false;
       const path = request.url.split('?')[0]!;
-      if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz') return false;
+      // A missing asset (a chunk of an older build) is a 404, not the app's page in its place.
+      if (path.startsWith('/api/') || path.startsWith('/assets/') || path === '/healthz' || path === '/readyz') return false;
       const accept = request.headers.accept ?? '';
       return accept.includes('text/html') || accept.includes('*/*') || accept === '';
     },

@@ -100,7 +100,9 @@ describe('console sessions', () => {
   });
 
   it('serves a page to a browser at any console path, and JSON errors under /api', async () => {
-    for (const path of ['/', '/assets/', '/sign-in?next=%2F']) {
+    const gone = await fetch(`${api.url}/assets/an-older-build.js`, { headers: { accept: '*/*' } });
+    expect(gone.status).toBe(404);
+    for (const path of ['/', '/sign-in?next=%2F']) {
       const root = await fetch(`${api.url}${path}`, { headers: { accept: 'text/html' } });
       expect(root.status, path).toBe(200);
       expect(await root.text(), path).toContain('<div id="root">');
