@@ -7,14 +7,11 @@ import { formatDateTime, LIVE_REFRESH_MS } from '../components/format.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { SyncLogTable } from '../components/SyncLogTable.tsx';
 import { ConflictQueue } from '../components/sync/ConflictQueue.tsx';
+import { INCOMING_ENTITY_TYPES, READ_ONLY_ENTITY_TYPES } from '../components/integration-form/options.ts';
 
 type Integration = Schemas['Integration'];
 type SyncPatch = Partial<Pick<Integration['sync'], 'incoming' | 'direction' | 'conflictPolicy'>>;
 
-/** Entity types whose Salesforce changes Ferry reads back (INCOMING_ENTITY_TYPES in the engine). */
-const READING_TYPES = new Set(['Account', 'Contact', 'Ticket', 'Subscription']);
-/** Entity types Ferry only reads (READ_ONLY_ENTITY_TYPES): their direction is fixed. */
-const READ_ONLY_TYPES = new Set(['Subscription']);
 
 const DIRECTIONS = [
   { value: 'to_salesforce', label: 'Ferry → Salesforce' },
@@ -82,7 +79,7 @@ function IntegrationRow({ integration }: { integration: Integration }) {
             size="xs"
             w={180}
             allowDeselect={false}
-            disabled={READ_ONLY_TYPES.has(integration.entityType) || update.isPending}
+            disabled={READ_ONLY_ENTITY_TYPES.includes(integration.entityType) || update.isPending}
             data={DIRECTIONS}
             value={sync.direction}
             onChange={(value) => value !== null && update.mutate({ direction: value as Integration['sync']['direction'] })}
@@ -127,7 +124,7 @@ export function TwoWaySyncPage() {
       await client.invalidateQueries({ queryKey: ['incoming'] });
     },
   });
-  const reading = (integrations.data ?? []).filter((i) => READING_TYPES.has(i.entityType));
+  const reading = (integrations.data ?? []).filter((i) => INCOMING_ENTITY_TYPES.includes(i.entityType));
   const names = new Map((integrations.data ?? []).map((i) => [i.id, i.name]));
 
   return (
