@@ -82,6 +82,8 @@ interface AxeViolation {
 
 /** Runs axe-core on the page as it is now: no serious or critical violation may remain. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // Colours are checked as they settle: a dialog fading in shows blends that are no colour of the page.
+  await page.waitForFunction(() => ((globalThis as any).document.getAnimations() as { playState: string }[]).every((animation) => animation.playState !== 'running'));
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     // Runs in the page: the browser's globals, which this file's (Node) types do not name.

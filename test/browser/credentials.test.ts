@@ -22,7 +22,6 @@ describe('credentials page', () => {
     await dialog.getByLabel('Username').fill(DEFAULT_IDENTITY.username);
     await dialog.getByLabel(/^Password/).fill(DEFAULT_IDENTITY.password);
     await dialog.getByLabel('Security token').fill(DEFAULT_IDENTITY.securityToken);
-    await page.waitForTimeout(500); // the dialog's opening transition
     await expectAccessible(page, 'new credential form');
     await screenshot(page, 'credentials-new');
     await dialog.getByRole('button', { name: 'Create credential' }).click();
@@ -80,7 +79,6 @@ describe('credentials page', () => {
     await page.getByRole('button', { name: 'Delete Emulated org' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete credential' });
     await expect.poll(() => confirm.textContent()).toContain('Accounts out');
-    await page.waitForTimeout(500); // the dialog's opening transition
     await expectAccessible(page, 'delete credential dialog');
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => confirm.getByRole('alert').textContent()).toContain('Integrations still use this credential');
@@ -176,14 +174,12 @@ describe('API keys page', () => {
     await page.getByRole('button', { name: 'Create API key' }).click();
     const form = page.getByRole('dialog', { name: 'Create an API key' });
     await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Billing exporter');
-    await page.waitForTimeout(500); // the dialog's opening transition
     await expectAccessible(page, 'create API key form');
     await form.getByRole('button', { name: 'Create' }).click();
     const shown = page.getByRole('dialog', { name: 'API key "Billing exporter" created' });
     await expect.poll(() => shown.textContent()).toContain('you will not see it again');
     const key = (await shown.getByLabel('The new API key').textContent())!.trim();
     expect((await app.ferry.call('GET', '/api/v1/api-keys', undefined, { key })).status).toBe(200);
-    await page.waitForTimeout(500); // the dialog's opening transition
     await expectAccessible(page, 'new API key dialog');
     await screenshot(page, 'api-keys-created');
     await shown.getByRole('button', { name: 'Done' }).click();
