@@ -68,7 +68,7 @@ export function SyncLogTable({ integrationId }: { integrationId?: string }) {
         <TextInput
           label="Record"
           description="Ferry id or Salesforce id"
-          descriptionProps={{ c: 'gray.7' }}
+         
           w={300}
           value={record}
           onChange={(event) => {

@@ -108,7 +108,7 @@ export function ApiKeysPage() {
       <Modal closeButtonProps={{ 'aria-label': 'Close' }} opened={creating} onClose={() => setCreating(false)} title="Create an API key" centered>
         <form onSubmit={form.onSubmit((values) => create.mutate(values))}>
           <Stack>
-            <TextInput label="Name" description="What the key is for, e.g. the system that uses it" descriptionProps={{ c: 'gray.7' }} required data-autofocus {...form.getInputProps('name')} />
+            <TextInput label="Name" description="What the key is for, e.g. the system that uses it" required data-autofocus {...form.getInputProps('name')} />
             <ErrorAlert error={create.error !== null && Object.keys(fieldErrors(create.error)).length === 0 ? create.error : null} title="The key was not created" />
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setCreating(false)}>

@@ -169,7 +169,7 @@ export function ExternalMappingsPage() {
             </Group>
             <TextInput
               label="External id"
-              descriptionProps={{ c: 'gray.7' }}
+             
               description={form.values.externalSystem === 'salesforce' && form.values.externalTable === 'Account' ? 'The Salesforce Account Id (15 or 18 characters)' : undefined}
               required
               data-autofocus
@@ -197,7 +197,7 @@ export function ExternalMappingsPage() {
             />
             <Select
               label="Integration"
-              descriptionProps={{ c: 'gray.7' }}
+             
               description="Optional: the mapping counts only for this integration when it enforces its own mappings"
               clearable
               data={(integrations.data ?? []).map((i) => ({ value: i.id, label: `${i.name} (${i.entityType})` }))}

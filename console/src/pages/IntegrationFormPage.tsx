@@ -1,7 +1,7 @@
 import { Button, Checkbox, Group, Loader, MultiSelect, NumberInput, Paper, Radio, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, type CSSProperties, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, fieldErrors, unwrap, type Schemas } from '../api/client.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
@@ -134,8 +134,6 @@ export function IntegrationFormPage() {
   return <IntegrationForm key={integration.data.id} entityType={integration.data.entityType} integration={integration.data} />;
 }
 
-const FORM_COLORS = { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)', '--mantine-color-error': 'var(--mantine-color-red-9)' } as CSSProperties;
-
 function Panel({ title, children }: { title: string; children: ReactNode }) {
   const headingId = `panel-${title.replaceAll(/\W+/g, '-').toLowerCase()}`;
   return (
@@ -199,8 +197,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
           Cancel
         </Button>
       </PageTitle>
-      {/* Field descriptions in gray.7 and errors in red.9: Mantine's dimmed gray and red.6 lack contrast (WCAG AA) on white. */}
-      <form onSubmit={form.onSubmit((submitted) => save.mutate(submitted))} noValidate aria-label={title} style={FORM_COLORS}>
+      <form onSubmit={form.onSubmit((submitted) => save.mutate(submitted))} noValidate aria-label={title}>
         <Stack gap="md" maw={960}>
           <ErrorAlert error={save.error} title={editing ? 'The integration was not saved' : 'The integration was not created'} />
           <ErrorAlert error={credentials.error} title="The credentials could not be read" />

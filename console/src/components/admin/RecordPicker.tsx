@@ -57,7 +57,7 @@ export function RecordPicker({
   const chosen = useQuery({ queryKey: ['record', entity, value], queryFn: () => getRecord(entity, value), enabled: searchable && /^[0-9a-f-]{36}$/i.test(value) });
 
   if (!searchable) {
-    return <TextInput label={label} description="The record's id" descriptionProps={{ c: 'gray.7' }} required={required} value={value} onChange={(event) => onChange(event.currentTarget.value.trim())} error={error} />;
+    return <TextInput label={label} description="The record's id" required={required} value={value} onChange={(event) => onChange(event.currentTarget.value.trim())} error={error} />;
   }
   const records = [...(chosen.data === undefined ? [] : [chosen.data]), ...(found.data ?? []).filter((record) => record.id !== chosen.data?.id)];
   const problem = error ?? (found.error ?? chosen.error)?.message;
@@ -65,7 +65,7 @@ export function RecordPicker({
     <Select
       label={label}
       description="Type part of its name or code"
-      descriptionProps={{ c: 'gray.7' }}
+     
       placeholder="Search…"
       required={required}
       searchable

@@ -150,7 +150,6 @@ export function CredentialForm({ credential, onSaved, onCancel }: { credential?:
           const common = {
             label: spec.label,
             description: description === '' ? undefined : description,
-            descriptionProps: { c: 'gray.7' },
             required: spec.required === true && !stored && (spec.field !== 'loginUrl' || !editing),
             autoComplete: spec.secret === true ? 'new-password' : 'off',
             ...form.getInputProps(spec.field),
