@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createApiKey, createOrganization, listOrganizations } from '../../platform/index.ts';
+import { createApiKey, createOrganization, listOrganizations, safeString } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -19,7 +19,7 @@ export const localAdminEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/local/organizations', operationId: 'local-create-organization', summary: 'Create an organization and its first API key (shown once)', description, tag, auth: 'local',
-    body: z.strictObject({ name: z.string().trim().min(1, 'name the organization').max(200) }),
+    body: z.strictObject({ name: safeString().trim().min(1, 'name the organization').max(200) }),
     success: { status: 201, description: 'The organization and its API key', schema: z.strictObject({ organization: organizationView, apiKey: z.string() }) },
     errors: ['validation_failed', 'malformed_json', 'unauthorized'],
     handler: async ({ body, deps }) => ({ status: 201, body: await createOrganization(deps.db, body.name) }),

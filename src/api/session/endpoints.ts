@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closeSession, issueApiKey, listApiKeys, listOrganizations, openSession, revokeApiKey } from '../../platform/index.ts';
+import { closeSession, issueApiKey, listApiKeys, listOrganizations, openSession, revokeApiKey, safeString } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { ApiError } from '../errors.ts';
@@ -91,7 +91,7 @@ export const sessionEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/api-keys', operationId: 'create-api-key', summary: 'Issue an API key (shown once, in this answer only)', tag: 'API keys', auth: true,
-    body: z.strictObject({ name: z.string({ error: 'is required: what the key is for, e.g. "billing exporter"' }).trim().min(1, 'is required: what the key is for, e.g. "billing exporter"').max(200) }),
+    body: z.strictObject({ name: safeString({ error: 'is required: what the key is for, e.g. "billing exporter"' }).trim().min(1, 'is required: what the key is for, e.g. "billing exporter"').max(200) }),
     success: { status: 201, description: 'The key\'s record and the key itself', schema: z.strictObject({ key: apiKeyView, apiKey: z.string().meta({ description: 'The key: store it now, Ferry keeps only its hash' }) }) },
     errors: ['validation_failed', 'malformed_json', 'unauthorized'],
     handler: async ({ orgId, body, deps }) => {

@@ -73,6 +73,10 @@ describe('console sessions', () => {
 
   it('ends the sessions of a revoked key, keeps the last key, and shows a new key once', async () => {
     const other = await createOrganization(api.db, 'Other org');
+    // A name the database cannot store is refused at the door, with where and why.
+    const unstorable = await api.call('POST', '/api/v1/api-keys', { name: 'a\u0000b' });
+    expect(unstorable.status).toBe(400);
+    expect(unstorable.body.error.details).toEqual([{ path: 'body.name', message: expect.stringContaining('NUL character') }]);
     const issued = await api.call('POST', '/api/v1/api-keys', { name: 'console test' });
     expect(issued.status).toBe(201);
     expect(issued.body.apiKey).toMatch(/^ferry_/);
