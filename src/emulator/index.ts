@@ -7,7 +7,7 @@ import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
 import type { Route } from './http/types.ts';
 import { compositeRoutes } from './rest/composite.ts';
-import { resolveOptions, type EmulatorOptions, type RequestInfo } from './options.ts';
+import { resolveCurrencies, resolveOptions, type EmulatorOptions, type RequestInfo } from './options.ts';
 import { Org } from './org.ts';
 import { limitRoutes, queryRoutes } from './rest/query.ts';
 import { sobjectRoutes } from './rest/sobjects.ts';
@@ -33,6 +33,8 @@ export interface EmulatorIdentity {
   orgId: string;
   userId: string;
   apiVersion: string;
+  /** Active currencies, corporate first; more than one in a multi-currency org. */
+  currencies: string[];
 }
 
 export interface RunningEmulator {
@@ -90,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     orgId: org.orgId,
     userId: org.adminUserId,
     apiVersion: resolved.apiVersion,
+    currencies: [...resolved.currencies],
   };
   if (resolved.printIdentity) process.stdout.write(identityText(identity, resolved.snapshot));
   let stopped = false;
@@ -123,6 +126,7 @@ function identityText(identity: EmulatorIdentity, snapshot: string | undefined):
     `  client secret  ${identity.clientSecret}`,
     `  org id         ${identity.orgId}`,
     `  API version    ${identity.apiVersion}`,
+    `  currencies     ${identity.currencies.join(', ')}${identity.currencies.length > 1 ? ' (multi-currency; corporate first)' : ''}`,
     `  data           ${snapshot === undefined ? 'in memory' : `snapshot ${snapshot}`}`,
     `  controls       ${identity.instanceUrl}/__emulator`,
   ];
@@ -139,11 +143,14 @@ export interface EmulatorCommandOptions {
   write?: (text: string) => void;
   /** Print one line per request. */
   log?: boolean;
+  /** Active currencies, corporate first, as a list or comma-separated ("USD,EUR"). */
+  currencies?: string[] | string;
 }
 
 /**
- * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]`: starts the emulator,
- * prints its identity and runs until SIGINT/SIGTERM (or `signal`). Resolves with the exit code.
+ * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]` (and, run alone through
+ * main.ts, `[--currencies USD,EUR]`): starts the emulator, prints its identity and runs until
+ * SIGINT/SIGTERM (or `signal`). Resolves with the exit code.
  */
 export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): Promise<number> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
@@ -152,10 +159,19 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): 
     write(`ferry emulator: invalid port ${String(options.port)}\n`);
     return 2;
   }
+  const listed = typeof options.currencies === 'string' ? options.currencies.split(',').map((c) => c.trim().toUpperCase()).filter((c) => c !== '') : options.currencies;
+  let currencies: string[] | undefined;
+  try {
+    currencies = listed === undefined ? undefined : resolveCurrencies(listed);
+  } catch (error) {
+    write(`ferry emulator: ${(error as Error).message}\n`);
+    return 2;
+  }
   const emulator = await startEmulator({
     ...(port === undefined ? {} : { port }),
     ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+    ...(currencies === undefined ? {} : { currencies }),
     ...(options.log === true ? { onRequest: (r: RequestInfo) => write(`${r.method} ${r.url} -> ${r.status} (${r.ms} ms)\n`) } : {}),
   });
   write(identityText(emulator.identity, options.snapshot));

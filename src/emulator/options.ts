@@ -52,6 +52,12 @@ export interface EmulatorOptions {
   printIdentity?: boolean;
   /** Which org this is (its Organization Id derives from it): two emulators with different numbers are two orgs. */
   orgNumber?: number;
+  /**
+   * Active currencies as ISO 4217 codes, the corporate currency first. Two or more make a
+   * multi-currency org (CurrencyIsoCode on every object, CurrencyType); one, or none, a
+   * single-currency org in that currency. Default ["USD"].
+   */
+  currencies?: string[];
   /** Called after every request, e.g. to log traffic (`ferry emulator --log`). */
   onRequest?: (info: RequestInfo) => void;
 }
@@ -108,7 +114,21 @@ export interface ResolvedOptions {
   now: () => number;
   printIdentity: boolean;
   orgNumber: number;
+  /** At least one; the first is the corporate currency. */
+  currencies: string[];
   onRequest: ((info: RequestInfo) => void) | undefined;
+}
+
+export const DEFAULT_CURRENCY = 'USD';
+
+/** Checks the currency list: three-letter upper-case codes, each once. */
+export function resolveCurrencies(currencies: readonly string[] | undefined): string[] {
+  const list = currencies === undefined || currencies.length === 0 ? [DEFAULT_CURRENCY] : [...currencies];
+  const bad = list.filter((c) => !/^[A-Z]{3}$/.test(c));
+  if (bad.length > 0) throw new Error(`emulator currencies must be ISO 4217 codes such as USD or EUR: ${bad.join(', ')}`);
+  const repeated = list.filter((c, i) => list.indexOf(c) !== i);
+  if (repeated.length > 0) throw new Error(`emulator currencies are listed twice: ${[...new Set(repeated)].join(', ')}`);
+  return list;
 }
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
@@ -136,6 +156,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     printIdentity: options.printIdentity ?? false,
     orgNumber: options.orgNumber ?? 1,
+    currencies: resolveCurrencies(options.currencies),
     onRequest: options.onRequest,
   };
 }

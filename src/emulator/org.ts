@@ -4,6 +4,8 @@ import { AuthService } from './auth/auth-service.ts';
 import { IdGenerator, toBase62, toId18 } from './ids.ts';
 import type { ResolvedOptions, EmulatorUser } from './options.ts';
 import { buildSchema, sfdxObjectDirs, type Schema } from './schema/schema.ts';
+import { decimalPlacesOf } from './schema/standard-objects.ts';
+import type { RecordValues } from './schema/types.ts';
 import { SoqlEngine } from './soql/engine.ts';
 import { Store } from './store/store.ts';
 import type { CallKind } from './http/types.ts';
@@ -73,9 +75,18 @@ export class Org {
 
   static async create(options: ResolvedOptions): Promise<Org> {
     const dirs = (await Promise.all(options.sfdxProjects.map((p) => sfdxObjectDirs(p)))).flat();
-    const org = new Org(options, await buildSchema(dirs));
+    const org = new Org(options, await buildSchema(dirs, { currencies: options.currencies }));
     org.bootstrap();
     return org;
+  }
+
+  /** The corporate currency: the org's only one, or the first of a multi-currency org's. */
+  get corporateCurrency(): string {
+    return this.options.currencies[0] ?? 'USD';
+  }
+
+  get multiCurrency(): boolean {
+    return this.options.currencies.length > 1;
   }
 
   static emptyCounters(): Counters {
@@ -116,9 +127,14 @@ export class Org {
     const system = (id: string) => ({ Id: id, IsDeleted: false, CreatedDate: stamp, CreatedById: adminId, LastModifiedDate: stamp, LastModifiedById: adminId, SystemModstamp: stamp });
     this.store.restore(
       'Organization',
-      { ...system(this.orgId), Name: 'Ferry Emulator', OrganizationType: 'Developer Edition', InstanceName: 'EMU1', IsSandbox: false, NamespacePrefix: null, TrialExpirationDate: null, LanguageLocaleKey: 'en_US', TimeZoneSidKey: 'GMT', DefaultLocaleSidKey: 'en_US', Country: 'US' },
+      this.#withCurrency('Organization', { ...system(this.orgId), Name: 'Ferry Emulator', OrganizationType: 'Developer Edition', InstanceName: 'EMU1', IsSandbox: false, NamespacePrefix: null, TrialExpirationDate: null, LanguageLocaleKey: 'en_US', TimeZoneSidKey: 'GMT', DefaultLocaleSidKey: 'en_US', Country: 'US' }),
       null,
     );
+    if (this.multiCurrency) {
+      this.options.currencies.forEach((isoCode, i) => {
+        this.store.restore('CurrencyType', { ...system(this.store.ids.next('02B')), IsoCode: isoCode, ConversionRate: 1, DecimalPlaces: decimalPlacesOf(isoCode), IsActive: true, IsCorporate: i === 0 }, null);
+      });
+    }
     const all: EmulatorUser[] = [
       { username: this.options.username, password: this.options.password, securityToken: this.options.securityToken, firstName: 'Ferry', lastName: 'Admin' },
       ...this.options.users,
@@ -128,17 +144,27 @@ export class Org {
       const id = i === 0 ? adminId : (existing.get(u.username.toLowerCase()) ?? this.store.ids.next('005'));
       this.#addUser(id, u, adminId, stamp);
     });
-    this.store.restore('Pricebook2', { ...system(this.store.ids.next('01s')), Name: 'Standard Price Book', IsActive: true, IsStandard: true, Description: null }, null);
+    this.store.restore('Pricebook2', this.#withCurrency('Pricebook2', { ...system(this.store.ids.next('01s')), Name: 'Standard Price Book', IsActive: true, IsStandard: true, Description: null }), null);
     this.store.finishRestore();
   }
 
   #extraUsers: EmulatorUser[] = [];
 
+  /** A fresh-org row with the currency fields its object has (CurrencyIsoCode, DefaultCurrencyIsoCode), set to the corporate currency. */
+  #withCurrency(objectName: string, values: RecordValues): RecordValues {
+    const fields = this.schema.get(objectName)?.fieldMap;
+    if (fields === undefined) return values;
+    const currency: RecordValues = {};
+    if (fields.has('currencyisocode')) currency['CurrencyIsoCode'] = this.corporateCurrency;
+    if (fields.has('defaultcurrencyisocode')) currency['DefaultCurrencyIsoCode'] = this.corporateCurrency;
+    return { ...values, ...currency };
+  }
+
   #addUser(id: string, u: EmulatorUser, adminId: string, stamp: string): void {
     const name = [u.firstName, u.lastName].filter((s) => s !== undefined && s !== '').join(' ');
     this.store.restore(
       'User',
-      {
+      this.#withCurrency('User', {
         Id: id,
         IsDeleted: false,
         CreatedDate: stamp,
@@ -161,7 +187,7 @@ export class Org {
         LocaleSidKey: 'en_US',
         LanguageLocaleKey: 'en_US',
         EmailEncodingKey: 'UTF-8',
-      },
+      }),
       null,
     );
     this.auth.addUser({ userId: id, username: u.username, password: u.password, securityToken: u.securityToken ?? '' });

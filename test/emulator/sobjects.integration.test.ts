@@ -114,7 +114,7 @@ describe('REST sObjects through jsforce', () => {
     const monthly = idOf(await sobject('Product2').create({ Name: 'Platform', CanUseRevenueSchedule: true, RevenueScheduleType: 'Divide', RevenueInstallmentPeriod: 'Monthly', NumberOfRevenueInstallments: 3 }));
     const yearly = idOf(await sobject('Product2').create({ Name: 'Support', CanUseRevenueSchedule: true, RevenueScheduleType: 'Repeat', RevenueInstallmentPeriod: 'Yearly', NumberOfRevenueInstallments: 2 }));
     const once = idOf(await sobject('Product2').create({ Name: 'Setup' }));
-    const book = idOf(await sobject('Pricebook2').create({ Name: 'Standard', IsActive: true }));
+    const book = (await ctx.conn.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true')).records[0]?.Id ?? '';
     const entry = idOf(await sobject('PricebookEntry').create({ Pricebook2Id: book, Product2Id: once, UnitPrice: 500, IsActive: true }));
 
     // Divided over three months from the close date (no service date): 100.00 split 33.33, 33.33, 33.34.

@@ -34,6 +34,13 @@ function fault(code: string, message: string): EmuResponse {
   };
 }
 
+const SYMBOLS: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', CAD: '$', AUD: '$', CHF: 'CHF', INR: '₹', BRL: 'R$' };
+
+/** The symbol a single-currency org shows amounts with; the ISO code where none is listed here. */
+function symbolOf(isoCode: string): string {
+  return SYMBOLS[isoCode] ?? isoCode;
+}
+
 function soap(org: Org, req: EmuRequest): EmuResponse {
   const body = req.body.toString('utf8');
   const version = req.params[0] ?? org.options.apiVersion;
@@ -50,16 +57,23 @@ function soap(org: Org, req: EmuRequest): EmuResponse {
   const orgId = org.orgId;
   const serverUrl = `${req.baseUrl}/services/Soap/u/${version}/${orgId.slice(0, 15)}`;
   const ttlSeconds = Math.round(org.auth.sessionTtlMs / 1000);
+  // The org's currency (and its symbol) are reported only by a single-currency org; a
+  // multi-currency one reports the user's default currency instead (getUserInfoResult).
+  const multi = org.multiCurrency;
+  const userCurrency = typeof record['DefaultCurrencyIsoCode'] === 'string' ? record['DefaultCurrencyIsoCode'] : org.corporateCurrency;
+  const currencySymbol = multi ? '<currencySymbol xsi:nil="true"/>' : `<currencySymbol>${escapeXml(symbolOf(org.corporateCurrency))}</currencySymbol>`;
+  const orgCurrency = multi ? '<orgDefaultCurrencyIsoCode xsi:nil="true"/>' : `<orgDefaultCurrencyIsoCode>${org.corporateCurrency}</orgDefaultCurrencyIsoCode>`;
+  const userDefaultCurrency = multi ? `<userDefaultCurrencyIsoCode>${escapeXml(userCurrency)}</userDefaultCurrencyIsoCode>` : '<userDefaultCurrencyIsoCode xsi:nil="true"/>';
   const result =
     `<loginResponse><result>` +
     `<metadataServerUrl>${req.baseUrl}/services/Soap/m/${version}/${orgId.slice(0, 15)}</metadataServerUrl>` +
     `<passwordExpired>false</passwordExpired><sandbox>false</sandbox>` +
     `<serverUrl>${serverUrl}</serverUrl><sessionId>${session.token}</sessionId><userId>${user.userId}</userId>` +
-    `<userInfo><accessibilityMode>false</accessibilityMode><currencySymbol>$</currencySymbol><orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit>` +
-    `<orgDefaultCurrencyIsoCode>USD</orgDefaultCurrencyIsoCode><orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts>` +
-    `<organizationId>${orgId}</organizationId><organizationMultiCurrency>false</organizationMultiCurrency><organizationName>Ferry Emulator</organizationName>` +
+    `<userInfo><accessibilityMode>false</accessibilityMode>${currencySymbol}<orgAttachmentFileSizeLimit>5242880</orgAttachmentFileSizeLimit>` +
+    `${orgCurrency}<orgDisallowHtmlAttachments>false</orgDisallowHtmlAttachments><orgHasPersonAccounts>false</orgHasPersonAccounts>` +
+    `<organizationId>${orgId}</organizationId><organizationMultiCurrency>${String(multi)}</organizationMultiCurrency><organizationName>Ferry Emulator</organizationName>` +
     `<profileId>00e${'0'.repeat(12)}</profileId><roleId xsi:nil="true"/><sessionSecondsValid>${ttlSeconds}</sessionSecondsValid>` +
-    `<userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>${escapeXml(String(record['Email']))}</userEmail><userFullName>${escapeXml(String(record['Name']))}</userFullName>` +
+    `${userDefaultCurrency}<userEmail>${escapeXml(String(record['Email']))}</userEmail><userFullName>${escapeXml(String(record['Name']))}</userFullName>` +
     `<userId>${user.userId}</userId><userLanguage>en_US</userLanguage><userLocale>en_US</userLocale><userName>${escapeXml(user.username)}</userName>` +
     `<userTimeZone>GMT</userTimeZone><userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo>` +
     `</result></loginResponse>`;

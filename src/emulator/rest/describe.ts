@@ -29,11 +29,13 @@ function objectUrls(o: ObjectDef, v: string): Record<string, string> {
 }
 
 export function describeGlobalEntry(o: ObjectDef, v: string): Record<string, unknown> {
+  // A custom setting has no page layouts, search, recent items, triggers or recycle bin.
+  const setting = o.customSetting === true;
   return {
     activateable: false,
     createable: o.createable,
     custom: o.custom,
-    customSetting: false,
+    customSetting: setting,
     deepCloneable: false,
     deletable: o.deletable,
     deprecatedAndHidden: false,
@@ -44,16 +46,16 @@ export function describeGlobalEntry(o: ObjectDef, v: string): Record<string, unk
     keyPrefix: o.keyPrefix,
     label: o.label,
     labelPlural: o.labelPlural,
-    layoutable: !o.isEvent,
+    layoutable: !o.isEvent && !setting,
     mergeable: o.name === 'Account' || o.name === 'Contact' || o.name === 'Lead',
-    mruEnabled: !o.isEvent,
+    mruEnabled: !o.isEvent && !setting,
     name: o.name,
     queryable: o.queryable,
     replicateable: !o.isEvent,
     retrieveable: o.queryable,
-    searchable: o.queryable,
-    triggerable: true,
-    undeletable: o.deletable,
+    searchable: o.queryable && !setting,
+    triggerable: !setting,
+    undeletable: o.deletable && !setting,
     updateable: o.updateable,
     urls: objectUrls(o, v),
   };

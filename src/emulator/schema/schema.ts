@@ -1,7 +1,7 @@
 // The org's schema: standard objects plus what the SFDX project adds. Lookups by name are
 // case-insensitive, as in SOQL and REST paths.
 import { toBase62 } from '../ids.ts';
-import { customObjectSystemFields, standardObjects } from './standard-objects.ts';
+import { addCurrencies, customObjectSystemFields, standardObjects } from './standard-objects.ts';
 import { loadSfdxObjects, sfdxObjectDirs, type SfdxObject } from './sfdx-loader.ts';
 import { makeField, makeObject, type FieldDef, type ObjectDef } from './types.ts';
 
@@ -81,8 +81,11 @@ function customObjectFromSfdx(entry: SfdxObject, keyPrefix: string): ObjectDef {
   if (meta === undefined) throw new Error(`custom object ${entry.name} has no object-meta.xml`);
   const isEvent = entry.name.endsWith('__e');
   const isDetail = entry.fields.some((f) => f.cascadeDelete);
-  const nameField =
-    meta.nameFieldType === 'AutoNumber'
+  // A custom setting's records have no owner; Name (38 characters) is the record's unique key.
+  const isSetting = meta.customSettingsType !== undefined;
+  const nameField = isSetting
+    ? makeField('Name', 'string', { label: 'Name', length: 38, nameField: true, nillable: false, unique: true, idLookup: true, custom: false })
+    : meta.nameFieldType === 'AutoNumber'
       ? makeField('Name', 'string', {
           label: meta.nameFieldLabel,
           length: 80,
@@ -102,7 +105,7 @@ function customObjectFromSfdx(entry: SfdxObject, keyPrefix: string): ObjectDef {
         makeField('CreatedById', 'reference', { createable: false, updateable: false, custom: false, referenceTo: ['User'], relationshipName: 'CreatedBy' }),
         makeField('EventUuid', 'string', { createable: false, updateable: false, custom: false, length: 36 }),
       ]
-    : customObjectSystemFields(nameField, isDetail).map((f) => ({ ...f, custom: false }));
+    : customObjectSystemFields(nameField, isDetail || isSetting).map((f) => ({ ...f, custom: false }));
   return makeObject({
     name: entry.name,
     label: meta.label,
@@ -114,15 +117,21 @@ function customObjectFromSfdx(entry: SfdxObject, keyPrefix: string): ObjectDef {
     deletable: !isEvent,
     queryable: !isEvent,
     isEvent,
+    ...(isSetting ? { customSetting: true } : {}),
     fields: [...base, ...entry.fields],
   });
+}
+
+export interface SchemaOptions {
+  /** Active currencies, corporate first; two or more make a multi-currency org. */
+  currencies?: readonly string[];
 }
 
 /**
  * Builds the schema from the standard objects and the given SFDX objects folders. Custom objects
  * get key prefixes a00, a01, ... in name order, so ids stay stable across restarts; events e01...
  */
-export async function buildSchema(objectDirs: string[]): Promise<Schema> {
+export async function buildSchema(objectDirs: string[], options: SchemaOptions = {}): Promise<Schema> {
   const objects = standardObjects();
   const byName = new Map(objects.map((o) => [o.name.toLowerCase(), o]));
   const customs: SfdxObject[] = [];
@@ -153,7 +162,7 @@ export async function buildSchema(objectDirs: string[]): Promise<Schema> {
     const prefix = isEvent ? `e${toBase62(++eventIndex, 2)}` : `a${toBase62(objectIndex++, 2)}`;
     objects.push(customObjectFromSfdx(entry, prefix));
   }
-  return new Schema(objects);
+  return new Schema(addCurrencies(objects, options.currencies ?? []));
 }
 
 export { sfdxObjectDirs };

@@ -14,6 +14,8 @@ export interface SfdxObject {
     nameFieldLabel: string;
     nameFieldType: 'Text' | 'AutoNumber';
     displayFormat?: string;
+    /** Set for a List custom setting (`<customSettingsType>List`); Hierarchy ones are refused on load. */
+    customSettingsType?: 'List';
   };
   fields: FieldDef[];
 }
@@ -166,12 +168,18 @@ export async function loadSfdxObjects(objectsDir: string): Promise<SfdxObject[]>
       const node = (parser.parse(objectXml) as Xml)['CustomObject'] as Xml;
       const nameField = (node['nameField'] as Xml | undefined) ?? {};
       const displayFormat = text(nameField, 'displayFormat');
+      const settingsType = text(node, 'customSettingsType');
+      if (settingsType !== undefined && settingsType !== 'List') {
+        throw new Error(`${objectFile}: ${settingsType} custom settings are not supported by the emulator (List ones are)`);
+      }
       entry.object = {
         label: text(node, 'label') ?? name,
-        pluralLabel: text(node, 'pluralLabel') ?? name,
+        // Custom settings have no plural label in their metadata: describe repeats the label.
+        pluralLabel: text(node, 'pluralLabel') ?? text(node, 'label') ?? name,
         nameFieldLabel: text(nameField, 'label') ?? 'Name',
         nameFieldType: text(nameField, 'type') === 'AutoNumber' ? 'AutoNumber' : 'Text',
         ...(displayFormat === undefined ? {} : { displayFormat }),
+        ...(settingsType === undefined ? {} : { customSettingsType: settingsType }),
       };
     }
     const fieldsDir = join(dir, 'fields');

@@ -1,6 +1,6 @@
 // The standard objects the emulator knows, with the fields integrations usually touch. Field
 // names, types, lengths and relationship names follow a real org's describe.
-import { makeField as f, makeObject, picklist, type FieldDef, type ObjectBehaviour, type ObjectDef, type RecordAccess, type RecordValues } from './types.ts';
+import { makeField as f, makeObject, picklist, type FieldDef, type ObjectBehaviour, type ObjectDef, type RecordAccess, type RecordValues, type RuleError } from './types.ts';
 
 function systemFields(): FieldDef[] {
   const audit = { createable: false, updateable: false, nillable: false, defaultedOnCreate: true };
@@ -78,6 +78,14 @@ function defaultRevenueSchedule(product: RecordValues | undefined): { type: stri
  * price divided among them or repeated in each.
  */
 const opportunityLineItem: ObjectBehaviour = {
+  validate: (values, before, org) => {
+    if (before !== undefined || !('CurrencyIsoCode' in values)) return [];
+    // A multi-currency org prices a line in its opportunity's currency only.
+    const entry = typeof values['PricebookEntryId'] === 'string' ? org.get(values['PricebookEntryId']) : undefined;
+    const opportunity = typeof values['OpportunityId'] === 'string' ? org.get(values['OpportunityId']) : undefined;
+    if (entry === undefined || opportunity === undefined || entry['CurrencyIsoCode'] === opportunity['CurrencyIsoCode']) return [];
+    return [{ statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'field integrity exception: PricebookEntryId (pricebook entry currency code does not match opportunity currency code)', fields: ['PricebookEntryId'] }];
+  },
   onSave: (values, before, _stamp, org) => {
     if (before !== undefined) return;
     const entry = typeof values['PricebookEntryId'] === 'string' ? org.get(values['PricebookEntryId']) : undefined;
@@ -85,6 +93,9 @@ const opportunityLineItem: ObjectBehaviour = {
       values['Product2Id'] ??= entry['Product2Id'] ?? null;
       values['ListPrice'] = entry['UnitPrice'] ?? null;
     }
+    // A line's currency is its opportunity's (the field is read-only on the line).
+    const opportunity = typeof values['OpportunityId'] === 'string' ? org.get(values['OpportunityId']) : undefined;
+    if ('CurrencyIsoCode' in values && typeof opportunity?.['CurrencyIsoCode'] === 'string') values['CurrencyIsoCode'] = opportunity['CurrencyIsoCode'];
     const product = typeof values['Product2Id'] === 'string' ? org.get(values['Product2Id']) : undefined;
     values['CanUseRevenueSchedule'] = product?.['CanUseRevenueSchedule'] === true;
     values['HasRevenueSchedule'] = defaultRevenueSchedule(product) !== undefined;
@@ -102,6 +113,90 @@ const opportunityLineItem: ObjectBehaviour = {
       const revenue = schedule.type === 'Repeat' ? total : i === schedule.installments - 1 ? Math.round((total - share * (schedule.installments - 1)) * 100) / 100 : share;
       org.create('OpportunityLineItemSchedule', { OpportunityLineItemId: values['Id'], Type: 'Revenue', Revenue: revenue, ScheduleDate: installmentDate(start, schedule.period, i) });
     }
+  },
+};
+
+/** The standard price book is part of the org: it can be updated, never deleted. */
+const pricebook2: ObjectBehaviour = {
+  beforeDelete: (values) =>
+    values['IsStandard'] === true
+      ? { statusCode: 'DELETE_FAILED', message: `Your attempt to delete ${String(values['Name'])} could not be completed because it is the standard price book.`, fields: [] }
+      : undefined,
+};
+
+/** A product's entries mirror its name and code (Name and ProductCode are read from the product). */
+const product2: ObjectBehaviour = {
+  afterUpdate: (values, before, org) => {
+    if (values['Name'] === before['Name'] && values['ProductCode'] === before['ProductCode']) return;
+    for (const entry of org.childrenOf('PricebookEntry', 'Product2Id', String(values['Id']))) {
+      org.setDerived('PricebookEntry', String(entry['Id']), { Name: values['Name'] ?? null, ProductCode: values['ProductCode'] ?? null });
+    }
+  },
+};
+
+// Salesforce's words for the price book entry rules, as data loads and Apex report them today:
+// a missing standard price is STANDARD_PRICE_NOT_DEFINED (older orgs worded it "No standard price
+// defined for this product"); a second entry for the same book, product and currency is a
+// FIELD_INTEGRITY_EXCEPTION, not DUPLICATE_VALUE; UseStandardPrice conflicts (a price of its own,
+// or the standard book) answer the bare "field integrity exception".
+const STANDARD_PRICE_MISSING: RuleError = { statusCode: 'STANDARD_PRICE_NOT_DEFINED', message: 'Before creating a custom price, create a standard price.', fields: [] };
+const PRICE_DEFINED_TWICE: RuleError = { statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'This price definition already exists in this price book', fields: [] };
+const FIELD_INTEGRITY: RuleError = { statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'field integrity exception', fields: [] };
+
+function isStandardBook(org: RecordAccess, bookId: unknown): boolean {
+  return typeof bookId === 'string' && org.get(bookId)?.['IsStandard'] === true;
+}
+
+/** Live entries of the entry's product in the entry's currency (undefined on both in a single-currency org), itself excluded. */
+function siblingEntries(org: RecordAccess, entry: RecordValues): RecordValues[] {
+  if (typeof entry['Product2Id'] !== 'string') return [];
+  return org.childrenOf('PricebookEntry', 'Product2Id', entry['Product2Id']).filter((e) => e['Id'] !== entry['Id'] && e['CurrencyIsoCode'] === entry['CurrencyIsoCode']);
+}
+
+function standardEntryFor(org: RecordAccess, entry: RecordValues): RecordValues | undefined {
+  return siblingEntries(org, entry).find((e) => isStandardBook(org, e['Pricebook2Id']));
+}
+
+/**
+ * Price book entries: one per price book, product and currency; a custom price book's entry needs
+ * the product's active standard price in that currency first, and may follow it (UseStandardPrice,
+ * refused in the standard book) so that its UnitPrice moves with the standard one. The standard
+ * price can't be deleted while custom prices depend on it. Name and ProductCode are the product's.
+ */
+const pricebookEntry: ObjectBehaviour = {
+  validate: (values, before, org) => {
+    if (typeof values['Pricebook2Id'] !== 'string' || typeof values['Product2Id'] !== 'string') return [];
+    const inStandardBook = isStandardBook(org, values['Pricebook2Id']);
+    if (before === undefined && siblingEntries(org, values).some((e) => e['Pricebook2Id'] === values['Pricebook2Id'])) return [PRICE_DEFINED_TWICE];
+    if (inStandardBook) return values['UseStandardPrice'] === true ? [FIELD_INTEGRITY] : [];
+    const standard = standardEntryFor(org, values);
+    if (before === undefined && standard?.['IsActive'] !== true) return [STANDARD_PRICE_MISSING];
+    // Following the standard price, a list price of its own is refused; the one it has is kept.
+    const priceGiven = before === undefined || values['UnitPrice'] !== before['UnitPrice'];
+    if (values['UseStandardPrice'] === true && priceGiven && values['UnitPrice'] !== null && standard !== undefined && values['UnitPrice'] !== standard['UnitPrice']) return [FIELD_INTEGRITY];
+    return [];
+  },
+  onSave: (values, _before, _stamp, org) => {
+    const product = typeof values['Product2Id'] === 'string' ? org.get(values['Product2Id']) : undefined;
+    values['Name'] = product?.['Name'] ?? null;
+    values['ProductCode'] = product?.['ProductCode'] ?? null;
+    if (values['UseStandardPrice'] === true && !isStandardBook(org, values['Pricebook2Id'])) {
+      const standard = standardEntryFor(org, values);
+      if (standard !== undefined) values['UnitPrice'] = standard['UnitPrice'] ?? null;
+    }
+  },
+  afterUpdate: (values, before, org) => {
+    if (values['UnitPrice'] === before['UnitPrice'] || !isStandardBook(org, values['Pricebook2Id'])) return;
+    for (const entry of siblingEntries(org, values)) {
+      if (entry['UseStandardPrice'] === true) org.update('PricebookEntry', String(entry['Id']), { UnitPrice: values['UnitPrice'] });
+    }
+  },
+  beforeDelete: (values, org) => {
+    if (!isStandardBook(org, values['Pricebook2Id'])) return undefined;
+    const dependent = siblingEntries(org, values).some((e) => !isStandardBook(org, e['Pricebook2Id']));
+    return dependent
+      ? { statusCode: 'DELETE_FAILED', message: `Your attempt to delete ${String(values['Id'])} could not be completed because it is associated with the following Price Book Entries.`, fields: [] }
+      : undefined;
   },
 };
 
@@ -268,26 +363,28 @@ export function standardObjects(): ObjectDef[] {
       f('RevenueScheduleType', 'picklist', { picklistValues: picklist(['Divide', 'Repeat']) }),
       f('RevenueInstallmentPeriod', 'picklist', { picklistValues: picklist(INSTALLMENT_PERIODS) }),
       f('NumberOfRevenueInstallments', 'int', { digits: 3 }),
-    ]),
+    ], { behaviour: product2 }),
     obj('Pricebook2', '01s', 'Price Books', [
       f('Name', 'string', { nillable: false, nameField: true, label: 'Price Book Name' }),
       f('IsActive', 'boolean'),
-      f('IsStandard', 'boolean', { createable: false, updateable: false }),
+      f('IsStandard', 'boolean', { label: 'Is Standard Price Book', createable: false, updateable: false, defaultedOnCreate: true }),
       f('Description', 'string'),
-    ]),
+    ], { behaviour: pricebook2 }),
+    // Deleting a product or a custom price book deletes its entries with it.
     obj('PricebookEntry', '01u', 'Price Book Entries', [
-      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'PricebookEntries', { nillable: false, updateable: false }),
-      ref('Product2Id', 'Product2', 'Product2', 'PricebookEntries', { nillable: false, updateable: false }),
-      f('Name', 'string', { calculated: true, createable: false, updateable: false, nameField: true }),
-      f('ProductCode', 'string', { calculated: true, createable: false, updateable: false }),
+      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'PricebookEntries', { label: 'Price Book ID', nillable: false, updateable: false, cascadeDelete: true }),
+      ref('Product2Id', 'Product2', 'Product2', 'PricebookEntries', { label: 'Product ID', nillable: false, updateable: false, cascadeDelete: true }),
+      f('Name', 'string', { label: 'Product Name', calculated: true, createable: false, updateable: false, nameField: true }),
+      f('ProductCode', 'string', { label: 'Product Code', calculated: true, createable: false, updateable: false }),
       f('UnitPrice', 'currency', { nillable: false, label: 'List Price' }),
-      f('IsActive', 'boolean'),
-      f('UseStandardPrice', 'boolean'),
-    ]),
+      f('IsActive', 'boolean', { label: 'Active' }),
+      f('UseStandardPrice', 'boolean', { label: 'Use Standard Price' }),
+    ], { behaviour: pricebookEntry }),
     obj('OpportunityLineItem', '00k', 'Opportunity Product', [
       ref('OpportunityId', 'Opportunity', 'Opportunity', 'OpportunityLineItems', { nillable: false, updateable: false, cascadeDelete: true }),
       ref('PricebookEntryId', 'PricebookEntry', 'PricebookEntry', 'OpportunityLineItems', { updateable: false }),
-      ref('Product2Id', 'Product2', 'Product2', null, { updateable: false }),
+      // A product sold on an opportunity can't be deleted (Salesforce offers to archive it).
+      ref('Product2Id', 'Product2', 'Product2', null, { updateable: false, restrictedDelete: true }),
       f('Name', 'string', { length: 376, calculated: true, createable: false, updateable: false, nameField: true }),
       f('Quantity', 'double', { nillable: false, precision: 12, scale: 2 }),
       f('UnitPrice', 'currency', { label: 'Sales Price' }),
@@ -341,3 +438,73 @@ export function customObjectSystemFields(nameField: FieldDef, isDetail: boolean)
 }
 
 export { systemFields };
+
+/** ISO 4217 minor units where they are not two: CurrencyType.DecimalPlaces of a new currency. */
+const MINOR_UNITS: Record<string, number> = { BHD: 3, BIF: 0, CLP: 0, IQD: 3, ISK: 0, JOD: 3, JPY: 0, KRW: 0, KWD: 3, LYD: 3, OMR: 3, PYG: 0, TND: 3, UGX: 0, VND: 0, XAF: 0, XOF: 0 };
+
+export function decimalPlacesOf(isoCode: string): number {
+  return MINOR_UNITS[isoCode] ?? 2;
+}
+
+function currencyPicklist(name: string, currencies: readonly string[], options: Partial<FieldDef> = {}): FieldDef {
+  const corporate = currencies[0] ?? 'USD';
+  return f(name, 'picklist', {
+    label: 'Currency ISO Code',
+    length: 3,
+    nillable: false,
+    restrictedPicklist: true,
+    picklistValues: picklist([...currencies], corporate),
+    defaultedOnCreate: true,
+    defaultValue: corporate,
+    ...options,
+  });
+}
+
+/**
+ * The org's currencies (multi-currency orgs only): one row per active currency, the corporate one
+ * at rate 1. Rates and decimal places may be edited; currencies are added and removed through the
+ * emulator's options, since each is also a value of every CurrencyIsoCode picklist.
+ */
+function currencyTypeObject(currencies: readonly string[]): ObjectDef {
+  const fixed = { createable: false, updateable: false };
+  return obj(
+    'CurrencyType',
+    '02B',
+    'Currencies',
+    [
+      currencyPicklist('IsoCode', currencies, { ...fixed, length: 40, defaultedOnCreate: false, defaultValue: null, unique: true }),
+      f('ConversionRate', 'double', { label: 'Conversion Rate', nillable: false, precision: 18, scale: 6 }),
+      f('DecimalPlaces', 'int', { label: 'Decimal Places', nillable: false }),
+      f('IsActive', 'boolean', { label: 'Active', ...fixed }),
+      f('IsCorporate', 'boolean', { label: 'Corporate Currency', ...fixed }),
+    ],
+    { label: 'Currency', createable: false, deletable: false },
+  );
+}
+
+function addField(o: ObjectDef, field: FieldDef): void {
+  o.fields.push(field);
+  o.fieldMap.set(field.name.toLowerCase(), field);
+}
+
+/**
+ * Gives the objects the org's currencies. Every org's Organization names its (corporate) currency
+ * in DefaultCurrencyIsoCode. A multi-currency org (two currencies or more) also gives every object
+ * that stores records a restricted CurrencyIsoCode picklist of the active currencies, defaulted to
+ * the creating user's currency (a price book entry's and an opportunity product's can't be
+ * changed: the entry's is part of its identity, the line's follows its opportunity), its users a
+ * DefaultCurrencyIsoCode, and has CurrencyType; a single-currency org has none of these.
+ */
+export function addCurrencies(objects: ObjectDef[], currencies: readonly string[]): ObjectDef[] {
+  const organization = objects.find((o) => o.name === 'Organization');
+  if (organization !== undefined) addField(organization, currencyPicklist('DefaultCurrencyIsoCode', currencies.length === 0 ? ['USD'] : currencies, { label: 'Currency ISO Code', createable: false, updateable: false }));
+  if (currencies.length < 2) return objects;
+  for (const o of objects) {
+    if (o.isEvent || o.name === 'Organization') continue;
+    const readOnly = o.name === 'OpportunityLineItem' ? { createable: false, updateable: false } : o.name === 'PricebookEntry' ? { updateable: false } : {};
+    addField(o, currencyPicklist('CurrencyIsoCode', currencies, readOnly));
+  }
+  const user = objects.find((o) => o.name === 'User');
+  if (user !== undefined) addField(user, currencyPicklist('DefaultCurrencyIsoCode', currencies, { label: 'User Currency' }));
+  return [...objects, currencyTypeObject(currencies)];
+}

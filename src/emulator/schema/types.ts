@@ -87,11 +87,20 @@ export interface ObjectDef {
   queryable: boolean;
   /** Platform event (X__e): publish-only, never stored. */
   isEvent: boolean;
+  /** List custom setting: stored and written like a custom object, described with customSetting. */
+  customSetting?: boolean;
   fields: FieldDef[];
   fieldMap: Map<string, FieldDef>;
   childRelationships: ChildRelationship[];
   /** What the platform itself does as a record is saved, and after one is created. */
   behaviour?: ObjectBehaviour | undefined;
+}
+
+/** A rule's refusal, in the shape of a save error (statusCode, message, fields). */
+export interface RuleError {
+  statusCode: string;
+  message: string;
+  fields: string[];
 }
 
 /** The org's own reads and writes, as a save hook sees them. */
@@ -100,16 +109,28 @@ export interface RecordAccess {
   /** Live records of `objectName` whose `field` holds `value`. */
   childrenOf(objectName: string, field: string, value: string): RecordValues[];
   create(objectName: string, values: RecordValues): void;
+  /** A full update under the same user, in the same transaction (audit fields and change events). */
+  update(objectName: string, id: string, values: RecordValues): void;
+  /**
+   * Rewrites calculated values that mirror another record (a price book entry's product name):
+   * no audit field moves and no change event is sent, as when Salesforce recomputes a formula.
+   */
+  setDerived(objectName: string, id: string, values: RecordValues): void;
 }
 
 /**
- * Platform behaviour beyond field formulas: `onSave` may set fields from the record, what it was
- * (undefined on create), the save's timestamp and other records; `afterCreate` may create related
- * records in the same transaction.
+ * Platform behaviour beyond field formulas, in save order: `validate` sees the record as the save
+ * asks for it (input over what it was, undefined `before` on create) and may refuse it; `onSave`
+ * may then set fields from the record, the save's timestamp and other records; after the row is
+ * stored, `afterCreate` may create related records and `afterUpdate` keep dependent ones in step,
+ * in the same transaction. `beforeDelete` may refuse a delete before anything is removed.
  */
 export interface ObjectBehaviour {
+  validate?: (values: RecordValues, before: RecordValues | undefined, org: RecordAccess) => RuleError[];
   onSave?: (values: RecordValues, before: RecordValues | undefined, stamp: string, org: RecordAccess) => void;
   afterCreate?: (values: RecordValues, org: RecordAccess) => void;
+  afterUpdate?: (values: RecordValues, before: RecordValues, org: RecordAccess) => void;
+  beforeDelete?: (values: RecordValues, org: RecordAccess) => RuleError | undefined;
 }
 
 export type FieldOptions = Partial<Omit<FieldDef, 'name' | 'type'>>;

@@ -461,9 +461,13 @@ export class Store {
       SystemModstamp: stamp,
     });
     if (table.def.fieldMap.has('ownerid') && values['OwnerId'] === null) values['OwnerId'] = ctx.userId;
+    this.#defaultCurrency(table, input, values, ctx);
     for (const f of table.autoNumbers) values[f.name] = this.#nextAutoNumber(table, f);
     this.#computeDerived(table, values);
-    table.def.behaviour?.onSave?.(values, undefined, stamp, this.#access(ctx));
+    const behaviour = table.def.behaviour;
+    const refused = behaviour?.validate?.(values, undefined, this.#access(ctx)) ?? [];
+    if (refused.length > 0) return { success: false, id: null, errors: refused };
+    behaviour?.onSave?.(values, undefined, stamp, this.#access(ctx));
     const ruleErrors = this.#checkRequiredAndUnique(table, id, values);
     if (ruleErrors.length > 0) return { success: false, id: null, errors: ruleErrors };
     this.#putRow(table, id, { values, seq: 0, deletedAt: null }, stamp);
@@ -511,7 +515,43 @@ export class Store {
         const created = this.create(objectName, values, ctx);
         if (!created.success) throw new Error(`${objectName} could not be created: ${created.errors.map((e) => e.message).join('; ')}`);
       },
+      update: (objectName, id, values) => {
+        const updated = this.update(objectName, id, values, ctx);
+        if (!updated.success) throw new Error(`${objectName} ${id} could not be updated: ${updated.errors.map((e) => e.message).join('; ')}`);
+      },
+      setDerived: (objectName, id, values) => this.#setDerived(objectName, id, values),
     };
+  }
+
+  /**
+   * Replaces calculated values of a live row in place of a save: same position in the modstamp
+   * log, same audit fields, no change event (undone with the transaction like any write).
+   */
+  #setDerived(objectName: string, id: string, derived: RecordValues): void {
+    const table = this.table(objectName);
+    const row = table?.rows.get(id);
+    if (table === undefined || row === undefined || row.deletedAt !== null) return;
+    if (Object.entries(derived).every(([k, v]) => row.values[k] === v)) return;
+    const values: RecordValues = { ...row.values, ...derived };
+    table.unindex(id, row.values);
+    table.rows.set(id, { values, seq: row.seq, deletedAt: null });
+    table.index(id, values);
+    this.#onUndo(() => {
+      table.unindex(id, values);
+      table.rows.set(id, row);
+      table.index(id, row.values);
+    });
+  }
+
+  /**
+   * In a multi-currency org a record created without a currency gets its creator's (the user's
+   * DefaultCurrencyIsoCode); the field's default, the corporate currency, covers a user without one.
+   */
+  #defaultCurrency(table: Table, input: RecordValues, values: RecordValues, ctx: WriteContext): void {
+    const field = table.def.fieldMap.get('currencyisocode');
+    if (field === undefined || !field.createable || Object.keys(input).some((k) => k.toLowerCase() === 'currencyisocode')) return;
+    const userCurrency = this.get(ctx.userId)?.values['DefaultCurrencyIsoCode'];
+    if (typeof userCurrency === 'string') values[field.name] = userCurrency;
   }
 
   update(objectName: string | null, rawId: string, input: RecordValues, ctx: WriteContext): SaveResult {
@@ -532,9 +572,12 @@ export class Store {
     const errors = this.#applyInput(table, input, values, 'update');
     if (errors.length > 0) return { success: false, id, errors };
     this.#computeDerived(table, values);
+    const behaviour = table.def.behaviour;
+    const refused = behaviour?.validate?.(values, before, this.#access(ctx)) ?? [];
+    if (refused.length > 0) return { success: false, id, errors: refused };
     const stampMs = this.stamp();
     const stamp = formatDatetime(stampMs);
-    table.def.behaviour?.onSave?.(values, before, stamp, this.#access(ctx));
+    behaviour?.onSave?.(values, before, stamp, this.#access(ctx));
     const ruleErrors = this.#checkRequiredAndUnique(table, id, values);
     if (ruleErrors.length > 0) return { success: false, id, errors: ruleErrors };
     const changed = Object.keys(values).filter((k) => values[k] !== before[k]);
@@ -568,6 +611,7 @@ export class Store {
       userId: ctx.userId,
       commitTimestamp: stampMs,
     });
+    behaviour?.afterUpdate?.(values, before, this.#access(ctx));
     return { success: true, id, created: false };
   }
 
@@ -626,16 +670,20 @@ export class Store {
     if (row.deletedAt !== null) {
       return { success: false, id, errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
     }
-    const restrict = this.#restrictingChild(table, id);
-    if (restrict !== undefined) {
-      return {
-        success: false,
-        id,
-        errors: [{ statusCode: 'DELETE_FAILED', message: `Your attempt to delete ${id} could not be completed because it is associated with the following ${restrict}.`, fields: [] }],
-      };
-    }
+    const refused = this.#refuseDelete(table, id, row, ctx);
+    if (refused !== undefined) return { success: false, id, errors: [refused] };
     this.#softDelete(table, id, row, ctx);
     return { success: true, id, created: false };
+  }
+
+  /** Why a live record may not be deleted: its object's, a restricting child, or the object's own rule. */
+  #refuseDelete(table: Table, id: string, row: Row, ctx: WriteContext): FieldError | undefined {
+    if (!table.def.deletable) return { statusCode: 'INVALID_TYPE', message: `entity type ${table.def.name} does not support delete`, fields: [] };
+    const restrict = this.#restrictingChild(table, id);
+    if (restrict !== undefined) {
+      return { statusCode: 'DELETE_FAILED', message: `Your attempt to delete ${id} could not be completed because it is associated with the following ${restrict}.`, fields: [] };
+    }
+    return table.def.behaviour?.beforeDelete?.(row.values, this.#access(ctx));
   }
 
   #restrictingChild(table: Table, id: string): string | undefined {
@@ -763,7 +811,11 @@ export class Store {
     if (id === undefined || table === undefined || row === undefined) {
       return { success: false, id: rawId, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] };
     }
-    if (row.deletedAt === null) this.#softDelete(table, id, row, ctx);
+    if (row.deletedAt === null) {
+      const refused = this.#refuseDelete(table, id, row, ctx);
+      if (refused !== undefined) return { success: false, id, errors: [refused] };
+      this.#softDelete(table, id, row, ctx);
+    }
     const current = table.rows.get(id);
     if (current !== undefined) {
       for (const [name, index] of table.parentIndexes) {

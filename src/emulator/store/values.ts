@@ -142,11 +142,13 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
     const chosen = type === 'multipicklist' ? s.split(';') : [s];
     const bad = chosen.find((v) => !allowed.has(v));
     if (bad !== undefined) {
+      // A currency outside the org's active ones is named as such rather than as a picklist value.
+      const what = field.name === 'CurrencyIsoCode' ? 'invalid currency code' : 'bad value for restricted picklist field';
       return {
         ok: false,
         error: {
           statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
-          message: `${field.label}: bad value for restricted picklist field: ${bad}`,
+          message: `${field.label}: ${what}: ${bad}`,
           fields: [field.name],
         },
       };
