@@ -12,6 +12,7 @@ const commands = {
   engine: () => import('./commands/engine-commands.ts'),
   org: () => import('./commands/org.ts'),
   import: () => import('./commands/import.ts'),
+  importCatalogue: () => import('./commands/import-catalogue.ts'),
   api: () => import('../api/index.ts'),
 };
 
@@ -143,6 +144,16 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .action(async (entity: string, file: string, options: { format?: string; org?: string }) => {
       const { importCommand } = await commands.import();
       exitCode = await importCommand({ env: env(), entity, file, format: options.format, org: options.org, print, printError, progress: io.isTty });
+    });
+
+  program
+    .command('import-catalogue')
+    .argument('<credential>', 'credential id: the Salesforce org to import into')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description("Import the catalogue (products with their prices, services, rate plans) into the credential's org, showing the progress")
+    .action(async (credentialId: string, options: { org?: string }) => {
+      const { importCatalogueCommand } = await commands.importCatalogue();
+      exitCode = await importCatalogueCommand({ env: env(), credentialId, org: options.org, print, printError, progress: io.isTty });
     });
 
   program

@@ -466,6 +466,32 @@ export class Engine {
     return ok(run);
   }
 
+  /**
+   * The organization's Catalogue integration bound to a credential: the oldest, or one made now
+   * (named "Catalogue", run by hand only) when there is none.
+   */
+  async catalogueIntegrationFor(orgId: string, credentialId: string): Promise<Result<{ id: string; created: boolean }>> {
+    const [existing] = await this.#db.query<{ id: string }>(
+      "SELECT id FROM integrations WHERE org_id = $1 AND credential_id = $2 AND entity_type = 'Catalogue' ORDER BY created_at, id LIMIT 1",
+      [orgId, credentialId],
+    );
+    if (existing !== undefined) return ok({ id: existing.id, created: false });
+    const made = await this.integrations.create(orgId, { name: 'Catalogue', entityType: 'Catalogue', credentialId, trigger: { onChange: false } });
+    if (!made.ok) return made.error.code === 'reference_not_found' ? fail('not_found', `No credential has id ${credentialId}.`) : made;
+    return ok({ id: made.value.id, created: true });
+  }
+
+  /** Import Catalogue on a credential: a full run of its Catalogue integration (see catalogueIntegrationFor). */
+  async importCatalogue(orgId: string, credentialId: string): Promise<Result<{ integration: IntegrationView; run: RunView; created: boolean }>> {
+    const found = await this.catalogueIntegrationFor(orgId, credentialId);
+    if (!found.ok) return found;
+    const run = await this.requestRun(orgId, found.value.id, { mode: 'full', trigger: 'manual' });
+    if (!run.ok) return run;
+    const integration = await this.integrations.get(orgId, found.value.id);
+    if (!integration.ok) return integration;
+    return ok({ integration: integration.value, run: run.value, created: found.value.created });
+  }
+
   async replay(orgId: string, runId: string): Promise<Result<RunView>> {
     const run = await this.runs.get(orgId, runId);
     if (run === undefined) return fail('not_found', `No run has id ${runId}.`);

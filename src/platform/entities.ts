@@ -311,13 +311,48 @@ const bill: EntityDefinition = {
 
 // ---- catalogue ----------------------------------------------------------------------------------
 
-const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'SEMI_ANNUAL', 'ANNUAL', 'ONE_TIME'] as const;
+export const FREQUENCIES = ['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'SEMI_ANNUAL', 'ANNUAL', 'ONE_TIME'] as const;
 
+/** Volume tiers: from this quantity on, this unit price. Strictly ascending, the first from 0. */
+const tier = z.strictObject({ fromQuantity: decimalString, unitPrice: decimalString });
+
+function tierIssues(tiers: readonly { fromQuantity: string }[] | undefined, path: (string | number)[]): Issue[] {
+  if (tiers === undefined || tiers.length === 0) return [];
+  const issues: Issue[] = [];
+  if (!new ExactDecimal(tiers[0]!.fromQuantity).isZero()) issues.push({ path: [...path, 0, 'fromQuantity'], message: 'the first tier starts at 0' });
+  for (let i = 1; i < tiers.length; i++) {
+    if (!new ExactDecimal(tiers[i]!.fromQuantity).gt(tiers[i - 1]!.fromQuantity)) {
+      issues.push({ path: [...path, i, 'fromQuantity'], message: `must be more than the tier before it (${tiers[i - 1]!.fromQuantity}): tiers go up` });
+    }
+  }
+  return issues;
+}
+
+/** Indexes of entries whose key an earlier entry already has. */
+function duplicates<T>(items: readonly T[], keyOf: (item: T) => string): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    if (seen.has(key)) out.push(index);
+    seen.add(key);
+  });
+  return out;
+}
+
+/** A frequency a product is sold at: Salesforce gets one product record for each. */
+const productFrequency = z.strictObject({
+  frequency: z.enum(FREQUENCIES),
+  customFields: customFields.optional(),
+});
+
+/** The price of a product in one currency at one frequency, optionally by volume tiers. */
 const pricingRule = z.strictObject({
   currency: currencyCode,
   frequency: z.enum(FREQUENCIES),
   price: decimalString,
   description: text(255).optional(),
+  tiers: z.array(tier).max(100).optional(),
 });
 
 const product: EntityDefinition = {
@@ -330,29 +365,48 @@ const product: EntityDefinition = {
     name,
     description: text(2000).optional(),
     active: z.boolean().default(true),
-    frequencies: z.array(z.enum(FREQUENCIES)).max(FREQUENCIES.length).default([]),
+    frequencies: z.array(productFrequency).max(FREQUENCIES.length).default([]),
     currencies: z.array(currencyCode).max(200).default([]),
     pricingRules: z.array(pricingRule).max(1000).default([]),
+    serviceIds: z.array(id).max(200).default([]),
+    customFields: customFields.optional(),
     externalKey: externalKey.optional(),
   }),
-  references: [],
+  references: [{ field: 'serviceIds', entity: 'services', many: true }],
   filters: ['active'],
   check: (data) => {
     const issues: Issue[] = [];
-    const frequencies = data.frequencies as string[];
+    const frequencies = (data.frequencies as z.infer<typeof productFrequency>[]).map((f) => f.frequency);
     const currencies = data.currencies as string[];
-    (data.pricingRules as z.infer<typeof pricingRule>[]).forEach((rule, index) => {
+    const rules = data.pricingRules as z.infer<typeof pricingRule>[];
+    for (const index of duplicates(frequencies, (f) => f)) issues.push({ path: ['frequencies', index, 'frequency'], message: `${frequencies[index]} is listed twice` });
+    for (const index of duplicates(currencies, (c) => c)) issues.push({ path: ['currencies', index], message: `${currencies[index]} is listed twice` });
+    for (const index of duplicates(data.serviceIds as string[], (s) => s)) issues.push({ path: ['serviceIds', index], message: 'the service is listed twice' });
+    for (const index of duplicates(rules, (r) => `${r.currency}/${r.frequency}`)) {
+      issues.push({ path: ['pricingRules', index], message: `a pricing rule for ${rules[index]!.currency} ${rules[index]!.frequency} comes earlier: one price per currency and frequency` });
+    }
+    rules.forEach((rule, index) => {
       issues.push(...amountFits(data, ['pricingRules', index, 'price'], rule.price, rule.currency));
       if (currencies.length > 0 && !currencies.includes(rule.currency)) {
-        issues.push({ path: ['pricingRules', index, 'currency'], message: `${rule.currency} is not one of the product's currencies` });
+        issues.push({ path: ['pricingRules', index, 'currency'], message: `${rule.currency} is not one of the product's currencies (${currencies.join(', ')}): add it to currencies` });
       }
       if (frequencies.length > 0 && !frequencies.includes(rule.frequency)) {
-        issues.push({ path: ['pricingRules', index, 'frequency'], message: `${rule.frequency} is not one of the product's frequencies` });
+        issues.push({ path: ['pricingRules', index, 'frequency'], message: `${rule.frequency} is not one of the product's frequencies (${frequencies.join(', ')}): add it to frequencies` });
       }
+      // Unit prices may be finer than the currency's minor unit (a tenth of a cent a call).
+      issues.push(...tierIssues(rule.tiers, ['pricingRules', index, 'tiers']));
     });
     return issues;
   },
 };
+
+/** An allowance of usage a service includes each period (e.g. 1000 API calls), before charges apply. */
+const usageBucket = z.strictObject({
+  code,
+  name,
+  quantity: decimalString,
+  unit: text(64).optional(),
+});
 
 const service: EntityDefinition = {
   name: 'services',
@@ -365,13 +419,23 @@ const service: EntityDefinition = {
     description: text(2000).optional(),
     unit: text(64).optional(),
     active: z.boolean().default(true),
+    usageBuckets: z.array(usageBucket).max(100).default([]),
     externalKey: externalKey.optional(),
   }),
   references: [],
   filters: ['active'],
+  check: (data) => {
+    const buckets = data.usageBuckets as z.infer<typeof usageBucket>[];
+    return duplicates(buckets, (b) => b.code).map((index) => ({ path: ['usageBuckets', index, 'code'], message: `another usage bucket of the service has code ${buckets[index]!.code}` }));
+  },
 };
 
-const tier = z.strictObject({ fromQuantity: decimalString, unitPrice: decimalString });
+/** Rates of a plan come in groups (e.g. domestic and international calls), each with its tiers. */
+const rateGroup = z.strictObject({
+  code,
+  name,
+  tiers: z.array(tier).min(1, 'needs at least one tier').max(100),
+});
 
 const ratePlan: EntityDefinition = {
   name: 'rate-plans',
@@ -385,7 +449,7 @@ const ratePlan: EntityDefinition = {
     serviceId: id.optional(),
     currency: currencyCode,
     frequency: z.enum(FREQUENCIES),
-    tiers: z.array(tier).min(1, 'needs at least one tier').max(100),
+    groups: z.array(rateGroup).min(1, 'needs at least one group of rates').max(50),
     externalKey: externalKey.optional(),
   }),
   references: [
@@ -394,6 +458,12 @@ const ratePlan: EntityDefinition = {
   ],
   parentField: 'productId',
   filters: ['productId', 'serviceId'],
+  check: (data) => {
+    const groups = data.groups as z.infer<typeof rateGroup>[];
+    const issues: Issue[] = duplicates(groups, (g) => g.code).map((index) => ({ path: ['groups', index, 'code'], message: `another group of the plan has code ${groups[index]!.code}` }));
+    groups.forEach((group, index) => issues.push(...tierIssues(group.tiers, ['groups', index, 'tiers'])));
+    return issues;
+  },
 };
 
 // ---- reference data -----------------------------------------------------------------------------

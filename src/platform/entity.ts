@@ -15,6 +15,8 @@ export type RecordData = Record<string, unknown>;
 export interface Reference {
   field: string;
   entity: string;
+  /** The field holds a list of ids (a product's services), each of which must exist. */
+  many?: boolean;
 }
 
 /**

@@ -126,6 +126,15 @@ function referencesOf(definition: EntityDefinition, data: RecordData): Reference
   return typeof definition.references === 'function' ? definition.references(data) : definition.references;
 }
 
+/** The ids a record names through one reference, with where each is in the record. */
+function referencedIds(reference: Reference, data: RecordData): { value: string; path: (string | number)[] }[] {
+  const value = data[reference.field];
+  if (reference.many === true) {
+    return Array.isArray(value) ? value.flatMap((v, i) => (typeof v === 'string' ? [{ value: v, path: [reference.field, i] }] : [])) : [];
+  }
+  return typeof value === 'string' ? [{ value, path: [reference.field] }] : [];
+}
+
 function keyOf(definition: EntityDefinition, data: RecordData): string | null {
   if (definition.keyOf !== undefined) return definition.keyOf(data);
   const value = data[definition.keyField ?? 'externalKey'];
@@ -399,12 +408,11 @@ export class RecordStore {
       }
       const missing: Issue[] = [];
       for (const reference of referencesOf(definition, data)) {
-        const value = data[reference.field];
-        if (typeof value !== 'string') continue;
-        if (!referenced.has(`${reference.entity}/${value}`)) {
+        for (const { value, path } of referencedIds(reference, data)) {
+          if (referenced.has(`${reference.entity}/${value}`)) continue;
           const other = OTHER_TARGETS[reference.entity];
           missing.push({
-            path: [reference.field],
+            path,
             message: other !== undefined
               ? `no ${other.label} of your organization has id ${value}`
               : `no live ${entityByName(reference.entity)?.label ?? reference.entity} has id ${value}`,
@@ -509,11 +517,11 @@ export class RecordStore {
     const wanted = new Map<string, Set<string>>();
     for (const data of records) {
       for (const reference of referencesOf(definition, data)) {
-        const value = data[reference.field];
-        if (typeof value !== 'string') continue;
-        let set = wanted.get(reference.entity);
-        if (set === undefined) wanted.set(reference.entity, (set = new Set()));
-        set.add(value);
+        for (const { value } of referencedIds(reference, data)) {
+          let set = wanted.get(reference.entity);
+          if (set === undefined) wanted.set(reference.entity, (set = new Set()));
+          set.add(value);
+        }
       }
     }
     const found = new Map<string, string | null>();
@@ -551,14 +559,16 @@ export class RecordStore {
       if (typeof other.references === 'function') continue;
       for (const reference of other.references) {
         if (reference.entity !== definition.name) continue;
-        const column =
-          other.account !== undefined && 'field' in other.account && other.account.field === reference.field
-            ? 'account_id'
-            : other.parentField === reference.field
-              ? 'parent_id'
-              : `(data->>'${reference.field}')::uuid`;
+        const refersTo =
+          reference.many === true
+            ? `data->'${reference.field}' @> jsonb_build_array($3::uuid::text)`
+            : other.account !== undefined && 'field' in other.account && other.account.field === reference.field
+              ? 'account_id = $3'
+              : other.parentField === reference.field
+                ? 'parent_id = $3'
+                : `(data->>'${reference.field}')::uuid = $3`;
         const rows = await tx.query<{ count: number }>(
-          `SELECT count(*)::int AS count FROM records WHERE org_id = $1 AND entity = $2 AND ${column} = $3 AND deleted_at IS NULL AND id <> $3`,
+          `SELECT count(*)::int AS count FROM records WHERE org_id = $1 AND entity = $2 AND ${refersTo} AND deleted_at IS NULL AND id <> $3`,
           [orgId, other.name, id],
         );
         const count = rows[0]?.count ?? 0;

@@ -28,7 +28,7 @@ describe('migrations', () => {
     const [a, b] = await twoHandles();
     const [first, second] = await Promise.all([migrate(a), migrate(b)]);
     const all = loadMigrations();
-    expect([...first, ...second].map((m) => m.version).sort()).toEqual(all.map((m) => m.version));
+    expect([...first, ...second].map((m) => m.version).sort((x, y) => x - y)).toEqual(all.map((m) => m.version));
     const rows = await a.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(all.map((m) => m.version));
     expect(await migrate(b)).toEqual([]);

@@ -1452,6 +1452,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credentials/{id}/import-catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the catalogue into the credential's org: products with their prices, services, rate plans
+         * @description Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time), importing everything again: Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.
+         */
+        post: operations["import-catalogue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials/{id}/check": {
         parameters: {
             query?: never;
@@ -2783,7 +2803,13 @@ export interface components {
             /** @default true */
             active: boolean;
             /** @default [] */
-            frequencies: ("DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME")[];
+            frequencies: {
+                /** @enum {string} */
+                frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
+                customFields?: {
+                    [key: string]: string | number | boolean | null;
+                };
+            }[];
             /** @default [] */
             currencies: string[];
             /** @default [] */
@@ -2793,7 +2819,16 @@ export interface components {
                 frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
                 price: string;
                 description?: string;
+                tiers?: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[];
+            /** @default [] */
+            serviceIds: string[];
+            customFields?: {
+                [key: string]: string | number | boolean | null;
+            };
             externalKey?: string;
             /** Format: uuid */
             id: string;
@@ -2820,7 +2855,13 @@ export interface components {
             /** @default true */
             active: boolean;
             /** @default [] */
-            frequencies: ("DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME")[];
+            frequencies: {
+                /** @enum {string} */
+                frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
+                customFields?: {
+                    [key: string]: string | number | boolean | null;
+                };
+            }[];
             /** @default [] */
             currencies: string[];
             /** @default [] */
@@ -2830,7 +2871,16 @@ export interface components {
                 frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
                 price: string;
                 description?: string;
+                tiers?: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[];
+            /** @default [] */
+            serviceIds: string[];
+            customFields?: {
+                [key: string]: string | number | boolean | null;
+            };
             externalKey?: string;
         };
         /** @description Fields to change; null removes an optional field. The merged record must be valid. */
@@ -2839,7 +2889,13 @@ export interface components {
             name?: string | null;
             description?: string | null;
             active?: boolean | null;
-            frequencies?: ("DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME")[] | null;
+            frequencies?: {
+                /** @enum {string} */
+                frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
+                customFields?: {
+                    [key: string]: string | number | boolean | null;
+                };
+            }[] | null;
             currencies?: string[] | null;
             pricingRules?: {
                 currency: string;
@@ -2847,7 +2903,15 @@ export interface components {
                 frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
                 price: string;
                 description?: string;
+                tiers?: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[] | null;
+            serviceIds?: string[] | null;
+            customFields?: {
+                [key: string]: string | number | boolean | null;
+            } | null;
             externalKey?: string | null;
             /** @description The version you read; the update is refused with 409 if the record has moved on. */
             version?: number;
@@ -2859,6 +2923,13 @@ export interface components {
             unit?: string;
             /** @default true */
             active: boolean;
+            /** @default [] */
+            usageBuckets: {
+                code: string;
+                name: string;
+                quantity: string;
+                unit?: string;
+            }[];
             externalKey?: string;
             /** Format: uuid */
             id: string;
@@ -2885,6 +2956,13 @@ export interface components {
             unit?: string;
             /** @default true */
             active: boolean;
+            /** @default [] */
+            usageBuckets: {
+                code: string;
+                name: string;
+                quantity: string;
+                unit?: string;
+            }[];
             externalKey?: string;
         };
         /** @description Fields to change; null removes an optional field. The merged record must be valid. */
@@ -2894,6 +2972,12 @@ export interface components {
             description?: string | null;
             unit?: string | null;
             active?: boolean | null;
+            usageBuckets?: {
+                code: string;
+                name: string;
+                quantity: string;
+                unit?: string;
+            }[] | null;
             externalKey?: string | null;
             /** @description The version you read; the update is refused with 409 if the record has moved on. */
             version?: number;
@@ -2908,9 +2992,13 @@ export interface components {
             currency: string;
             /** @enum {string} */
             frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
-            tiers: {
-                fromQuantity: string;
-                unitPrice: string;
+            groups: {
+                code: string;
+                name: string;
+                tiers: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[];
             externalKey?: string;
             /** Format: uuid */
@@ -2941,9 +3029,13 @@ export interface components {
             currency: string;
             /** @enum {string} */
             frequency: "DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME";
-            tiers: {
-                fromQuantity: string;
-                unitPrice: string;
+            groups: {
+                code: string;
+                name: string;
+                tiers: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[];
             externalKey?: string;
         };
@@ -2955,9 +3047,13 @@ export interface components {
             serviceId?: string | null;
             currency?: string | null;
             frequency?: ("DAILY" | "WEEKLY" | "MONTHLY" | "QUARTERLY" | "SEMI_ANNUAL" | "ANNUAL" | "ONE_TIME") | null;
-            tiers?: {
-                fromQuantity: string;
-                unitPrice: string;
+            groups?: {
+                code: string;
+                name: string;
+                tiers: {
+                    fromQuantity: string;
+                    unitPrice: string;
+                }[];
             }[] | null;
             externalKey?: string | null;
             /** @description The version you read; the update is refused with 409 if the record has moved on. */
@@ -3610,7 +3706,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -3667,6 +3763,11 @@ export interface components {
                  * @default []
                  */
                 excludedLineItemTypes: ("STANDING_CHARGE" | "USAGE" | "MINIMUM_SPEND" | "COMMITMENT_FEE" | "OVERAGE" | "CREDIT_MEMO" | "DEBIT_MEMO" | "ADJUSTMENT")[];
+                /**
+                 * @description Catalogue: the name of a price book Ferry fills besides the standard one (created when the org has none of that name); null: the standard price book only.
+                 * @default null
+                 */
+                priceBook: string | null;
             };
             trigger: {
                 /**
@@ -3817,12 +3918,73 @@ export interface components {
             trigger: "change" | "schedule" | "manual" | "retry" | "replay" | "mapping" | "poll" | "stream" | "follow";
             finishedAt: string | null;
         };
+        Run: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            integrationId: string;
+            /** @enum {string} */
+            trigger: "change" | "schedule" | "manual" | "retry" | "replay" | "mapping" | "poll" | "stream" | "follow";
+            /**
+             * @description incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry; incoming_full: every record of the object read from Salesforce (the initial load).
+             * @enum {string}
+             */
+            mode: "incremental" | "full" | "incoming" | "incoming_full";
+            /** @enum {string} */
+            status: "WAITING" | "STARTED" | "COMPLETE" | "ERROR" | "AWAITING_RETRY" | "AUTH_FAILED" | "RATE_LIMIT_RETRY" | "DISABLED" | "INTERRUPTED";
+            replayOf: string | null;
+            fromSeq: number | null;
+            toSeq: number | null;
+            counts: {
+                sent: number;
+                created: number;
+                updated: number;
+                skipped: number;
+                deleted: number;
+                failed: number;
+            };
+            /** @description The records this run considered (what a replay sends again). */
+            recordIds: string[];
+            /** @description Why records were skipped (out of scope, unchanged, no mapped field changed, ...): per reason, how many and the first 20 record ids. */
+            skips: {
+                reason: string;
+                count: number;
+                recordIds: string[];
+            }[];
+            /** @description Imports (Catalogue integrations): where the run stands while it works, and what it did per Salesforce object; null for other runs. */
+            progress: components["schemas"]["RunProgress"] | null;
+            error: {
+                errorCode: string;
+                message: string;
+            } | null;
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        RunProgress: {
+            /** @description What the run is writing now ("products", "standard price book entries", ...); "done" once finished. */
+            step: string;
+            /** @description Rows written (or found unchanged) so far. */
+            done: number;
+            /** @description Rows the run has to write in all. */
+            total: number;
+            /** @description Per Salesforce object: created, updated, unchanged, retired (deleted, or deactivated for products and price book entries) and failed rows. */
+            objects: {
+                [key: string]: {
+                    created: number;
+                    updated: number;
+                    unchanged: number;
+                    retired: number;
+                    failed: number;
+                };
+            };
+        };
         Integration: {
             /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -3879,6 +4041,11 @@ export interface components {
                  * @default []
                  */
                 excludedLineItemTypes: ("STANDING_CHARGE" | "USAGE" | "MINIMUM_SPEND" | "COMMITMENT_FEE" | "OVERAGE" | "CREDIT_MEMO" | "DEBIT_MEMO" | "ADJUSTMENT")[];
+                /**
+                 * @description Catalogue: the name of a price book Ferry fills besides the standard one (created when the org has none of that name); null: the standard price book only.
+                 * @default null
+                 */
+                priceBook: string | null;
             };
             trigger: {
                 /**
@@ -4109,47 +4276,6 @@ export interface components {
             resync: {
                 runId: string;
             } | null;
-        };
-        Run: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            integrationId: string;
-            /** @enum {string} */
-            trigger: "change" | "schedule" | "manual" | "retry" | "replay" | "mapping" | "poll" | "stream" | "follow";
-            /**
-             * @description incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry; incoming_full: every record of the object read from Salesforce (the initial load).
-             * @enum {string}
-             */
-            mode: "incremental" | "full" | "incoming" | "incoming_full";
-            /** @enum {string} */
-            status: "WAITING" | "STARTED" | "COMPLETE" | "ERROR" | "AWAITING_RETRY" | "AUTH_FAILED" | "RATE_LIMIT_RETRY" | "DISABLED" | "INTERRUPTED";
-            replayOf: string | null;
-            fromSeq: number | null;
-            toSeq: number | null;
-            counts: {
-                sent: number;
-                created: number;
-                updated: number;
-                skipped: number;
-                deleted: number;
-                failed: number;
-            };
-            /** @description The records this run considered (what a replay sends again). */
-            recordIds: string[];
-            /** @description Why records were skipped (out of scope, unchanged, no mapped field changed, ...): per reason, how many and the first 20 record ids. */
-            skips: {
-                reason: string;
-                count: number;
-                recordIds: string[];
-            }[];
-            error: {
-                errorCode: string;
-                message: string;
-            } | null;
-            createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
         };
         Event: {
             /** Format: uuid */
@@ -12775,6 +12901,60 @@ export interface operations {
             };
         };
     };
+    "import-catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import run, queued, and its integration */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        integration: components["schemas"]["IntegrationWithLastRun"];
+                        run: components["schemas"]["Run"];
+                        /** @description The Catalogue integration was made by this call. */
+                        created: boolean;
+                    };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "check-credential-org": {
         parameters: {
             query?: never;
@@ -12917,7 +13097,7 @@ export interface operations {
     "list-integrations": {
         parameters: {
             query?: {
-                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription";
+                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
             };
             header?: never;
             path?: never;
@@ -12968,7 +13148,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription";
+                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
                     /**
                      * @default salesforce
                      * @constant
@@ -12992,7 +13172,8 @@ export interface operations {
                      *       "enforceExternalMappings": false,
                      *       "useExternalMappingAccountCode": false,
                      *       "onlyApprovedBills": false,
-                     *       "excludedLineItemTypes": []
+                     *       "excludedLineItemTypes": [],
+                     *       "priceBook": null
                      *     }
                      */
                     settings?: {
@@ -13036,6 +13217,11 @@ export interface operations {
                          * @default []
                          */
                         excludedLineItemTypes?: ("STANDING_CHARGE" | "USAGE" | "MINIMUM_SPEND" | "COMMITMENT_FEE" | "OVERAGE" | "CREDIT_MEMO" | "DEBIT_MEMO" | "ADJUSTMENT")[];
+                        /**
+                         * @description Catalogue: the name of a price book Ferry fills besides the standard one (created when the org has none of that name); null: the standard price book only.
+                         * @default null
+                         */
+                        priceBook?: string | null;
                     };
                     /**
                      * @default {
@@ -14096,6 +14282,8 @@ export interface operations {
                             /** @enum {string} */
                             action: "upsert" | "delete" | "skip" | "fail";
                             reason?: string;
+                            /** @description Catalogue integrations: the Salesforce record's key (its Ferry_Id__c): one Ferry record gives several (a product, its Salesforce product per frequency, its price book entries). delete: retired (deleted, or deactivated for products and price book entries). */
+                            key?: string;
                             /** @description fail: the event the run would record (e.g. integration.validation.error). */
                             event?: string;
                             object: string;
@@ -14129,6 +14317,15 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description salesforce_error */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialInput, credentialView } from '../../engine/index.ts';
+import { credentialInput, credentialView, integrationWithLastRun, runView } from '../../engine/index.ts';
 import { safeString } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
@@ -52,6 +52,13 @@ export const credentialEndpoints: Endpoint[] = [
     success: { status: 200, description: 'The outcome', schema: testResult },
     errors: ['unauthorized', 'not_found'],
     handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).credentials.test(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials/{id}/import-catalogue', operationId: 'import-catalogue', summary: 'Import the catalogue into the credential\'s org: products with their prices, services, rate plans', tag, auth: true, engine: true, params: idParams,
+    description: 'Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time), importing everything again: Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.',
+    success: { status: 202, description: 'The import run, queued, and its integration', schema: z.strictObject({ integration: integrationWithLastRun, run: runView, created: z.boolean().meta({ description: 'The Catalogue integration was made by this call.' }) }) },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).importCatalogue(orgId, params.id), 'path') }),
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/check', operationId: 'check-credential-org', summary: "List Ferry's objects and fields missing in the credential's org", tag, auth: true, engine: true, params: idParams,

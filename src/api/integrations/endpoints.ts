@@ -125,11 +125,12 @@ export const integrationEndpoints: Endpoint[] = [
       description: 'Per record, from the same select, scope, map and check stages as a run: upsert (with the Salesforce fields and children), delete, skip (with the reason), or fail (with the event the run would record)',
       schema: z.strictObject({ data: z.array(z.strictObject({
         entity: z.string(), id: z.string(), action: z.enum(['upsert', 'delete', 'skip', 'fail']), reason: z.string().optional(),
+        key: z.string().optional().meta({ description: 'Catalogue integrations: the Salesforce record\'s key (its Ferry_Id__c): one Ferry record gives several (a product, its Salesforce product per frequency, its price book entries). delete: retired (deleted, or deactivated for products and price book entries).' }),
         event: z.string().optional().meta({ description: 'fail: the event the run would record (e.g. integration.validation.error).' }),
         object: z.string(), fields: z.record(z.string(), z.unknown()).optional(), children: z.array(z.record(z.string(), z.unknown())).optional(),
       })) }),
     },
-    errors: ['validation_failed', 'unauthorized', 'not_found'],
+    errors: ['validation_failed', 'unauthorized', 'not_found', 'salesforce_error'],
     handler: async ({ orgId, params, query, deps }) => {
       const items = await engineOf(deps).runner.preview(orgId, params.id, query.mode, query.limit);
       if (items === undefined) throw new ApiError('not_found', `No integration has id ${params.id}.`);

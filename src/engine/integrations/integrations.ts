@@ -210,6 +210,7 @@ export class Integrations {
       if (rows.length === 0) return fail('not_found', `No integration has id ${id}.`);
       await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
       await tx.query('DELETE FROM delivery_intents WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
+      await tx.query('DELETE FROM import_rows WHERE org_id = $1 AND integration_id = $2', [orgId, id]);
       return ok({ id });
     });
   }
@@ -257,12 +258,13 @@ export class Integrations {
   async purgeLinks(orgId: string, id: string): Promise<Result<{ purged: number; integration: IntegrationView }>> {
     return this.#db.transaction(async (tx) => {
       const removed = await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 RETURNING entity_id', [orgId, id]);
+      const imported = await tx.query('DELETE FROM import_rows WHERE org_id = $1 AND integration_id = $2 RETURNING key', [orgId, id]);
       const [row] = await tx.query<IntegrationRow>(
         'UPDATE integrations SET salesforce_org_id = NULL, version = version + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *',
         [orgId, id],
       );
       if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
-      return ok({ purged: removed.length, integration: toIntegrationView(row) });
+      return ok({ purged: removed.length + imported.length, integration: toIntegrationView(row) });
     });
   }
 

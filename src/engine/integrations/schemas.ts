@@ -50,6 +50,8 @@ export const integrationSettings = z.strictObject({
   useExternalMappingAccountCode: z.boolean().default(false).meta({ description: 'Find the Salesforce Account through external mappings instead of Ferry account ids.' }),
   onlyApprovedBills: z.boolean().default(false).meta({ description: 'Bills: send only approved bills (otherwise every regeneration is sent).' }),
   excludedLineItemTypes: z.array(z.enum(LINE_ITEM_TYPES)).max(LINE_ITEM_TYPES.length).default([]).meta({ description: 'Bills: line item types not sent.' }),
+  priceBook: z.string().trim().min(1, 'must not be empty (null: the standard price book only)').max(255).refine((n) => !/^standard price book$/i.test(n), 'is the standard price book, which every import fills: give another name, or null').nullable().default(null)
+    .meta({ description: 'Catalogue: the name of a price book Ferry fills besides the standard one (created when the org has none of that name); null: the standard price book only.' }),
 });
 
 export const integrationTrigger = z.strictObject({
@@ -71,6 +73,8 @@ export const INCOMING_READERS = ['auto', 'cdc', 'polling'] as const;
 export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket', 'Subscription'] as const;
 /** Entity types Ferry only reads from Salesforce (nothing of theirs is sent). */
 export const READ_ONLY_ENTITY_TYPES = ['Subscription'] as const;
+/** Entity types an import integration writes (src/engine/imports): the whole set each run, not record by record. */
+export const IMPORT_ENTITY_TYPES = ['Catalogue'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 

@@ -17,8 +17,11 @@ export interface ChildDefinition {
   /** The array on the parent that holds them; rules address them as `<path>[].field`. */
   path: string;
   object: string;
-  /** The child's external id: stable for a parent and position, so a resend updates in place. */
-  keyOf(parentId: string, index: number): string;
+  /**
+   * The child's external id: stable for a parent and position (or for what the item is, such as a
+   * product's frequency), so a resend updates in place.
+   */
+  keyOf(parentId: string, index: number, item: Record<string, unknown>): string;
   /** Children an integration setting leaves out (e.g. excluded line item types). */
   excluded?(child: Record<string, unknown>, settings: IntegrationSettings): boolean;
 }

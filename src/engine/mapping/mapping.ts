@@ -280,7 +280,7 @@ export async function mapRecord(mapper: ObjectMapper, record: Record<string, unk
     const children: MappedRecord['children'] = [];
     for (const [index, item] of items.entries()) {
       if (definition.excluded?.(item, settings) === true) continue;
-      children.push({ key: definition.keyOf(String(record.id), index), ...(await mapFields(childMapper, item, record, index)) });
+      children.push({ key: definition.keyOf(String(record.id), index, item), ...(await mapFields(childMapper, item, record, index)) });
     }
     mapped.children = children;
   }

@@ -107,7 +107,8 @@ export function resolvePath(entity: string, path: string): PathResult {
   for (const [index, raw] of parts.entries()) {
     const isArray = raw.endsWith('[]');
     const name = isArray ? raw.slice(0, -2) : raw;
-    if (walked.length === 1 && walked[0] === 'customFields') {
+    // Custom fields (of the record, or of its list items: a product's frequencies) are free keys.
+    if (walked.at(-1) === 'customFields' && schema !== undefined && unwrap(schema).def.type === 'record') {
       if (!CUSTOM_FIELD_KEY.test(name)) return { ok: false, message: `custom field key "${name}" must start with a lowercase letter and use letters, digits and _ only (no spaces)` };
       if (index !== parts.length - 1) return { ok: false, message: 'custom field values are plain values: nothing can follow the key' };
       return { ok: true, field: { kind: 'unknown' }, top };

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import type { RecordStore } from '../../platform/index.ts';
-import { userEmails } from '../../platform/index.ts';
+import { lastJournalSeq, userEmails } from '../../platform/index.ts';
 import { SalesforceError, type ClientOptions, type ObjectDescribe, type SalesforceClient, type SalesforceErrorInfo } from '../../salesforce/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { Credentials } from '../credentials/credentials.ts';
@@ -17,6 +17,9 @@ import { NothingToReadError, readChanges, writePendingKeys } from '../incoming/i
 import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
+import { CATALOGUE_OBJECTS, planCatalogue, priceBooksOf } from '../imports/catalogue.ts';
+import { previewImport, runImport, type ImportPreviewItem } from '../imports/reconcile.ts';
+import { IMPORT_ENTITY_TYPES } from '../integrations/schemas.ts';
 import { syncOf, toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
 import { compileMapping, MappingCompileError, type CompiledMapping, type ObjectMapper } from '../mapping/mapping.ts';
@@ -111,6 +114,8 @@ export interface PreviewItem {
   reason?: string | undefined;
   event?: string | undefined;
   object: string;
+  /** Imports: the row's key (its Ferry_Id__c), one record of Ferry giving several rows. */
+  key?: string | undefined;
   fields?: Record<string, unknown> | undefined;
   children?: Record<string, unknown>[] | undefined;
 }
@@ -308,6 +313,10 @@ export class Runner {
       }
       return;
     }
+    if ((IMPORT_ENTITY_TYPES as readonly string[]).includes(integration.entity_type)) {
+      await this.#import(integration, job, runId, client, identity.organizationId, state);
+      return;
+    }
     // Records Ferry created from Salesforce carry Ferry's id there before any upsert names them by it.
     const reading = baseFields(integration);
     if (reading !== undefined) await writePendingKeys(db, client, integration, reading.object);
@@ -438,6 +447,59 @@ export class Runner {
     } catch (error) {
       log.error({ err: error }, 'could not send the disabled-integration e-mail');
     }
+  }
+
+  // ---- imports -------------------------------------------------------------------------------------
+
+  /**
+   * An import run (the catalogue): everything Ferry holds of it is planned and reconciled with what
+   * the integration wrote before, incremental and full alike (rows unchanged since they were last
+   * sent are skipped; a replay or a retried event sends them again). The watermark moves to the
+   * journal position read at the start, so changes made during the run start another.
+   */
+  async #import(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
+    const { db } = this.#deps;
+    const seq = await lastJournalSeq(db, integration.org_id);
+    const mapping = this.#mappingOf(integration);
+    const described = await this.#deps.schemas.describe(client, salesforceOrgId, [...new Set([...objectsOf(mapping), ...CATALOGUE_OBJECTS])]);
+    try {
+      assertMappedFieldsExist(mapping, described);
+    } catch (error) {
+      this.#deps.schemas.forget(salesforceOrgId);
+      throw error;
+    }
+    const describes = present(described);
+    const books = await priceBooksOf(client, describes, integration.id, integration.settings.priceBook);
+    const plan = await planCatalogue(db, integration, mapping, books, state);
+    const saveProgress = async (progress: unknown) => {
+      await db.query('UPDATE runs SET progress = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify(progress)]);
+      // A long import keeps its lease while it works; one taken over stops writing.
+      const held = await db.query(
+        'UPDATE integrations SET lease_until = now() + ($3 || \' milliseconds\')::interval WHERE org_id = $1 AND id = $2 AND lease_run_id = $4 RETURNING id',
+        [integration.org_id, integration.id, String(this.#options.leaseMs), runId],
+      );
+      if (held.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
+    };
+    await runImport({ db, integration, runId, client, salesforceOrgId, describes, force: job.force === true, state, onProgress: saveProgress }, plan);
+    state.fromSeq = integration.cursor_seq;
+    state.toSeq = seq;
+    await db.query('UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3) WHERE org_id = $1 AND id = $2 AND lease_run_id = $4', [integration.org_id, integration.id, seq, runId]);
+  }
+
+  /** What an import would write now: rows upserted (with their fields), unchanged, or retired. */
+  async #previewImport(integration: IntegrationRow, limit: number): Promise<ImportPreviewItem[]> {
+    const { db } = this.#deps;
+    if (integration.credential_id === null) {
+      throw new SalesforceError({ kind: 'config', errorCode: 'NOT_CONNECTED', message: 'A catalogue preview needs the org\'s price books and currencies: connect the integration to a credential first.' });
+    }
+    const opened = await this.#deps.credentials.open(integration.org_id, integration.credential_id, this.#options.clientOptions);
+    const mapping = this.#mappingOf(integration);
+    const describes = present(await this.#deps.schemas.describe(opened.client, opened.identity.organizationId, [...new Set([...objectsOf(mapping), ...CATALOGUE_OBJECTS])]));
+    // A preview makes nothing: a named price book that does not exist yet is shown as to be made.
+    const books = await priceBooksOf(opened.client, describes, integration.id, null);
+    if (integration.settings.priceBook !== null) books.customId = `(${integration.settings.priceBook})`;
+    const plan = await planCatalogue(db, integration, mapping, books, new RunState());
+    return previewImport(db, integration, plan, false, limit);
   }
 
   // ---- the pipeline --------------------------------------------------------------------------------
@@ -571,6 +633,12 @@ export class Runner {
   async preview(orgId: string, integrationId: string, mode: 'incremental' | 'full', limit: number): Promise<PreviewItem[] | undefined> {
     const integration = await this.#deps.integrations.row(orgId, integrationId);
     if (integration === undefined) return undefined;
+    if ((IMPORT_ENTITY_TYPES as readonly string[]).includes(integration.entity_type)) {
+      return (await this.#previewImport(integration, limit)).map((item) => ({
+        entity: item.entity, id: item.id, object: item.object, key: item.key,
+        action: item.action === 'retire' ? 'delete' : item.action, reason: item.reason, fields: item.fields,
+      }));
+    }
     const { db } = this.#deps;
     const mapping = this.#mappingOf(integration);
     let describes: Map<string, ObjectDescribe> | undefined;

@@ -31,10 +31,24 @@ interface RunRow extends RunCounts {
   to_seq: number | null;
   error: { errorCode: string; message: string } | null;
   skips: RunSkip[];
+  progress: RunProgress | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
 }
+
+const objectSummary = z.strictObject({ created: z.number(), updated: z.number(), unchanged: z.number(), retired: z.number(), failed: z.number() });
+
+export const runProgress = z
+  .strictObject({
+    step: z.string().meta({ description: 'What the run is writing now ("products", "standard price book entries", ...); "done" once finished.' }),
+    done: z.number().meta({ description: 'Rows written (or found unchanged) so far.' }),
+    total: z.number().meta({ description: 'Rows the run has to write in all.' }),
+    objects: z.record(z.string(), objectSummary).meta({ description: 'Per Salesforce object: created, updated, unchanged, retired (deleted, or deactivated for products and price book entries) and failed rows.' }),
+  })
+  .meta({ id: 'RunProgress' });
+
+export type RunProgress = z.infer<typeof runProgress>;
 
 export const runView = z
   .strictObject({
@@ -50,6 +64,7 @@ export const runView = z
     recordIds: z.array(z.string()).meta({ description: 'The records this run considered (what a replay sends again).' }),
     skips: z.array(z.strictObject({ reason: z.string(), count: z.number(), recordIds: z.array(z.string()) }))
       .meta({ description: 'Why records were skipped (out of scope, unchanged, no mapped field changed, ...): per reason, how many and the first 20 record ids.' }),
+    progress: runProgress.nullable().meta({ description: 'Imports (Catalogue integrations): where the run stands while it works, and what it did per Salesforce object; null for other runs.' }),
     error: z.strictObject({ errorCode: z.string(), message: z.string() }).nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -71,6 +86,7 @@ const toView = (row: RunRow): RunView => ({
   counts: { sent: row.sent, created: row.created, updated: row.updated, skipped: row.skipped, deleted: row.deleted, failed: row.failed },
   recordIds: row.record_ids ?? [],
   skips: row.skips,
+  progress: row.progress,
   error: row.error,
   createdAt: row.created_at.toISOString(),
   startedAt: row.started_at?.toISOString() ?? null,

@@ -4,6 +4,7 @@ import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD, type EntityTypeDefinition } from 
 import { accountDefinition } from './account.ts';
 import { balanceDefinition } from './balance.ts';
 import { billDefinition } from './bill.ts';
+import { catalogueDefinition } from './catalogue.ts';
 import { commitmentDefinition } from './commitment.ts';
 import { contactDefinition } from './contact.ts';
 import { contractDefinition } from './contract.ts';
@@ -20,6 +21,7 @@ export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
   Bill: billDefinition,
   Ticket: ticketDefinition,
   Subscription: subscriptionDefinition,
+  Catalogue: catalogueDefinition,
 };
 
 /** Journal entities whose changes an integration of this type follows. */
