@@ -12,7 +12,7 @@ const commands = {
   engine: () => import('./commands/engine-commands.ts'),
   org: () => import('./commands/org.ts'),
   import: () => import('./commands/import.ts'),
-  importCatalogue: () => import('./commands/import-catalogue.ts'),
+  importIntoSalesforce: () => import('./commands/import-into-salesforce.ts'),
   api: () => import('../api/index.ts'),
 };
 
@@ -152,8 +152,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .option('--org <id>', 'organization id (default: the default organization)')
     .description("Import the catalogue (products with their prices, services, rate plans) into the credential's org, showing the progress")
     .action(async (credentialId: string, options: { org?: string }) => {
-      const { importCatalogueCommand } = await commands.importCatalogue();
-      exitCode = await importCatalogueCommand({ env: env(), credentialId, org: options.org, print, printError, progress: io.isTty });
+      const { importIntoSalesforceCommand } = await commands.importIntoSalesforce();
+      exitCode = await importIntoSalesforceCommand({ env: env(), kind: 'Catalogue', credentialId, org: options.org, print, printError, progress: io.isTty });
+    });
+
+  program
+    .command('import-data')
+    .argument('<credential>', 'credential id: the Salesforce org to import into')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description("Import the reference data (account types and statuses, contact types, countries and states, owners, bill groups, AR terms) into the credential's org, and report the picklist values it lacks")
+    .action(async (credentialId: string, options: { org?: string }) => {
+      const { importIntoSalesforceCommand } = await commands.importIntoSalesforce();
+      exitCode = await importIntoSalesforceCommand({ env: env(), kind: 'ReferenceData', credentialId, org: options.org, print, printError, progress: io.isTty });
     });
 
   program

@@ -467,23 +467,25 @@ export class Engine {
   }
 
   /**
-   * The organization's Catalogue integration bound to a credential: the oldest, or one made now
-   * (named "Catalogue", run by hand only) when there is none.
+   * The organization's import integration of one type (Catalogue, ReferenceData) bound to a
+   * credential: the oldest, or one made now (named "Catalogue" or "Reference data", run by hand
+   * only) when there is none.
    */
-  async catalogueIntegrationFor(orgId: string, credentialId: string): Promise<Result<{ id: string; created: boolean }>> {
+  async importIntegrationFor(orgId: string, credentialId: string, entityType: 'Catalogue' | 'ReferenceData'): Promise<Result<{ id: string; created: boolean }>> {
     const [existing] = await this.#db.query<{ id: string }>(
-      "SELECT id FROM integrations WHERE org_id = $1 AND credential_id = $2 AND entity_type = 'Catalogue' ORDER BY created_at, id LIMIT 1",
-      [orgId, credentialId],
+      'SELECT id FROM integrations WHERE org_id = $1 AND credential_id = $2 AND entity_type = $3 ORDER BY created_at, id LIMIT 1',
+      [orgId, credentialId, entityType],
     );
     if (existing !== undefined) return ok({ id: existing.id, created: false });
-    const made = await this.integrations.create(orgId, { name: 'Catalogue', entityType: 'Catalogue', credentialId, trigger: { onChange: false } });
+    const name = entityType === 'Catalogue' ? 'Catalogue' : 'Reference data';
+    const made = await this.integrations.create(orgId, { name, entityType, credentialId, trigger: { onChange: false } });
     if (!made.ok) return made.error.code === 'reference_not_found' ? fail('not_found', `No credential has id ${credentialId}.`) : made;
     return ok({ id: made.value.id, created: true });
   }
 
-  /** Import Catalogue on a credential: a full run of its Catalogue integration (see catalogueIntegrationFor). */
-  async importCatalogue(orgId: string, credentialId: string): Promise<Result<{ integration: IntegrationView; run: RunView; created: boolean }>> {
-    const found = await this.catalogueIntegrationFor(orgId, credentialId);
+  /** Import Catalogue or Import Data on a credential: a full run of its import integration (see importIntegrationFor). */
+  async importInto(orgId: string, credentialId: string, entityType: 'Catalogue' | 'ReferenceData'): Promise<Result<{ integration: IntegrationView; run: RunView; created: boolean }>> {
+    const found = await this.importIntegrationFor(orgId, credentialId, entityType);
     if (!found.ok) return found;
     const run = await this.requestRun(orgId, found.value.id, { mode: 'full', trigger: 'manual' });
     if (!run.ok) return run;

@@ -13,7 +13,7 @@
  * - conflict: a field changed on both sides since the last sync (two-way sync; settled by policy).
  */
 
-export const ENTITY_TYPES = ['Account', 'Contact', 'Contract', 'Commitment', 'Balance', 'Bill', 'Ticket', 'Subscription', 'Catalogue'] as const;
+export const ENTITY_TYPES = ['Account', 'Contact', 'Contract', 'Commitment', 'Balance', 'Bill', 'Ticket', 'Subscription', 'Catalogue', 'ReferenceData'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export const CREDENTIAL_TYPES = ['password', 'client_credentials', 'jwt_bearer', 'authorization_code', 'access_token'] as const;
@@ -85,6 +85,11 @@ export const EVENT_NAMES = [
    * made before then may never be seen; a full read (incoming_full) settles them.
    */
   'integration.incoming_gap.warning',
+  /**
+   * An import of reference data found values a Salesforce picklist should offer (account types in
+   * Account.Type) missing from it; the event lists them and the metadata that adds them.
+   */
+  'integration.picklist_values_missing.warning',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -492,12 +492,18 @@ function referenceList(
   };
 }
 
+/** The contact points a contact type names: its e-mail, a phone of one type, its address. */
+export const CONTACT_POINT_KINDS = ['email', 'phone.WORK', 'phone.MOBILE', 'phone.HOME', 'phone.FAX', 'phone.OTHER', 'address'] as const;
+
 const state = z.strictObject({ code: z.string().regex(/^[A-Z0-9]{1,3}$/, 'must be 1-3 capital letters or digits'), name });
 
 const referenceData: EntityDefinition[] = [
   referenceList('account-types', 'account type', 'AccountType'),
   referenceList('account-statuses', 'account status', 'AccountStatus'),
-  referenceList('contact-types', 'contact type', 'ContactType'),
+  referenceList('contact-types', 'contact type', 'ContactType', {
+    points: z.array(z.enum(CONTACT_POINT_KINDS)).max(CONTACT_POINT_KINDS.length).default([])
+      .meta({ description: 'The contact points a contact of this type has: email, phone.WORK (a phone of that type), address.' }),
+  }),
   referenceList('bill-groups', 'bill group', 'BillGroup'),
   referenceList('ar-terms', 'AR term', 'ArTerm', { days: z.number().int().min(0).max(3650) }),
   {
@@ -612,10 +618,12 @@ const user: EntityDefinition = {
     email,
     name,
     active: z.boolean().default(true),
+    currencies: z.array(currencyCode).max(200).default([]).meta({ description: 'As the owner of accounts: the currencies the accounts they own are billed in.' }),
     externalKey: externalKey.optional(),
   }),
   references: [],
   filters: ['active'],
+  check: (data) => duplicates(data.currencies as string[], (c) => c).map((index) => ({ path: ['currencies', index], message: `${(data.currencies as string[])[index]} is listed twice` })),
 };
 
 // ---- external mappings --------------------------------------------------------------------------

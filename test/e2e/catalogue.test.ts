@@ -204,3 +204,62 @@ describe('Import Catalogue', () => {
     expect(product.frequencies).toHaveLength(2);
   });
 });
+
+describe('Import Data', () => {
+  it('lands reference data in Ferry_Reference__c, states under their country, and reports the picklist values the org lacks', async () => {
+    await must('POST', '/api/v1/account-types', { code: 'Prospect', name: 'Prospect' });
+    await must('POST', '/api/v1/account-types', { code: 'RESELLER', name: 'Reseller', description: 'Sells on our behalf' });
+    await must('POST', '/api/v1/account-types', { code: 'WHOLESALE', name: 'Wholesale' });
+    await must('POST', '/api/v1/account-statuses', { code: 'ACTIVE', name: 'Active' });
+    await must('POST', '/api/v1/contact-types', { code: 'BILLING', name: 'Billing contact', points: ['email', 'phone.WORK', 'address'] });
+    const country = await must('POST', '/api/v1/countries', { code: 'US', name: 'United States', states: [{ code: 'CA', name: 'California' }, { code: 'NY', name: 'New York' }] });
+    await must('POST', '/api/v1/bill-groups', { code: 'MONTH-END', name: 'Month end' });
+    await must('POST', '/api/v1/ar-terms', { code: 'NET30', name: 'Net 30', days: 30 });
+    await must('POST', '/api/v1/users', { email: 'owner@example.com', name: 'Olive Owner', currencies: ['USD', 'EUR'] });
+
+    const started = await must('POST', `/api/v1/credentials/${credential.id}/import-data`, {});
+    expect(started).toMatchObject({ created: true, integration: { name: 'Reference data', entityType: 'ReferenceData' } });
+    const run = await ferry.eventually(async () => {
+      const view = await must('GET', `/api/v1/runs/${started.run.id}`);
+      return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
+    }, 60_000);
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'COMPLETE', counts: { failed: 0 }, progress: { objects: { Ferry_Reference__c: { created: 11 } } } });
+
+    const values = await sf('SELECT Type__c, Code__c, Name, Active__c, Days__c, Points__c, Email__c, Currencies__c, Parent__r.Code__c FROM Ferry_Reference__c ORDER BY Type__c, Code__c');
+    const byCode = new Map(values.map((v) => [`${v.Type__c}/${v.Code__c}`, v]));
+    expect(byCode.get('ACCOUNT_TYPE/RESELLER')).toMatchObject({ Name: 'Reseller', Active__c: true });
+    expect(byCode.get('CONTACT_TYPE/BILLING')).toMatchObject({ Points__c: 'email;phone.WORK;address' });
+    expect(byCode.get('AR_TERM/NET30')).toMatchObject({ Days__c: 30 });
+    expect(byCode.get('OWNER/owner@example.com')).toMatchObject({ Name: 'Olive Owner', Email__c: 'owner@example.com', Currencies__c: 'USD;EUR' });
+    expect(byCode.get('STATE/CA')).toMatchObject({ Name: 'California', Parent__r: { Code__c: 'US' } });
+    expect(values.filter((v) => v.Type__c === 'STATE')).toHaveLength(2);
+
+    // Account.Type lacks two of Ferry's account types: the run says so, and the report gives the
+    // whole value set to deploy.
+    const events = (await must('GET', `/api/v1/events?runId=${run.id}`)).data;
+    expect(events).toContainEqual(expect.objectContaining({ name: 'integration.picklist_values_missing.warning', message: 'Account.Type does not offer 2 account-types code(s) Ferry has: RESELLER, WHOLESALE.' }));
+    const [report] = (await must('GET', `/api/v1/integrations/${started.integration.id}/picklist-report`)).data;
+    expect(report).toMatchObject({ entity: 'account-types', object: 'Account', field: 'Type', problem: null, missing: ['RESELLER', 'WHOLESALE'], metadata: { path: 'force-app/main/default/standardValueSets/AccountType.standardValueSet-meta.xml' } });
+    expect(report.metadata.content).toContain('<fullName>Customer - Direct</fullName>');
+    expect(report.metadata.content).toContain('<fullName>WHOLESALE</fullName>');
+    // A picklist that is not one is named as such.
+    await must('PATCH', `/api/v1/integrations/${started.integration.id}`, { settings: { picklists: [{ entity: 'account-statuses', object: 'Account', field: 'Name' }] } });
+    expect((await must('GET', `/api/v1/integrations/${started.integration.id}/picklist-report`)).data).toEqual([
+      expect.objectContaining({ problem: 'Account.Name is a string field, not a picklist', missing: [] }),
+    ]);
+    // Reference data takes no mapping rules.
+    const mapped = await ferry.call('PUT', `/api/v1/integrations/${started.integration.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name' }] });
+    expect(mapped.status).toBe(400);
+
+    // A state removed in Ferry is removed in Salesforce; the rest stays as it was.
+    await must('PATCH', `/api/v1/countries/${country.id}`, { states: [{ code: 'CA', name: 'California' }] });
+    const again = await must('POST', `/api/v1/credentials/${credential.id}/import-data`, {});
+    expect(again.created).toBe(false);
+    const second = await ferry.eventually(async () => {
+      const view = await must('GET', `/api/v1/runs/${again.run.id}`);
+      return view.status === 'WAITING' || view.status === 'STARTED' ? undefined : view;
+    }, 60_000);
+    expect(second.progress.objects.Ferry_Reference__c).toEqual({ created: 0, updated: 0, unchanged: 10, retired: 1, failed: 0 });
+    expect((await sf("SELECT Code__c FROM Ferry_Reference__c WHERE Type__c = 'STATE'")).map((s) => s.Code__c)).toEqual(['CA']);
+  });
+});

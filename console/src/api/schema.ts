@@ -1463,9 +1463,29 @@ export interface paths {
         put?: never;
         /**
          * Import the catalogue into the credential's org: products with their prices, services, rate plans
-         * @description Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time), importing everything again: Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.
+         * @description Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time): Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.
          */
         post: operations["import-catalogue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credentials/{id}/import-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the reference data into the credential's org: account types and statuses, contact types, countries and states, owners, bill groups, AR terms
+         * @description Runs the ReferenceData integration bound to this credential (made, named "Reference data", the first time) into Ferry_Reference__c records. The run reports the codes the picklists named in settings.picklists (Account.Type by default) do not offer, as integration.picklist_values_missing.warning events; GET /api/v1/integrations/{id}/picklist-report gives the metadata that adds them.
+         */
+        post: operations["import-reference-data"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1744,6 +1764,26 @@ export interface paths {
          * @description incoming reads what changed in Salesforce since the integration last read (sync.direction from_salesforce or both); without it, incoming runs happen every sync.pollIntervalSeconds.
          */
         post: operations["sync-integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/picklist-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ReferenceData integrations: the codes each checked picklist lacks, and the metadata that adds them
+         * @description Reads the org now (a fresh describe of each object named in settings.picklists). Ferry does not deploy metadata: deploy each file with the Salesforce CLI from an SFDX project (it holds the whole value set, as deploying replaces it), or add the values in Setup.
+         */
+        get: operations["picklist-report"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3152,6 +3192,11 @@ export interface components {
             /** @default true */
             active: boolean;
             externalKey?: string;
+            /**
+             * @description The contact points a contact of this type has: email, phone.WORK (a phone of that type), address.
+             * @default []
+             */
+            points: ("email" | "phone.WORK" | "phone.MOBILE" | "phone.HOME" | "phone.FAX" | "phone.OTHER" | "address")[];
             /** Format: uuid */
             id: string;
             version: number;
@@ -3177,6 +3222,11 @@ export interface components {
             /** @default true */
             active: boolean;
             externalKey?: string;
+            /**
+             * @description The contact points a contact of this type has: email, phone.WORK (a phone of that type), address.
+             * @default []
+             */
+            points: ("email" | "phone.WORK" | "phone.MOBILE" | "phone.HOME" | "phone.FAX" | "phone.OTHER" | "address")[];
         };
         /** @description Fields to change; null removes an optional field. The merged record must be valid. */
         ContactTypePatch: {
@@ -3185,6 +3235,7 @@ export interface components {
             description?: string | null;
             active?: boolean | null;
             externalKey?: string | null;
+            points?: ("email" | "phone.WORK" | "phone.MOBILE" | "phone.HOME" | "phone.FAX" | "phone.OTHER" | "address")[] | null;
             /** @description The version you read; the update is refused with 409 if the record has moved on. */
             version?: number;
         };
@@ -3586,6 +3637,11 @@ export interface components {
             name: string;
             /** @default true */
             active: boolean;
+            /**
+             * @description As the owner of accounts: the currencies the accounts they own are billed in.
+             * @default []
+             */
+            currencies: string[];
             externalKey?: string;
             /** Format: uuid */
             id: string;
@@ -3611,6 +3667,11 @@ export interface components {
             name: string;
             /** @default true */
             active: boolean;
+            /**
+             * @description As the owner of accounts: the currencies the accounts they own are billed in.
+             * @default []
+             */
+            currencies: string[];
             externalKey?: string;
         };
         /** @description Fields to change; null removes an optional field. The merged record must be valid. */
@@ -3618,6 +3679,7 @@ export interface components {
             email?: string | null;
             name?: string | null;
             active?: boolean | null;
+            currencies?: string[] | null;
             externalKey?: string | null;
             /** @description The version you read; the update is refused with 409 if the record has moved on. */
             version?: number;
@@ -3701,12 +3763,18 @@ export interface components {
             createdAt: string;
             updatedAt: string;
         };
+        ImportStarted: {
+            integration: components["schemas"]["IntegrationWithLastRun"];
+            run: components["schemas"]["Run"];
+            /** @description The import integration was made by this call. */
+            created: boolean;
+        };
         IntegrationWithLastRun: {
             /** Format: uuid */
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -3768,6 +3836,22 @@ export interface components {
                  * @default null
                  */
                 priceBook: string | null;
+                /**
+                 * @description ReferenceData: the Salesforce picklists that should offer the codes of Ferry's values (account types in Account.Type): each import reports the codes a picklist lacks, with the metadata that adds them.
+                 * @default [
+                 *       {
+                 *         "entity": "account-types",
+                 *         "object": "Account",
+                 *         "field": "Type"
+                 *       }
+                 *     ]
+                 */
+                picklists: {
+                    /** @enum {string} */
+                    entity: "account-types" | "account-statuses" | "contact-types" | "bill-groups" | "ar-terms" | "countries";
+                    object: string;
+                    field: string;
+                }[];
             };
             trigger: {
                 /**
@@ -3984,7 +4068,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -4046,6 +4130,22 @@ export interface components {
                  * @default null
                  */
                 priceBook: string | null;
+                /**
+                 * @description ReferenceData: the Salesforce picklists that should offer the codes of Ferry's values (account types in Account.Type): each import reports the codes a picklist lacks, with the metadata that adds them.
+                 * @default [
+                 *       {
+                 *         "entity": "account-types",
+                 *         "object": "Account",
+                 *         "field": "Type"
+                 *       }
+                 *     ]
+                 */
+                picklists: {
+                    /** @enum {string} */
+                    entity: "account-types" | "account-statuses" | "contact-types" | "bill-groups" | "ar-terms" | "countries";
+                    object: string;
+                    field: string;
+                }[];
             };
             trigger: {
                 /**
@@ -4284,7 +4384,7 @@ export interface components {
             integrationId: string;
             runId: string | null;
             /** @enum {string} */
-            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning";
+            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning";
             /** @enum {string} */
             severity: "error" | "warning" | "info";
             entity: string | null;
@@ -12918,12 +13018,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        integration: components["schemas"]["IntegrationWithLastRun"];
-                        run: components["schemas"]["Run"];
-                        /** @description The Catalogue integration was made by this call. */
-                        created: boolean;
-                    };
+                    "application/json": components["schemas"]["ImportStarted"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "import-reference-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import run, queued, and its integration */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStarted"];
                 };
             };
             /** @description validation_failed */
@@ -13097,7 +13241,7 @@ export interface operations {
     "list-integrations": {
         parameters: {
             query?: {
-                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
+                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
             };
             header?: never;
             path?: never;
@@ -13148,7 +13292,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue";
+                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
                     /**
                      * @default salesforce
                      * @constant
@@ -13173,7 +13317,14 @@ export interface operations {
                      *       "useExternalMappingAccountCode": false,
                      *       "onlyApprovedBills": false,
                      *       "excludedLineItemTypes": [],
-                     *       "priceBook": null
+                     *       "priceBook": null,
+                     *       "picklists": [
+                     *         {
+                     *           "entity": "account-types",
+                     *           "object": "Account",
+                     *           "field": "Type"
+                     *         }
+                     *       ]
                      *     }
                      */
                     settings?: {
@@ -13222,6 +13373,22 @@ export interface operations {
                          * @default null
                          */
                         priceBook?: string | null;
+                        /**
+                         * @description ReferenceData: the Salesforce picklists that should offer the codes of Ferry's values (account types in Account.Type): each import reports the codes a picklist lacks, with the metadata that adds them.
+                         * @default [
+                         *       {
+                         *         "entity": "account-types",
+                         *         "object": "Account",
+                         *         "field": "Type"
+                         *       }
+                         *     ]
+                         */
+                        picklists?: {
+                            /** @enum {string} */
+                            entity: "account-types" | "account-statuses" | "contact-types" | "bill-groups" | "ar-terms" | "countries";
+                            object: string;
+                            field: string;
+                        }[];
                     };
                     /**
                      * @default {
@@ -14255,6 +14422,79 @@ export interface operations {
             };
         };
     };
+    "picklist-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per checked picklist */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            entity: string;
+                            object: string;
+                            field: string;
+                            /** @description Why the field could not be checked (no such object or field, not a picklist); null when it was. */
+                            problem: string | null;
+                            /** @description Codes of Ferry's active values the picklist does not offer. */
+                            missing: string[];
+                            /** @description The SFDX source file that makes the picklist offer them; null when nothing is missing. */
+                            metadata: {
+                                path: string;
+                                content: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description salesforce_error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "preview-integration": {
         parameters: {
             query?: {
@@ -14484,7 +14724,7 @@ export interface operations {
             query?: {
                 integrationId?: string;
                 runId?: string;
-                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning";
+                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning";
                 severity?: "error" | "warning" | "info";
                 actioned?: "true" | "false";
                 limit?: number;

@@ -31,6 +31,7 @@ const NAME_SET: Record<EventName, true> = {
   'integration.incoming_value_left_out.warning': true,
   'integration.deleted_in_ferry.warning': true,
   'integration.incoming_gap.warning': true,
+  'integration.picklist_values_missing.warning': true,
 };
 const NAMES = Object.keys(NAME_SET) as EventName[];
 const SEVERITIES: Severity[] = ['error', 'warning', 'info'];

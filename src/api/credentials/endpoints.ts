@@ -14,6 +14,12 @@ const testResult = z.union([
   z.strictObject({ ok: z.literal(false), errorCode: z.string(), message: z.string(), hint: z.string() }),
 ]);
 
+const importStarted = z.strictObject({
+  integration: integrationWithLastRun,
+  run: runView,
+  created: z.boolean().meta({ description: 'The import integration was made by this call.' }),
+}).meta({ id: 'ImportStarted' });
+
 export const credentialEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'GET', path: '/api/v1/credentials', operationId: 'list-credentials', summary: 'List Salesforce credentials (secrets are never returned)', tag, auth: true, engine: true,
@@ -55,10 +61,17 @@ export const credentialEndpoints: Endpoint[] = [
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/import-catalogue', operationId: 'import-catalogue', summary: 'Import the catalogue into the credential\'s org: products with their prices, services, rate plans', tag, auth: true, engine: true, params: idParams,
-    description: 'Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time), importing everything again: Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.',
-    success: { status: 202, description: 'The import run, queued, and its integration', schema: z.strictObject({ integration: integrationWithLastRun, run: runView, created: z.boolean().meta({ description: 'The Catalogue integration was made by this call.' }) }) },
+    description: 'Runs the Catalogue integration bound to this credential (made, named "Catalogue", the first time): Salesforce ends up holding what Ferry holds, unchanged records skipped, removed ones deactivated (products, price book entries) or deleted. Follow the run (GET /api/v1/runs/{id}): its progress says where it stands.',
+    success: { status: 202, description: 'The import run, queued, and its integration', schema: importStarted },
     errors: ['unauthorized', 'not_found', 'validation_failed'],
-    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).importCatalogue(orgId, params.id), 'path') }),
+    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).importInto(orgId, params.id, 'Catalogue'), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/credentials/{id}/import-data', operationId: 'import-reference-data', summary: 'Import the reference data into the credential\'s org: account types and statuses, contact types, countries and states, owners, bill groups, AR terms', tag, auth: true, engine: true, params: idParams,
+    description: 'Runs the ReferenceData integration bound to this credential (made, named "Reference data", the first time) into Ferry_Reference__c records. The run reports the codes the picklists named in settings.picklists (Account.Type by default) do not offer, as integration.picklist_values_missing.warning events; GET /api/v1/integrations/{id}/picklist-report gives the metadata that adds them.',
+    success: { status: 202, description: 'The import run, queued, and its integration', schema: importStarted },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).importInto(orgId, params.id, 'ReferenceData'), 'path') }),
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/check', operationId: 'check-credential-org', summary: "List Ferry's objects and fields missing in the credential's org", tag, auth: true, engine: true, params: idParams,

@@ -118,6 +118,29 @@ export const integrationEndpoints: Endpoint[] = [
     handler: async ({ orgId, params, body, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).requestRun(orgId, params.id, { mode: body.mode, trigger: 'manual' }), 'path') }),
   }),
   defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/picklist-report', operationId: 'picklist-report', summary: 'ReferenceData integrations: the codes each checked picklist lacks, and the metadata that adds them', tag, auth: true, engine: true, params: idParams,
+    description: 'Reads the org now (a fresh describe of each object named in settings.picklists). Ferry does not deploy metadata: deploy each file with the Salesforce CLI from an SFDX project (it holds the whole value set, as deploying replaces it), or add the values in Setup.',
+    success: {
+      status: 200,
+      description: 'One entry per checked picklist',
+      schema: z.strictObject({ data: z.array(z.strictObject({
+        entity: z.string(), object: z.string(), field: z.string(),
+        problem: z.string().nullable().meta({ description: 'Why the field could not be checked (no such object or field, not a picklist); null when it was.' }),
+        missing: z.array(z.string()).meta({ description: 'Codes of Ferry\'s active values the picklist does not offer.' }),
+        metadata: z.strictObject({ path: z.string(), content: z.string() }).nullable().meta({ description: 'The SFDX source file that makes the picklist offer them; null when nothing is missing.' }),
+      })) }),
+    },
+    errors: ['unauthorized', 'not_found', 'validation_failed', 'salesforce_error'],
+    handler: async ({ orgId, params, deps }) => {
+      const integration = await engineOf(deps).integrations.get(orgId, params.id);
+      if (!integration.ok) throw new ApiError('not_found', `No integration has id ${params.id}.`);
+      if (integration.value.entityType !== 'ReferenceData') {
+        throw new ApiError('validation_failed', 'Only ReferenceData integrations check picklists.', [{ path: 'path.id', message: `is a ${integration.value.entityType} integration` }]);
+      }
+      return { status: 200, body: { data: (await engineOf(deps).runner.picklistReport(orgId, params.id)) ?? [] } };
+    },
+  }),
+  defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}/preview', operationId: 'preview-integration', summary: 'What a run would send now, without sending it', tag, auth: true, engine: true, params: idParams,
     query: z.strictObject({ mode: z.enum(['incremental', 'full']).default('incremental'), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
     success: {

@@ -41,6 +41,9 @@ export const schedule = z.union([
     }),
 ]);
 
+/** Reference entities whose codes a Salesforce picklist may have to offer (settings.picklists). */
+export const PICKLIST_SOURCES = ['account-types', 'account-statuses', 'contact-types', 'bill-groups', 'ar-terms', 'countries'] as const;
+
 export const integrationSettings = z.strictObject({
   includedAccountIds: z.array(id).max(10_000).default([]).meta({ description: 'Only these accounts (empty: all).' }),
   excludedAccountIds: z.array(id).max(10_000).default([]).meta({ description: 'Never these accounts.' }),
@@ -52,6 +55,12 @@ export const integrationSettings = z.strictObject({
   excludedLineItemTypes: z.array(z.enum(LINE_ITEM_TYPES)).max(LINE_ITEM_TYPES.length).default([]).meta({ description: 'Bills: line item types not sent.' }),
   priceBook: z.string().trim().min(1, 'must not be empty (null: the standard price book only)').max(255).refine((n) => !/^standard price book$/i.test(n), 'is the standard price book, which every import fills: give another name, or null').nullable().default(null)
     .meta({ description: 'Catalogue: the name of a price book Ferry fills besides the standard one (created when the org has none of that name); null: the standard price book only.' }),
+  picklists: z.array(z.strictObject({
+    entity: z.enum(PICKLIST_SOURCES, { error: `must be one of ${PICKLIST_SOURCES.join(', ')}` }),
+    object: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce object API name such as "Account"'),
+    field: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce picklist field API name such as "Type"'),
+  })).max(20).default([{ entity: 'account-types', object: 'Account', field: 'Type' }])
+    .meta({ description: 'ReferenceData: the Salesforce picklists that should offer the codes of Ferry\'s values (account types in Account.Type): each import reports the codes a picklist lacks, with the metadata that adds them.' }),
 });
 
 export const integrationTrigger = z.strictObject({
@@ -74,7 +83,7 @@ export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket', 'Subscript
 /** Entity types Ferry only reads from Salesforce (nothing of theirs is sent). */
 export const READ_ONLY_ENTITY_TYPES = ['Subscription'] as const;
 /** Entity types an import integration writes (src/engine/imports): the whole set each run, not record by record. */
-export const IMPORT_ENTITY_TYPES = ['Catalogue'] as const;
+export const IMPORT_ENTITY_TYPES = ['Catalogue', 'ReferenceData'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 

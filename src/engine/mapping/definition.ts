@@ -44,6 +44,8 @@ export interface EntityTypeDefinition {
   entityType: EntityType;
   objects: ObjectDefinition[];
   defaults: z.input<typeof ruleInput>[];
+  /** The journal entities whose changes start a run, when not only those of `objects` (imports). */
+  follows?: string[];
   /**
    * What an integration that reads this entity from Salesforce takes by default (direction
    * to_ferry): the CRM import's field table. Two-way integrations combine it with `defaults`

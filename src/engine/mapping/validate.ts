@@ -59,6 +59,9 @@ function closest(describe: ObjectDescribe, name: string): string | undefined {
 export function validateMapping(entityType: EntityType, inputs: unknown[], context: ValidationContext = {}): MappingCheck {
   const definition = DEFINITIONS[entityType];
   const { rules, issues } = normaliseRules(entityType, inputs);
+  if (entityType === 'ReferenceData') {
+    inputs.forEach((_input, index) => issues.push({ path: ['rules', index], message: 'reference data goes to Ferry_Reference__c with fixed fields: a ReferenceData integration takes no mapping rules' }));
+  }
   const warnings: Issue[] = [];
   // normaliseRules drops rules that do not parse: keep each rule's original index for paths.
   const indexOf = new Map<Rule, number>();

@@ -18,7 +18,8 @@ import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
 import { CATALOGUE_OBJECTS, planCatalogue, priceBooksOf } from '../imports/catalogue.ts';
-import { previewImport, runImport, type ImportPreviewItem } from '../imports/reconcile.ts';
+import { previewImport, runImport, type ImportPlan, type ImportPreviewItem } from '../imports/reconcile.ts';
+import { picklistReport, planReferenceData, REFERENCE_OBJECT } from '../imports/reference.ts';
 import { IMPORT_ENTITY_TYPES } from '../integrations/schemas.ts';
 import { syncOf, toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
@@ -460,17 +461,7 @@ export class Runner {
   async #import(integration: IntegrationRow, job: SyncJob, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
     const { db } = this.#deps;
     const seq = await lastJournalSeq(db, integration.org_id);
-    const mapping = this.#mappingOf(integration);
-    const described = await this.#deps.schemas.describe(client, salesforceOrgId, [...new Set([...objectsOf(mapping), ...CATALOGUE_OBJECTS])]);
-    try {
-      assertMappedFieldsExist(mapping, described);
-    } catch (error) {
-      this.#deps.schemas.forget(salesforceOrgId);
-      throw error;
-    }
-    const describes = present(described);
-    const books = await priceBooksOf(client, describes, integration.id, integration.settings.priceBook);
-    const plan = await planCatalogue(db, integration, mapping, books, state);
+    const { plan, describes } = await this.#importPlan(integration, client, salesforceOrgId, state, true);
     const saveProgress = async (progress: unknown) => {
       await db.query('UPDATE runs SET progress = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify(progress)]);
       // A long import keeps its lease while it works; one taken over stops writing.
@@ -481,25 +472,70 @@ export class Runner {
       if (held.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
     };
     await runImport({ db, integration, runId, client, salesforceOrgId, describes, force: job.force === true, state, onProgress: saveProgress }, plan);
+    if (integration.entity_type === 'ReferenceData') {
+      for (const check of await picklistReport(db, integration, client)) {
+        if (check.problem === null && check.missing.length === 0) continue;
+        state.events.push({
+          integrationId: integration.id, runId, name: 'integration.picklist_values_missing.warning',
+          message: check.problem !== null
+            ? `The picklist for ${check.entity} cannot be checked: ${check.problem}.`
+            : `${check.object}.${check.field} does not offer ${check.missing.length} ${check.entity} code(s) Ferry has: ${check.missing.join(', ')}.`,
+          hint: check.problem !== null
+            ? 'Correct settings.picklists (PATCH /integrations/{id}) to name a picklist field of the org.'
+            : `Add the values in Salesforce (Setup, or deploy ${check.metadata!.path} from GET /api/v1/integrations/${integration.id}/picklist-report), then run the import again.`,
+        });
+      }
+    }
     state.fromSeq = integration.cursor_seq;
     state.toSeq = seq;
     await db.query('UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3) WHERE org_id = $1 AND id = $2 AND lease_run_id = $4', [integration.org_id, integration.id, seq, runId]);
   }
 
+  /** The org's describes of what an import writes, and its plan (a preview makes no price book). */
+  async #importPlan(integration: IntegrationRow, client: SalesforceClient, salesforceOrgId: string, state: RunState, writing: boolean): Promise<{ plan: ImportPlan; describes: Map<string, ObjectDescribe> }> {
+    const { db } = this.#deps;
+    if (integration.entity_type === 'ReferenceData') {
+      const described = await this.#deps.schemas.describe(client, salesforceOrgId, [REFERENCE_OBJECT]);
+      if (described.get(REFERENCE_OBJECT.toLowerCase()) === null) {
+        this.#deps.schemas.forget(salesforceOrgId);
+        throw new SalesforceError({ kind: 'config', errorCode: 'MAPPED_FIELD_MISSING', message: `The org has no ${REFERENCE_OBJECT}: deploy Ferry's objects (salesforce/) first.`, fields: [REFERENCE_OBJECT] });
+      }
+      return { plan: await planReferenceData(db, integration), describes: present(described) };
+    }
+    const mapping = this.#mappingOf(integration);
+    const described = await this.#deps.schemas.describe(client, salesforceOrgId, [...new Set([...objectsOf(mapping), ...CATALOGUE_OBJECTS])]);
+    try {
+      assertMappedFieldsExist(mapping, described);
+    } catch (error) {
+      this.#deps.schemas.forget(salesforceOrgId);
+      throw error;
+    }
+    const describes = present(described);
+    // A preview makes nothing: a named price book that does not exist yet is shown as to be made.
+    const books = await priceBooksOf(client, describes, integration.id, writing ? integration.settings.priceBook : null);
+    if (!writing && integration.settings.priceBook !== null) books.customId = `(${integration.settings.priceBook})`;
+    return { plan: await planCatalogue(db, integration, mapping, books, state), describes };
+  }
+
   /** What an import would write now: rows upserted (with their fields), unchanged, or retired. */
   async #previewImport(integration: IntegrationRow, limit: number): Promise<ImportPreviewItem[]> {
-    const { db } = this.#deps;
     if (integration.credential_id === null) {
-      throw new SalesforceError({ kind: 'config', errorCode: 'NOT_CONNECTED', message: 'A catalogue preview needs the org\'s price books and currencies: connect the integration to a credential first.' });
+      throw new SalesforceError({ kind: 'config', errorCode: 'NOT_CONNECTED', message: 'An import preview needs the org (its price books, currencies and objects): connect the integration to a credential first.' });
     }
     const opened = await this.#deps.credentials.open(integration.org_id, integration.credential_id, this.#options.clientOptions);
-    const mapping = this.#mappingOf(integration);
-    const describes = present(await this.#deps.schemas.describe(opened.client, opened.identity.organizationId, [...new Set([...objectsOf(mapping), ...CATALOGUE_OBJECTS])]));
-    // A preview makes nothing: a named price book that does not exist yet is shown as to be made.
-    const books = await priceBooksOf(opened.client, describes, integration.id, null);
-    if (integration.settings.priceBook !== null) books.customId = `(${integration.settings.priceBook})`;
-    const plan = await planCatalogue(db, integration, mapping, books, new RunState());
-    return previewImport(db, integration, plan, false, limit);
+    const { plan } = await this.#importPlan(integration, opened.client, opened.identity.organizationId, new RunState(), false);
+    return previewImport(this.#deps.db, integration, plan, false, limit);
+  }
+
+  /** The picklists a ReferenceData integration checks, against the org as it is now. */
+  async picklistReport(orgId: string, integrationId: string): Promise<Awaited<ReturnType<typeof picklistReport>> | undefined> {
+    const integration = await this.#deps.integrations.row(orgId, integrationId);
+    if (integration === undefined) return undefined;
+    if (integration.credential_id === null) {
+      throw new SalesforceError({ kind: 'config', errorCode: 'NOT_CONNECTED', message: 'The picklist report reads the org: connect the integration to a credential first.' });
+    }
+    const opened = await this.#deps.credentials.open(orgId, integration.credential_id, this.#options.clientOptions);
+    return picklistReport(this.#deps.db, integration, opened.client);
   }
 
   // ---- the pipeline --------------------------------------------------------------------------------

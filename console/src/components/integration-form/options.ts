@@ -6,7 +6,7 @@ export type IntegrationStatus = Integration['status'];
 type Sync = Integration['sync'];
 
 // Every entity type once: a Record makes the compiler say when the API gains or loses one.
-const ENTITY_TYPE_SET: Record<EntityType, true> = { Account: true, Contact: true, Contract: true, Commitment: true, Balance: true, Bill: true, Ticket: true, Subscription: true, Catalogue: true };
+const ENTITY_TYPE_SET: Record<EntityType, true> = { Account: true, Contact: true, Contract: true, Commitment: true, Balance: true, Bill: true, Ticket: true, Subscription: true, Catalogue: true, ReferenceData: true };
 export const ENTITY_TYPES = Object.keys(ENTITY_TYPE_SET) as EntityType[];
 
 export function isEntityType(value: string | null): value is EntityType {

@@ -8,6 +8,7 @@ import { catalogueDefinition } from './catalogue.ts';
 import { commitmentDefinition } from './commitment.ts';
 import { contactDefinition } from './contact.ts';
 import { contractDefinition } from './contract.ts';
+import { referenceDataDefinition } from './reference.ts';
 import { subscriptionDefinition } from './subscription.ts';
 import { ticketDefinition } from './ticket.ts';
 
@@ -22,11 +23,12 @@ export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
   Ticket: ticketDefinition,
   Subscription: subscriptionDefinition,
   Catalogue: catalogueDefinition,
+  ReferenceData: referenceDataDefinition,
 };
 
 /** Journal entities whose changes an integration of this type follows. */
 export function entitiesOf(type: EntityType): string[] {
-  return DEFINITIONS[type].objects.map((o) => o.entity);
+  return DEFINITIONS[type].follows ?? DEFINITIONS[type].objects.map((o) => o.entity);
 }
 
 /** Every Salesforce object and field the default mappings write (what `ferry salesforce check` asks the org for). */

@@ -9,6 +9,8 @@ import { announceServer, checkId, requireExistingStore, resolveOrganization, run
 
 export interface ImportCatalogueOptions {
   env: Env;
+  /** What to import: the catalogue, or the reference data. */
+  kind: 'Catalogue' | 'ReferenceData';
   credentialId: string;
   org?: string | undefined;
   print: (line: string) => void;
@@ -55,6 +57,15 @@ class ProgressView {
   }
 }
 
+/** Warnings worth a line at the terminal: picklist values the org lacks (reference data). */
+function printWarnings(events: { name: string; message: string; hint: string | null }[], { printError }: ImportCatalogueOptions): void {
+  for (const event of events) {
+    if (event.name !== 'integration.picklist_values_missing.warning') continue;
+    printError(`warning: ${event.message}`);
+    if (event.hint !== null) printError(`  ${event.hint}`);
+  }
+}
+
 function printOutcome(run: RunView, { print, printError }: ImportCatalogueOptions): number {
   const c = run.counts;
   print(`import run ${run.id}: ${run.status} — created ${c.created}, updated ${c.updated}, retired ${c.deleted}, unchanged ${c.skipped}, failed ${c.failed}`);
@@ -84,11 +95,13 @@ async function follow(read: () => Promise<RunView>, view: ProgressView, runId: s
 }
 
 /**
- * `ferry import-catalogue CREDENTIAL`: imports the catalogue into the credential's org through its
- * Catalogue integration (made the first time) and shows the progress — in this process, or, while
- * `ferry start` holds the embedded database, through that server.
+ * `ferry import-catalogue CREDENTIAL` and `ferry import-data CREDENTIAL`: imports the catalogue (or
+ * the reference data) into the credential's org through its import integration (made the first
+ * time) and shows the progress — in this process, or, while `ferry start` holds the embedded
+ * database, through that server.
  */
-export async function importCatalogueCommand(options: ImportCatalogueOptions): Promise<number> {
+export async function importIntoSalesforceCommand(options: ImportCatalogueOptions): Promise<number> {
+  const command = options.kind === 'Catalogue' ? 'import-catalogue' : 'import-data';
   checkId(options.credentialId, 'a credential id');
   const view = new ProgressView(options);
   const server = runningServer(options.env);
@@ -98,21 +111,23 @@ export async function importCatalogueCommand(options: ImportCatalogueOptions): P
       const remote = new RemoteFerry(server);
       const orgId = await remote.organization(options.org);
       const started = remote.expect<{ run: RunView; integration: { id: string; name: string }; created: boolean }>(
-        await remote.request('POST', `/api/v1/credentials/${options.credentialId}/import-catalogue`, { orgId }), 202,
+        await remote.request('POST', `/api/v1/credentials/${options.credentialId}/${command}`, { orgId }), 202,
       );
-      if (started.created) options.print(`Made the Catalogue integration ${started.integration.id}.`);
+      if (started.created) options.print(`Made the ${started.integration.name} integration ${started.integration.id}.`);
       const run = await follow(async () => remote.expect<RunView>(await remote.request('GET', `/api/v1/runs/${started.run.id}`, { orgId }), 200), view, started.run.id, `${remote.url}/api/v1/runs/${started.run.id}`);
       view.stop();
-      return printOutcome(run, options);
+      const code = printOutcome(run, options);
+      printWarnings(remote.expect<{ data: { name: string; message: string; hint: string | null }[] }>(await remote.request('GET', `/api/v1/events?runId=${run.id}&limit=100`, { orgId }), 200).data, options);
+      return code;
     }
-    requireExistingStore(options.env, 'import-catalogue');
+    requireExistingStore(options.env, command);
     return await withLocalStore(options.env, options.printError, async (db) => {
       const engine = await startEngine(options.env, db, createLogger(options.env.FERRY_LOG_LEVEL === 'info' ? 'warn' : options.env.FERRY_LOG_LEVEL), false);
       try {
         const orgId = await resolveOrganization(db, options.env, options.org, options.print);
-        const found = await engine.catalogueIntegrationFor(orgId, options.credentialId);
+        const found = await engine.importIntegrationFor(orgId, options.credentialId, options.kind);
         if (!found.ok) throw new CliError(found.error.message, ExitCode.usage);
-        if (found.value.created) options.print(`Made the Catalogue integration ${found.value.id}.`);
+        if (found.value.created) options.print(`Made the ${options.kind === 'Catalogue' ? 'Catalogue' : 'Reference data'} integration ${found.value.id}.`);
         const runId = uuidv7();
         const running = engine.runner.execute({ orgId, integrationId: found.value.id, trigger: 'manual', mode: 'full', runId });
         let ended = false;
@@ -125,8 +140,10 @@ export async function importCatalogueCommand(options: ImportCatalogueOptions): P
         }
         const run = await running;
         view.stop();
-        if (run === undefined) throw new CliError('The Catalogue integration is running elsewhere right now; try again in a moment.');
-        return printOutcome(run, options);
+        if (run === undefined) throw new CliError('The import integration is running elsewhere right now; try again in a moment.');
+        const code = printOutcome(run, options);
+        printWarnings(await engine.events.list(orgId, { runId: run.id, limit: 100 }), options);
+        return code;
       } finally {
         await engine.stop();
       }

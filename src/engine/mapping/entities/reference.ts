@@ -1,0 +1,24 @@
+import type { EntityTypeDefinition } from '../definition.ts';
+
+/** The platform entities a reference data import reads, each a type of Ferry_Reference__c record. */
+export const REFERENCE_TYPES = {
+  'account-types': 'ACCOUNT_TYPE',
+  'account-statuses': 'ACCOUNT_STATUS',
+  'contact-types': 'CONTACT_TYPE',
+  countries: 'COUNTRY',
+  'bill-groups': 'BILL_GROUP',
+  'ar-terms': 'AR_TERM',
+  users: 'OWNER',
+} as const;
+
+/**
+ * Reference data, imported into Salesforce (src/engine/imports/reference.ts) as Ferry_Reference__c
+ * records, one per value (a country's states point at their country). Its fields are fixed: a
+ * ReferenceData integration takes no mapping rules.
+ */
+export const referenceDataDefinition: EntityTypeDefinition = {
+  entityType: 'ReferenceData',
+  objects: [{ entity: 'account-types', object: 'Ferry_Reference__c' }],
+  follows: Object.keys(REFERENCE_TYPES),
+  defaults: [],
+};
