@@ -6,7 +6,11 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.ferry/', 'console/dist/', 'bench/results/'] },
+  {
+    // Salesforce code outside this TypeScript project: the Lightning web components (decorators,
+    // `c/` and `@salesforce/` imports, compiled by LWC) with their Jest tests, and Jest's CommonJS config.
+    ignores: ['node_modules/', 'dist/', 'coverage/', '.ferry/', 'console/dist/', 'bench/results/', 'salesforce/force-app/**/lwc/', 'salesforce/jest.config.js'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
