@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import { fail, JOURNAL_CHANNEL, ok, RecordStore, type Result } from '../platform/index.ts';
+import { fail, issuesFromZod, JOURNAL_CHANNEL, ok, RecordStore, type Result } from '../platform/index.ts';
 import { startBoss, type JobMap } from '../queue/boss.ts';
 import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
@@ -22,6 +22,8 @@ import type { Mailer } from './notifications/mailer.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
+import { databaseRequestLogger } from './runs/request-logs.ts';
+import { invoiceColumnsInput, readInvoiceColumns, writeInvoiceColumns, type InvoiceColumns } from './invoice-columns.ts';
 import { readsFromSalesforce, type RunMode } from './types.ts';
 
 export interface EngineOptions {
@@ -492,6 +494,26 @@ export class Engine {
     const integration = await this.integrations.get(orgId, found.value.id);
     if (!integration.ok) return integration;
     return ok({ integration: integration.value, run: run.value, created: found.value.created });
+  }
+
+  /** The invoice list's columns as the credential's org holds them (the Ferry_Invoice_Column__c custom setting). */
+  async invoiceColumns(orgId: string, credentialId: string): Promise<Result<InvoiceColumns>> {
+    const found = await this.credentials.get(orgId, credentialId);
+    if (!found.ok) return found;
+    const { client, identity } = await this.credentials.open(orgId, credentialId, { logger: databaseRequestLogger(this.#db, { orgId, credentialId }) });
+    return ok(await readInvoiceColumns(client, identity.organizationId));
+  }
+
+  /** Sets the invoice list's columns in the credential's org: every account page shows them on its next load. */
+  async setInvoiceColumns(orgId: string, credentialId: string, body: unknown): Promise<Result<InvoiceColumns>> {
+    const parsed = invoiceColumnsInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The invoice columns are not valid.', issuesFromZod(parsed.error, body));
+    const found = await this.credentials.get(orgId, credentialId);
+    if (!found.ok) return found;
+    const { client, identity } = await this.credentials.open(orgId, credentialId, { logger: databaseRequestLogger(this.#db, { orgId, credentialId }) });
+    const written = await writeInvoiceColumns(client, identity.organizationId, parsed.data.columns);
+    if ('issues' in written) return fail('validation_failed', 'The invoice columns were not saved.', written.issues);
+    return ok(written.saved);
   }
 
   async replay(orgId: string, runId: string): Promise<Result<RunView>> {

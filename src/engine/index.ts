@@ -15,3 +15,6 @@ export { EXTERNAL_ID_FIELD } from './mapping/definition.ts';
 export { DEFINITIONS, entitiesOf } from './mapping/entities/index.ts';
 export { mappingView, mappingPutBody, mappingPatchBody, ruleView, type MappingView, type Rule } from './mapping/rules.ts';
 export type { PreviewItem, SyncJob, RunnerOptions } from './runner/runner.ts';
+export { invoiceColumnsInput, invoiceColumnsView, type InvoiceColumns } from './invoice-columns.ts';
+export { CATALOGUE_OBJECTS } from './imports/catalogue.ts';
+export { REFERENCE_OBJECT } from './imports/reference.ts';

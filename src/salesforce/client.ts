@@ -10,7 +10,7 @@ import { SalesforceError, kindOfCode, toSalesforceError, type SalesforceErrorInf
 
 /** One call to Salesforce as the request log records it. */
 export interface RequestLogEntry {
-  operation: 'upsert' | 'update' | 'bulk_open' | 'bulk_upload' | 'bulk_close' | 'bulk_status' | 'bulk_results' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
+  operation: 'upsert' | 'update' | 'create' | 'bulk_open' | 'bulk_upload' | 'bulk_close' | 'bulk_status' | 'bulk_results' | 'delete' | 'query' | 'describe' | 'limits' | 'login';
   method: string;
   object?: string | undefined;
   records: number;
@@ -196,6 +196,11 @@ export class SalesforceClient {
   /** Updates records by Salesforce Id (each carries `Id`) through sObject Collections, 200 a call. */
   async update(object: string, records: (Record<string, unknown> & { Id: string })[]): Promise<SaveResult[]> {
     return this.#inChunks({ operation: 'update', method: 'PATCH', object }, records, (chunk) => this.connection.sobject(object).update(chunk, { allOrNone: false }));
+  }
+
+  /** Creates records (no external id: custom settings have none) through sObject Collections, 200 a call. */
+  async create(object: string, records: Record<string, unknown>[]): Promise<SaveResult[]> {
+    return this.#inChunks({ operation: 'create', method: 'POST', object }, records, (chunk) => this.connection.sobject(object).create(chunk, { allOrNone: false }));
   }
 
   /** Deletes by Salesforce id through sObject Collections, 200 a call. */

@@ -199,6 +199,47 @@ describe('ferry CLI', () => {
     }
   });
 
+  it('imports the catalogue with ferry import-catalogue, and the reference data through the running ferry start', async () => {
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    const dir = dataDir();
+    const env = { FERRY_DATA_DIR: dir, FERRY_API_KEY: PRESET_KEY };
+    try {
+      let ferry = await startFerry(env);
+      const post = (path: string, body: unknown) =>
+        fetch(`${ferry.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${PRESET_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+      const credential = await post('/api/v1/credentials', { name: 'Emulator', type: 'password', loginUrl: emulator.loginUrl, username: 'admin@ferry.test', password: 'ferry', securityToken: 'emulator' });
+      await post('/api/v1/products', { code: 'CLI-P', name: 'Plan', frequencies: [{ frequency: 'MONTHLY' }, { frequency: 'ANNUAL' }], currencies: ['USD'], pricingRules: [{ currency: 'USD', frequency: 'MONTHLY', price: '9.00' }, { currency: 'USD', frequency: 'ANNUAL', price: '90.00' }] });
+      await post('/api/v1/account-types', { code: 'RESELLER', name: 'Reseller' });
+      expect(await ferry.stop()).toBe(0);
+
+      // In this process: a line per step (not a terminal), then a table per Salesforce object.
+      const local = await runFerry(['import-catalogue', credential.id], env);
+      expect(local.code, local.stderr).toBe(0);
+      expect(local.stdout).toContain('Made the Catalogue integration');
+      expect(local.stdout).toContain('100% 5/5 rows: done');
+      expect(local.stdout).toMatch(/import run \S+: COMPLETE — created 5,/);
+      expect(local.stdout).toMatch(/Product2\s+2\s+0\s+0\s+0\s+0/);
+      expect(local.stdout).toMatch(/PricebookEntry\s+2\s+0\s+0\s+0\s+0/);
+
+      // Through the running server: the reference data, and the picklist value Account.Type lacks.
+      ferry = await startFerry(env);
+      const data = await runFerry(['import-data', credential.id], env);
+      expect(data.code, data.stderr).toBe(0);
+      expect(data.stdout).toMatch(/import run \S+: COMPLETE — created 1,/);
+      expect(data.stderr).toContain('warning: Account.Type does not offer 1 account-types code(s) Ferry has: RESELLER.');
+      const again = await runFerry(['import-catalogue', credential.id], env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).not.toContain('Made the Catalogue integration');
+      expect(again.stdout).toMatch(/COMPLETE — created 0, updated 0, retired 0, unchanged 5/);
+      expect(await ferry.stop()).toBe(0);
+      const conn = new jsforce.Connection({ loginUrl: emulator.loginUrl, version: '60.0' });
+      await conn.login('admin@ferry.test', 'ferryemulator');
+      expect((await conn.query("SELECT Name FROM Product2 WHERE ProductCode = 'CLI-P' ORDER BY Name")).records.map((r: any) => r.Name)).toEqual(['Plan (Annual)', 'Plan (Monthly)']);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
   it('explains a busy emulator port instead of hanging', async () => {
     const blocker = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
     try {

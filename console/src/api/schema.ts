@@ -1492,6 +1492,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credentials/{id}/invoice-columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The columns of the invoice list on the Salesforce Account page, as the credential's org holds them
+         * @description Read from the org's Ferry_Invoice_Column__c custom setting (the component reads the same), with the Ferry_Bill__c fields a column may show (mapped ones included). No columns: the component shows its default ones.
+         */
+        get: operations["get-invoice-columns"];
+        /**
+         * Choose, order and rename the columns of the invoice list on the Salesforce Account page
+         * @description Each field must be a Ferry_Bill__c field of the org, once. Written to the org's Ferry_Invoice_Column__c custom setting at once: every Account page shows the new columns on its next load, with no deployment.
+         */
+        put: operations["set-invoice-columns"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials/{id}/check": {
         parameters: {
             query?: never;
@@ -4062,6 +4086,19 @@ export interface components {
                     failed: number;
                 };
             };
+        };
+        InvoiceColumns: {
+            /** @description The Salesforce org the columns are in. */
+            organizationId: string;
+            columns: {
+                field: string;
+                label: string;
+            }[];
+            fields: {
+                name: string;
+                label: string;
+                type: string;
+            }[];
         };
         Integration: {
             /** Format: uuid */
@@ -13090,6 +13127,123 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get-invoice-columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The columns in order, and the fields to choose from */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceColumns"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description salesforce_error */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "set-invoice-columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description In the order shown. Empty: the component shows its default columns (bill number, dates, status, total, currency). */
+                    columns: {
+                        field: string;
+                        label: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The columns as saved in the org */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceColumns"];
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description salesforce_error */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

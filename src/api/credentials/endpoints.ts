@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialInput, credentialView, integrationWithLastRun, runView } from '../../engine/index.ts';
+import { credentialInput, credentialView, integrationWithLastRun, invoiceColumnsInput, invoiceColumnsView, runView } from '../../engine/index.ts';
 import { safeString } from '../../platform/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
@@ -72,6 +72,21 @@ export const credentialEndpoints: Endpoint[] = [
     success: { status: 202, description: 'The import run, queued, and its integration', schema: importStarted },
     errors: ['unauthorized', 'not_found', 'validation_failed'],
     handler: async ({ orgId, params, deps }) => ({ status: 202, body: unwrap(await engineOf(deps).importInto(orgId, params.id, 'ReferenceData'), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/credentials/{id}/invoice-columns', operationId: 'get-invoice-columns', summary: 'The columns of the invoice list on the Salesforce Account page, as the credential\'s org holds them', tag, auth: true, engine: true, params: idParams,
+    description: 'Read from the org\'s Ferry_Invoice_Column__c custom setting (the component reads the same), with the Ferry_Bill__c fields a column may show (mapped ones included). No columns: the component shows its default ones.',
+    success: { status: 200, description: 'The columns in order, and the fields to choose from', schema: invoiceColumnsView },
+    errors: ['unauthorized', 'not_found', 'salesforce_error'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).invoiceColumns(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'PUT', path: '/api/v1/credentials/{id}/invoice-columns', operationId: 'set-invoice-columns', summary: 'Choose, order and rename the columns of the invoice list on the Salesforce Account page', tag, auth: true, engine: true, params: idParams,
+    description: 'Each field must be a Ferry_Bill__c field of the org, once. Written to the org\'s Ferry_Invoice_Column__c custom setting at once: every Account page shows the new columns on its next load, with no deployment.',
+    body: jsonObjectBody, documentedBody: invoiceColumnsInput,
+    success: { status: 200, description: 'The columns as saved in the org', schema: invoiceColumnsView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found', 'salesforce_error'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).setInvoiceColumns(orgId, params.id, body)) }),
   }),
   defineEndpoint({
     method: 'POST', path: '/api/v1/credentials/{id}/check', operationId: 'check-credential-org', summary: "List Ferry's objects and fields missing in the credential's org", tag, auth: true, engine: true, params: idParams,

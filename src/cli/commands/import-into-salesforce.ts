@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { v7 as uuidv7 } from 'uuid';
 import { createLogger, type Env } from '../../config/index.ts';
-import type { RunView } from '../../engine/index.ts';
+import { CATALOGUE_OBJECTS, REFERENCE_OBJECT, type RunView } from '../../engine/index.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { startEngine } from '../engine-runtime.ts';
 import { RemoteFerry } from '../remote.ts';
@@ -66,10 +66,16 @@ function printWarnings(events: { name: string; message: string; hint: string | n
   }
 }
 
+const WRITE_ORDER = [...CATALOGUE_OBJECTS, REFERENCE_OBJECT];
+const rank = (object: string): number => (WRITE_ORDER.includes(object) ? WRITE_ORDER.indexOf(object) : WRITE_ORDER.length);
+
 function printOutcome(run: RunView, { print, printError }: ImportCatalogueOptions): number {
   const c = run.counts;
   print(`import run ${run.id}: ${run.status} — created ${c.created}, updated ${c.updated}, retired ${c.deleted}, unchanged ${c.skipped}, failed ${c.failed}`);
-  const objects = Object.entries(run.progress?.objects ?? {});
+  // In the order the import writes them (the run's record of them has no order), those it touched.
+  const objects = Object.entries(run.progress?.objects ?? {})
+    .filter(([, s]) => s.created + s.updated + s.unchanged + s.retired + s.failed > 0)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
   if (objects.length > 0) {
     const width = Math.max(...objects.map(([object]) => object.length));
     print(`  ${'object'.padEnd(width)}  created  updated  unchanged  retired  failed`);
@@ -139,6 +145,7 @@ export async function importIntoSalesforceCommand(options: ImportCatalogueOption
           await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 250))]);
         }
         const run = await running;
+        if (run !== undefined) view.show(run.progress);
         view.stop();
         if (run === undefined) throw new CliError('The import integration is running elsewhere right now; try again in a moment.');
         const code = printOutcome(run, options);

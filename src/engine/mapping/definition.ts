@@ -46,6 +46,8 @@ export interface EntityTypeDefinition {
   defaults: z.input<typeof ruleInput>[];
   /** The journal entities whose changes start a run, when not only those of `objects` (imports). */
   follows?: string[];
+  /** Fields an import writes besides its mapping's (its fixed objects), by object: what `ferry salesforce check` asks for. */
+  writes?: Record<string, string[]>;
   /**
    * What an integration that reads this entity from Salesforce takes by default (direction
    * to_ferry): the CRM import's field table. Two-way integrations combine it with `defaults`

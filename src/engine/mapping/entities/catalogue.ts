@@ -29,6 +29,13 @@ export const catalogueDefinition: EntityTypeDefinition = {
       children: { path: 'groups', object: 'Ferry_Rate_Group__c', keyOf: (planId, _index, group) => `${planId}:${String(group.code)}` },
     },
   ],
+  writes: {
+    Ferry_Product_Service__c: ['Ferry_Id__c', 'Name', 'Product__c', 'Service__c'],
+    Pricebook2: ['Ferry_Id__c'],
+    PricebookEntry: ['Ferry_Id__c', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice'],
+    Ferry_Price_Tier__c: ['Ferry_Id__c', 'Name', 'Product__c', 'Ferry_Currency__c', 'From_Quantity__c', 'Unit_Price__c'],
+    Ferry_Rate__c: ['Ferry_Id__c', 'Name', 'Rate_Group__c', 'From_Quantity__c', 'Unit_Price__c'],
+  },
   defaults: [
     { object: 'Ferry_Service__c', ferry: 'name', salesforce: 'Name' },
     { object: 'Ferry_Service__c', ferry: 'code', salesforce: 'Code__c' },

@@ -44,10 +44,13 @@ export function requiredSalesforceFields(): Map<string, Set<string>> {
     }
     // Two-way integrations mark their writes on the main object.
     if ((INCOMING_ENTITY_TYPES as readonly string[]).includes(type)) required.get(main)!.add(LAST_SYSTEM_FIELD);
+    for (const [object, fields] of Object.entries(definition.writes ?? {})) required.set(object, new Set([...(required.get(object) ?? []), ...fields]));
     for (const rule of definition.defaults) {
       const object = rule.object ?? (definition.objects.find((o) => o.children !== undefined && 'ferry' in rule && rule.ferry.startsWith(`${o.children.path}[]`))?.children?.object ?? main);
       required.get(object)!.add(rule.salesforce);
     }
   }
+  // The invoice list's columns (the custom setting its component reads; PUT /credentials/{id}/invoice-columns).
+  required.set('Ferry_Invoice_Column__c', new Set(['Name', 'Field__c', 'Label__c', 'Position__c']));
   return required;
 }

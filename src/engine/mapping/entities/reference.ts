@@ -20,5 +20,6 @@ export const referenceDataDefinition: EntityTypeDefinition = {
   entityType: 'ReferenceData',
   objects: [{ entity: 'account-types', object: 'Ferry_Reference__c' }],
   follows: Object.keys(REFERENCE_TYPES),
+  writes: { Ferry_Reference__c: ['Ferry_Id__c', 'Name', 'Type__c', 'Code__c', 'Description__c', 'Active__c', 'Parent__c', 'Days__c', 'Points__c', 'Email__c', 'Currencies__c'] },
   defaults: [],
 };
