@@ -8,6 +8,7 @@ import { CopyId } from '../components/CopyId.tsx';
 import { CredentialForm, type Credential } from '../components/credentials/CredentialForm.tsx';
 import { TestResult, type TestOutcome } from '../components/credentials/TestResult.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
+import { ImportRunStatus } from '../components/imports/ImportRunStatus.tsx';
 import { formatDateTime, LIVE_REFRESH_MS } from '../components/format.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -34,6 +35,17 @@ export function CredentialsPage() {
     onSuccess: async (result) => {
       setTested(result);
       await refresh();
+    },
+  });
+  // Import Catalogue runs the credential's Catalogue integration (made the first time): followed below.
+  const importCatalogue = useMutation({
+    mutationFn: async (credential: Credential) => ({
+      name: credential.name,
+      started: unwrap(await api.POST('/api/v1/credentials/{id}/import-catalogue', { params: { path: { id: credential.id } } })),
+    }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['integrations'] });
+      await client.invalidateQueries({ queryKey: ['runs'] });
     },
   });
   const authorize = useMutation({
@@ -67,7 +79,9 @@ export function CredentialsPage() {
         <ErrorAlert error={credentials.error} title="The credentials could not be read" />
         <ErrorAlert error={test.error} title="The test did not run" />
         <ErrorAlert error={authorize.error} title="Connect did not start" />
+        <ErrorAlert error={importCatalogue.error} title="The catalogue import did not start" />
         {tested !== null && <TestResult name={tested.name} outcome={tested.outcome} />}
+        {importCatalogue.data !== undefined && <ImportRunStatus key={importCatalogue.data.started.run.id} started={importCatalogue.data.started.run} target={`the org of "${importCatalogue.data.name}"`} />}
         {connecting !== null && (
           <Alert
             styles={{ title: { color: 'var(--mantine-color-text)' } }}
@@ -173,6 +187,15 @@ export function CredentialsPage() {
                         onClick={() => test.mutate(credential)}
                       >
                         Test connection
+                      </Button>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        aria-label={`Import Catalogue into ${credential.name}`}
+                        loading={importCatalogue.isPending && importCatalogue.variables.id === credential.id}
+                        onClick={() => importCatalogue.mutate(credential)}
+                      >
+                        Import Catalogue
                       </Button>
                       <Button size="xs" variant="default" aria-label={`Edit ${credential.name}`} onClick={() => setEditing(credential)}>
                         Edit

@@ -103,7 +103,9 @@ function Details({ integration }: { integration: Integration }) {
         )}
         {connected && integration.enabled && integration.lastRun === null && integration.sync.direction !== 'from_salesforce' && (
           <Notice color="blue" title="No run yet" role="status">
-            This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.
+            {integration.entityType === 'Catalogue'
+              ? 'Nothing is imported yet: Import Catalogue below writes the whole catalogue.'
+              : <>This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.</>}
           </Notice>
         )}
         {integration.pausedUntil !== null && (

@@ -39,6 +39,8 @@ interface Values {
     useExternalMappingAccountCode: boolean;
     onlyApprovedBills: boolean;
     excludedLineItemTypes: Integration['settings']['excludedLineItemTypes'];
+    /** Catalogue: '' is the standard price book only (null to the API). */
+    priceBook: string;
   };
   trigger: { onChange: boolean; schedule: ScheduleKind; intervalMinutes: number | string; cron: string; timeZone: string };
   sync: Pick<Sync, 'direction' | 'incoming' | 'conflictPolicy' | 'salesforceDeletes'>;
@@ -60,6 +62,7 @@ function initialValues(entityType: EntityType, integration: Integration | undefi
       useExternalMappingAccountCode: integration?.settings.useExternalMappingAccountCode ?? false,
       onlyApprovedBills: integration?.settings.onlyApprovedBills ?? false,
       excludedLineItemTypes: integration?.settings.excludedLineItemTypes ?? [],
+      priceBook: integration?.settings.priceBook ?? '',
     },
     trigger: {
       onChange: integration?.trigger.onChange ?? true,
@@ -83,7 +86,11 @@ function bodyOf(values: Values) {
   return {
     name: values.name,
     errorThreshold: values.errorThreshold === '' ? 10 : Number(values.errorThreshold),
-    settings: { ...values.settings, accountFilter: values.settings.accountFilter.trim() === '' ? null : values.settings.accountFilter },
+    settings: {
+      ...values.settings,
+      accountFilter: values.settings.accountFilter.trim() === '' ? null : values.settings.accountFilter,
+      priceBook: values.settings.priceBook.trim() === '' ? null : values.settings.priceBook,
+    },
     trigger: {
       onChange,
       schedule: schedule === 'none' ? null : schedule === 'interval' ? { intervalMinutes: Number(intervalMinutes) } : { cron, timeZone },
@@ -187,6 +194,8 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   });
 
   const incoming = INCOMING_ENTITY_TYPES.includes(values.entityType);
+  // An import writes the whole catalogue to Salesforce: accounts and external mappings mean nothing to it.
+  const isCatalogue = values.entityType === 'Catalogue';
   const credentialOptions = (credentials.data ?? []).map((credential) => ({ value: credential.id, label: `${credential.name} (${credential.status})` }));
   const title = editing ? `Edit ${integration.name}` : `New ${values.entityType} integration`;
 
@@ -230,22 +239,26 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
               nothingFoundMessage="No credential has that name"
               {...form.getInputProps('credentialId')}
             />
-            <SearchPicker
-              kind="accounts"
-              label="Included accounts"
-              description="Only these accounts. None: every account."
-              value={values.settings.includedAccountIds}
-              onChange={(ids) => form.setFieldValue('settings.includedAccountIds', ids)}
-              error={form.errors['settings.includedAccountIds'] as string | undefined}
-            />
-            <SearchPicker
-              kind="accounts"
-              label="Excluded accounts"
-              description="Never these accounts."
-              value={values.settings.excludedAccountIds}
-              onChange={(ids) => form.setFieldValue('settings.excludedAccountIds', ids)}
-              error={form.errors['settings.excludedAccountIds'] as string | undefined}
-            />
+            {!isCatalogue && (
+              <>
+                <SearchPicker
+                  kind="accounts"
+                  label="Included accounts"
+                  description="Only these accounts. None: every account."
+                  value={values.settings.includedAccountIds}
+                  onChange={(ids) => form.setFieldValue('settings.includedAccountIds', ids)}
+                  error={form.errors['settings.includedAccountIds'] as string | undefined}
+                />
+                <SearchPicker
+                  kind="accounts"
+                  label="Excluded accounts"
+                  description="Never these accounts."
+                  value={values.settings.excludedAccountIds}
+                  onChange={(ids) => form.setFieldValue('settings.excludedAccountIds', ids)}
+                  error={form.errors['settings.excludedAccountIds'] as string | undefined}
+                />
+              </>
+            )}
             <SearchPicker
               kind="users"
               label="Users to notify when disabled"
@@ -275,21 +288,32 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
                 />
               </>
             )}
-            <Checkbox
-              label="Use the external-mapping account code"
-              description="Find the Salesforce account through external mappings instead of Ferry's account ids."
-              {...form.getInputProps('settings.useExternalMappingAccountCode', { type: 'checkbox' })}
-            />
-            <Checkbox
-              label="Enforce external mappings for this integration"
-              description="Only external mappings whose integration is this one count."
-              {...form.getInputProps('settings.enforceExternalMappings', { type: 'checkbox' })}
-            />
-            <AccountFilterField
-              value={values.settings.accountFilter}
-              onChange={(event) => form.setFieldValue('settings.accountFilter', event.currentTarget.value)}
-              error={form.errors['settings.accountFilter'] as string | undefined}
-            />
+            {isCatalogue ? (
+              <TextInput
+                label="Ferry price book"
+                description="A price book Ferry fills besides the standard one, made in the org when it has none of that name. Empty: the standard price book only."
+                placeholder="The standard price book only"
+                {...form.getInputProps('settings.priceBook')}
+              />
+            ) : (
+              <>
+                <Checkbox
+                  label="Use the external-mapping account code"
+                  description="Find the Salesforce account through external mappings instead of Ferry's account ids."
+                  {...form.getInputProps('settings.useExternalMappingAccountCode', { type: 'checkbox' })}
+                />
+                <Checkbox
+                  label="Enforce external mappings for this integration"
+                  description="Only external mappings whose integration is this one count."
+                  {...form.getInputProps('settings.enforceExternalMappings', { type: 'checkbox' })}
+                />
+                <AccountFilterField
+                  value={values.settings.accountFilter}
+                  onChange={(event) => form.setFieldValue('settings.accountFilter', event.currentTarget.value)}
+                  error={form.errors['settings.accountFilter'] as string | undefined}
+                />
+              </>
+            )}
           </Panel>
 
           <Panel title="Trigger">
@@ -329,7 +353,9 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
 
           {!editing && (
             <Text size="sm" c="gray.7">
-              A new integration delivers changes made after it is created; a full sync from its page sends what already exists.
+              {isCatalogue
+                ? 'An import writes the whole catalogue each time: Import Catalogue on the integration\u2019s page starts one.'
+                : 'A new integration delivers changes made after it is created; a full sync from its page sends what already exists.'}
             </Text>
           )}
           <Group>

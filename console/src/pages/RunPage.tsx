@@ -8,6 +8,9 @@ import { useIntegrationNames } from '../components/activity/integrations.ts';
 import { CopyId } from '../components/CopyId.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { EventsTable } from '../components/EventsTable.tsx';
+import { IMPORT_POLL_MS, isRunning } from '../components/imports/follow.ts';
+import { ImportProgressBar } from '../components/imports/ImportProgressBar.tsx';
+import { ObjectSummaryTable } from '../components/imports/ObjectSummaryTable.tsx';
 import { durationBetween, formatDateTime, formatDuration, LIVE_REFRESH_MS } from '../components/format.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { RequestLogTable } from '../components/RequestLogTable.tsx';
@@ -36,7 +39,11 @@ export function RunPage() {
   const run = useQuery({
     queryKey: ['runs', id],
     queryFn: async () => unwrap(await api.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
-    refetchInterval: LIVE_REFRESH_MS,
+    // An import's bar moves as rows are written: read more often while one runs.
+    refetchInterval: (query) => {
+      const shown = query.state.data;
+      return shown !== undefined && shown.progress !== null && isRunning(shown) ? IMPORT_POLL_MS : LIVE_REFRESH_MS;
+    },
   });
   const replay = useMutation({
     mutationFn: async () => unwrap(await api.POST('/api/v1/runs/{id}/replay', { params: { path: { id } } })),
@@ -121,6 +128,15 @@ export function RunPage() {
               </Table.Tr>
             </Table.Tbody>
           </Table>
+          {data.progress !== null && !finished && <ImportProgressBar progress={data.progress} label="Import progress" />}
+          {data.progress !== null && Object.keys(data.progress.objects).length > 0 && (
+            <section aria-labelledby="run-objects">
+              <Title order={3} size="h4" id="run-objects" mb="xs">
+                Rows per Salesforce object
+              </Title>
+              <ObjectSummaryTable objects={data.progress.objects} labelledBy="run-objects" />
+            </section>
+          )}
           {data.skips.length > 0 && (
             <section aria-labelledby="run-skips">
               <Title order={3} size="h4" id="run-skips" mb="xs">

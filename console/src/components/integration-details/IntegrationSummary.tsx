@@ -104,6 +104,8 @@ export function IntegrationSummary({ integration }: { integration: Integration }
   const { settings, sync, delivery } = integration;
   const reads = sync.direction !== 'to_salesforce';
   const isBill = integration.entityType === 'Bill';
+  // An import writes the whole catalogue: account settings mean nothing to it.
+  const isCatalogue = integration.entityType === 'Catalogue';
   return (
     <Stack gap="md">
       <Group gap="xs">
@@ -125,20 +127,28 @@ export function IntegrationSummary({ integration }: { integration: Integration }
         <Item label="Last run / next scheduled">
           {formatDateTime(integration.lastRunAt)} / {formatDateTime(integration.nextRunAt)}
         </Item>
-        <Item label="Included accounts">
-          <AccountNames ids={settings.includedAccountIds} emptyText="All accounts" />
-        </Item>
-        <Item label="Excluded accounts">
-          <AccountNames ids={settings.excludedAccountIds} emptyText="None" />
-        </Item>
-        <Item label="Account filter">{settings.accountFilter === null ? 'None' : <code>{settings.accountFilter}</code>}</Item>
+        {isCatalogue ? (
+          <Item label="Ferry price book">{settings.priceBook === null ? 'None: the standard price book only' : `${settings.priceBook}, besides the standard price book`}</Item>
+        ) : (
+          <>
+            <Item label="Included accounts">
+              <AccountNames ids={settings.includedAccountIds} emptyText="All accounts" />
+            </Item>
+            <Item label="Excluded accounts">
+              <AccountNames ids={settings.excludedAccountIds} emptyText="None" />
+            </Item>
+            <Item label="Account filter">{settings.accountFilter === null ? 'None' : <code>{settings.accountFilter}</code>}</Item>
+          </>
+        )}
         <Item label="Users notified when it disables itself">
           <UserNames ids={settings.notifyUserIds} />
         </Item>
-        <Item label="External mappings">
-          {settings.useExternalMappingAccountCode ? 'Salesforce account found through external mappings' : 'Salesforce account found by Ferry account id'}
-          {settings.enforceExternalMappings ? '; only this integration\u2019s mappings count' : ''}
-        </Item>
+        {!isCatalogue && (
+          <Item label="External mappings">
+            {settings.useExternalMappingAccountCode ? 'Salesforce account found through external mappings' : 'Salesforce account found by Ferry account id'}
+            {settings.enforceExternalMappings ? '; only this integration\u2019s mappings count' : ''}
+          </Item>
+        )}
         {isBill && (
           <Item label="Bills">
             only approved: {yesNo(settings.onlyApprovedBills)}; excluded line item types:{' '}

@@ -34,6 +34,8 @@ export function PreviewPanel({ integrationId }: { integrationId: string }) {
     enabled: requested,
     staleTime: 0,
   });
+  // Imports name each Salesforce row by its key (Ferry_Id__c): one Ferry product gives several rows.
+  const keyed = preview.data?.some((item) => item.key !== undefined) ?? false;
   return (
     <Stack>
       <Group align="end">
@@ -68,12 +70,13 @@ export function PreviewPanel({ integrationId }: { integrationId: string }) {
                 <Table.Th>Salesforce object</Table.Th>
                 <Table.Th>Operation</Table.Th>
                 <Table.Th>Ferry record</Table.Th>
+                {keyed && <Table.Th>Key (Ferry_Id__c)</Table.Th>}
                 <Table.Th>Field values / reason</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {preview.data.map((item) => (
-                <Table.Tr key={`${item.entity}:${item.id}:${item.object}`}>
+                <Table.Tr key={`${item.entity}:${item.id}:${item.object}:${item.key ?? ''}`}>
                   <Table.Td>{item.object}</Table.Td>
                   <Table.Td>
                     <Text size="sm" fw={700}>
@@ -86,6 +89,13 @@ export function PreviewPanel({ integrationId }: { integrationId: string }) {
                       {item.id}
                     </Text>
                   </Table.Td>
+                  {keyed && (
+                    <Table.Td>
+                      <Text size="xs" style={{ wordBreak: 'break-all' }}>
+                        {item.key ?? '—'}
+                      </Text>
+                    </Table.Td>
+                  )}
                   <Table.Td>
                     {item.fields !== undefined && <Fields fields={item.fields} />}
                     {item.children !== undefined && item.children.length > 0 && (

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client.ts';
+import { ImportRunStatus } from '../imports/ImportRunStatus.tsx';
 import { Notice } from './Notice.tsx';
 import { ErrorAlert } from '../ErrorAlert.tsx';
 import { LIVE_REFRESH_MS } from '../format.ts';
@@ -30,6 +31,13 @@ export function SyncNow({ integration }: { integration: Integration }) {
     mutationFn: async () => unwrap(await api.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integration.id } }, body: { mode } })),
     onSuccess: async () => refresh(),
   });
+  // A Catalogue integration's import is a full run of it: what Import Catalogue on its credential
+  // starts, but of this integration (a credential's button runs its oldest Catalogue integration).
+  const importCatalogue = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integration.id } }, body: { mode: 'full' } })),
+    onSuccess: async () => refresh(),
+  });
+  const isCatalogue = integration.entityType === 'Catalogue';
   const queued = sync.data;
   // The queued run as it goes on, until it finishes.
   const run = useQuery({
@@ -54,8 +62,15 @@ export function SyncNow({ integration }: { integration: Integration }) {
         <Button onClick={() => sync.mutate()} loading={sync.isPending}>
           Sync now
         </Button>
+        {isCatalogue && (
+          <Button variant="default" onClick={() => importCatalogue.mutate()} loading={importCatalogue.isPending}>
+            Import Catalogue
+          </Button>
+        )}
       </Group>
       <ErrorAlert error={sync.error} title="The run was not queued" />
+      <ErrorAlert error={importCatalogue.error} title="The catalogue import did not start" />
+      {importCatalogue.data !== undefined && <ImportRunStatus key={importCatalogue.data.id} started={importCatalogue.data} target="Salesforce" />}
       <ErrorAlert error={run.error} title="The run could not be read" />
       {shown !== undefined && (
         <Notice color="blue" title="Run queued" role="status">
