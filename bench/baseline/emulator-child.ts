@@ -3,7 +3,9 @@
 // loop. Prints {"url": ...} once listening; stops on SIGTERM. Controls: /__emulator over HTTP.
 import { startEmulator } from '../../src/emulator/index.ts';
 
-const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+// BENCH_CURRENCIES=USD,EUR: a multi-currency org (bench/catalogue.ts).
+const currencies = process.env.BENCH_CURRENCIES?.split(',').filter((c) => c !== '');
+const emulator = await startEmulator({ port: 0, host: '127.0.0.1', ...(currencies === undefined ? {} : { currencies }) });
 process.stdout.write(`${JSON.stringify({ url: emulator.url, loginUrl: emulator.loginUrl })}\n`);
 process.once('SIGTERM', () => {
   void emulator.stop().then(() => process.exit(0));

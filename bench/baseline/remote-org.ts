@@ -11,8 +11,9 @@ export interface RemoteOrg {
   stop(): Promise<void>;
 }
 
-export async function startRemoteOrg(): Promise<RemoteOrg> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'baseline', 'emulator-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startRemoteOrg(options: { currencies?: string[] } = {}): Promise<RemoteOrg> {
+  const env = options.currencies === undefined ? process.env : { ...process.env, BENCH_CURRENCIES: options.currencies.join(',') };
+  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'baseline', 'emulator-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve(line));

@@ -97,8 +97,12 @@ interface StoredRow {
 }
 
 const RETIRED = 'retired';
-/** Rows per part: each part is upserted, then recorded, before the next. */
-const PART_SIZE = 2000;
+/**
+ * Rows per part: each part is upserted, then recorded, before the next. Large enough that a part
+ * of new rows goes as one Bulk API job (above the integration's threshold), small enough that
+ * progress moves every few seconds.
+ */
+const PART_SIZE = 10_000;
 
 async function storedRows(db: Queryable, integration: IntegrationRow, object: string): Promise<Map<string, StoredRow>> {
   const rows = await db.query<StoredRow>(
