@@ -71,7 +71,36 @@ export async function seedDemo(db: Database, engine: Engine, orgId: string, emul
       must(await store.create(orgId, 'bills', bill, 'api'));
     }
   }
+  await seedDemoCatalogue(store, orgId);
   return { seeded: true };
+}
+
+/**
+ * A small catalogue and some reference data, for Import Catalogue and Import Data in the console
+ * (nothing imports them until someone does): one account type, RESELLER, that the org's
+ * Account.Type picklist lacks, for the picklist report.
+ */
+async function seedDemoCatalogue(store: RecordStore, orgId: string): Promise<void> {
+  const calls = must(await store.create(orgId, 'services', { code: 'API-CALLS', name: 'API calls', unit: 'call', usageBuckets: [{ code: 'INCLUDED', name: 'Included calls', quantity: '10000', unit: 'call' }] }, 'api')).record;
+  const support = must(await store.create(orgId, 'services', { code: 'SUPPORT', name: 'Support', unit: 'hour' }, 'api')).record;
+  const plans: [string, string, string, string[]][] = [['STARTER', 'Starter plan', '49.00', [calls.id]], ['GROWTH', 'Growth plan', '199.00', [calls.id, support.id]]];
+  for (const [code, name, monthly, serviceIds] of plans) {
+    const product = must(await store.create(orgId, 'products', {
+      code, name, description: `${name} of the demo catalogue`, currencies: ['USD'], serviceIds,
+      frequencies: [{ frequency: 'MONTHLY' }, { frequency: 'ANNUAL' }],
+      pricingRules: [
+        { currency: 'USD', frequency: 'MONTHLY', price: monthly },
+        { currency: 'USD', frequency: 'ANNUAL', price: (Number(monthly) * 10).toFixed(2), description: 'Two months free' },
+      ],
+    }, 'api')).record;
+    must(await store.create(orgId, 'rate-plans', {
+      code: `${code}-CALLS`, name: `${name}: API calls`, productId: product.id, serviceId: calls.id, currency: 'USD', frequency: 'MONTHLY',
+      groups: [{ code: 'OVERAGE', name: 'Calls over the included', tiers: [{ fromQuantity: '0', unitPrice: '0.01' }, { fromQuantity: '100000', unitPrice: '0.008' }] }],
+    }, 'api'));
+  }
+  must(await store.create(orgId, 'account-types', { code: 'Customer - Direct', name: 'Direct customer' }, 'api'));
+  must(await store.create(orgId, 'account-types', { code: 'RESELLER', name: 'Reseller' }, 'api'));
+  must(await store.create(orgId, 'ar-terms', { code: 'NET30', name: 'Net 30', days: 30 }, 'api'));
 }
 
 export interface DemoSetup {
