@@ -247,6 +247,10 @@ describe('Import Data', () => {
     expect((await must('GET', `/api/v1/integrations/${started.integration.id}/picklist-report`)).data).toEqual([
       expect.objectContaining({ problem: 'Account.Name is a string field, not a picklist', missing: [] }),
     ]);
+    // The preview lists the records a run would write, by key, and writes nothing.
+    const preview = (await must('GET', `/api/v1/integrations/${started.integration.id}/preview?limit=100`)).data;
+    expect(preview.every((p: any) => p.object === 'Ferry_Reference__c' && p.action === 'skip' && p.reason === 'unchanged since last import')).toBe(true);
+    expect(preview).toHaveLength(11);
     // Reference data takes no mapping rules.
     const mapped = await ferry.call('PUT', `/api/v1/integrations/${started.integration.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name' }] });
     expect(mapped.status).toBe(400);
