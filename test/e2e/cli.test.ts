@@ -230,7 +230,8 @@ describe('ferry CLI', () => {
       const again = await runFerry(['import-catalogue', credential.id], env);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).not.toContain('Made the Catalogue integration');
-      expect(again.stdout).toMatch(/COMPLETE — created 0, updated 0, retired 0, unchanged 5/);
+      expect(again.stdout).toMatch(/COMPLETE — created 0, updated 0, retired 0, skipped 5, failed 0/);
+      expect(again.stdout).toContain('  skipped 5: unchanged since last import');
       expect(await ferry.stop()).toBe(0);
       const conn = new jsforce.Connection({ loginUrl: emulator.loginUrl, version: '60.0' });
       await conn.login('admin@ferry.test', 'ferryemulator');

@@ -71,7 +71,7 @@ const rank = (object: string): number => (WRITE_ORDER.includes(object) ? WRITE_O
 
 function printOutcome(run: RunView, { print, printError }: ImportCatalogueOptions): number {
   const c = run.counts;
-  print(`import run ${run.id}: ${run.status} — created ${c.created}, updated ${c.updated}, retired ${c.deleted}, unchanged ${c.skipped}, failed ${c.failed}`);
+  print(`import run ${run.id}: ${run.status} — created ${c.created}, updated ${c.updated}, retired ${c.deleted}, skipped ${c.skipped}, failed ${c.failed}`);
   // In the order the import writes them (the run's record of them has no order), those it touched.
   const objects = Object.entries(run.progress?.objects ?? {})
     .filter(([, s]) => s.created + s.updated + s.unchanged + s.retired + s.failed > 0)
@@ -83,6 +83,7 @@ function printOutcome(run: RunView, { print, printError }: ImportCatalogueOption
       print(`  ${object.padEnd(width)}  ${String(s.created).padStart(7)}  ${String(s.updated).padStart(7)}  ${String(s.unchanged).padStart(9)}  ${String(s.retired).padStart(7)}  ${String(s.failed).padStart(6)}`);
     }
   }
+  for (const skip of run.skips) print(`  skipped ${skip.count}: ${skip.reason}`);
   if (run.error !== null) printError(`${run.error.errorCode}: ${run.error.message}`);
   if (c.failed > 0) printError(`${c.failed} record(s) were refused: see the run's events (GET /api/v1/events?runId=${run.id}).`);
   return run.status === 'COMPLETE' ? ExitCode.ok : ExitCode.failure;
