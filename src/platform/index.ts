@@ -25,6 +25,6 @@ export { countryCodeOf } from './fields.ts';
 export { issuesFromZod } from './issues.ts';
 export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';
 export {
-  accountIdsOf, externalMappingsScopedTo, hasJournalAfter, journalAfter, lastJournalSeq, latestJournalSeqs, liveRecordIds, liveRecordIdsAfter,
+  accountIdsOf, externalMappingsScopedTo, hasJournalAfter, journalAfter, lastJournalSeq, latestJournalSeqs, liveRecordIds, liveRecordIdsAfter, liveRecordsOf,
   loadRecordsWithAccount, referenceCodes, salesforceAccountMappings, userEmails, type JournalRead, type RecordWithAccount,
 } from './reads.ts';

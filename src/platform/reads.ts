@@ -24,6 +24,18 @@ export async function loadRecordsWithAccount(db: Queryable, orgId: string, entit
   return rows.map((row) => ({ record: toStoredRecord(row), accountId: row.account_id, deleted: row.deleted_at !== null }));
 }
 
+/** Every live record of an entity, read in pages of 5,000 (for sets that fit in memory: a catalogue, reference data). */
+export async function liveRecordsOf(db: Queryable, orgId: string, entity: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const ids = await liveRecordIdsAfter(db, orgId, entity, after, 5000);
+    if (ids.length === 0) return out;
+    after = ids[ids.length - 1]!;
+    for (const r of await loadRecordsWithAccount(db, orgId, entity, ids)) out.push(r.record);
+  }
+}
+
 /** Ids of live records of an entity after `afterId`, in id order: pages of a full pass. */
 export async function liveRecordIdsAfter(db: Queryable, orgId: string, entity: string, afterId: string, limit: number): Promise<string[]> {
   const rows = await db.query<{ id: string }>(

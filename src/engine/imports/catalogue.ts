@@ -1,4 +1,4 @@
-import { liveRecordIdsAfter, loadRecordsWithAccount, type StoredRecord } from '../../platform/index.ts';
+import { liveRecordsOf, type StoredRecord } from '../../platform/index.ts';
 import type { ObjectDescribe, SalesforceClient } from '../../salesforce/index.ts';
 import { SalesforceError } from '../../salesforce/index.ts';
 import type { Queryable } from '../../storage/index.ts';
@@ -57,18 +57,6 @@ export async function priceBooksOf(client: SalesforceClient, describes: Map<stri
   return { standardId: standard.Id, customId, multiCurrency, currencies };
 }
 
-/** Every live record of an entity, in pages (the catalogue fits in memory: thousands of records, not millions). */
-async function liveRecords(db: Queryable, orgId: string, entity: string): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const ids = await liveRecordIdsAfter(db, orgId, entity, after, 5000);
-    if (ids.length === 0) return out;
-    after = ids[ids.length - 1]!;
-    for (const r of await loadRecordsWithAccount(db, orgId, entity, ids)) out.push(r.record);
-  }
-}
-
 function refsOf(lookups: PendingLookup[], row: { entity: string; entityId: string }, state: RunState, object: string): Record<string, RowRef> | undefined {
   const refs: Record<string, RowRef> = {};
   for (const { rule, ferryId } of lookups) {
@@ -115,9 +103,9 @@ const num = (value: string): number => Number(value);
 export async function planCatalogue(db: Queryable, integration: IntegrationRow, mapping: CompiledMapping, books: PriceBooks, state: RunState): Promise<ImportPlan> {
   const orgId = integration.org_id;
   const mapper = (entity: string) => mapping.objects.find((m) => m.definition.entity === entity)!;
-  const services = await liveRecords(db, orgId, 'services');
-  const products = await liveRecords(db, orgId, 'products');
-  const plans = await liveRecords(db, orgId, 'rate-plans');
+  const services = await liveRecordsOf(db, orgId, 'services');
+  const products = await liveRecordsOf(db, orgId, 'products');
+  const plans = await liveRecordsOf(db, orgId, 'rate-plans');
   const serviceRows = await mappedRows(mapper('services'), services, integration, state);
   const productRows = await mappedRows(mapper('products'), products, integration, state);
   const planRows = await mappedRows(mapper('rate-plans'), plans, integration, state);

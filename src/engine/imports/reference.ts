@@ -1,4 +1,4 @@
-import { liveRecordIdsAfter, loadRecordsWithAccount, type StoredRecord } from '../../platform/index.ts';
+import { liveRecordsOf } from '../../platform/index.ts';
 import type { ObjectDescribe, SalesforceClient } from '../../salesforce/index.ts';
 import type { Queryable } from '../../storage/index.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
@@ -7,17 +7,6 @@ import type { ImportPlan, ImportRow } from './reconcile.ts';
 
 /** Where reference data goes: one record per value, its type in Type__c. */
 export const REFERENCE_OBJECT = 'Ferry_Reference__c';
-
-async function liveRecords(db: Queryable, orgId: string, entity: string): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const ids = await liveRecordIdsAfter(db, orgId, entity, after, 5000);
-    if (ids.length === 0) return out;
-    after = ids[ids.length - 1]!;
-    for (const r of await loadRecordsWithAccount(db, orgId, entity, ids)) out.push(r.record);
-  }
-}
 
 const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null);
 
@@ -31,7 +20,7 @@ export async function planReferenceData(db: Queryable, integration: IntegrationR
   const values: ImportRow[] = [];
   const states: ImportRow[] = [];
   for (const [entity, type] of Object.entries(REFERENCE_TYPES)) {
-    for (const record of await liveRecords(db, orgId, entity)) {
+    for (const record of await liveRecordsOf(db, orgId, entity)) {
       const base = { key: record.id, entity, entityId: record.id, refs: {} };
       const common = { Name: text(record.name, 80), Type__c: type, Active__c: record.active !== false };
       if (entity === 'users') {
@@ -137,7 +126,7 @@ export async function picklistReport(db: Queryable, integration: IntegrationRow,
       continue;
     }
     const offered = new Set(field.picklistValues);
-    const codes = (await liveRecords(db, integration.org_id, check.entity)).filter((r) => r.active !== false).map((r) => String(r.code));
+    const codes = (await liveRecordsOf(db, integration.org_id, check.entity)).filter((r) => r.active !== false).map((r) => String(r.code));
     const missing = [...new Set(codes.filter((c) => !offered.has(c)))].sort();
     out.push({
       ...base, field: field.name, problem: null, missing,
