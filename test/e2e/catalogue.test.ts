@@ -185,7 +185,7 @@ describe('Import Catalogue', () => {
   it('maps the fields of each frequency to Product2 fields, and fills a named price book besides the standard one', async () => {
     const product = await must('POST', '/api/v1/products', {
       code: 'EXT-1', name: 'Extended', frequencies: [{ frequency: 'MONTHLY', customFields: { sku: 'EXT-1-M' } }, { frequency: 'ANNUAL', customFields: { sku: 'EXT-1-A' } }],
-      currencies: ['USD'], pricingRules: [{ currency: 'USD', frequency: 'MONTHLY', price: '10.00' }, { currency: 'USD', frequency: 'ANNUAL', price: '100.00' }],
+      currencies: ['USD'], pricingRules: [{ currency: 'USD', frequency: 'MONTHLY', price: '10.00' }, { currency: 'USD', frequency: 'ANNUAL', price: '100.00', description: 'Two months free' }],
     });
     await must('PATCH', `/api/v1/integrations/${integrationId}/mapping`, { add: [{ ferry: 'frequencies[].customFields.sku', salesforce: 'StockKeepingUnit' }] });
     await must('PATCH', `/api/v1/integrations/${integrationId}`, { settings: { priceBook: 'Ferry Prices' } });
@@ -195,8 +195,8 @@ describe('Import Catalogue', () => {
     expect(skus.map((p) => `${p.Ferry_Frequency__c} ${p.StockKeepingUnit}`).sort()).toEqual(['ANNUAL EXT-1-A', 'MONTHLY EXT-1-M']);
     const books = await sf(`SELECT Id, IsActive FROM Pricebook2 WHERE Name = 'Ferry Prices'`);
     expect(books).toEqual([expect.objectContaining({ IsActive: true })]);
-    const custom = await sf(`SELECT UnitPrice, UseStandardPrice, Product2.Ferry_Frequency__c FROM PricebookEntry WHERE Pricebook2.Name = 'Ferry Prices' AND Product2.ProductCode = 'EXT-1'`);
-    expect(custom.map((e) => `${e.Product2.Ferry_Frequency__c} ${e.UnitPrice} ${e.UseStandardPrice}`).sort()).toEqual(['ANNUAL 100 false', 'MONTHLY 10 false']);
+    const custom = await sf(`SELECT UnitPrice, UseStandardPrice, Ferry_Description__c, Product2.Ferry_Frequency__c FROM PricebookEntry WHERE Pricebook2.Name = 'Ferry Prices' AND Product2.ProductCode = 'EXT-1'`);
+    expect(custom.map((e) => `${e.Product2.Ferry_Frequency__c} ${e.UnitPrice} ${e.UseStandardPrice} ${e.Ferry_Description__c}`).sort()).toEqual(['ANNUAL 100 false Two months free', 'MONTHLY 10 false null']);
     // Every product priced in the standard book is in the named one too; a second run makes no second book.
     expect((await sf(`SELECT Id FROM PricebookEntry WHERE Pricebook2.Name = 'Ferry Prices'`)).length).toBe((await sf('SELECT Id FROM PricebookEntry WHERE Pricebook2.IsStandard = true AND Ferry_Id__c != null AND IsActive = true')).length);
     await importCatalogue();

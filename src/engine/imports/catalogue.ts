@@ -139,7 +139,7 @@ export async function planCatalogue(db: Queryable, integration: IntegrationRow, 
         }
         const key = `${product.id}:${frequency}:${rule.currency}`;
         const currency = books.multiCurrency ? { CurrencyIsoCode: rule.currency } : {};
-        const entry = { UnitPrice: num(rule.price), IsActive: product.active === true, ...currency };
+        const entry = { UnitPrice: num(rule.price), IsActive: product.active === true, Ferry_Description__c: rule.description ?? null, ...currency };
         standard.push({ ...base, key, fields: { ...entry, Pricebook2Id: books.standardId }, refs: { Product2Id: salesforceProduct } });
         // Salesforce takes a custom price only beside an active standard one: an inactive
         // product's entries leave the Ferry price book (deactivated) until it is active again.

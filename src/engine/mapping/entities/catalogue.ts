@@ -32,7 +32,7 @@ export const catalogueDefinition: EntityTypeDefinition = {
   writes: {
     Ferry_Product_Service__c: ['Ferry_Id__c', 'Name', 'Product__c', 'Service__c'],
     Pricebook2: ['Ferry_Id__c'],
-    PricebookEntry: ['Ferry_Id__c', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice'],
+    PricebookEntry: ['Ferry_Id__c', 'Ferry_Description__c', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice'],
     Ferry_Price_Tier__c: ['Ferry_Id__c', 'Name', 'Product__c', 'Ferry_Currency__c', 'From_Quantity__c', 'Unit_Price__c'],
     Ferry_Rate__c: ['Ferry_Id__c', 'Name', 'Rate_Group__c', 'From_Quantity__c', 'Unit_Price__c'],
   },
