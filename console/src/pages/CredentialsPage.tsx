@@ -1,19 +1,43 @@
 import { Anchor, Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { ConfirmModal } from '../components/admin/ConfirmModal.tsx';
 import { CopyId } from '../components/CopyId.tsx';
 import { CredentialForm, type Credential } from '../components/credentials/CredentialForm.tsx';
+import { InvoiceColumnsEditor } from '../components/credentials/InvoiceColumnsEditor.tsx';
 import { TestResult, type TestOutcome } from '../components/credentials/TestResult.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { ImportRunStatus } from '../components/imports/ImportRunStatus.tsx';
+import { IMPORTS, type ImportKind } from '../components/imports/kinds.ts';
 import { formatDateTime, LIVE_REFRESH_MS } from '../components/format.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 
-/** Salesforce credentials: created per flow, tested, authorized in a browser, changed, deleted. */
+/** The imports a credential starts, each into its org: the same order as their buttons. */
+const IMPORT_KINDS: ImportKind[] = ['Catalogue', 'ReferenceData'];
+
+/**
+ * An import into a credential's org: it runs the credential's integration of that kind (made the
+ * first time), and the page follows the run it answers with.
+ */
+function useImport(kind: ImportKind) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (credential: Credential) => {
+      const options = { params: { path: { id: credential.id } } };
+      const started = kind === 'Catalogue' ? await api.POST('/api/v1/credentials/{id}/import-catalogue', options) : await api.POST('/api/v1/credentials/{id}/import-data', options);
+      return { name: credential.name, started: unwrap(started) };
+    },
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['integrations'] });
+      await client.invalidateQueries({ queryKey: ['runs'] });
+    },
+  });
+}
+
+/** Salesforce credentials: created per flow, tested, authorized in a browser, changed, deleted, imported into, and the org's invoice columns. */
 export function CredentialsPage() {
   const client = useQueryClient();
   // While a person approves access in another tab, the list is read again until the credential connects.
@@ -37,17 +61,8 @@ export function CredentialsPage() {
       await refresh();
     },
   });
-  // Import Catalogue runs the credential's Catalogue integration (made the first time): followed below.
-  const importCatalogue = useMutation({
-    mutationFn: async (credential: Credential) => ({
-      name: credential.name,
-      started: unwrap(await api.POST('/api/v1/credentials/{id}/import-catalogue', { params: { path: { id: credential.id } } })),
-    }),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['integrations'] });
-      await client.invalidateQueries({ queryKey: ['runs'] });
-    },
-  });
+  const imports = { Catalogue: useImport('Catalogue'), ReferenceData: useImport('ReferenceData') };
+  const [columnsOf, setColumnsOf] = useState<Credential | null>(null);
   const authorize = useMutation({
     mutationFn: async (credential: Credential) => ({ credential, answer: unwrap(await api.POST('/api/v1/credentials/{id}/authorize', { params: { path: { id: credential.id } } })) }),
     onSuccess: ({ credential, answer }) => {
@@ -79,9 +94,18 @@ export function CredentialsPage() {
         <ErrorAlert error={credentials.error} title="The credentials could not be read" />
         <ErrorAlert error={test.error} title="The test did not run" />
         <ErrorAlert error={authorize.error} title="Connect did not start" />
-        <ErrorAlert error={importCatalogue.error} title="The catalogue import did not start" />
         {tested !== null && <TestResult name={tested.name} outcome={tested.outcome} />}
-        {importCatalogue.data !== undefined && <ImportRunStatus key={importCatalogue.data.started.run.id} started={importCatalogue.data.started.run} target={`the org of "${importCatalogue.data.name}"`} />}
+        {IMPORT_KINDS.map((kind) => {
+          const started = imports[kind];
+          return (
+            <Fragment key={kind}>
+              <ErrorAlert error={started.error} title={`The ${IMPORTS[kind].name.toLowerCase()} did not start`} />
+              {started.data !== undefined && (
+                <ImportRunStatus key={started.data.started.run.id} kind={kind} started={started.data.started.run} target={`the org of "${started.data.name}"`} linkToIntegration />
+              )}
+            </Fragment>
+          );
+        })}
         {connecting !== null && (
           <Alert
             styles={{ title: { color: 'var(--mantine-color-text)' } }}
@@ -173,45 +197,59 @@ export function CredentialsPage() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Group gap={6} wrap="nowrap">
-                      {credential.type === 'authorization_code' && (
-                        <Button size="xs" aria-label={`Connect ${credential.name}`} loading={authorize.isPending && authorize.variables.id === credential.id} onClick={() => authorize.mutate(credential)}>
-                          Connect
+                    {/* The credential's own actions, then what it does in its org (wrapped to the column's width). */}
+                    <Stack gap={6}>
+                      <Group gap={6} wrap="nowrap">
+                        {credential.type === 'authorization_code' && (
+                          <Button size="xs" aria-label={`Connect ${credential.name}`} loading={authorize.isPending && authorize.variables.id === credential.id} onClick={() => authorize.mutate(credential)}>
+                            Connect
+                          </Button>
+                        )}
+                        <Button
+                          size="xs"
+                          variant="default"
+                          aria-label={`Test connection of ${credential.name}`}
+                          loading={test.isPending && test.variables.id === credential.id}
+                          onClick={() => test.mutate(credential)}
+                        >
+                          Test connection
                         </Button>
-                      )}
-                      <Button
-                        size="xs"
-                        variant="default"
-                        aria-label={`Test connection of ${credential.name}`}
-                        loading={test.isPending && test.variables.id === credential.id}
-                        onClick={() => test.mutate(credential)}
-                      >
-                        Test connection
-                      </Button>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        aria-label={`Import Catalogue into ${credential.name}`}
-                        loading={importCatalogue.isPending && importCatalogue.variables.id === credential.id}
-                        onClick={() => importCatalogue.mutate(credential)}
-                      >
-                        Import Catalogue
-                      </Button>
-                      <Button size="xs" variant="default" aria-label={`Edit ${credential.name}`} onClick={() => setEditing(credential)}>
-                        Edit
-                      </Button>
-                      <Button
-                        size="xs"
-                        variant="default"
-                        aria-label={`Delete ${credential.name}`}
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting(credential);
-                        }}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
+                        <Button size="xs" variant="default" aria-label={`Edit ${credential.name}`} onClick={() => setEditing(credential)}>
+                          Edit
+                        </Button>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          aria-label={`Delete ${credential.name}`}
+                          onClick={() => {
+                            remove.reset();
+                            setDeleting(credential);
+                          }}
+                        >
+                          Delete
+                        </Button>
+                      </Group>
+                      <Group gap={6}>
+                        {IMPORT_KINDS.map((kind) => {
+                          const start = imports[kind];
+                          return (
+                            <Button
+                              key={kind}
+                              size="xs"
+                              variant="default"
+                              aria-label={`${IMPORTS[kind].action} into ${credential.name}`}
+                              loading={start.isPending && start.variables.id === credential.id}
+                              onClick={() => start.mutate(credential)}
+                            >
+                              {IMPORTS[kind].action}
+                            </Button>
+                          );
+                        })}
+                        <Button size="xs" variant="default" aria-label={`Invoice columns of ${credential.name}`} onClick={() => setColumnsOf(credential)}>
+                          Invoice columns
+                        </Button>
+                      </Group>
+                    </Stack>
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -232,6 +270,17 @@ export function CredentialsPage() {
             }}
           />
         )}
+      </Modal>
+
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={columnsOf !== null}
+        onClose={() => setColumnsOf(null)}
+        title={`Invoice columns in the org of "${columnsOf?.name ?? ''}"`}
+        centered
+        size="xl"
+      >
+        {columnsOf !== null && <InvoiceColumnsEditor credentialId={columnsOf.id} onClose={() => setColumnsOf(null)} />}
       </Modal>
 
       <ConfirmModal

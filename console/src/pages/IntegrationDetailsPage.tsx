@@ -10,8 +10,11 @@ import { CredentialModal } from '../components/integration-details/CredentialMod
 import { Notice } from '../components/integration-details/Notice.tsx';
 import { IntegrationSummary } from '../components/integration-details/IntegrationSummary.tsx';
 import { MappingEditor } from '../components/integration-details/MappingEditor.tsx';
+import { PicklistReport } from '../components/integration-details/PicklistReport.tsx';
 import { PreviewPanel } from '../components/integration-details/PreviewPanel.tsx';
 import { useIntegration, useRefreshIntegration, type Integration } from '../components/integration-details/queries.ts';
+import { MAPPED_OBJECTS } from '../components/integration-form/options.ts';
+import { IMPORTS, isImport } from '../components/imports/kinds.ts';
 import { SyncNow } from '../components/integration-details/SyncNow.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
 import { RequestLogTable } from '../components/RequestLogTable.tsx';
@@ -58,6 +61,8 @@ function Details({ integration }: { integration: Integration }) {
   });
   const connected = integration.credentialId !== null;
   const reads = integration.sync.direction !== 'to_salesforce';
+  const entityType = integration.entityType;
+  const importKind = isImport(entityType) ? entityType : null;
   return (
     <>
       <PageTitle title={integration.name}>
@@ -103,8 +108,8 @@ function Details({ integration }: { integration: Integration }) {
         )}
         {connected && integration.enabled && integration.lastRun === null && integration.sync.direction !== 'from_salesforce' && (
           <Notice color="blue" title="No run yet" role="status">
-            {integration.entityType === 'Catalogue'
-              ? 'Nothing is imported yet: Import Catalogue below writes the whole catalogue.'
+            {importKind !== null
+              ? `Nothing is imported yet: ${IMPORTS[importKind].action} below writes ${IMPORTS[importKind].what}.`
               : <>This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.</>}
           </Notice>
         )}
@@ -123,16 +128,29 @@ function Details({ integration }: { integration: Integration }) {
 
         <Paper withBorder p="md">
           <Title order={3} size="h4" mb="sm">
-            Sync now
+            {importKind === null ? 'Sync now' : 'Import'}
           </Title>
           <SyncNow integration={integration} />
         </Paper>
+
+        {entityType === 'ReferenceData' && (
+          <Paper component="section" withBorder p="md" aria-labelledby="picklist-report">
+            <Title order={3} size="h4" mb="sm" id="picklist-report">
+              Picklists
+            </Title>
+            <PicklistReport integrationId={integration.id} connected={connected} />
+          </Paper>
+        )}
 
         <Paper withBorder p="md">
           <Title order={3} size="h4" mb="sm">
             Field mapping
           </Title>
-          <MappingEditor integrationId={integration.id} defaultObject={integration.entityType} />
+          {entityType === 'ReferenceData' ? (
+            <Text size="sm">Reference data has fixed fields: each value is a Ferry_Reference__c record (its type, code, name and what its type adds), so there is no mapping to edit.</Text>
+          ) : (
+            <MappingEditor integrationId={integration.id} defaultObject={MAPPED_OBJECTS[entityType]} />
+          )}
         </Paper>
 
         {integration.sync.direction !== 'from_salesforce' && (

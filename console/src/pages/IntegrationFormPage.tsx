@@ -6,7 +6,9 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, fieldErrors, unwrap, type Schemas } from '../api/client.ts';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { IMPORTS, isImport } from '../components/imports/kinds.ts';
 import { AccountFilterField } from '../components/integration-form/AccountFilterField.tsx';
+import { PicklistsField, type Picklist } from '../components/integration-form/PicklistsField.tsx';
 import { SearchPicker } from '../components/integration-form/SearchPicker.tsx';
 import {
   CONFLICT_POLICIES,
@@ -41,6 +43,8 @@ interface Values {
     excludedLineItemTypes: Integration['settings']['excludedLineItemTypes'];
     /** Catalogue: '' is the standard price book only (null to the API). */
     priceBook: string;
+    /** ReferenceData: the picklists that should offer Ferry's codes. */
+    picklists: Picklist[];
   };
   trigger: { onChange: boolean; schedule: ScheduleKind; intervalMinutes: number | string; cron: string; timeZone: string };
   sync: Pick<Sync, 'direction' | 'incoming' | 'conflictPolicy' | 'salesforceDeletes'>;
@@ -63,9 +67,11 @@ function initialValues(entityType: EntityType, integration: Integration | undefi
       onlyApprovedBills: integration?.settings.onlyApprovedBills ?? false,
       excludedLineItemTypes: integration?.settings.excludedLineItemTypes ?? [],
       priceBook: integration?.settings.priceBook ?? '',
+      picklists: integration?.settings.picklists ?? [{ entity: 'account-types', object: 'Account', field: 'Type' }],
     },
     trigger: {
-      onChange: integration?.trigger.onChange ?? true,
+      // An import writes the whole set each time: a run on every change would rewrite it all.
+      onChange: integration?.trigger.onChange ?? !isImport(entityType),
       schedule: schedule === null ? 'none' : 'intervalMinutes' in schedule ? 'interval' : 'cron',
       intervalMinutes: schedule !== null && 'intervalMinutes' in schedule ? schedule.intervalMinutes : 60,
       cron: schedule !== null && 'cron' in schedule ? schedule.cron : '',
@@ -194,7 +200,8 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   });
 
   const incoming = INCOMING_ENTITY_TYPES.includes(values.entityType);
-  // An import writes the whole catalogue to Salesforce: accounts and external mappings mean nothing to it.
+  // An import writes the whole set to Salesforce: accounts and external mappings mean nothing to it.
+  const importKind = isImport(values.entityType) ? values.entityType : null;
   const isCatalogue = values.entityType === 'Catalogue';
   const credentialOptions = (credentials.data ?? []).map((credential) => ({ value: credential.id, label: `${credential.name} (${credential.status})` }));
   const title = editing ? `Edit ${integration.name}` : `New ${values.entityType} integration`;
@@ -223,6 +230,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
                   if (!isEntityType(value)) return;
                   form.setFieldValue('entityType', value);
                   form.setFieldValue('sync.direction', READ_ONLY_ENTITY_TYPES.includes(value) ? 'from_salesforce' : 'to_salesforce');
+                  form.setFieldValue('trigger.onChange', !isImport(value));
                 }}
               />
             )}
@@ -239,7 +247,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
               nothingFoundMessage="No credential has that name"
               {...form.getInputProps('credentialId')}
             />
-            {!isCatalogue && (
+            {importKind === null && (
               <>
                 <SearchPicker
                   kind="accounts"
@@ -288,14 +296,29 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
                 />
               </>
             )}
-            {isCatalogue ? (
+            {isCatalogue && (
               <TextInput
                 label="Ferry price book"
                 description="A price book Ferry fills besides the standard one, made in the org when it has none of that name. Empty: the standard price book only."
                 placeholder="The standard price book only"
                 {...form.getInputProps('settings.priceBook')}
               />
-            ) : (
+            )}
+            {values.entityType === 'ReferenceData' && (
+              <PicklistsField
+                rows={values.settings.picklists}
+                errorOf={(path) => form.errors[path] as string | undefined}
+                onAdd={(row) => form.insertListItem('settings.picklists', row)}
+                onRemove={(index) => form.removeListItem('settings.picklists', index)}
+                onChange={(index, row) => {
+                  // A field's error goes when the field changes, as with the form's other inputs.
+                  const before = values.settings.picklists[index];
+                  for (const key of ['entity', 'object', 'field'] as const) if (before?.[key] !== row[key]) form.clearFieldError(`settings.picklists.${index}.${key}`);
+                  form.replaceListItem('settings.picklists', index, row);
+                }}
+              />
+            )}
+            {importKind === null && (
               <>
                 <Checkbox
                   label="Use the external-mapping account code"
@@ -317,7 +340,11 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
           </Panel>
 
           <Panel title="Trigger">
-            <Checkbox label="Run on change" description="Within a second of a change to the entity." {...form.getInputProps('trigger.onChange', { type: 'checkbox' })} />
+            <Checkbox
+              label="Run on change"
+              description={importKind === null ? 'Within a second of a change to the entity.' : `Within a second of a change to ${IMPORTS[importKind].what}; each run writes the whole set again.`}
+              {...form.getInputProps('trigger.onChange', { type: 'checkbox' })}
+            />
             <Radio.Group label="Schedule" {...form.getInputProps('trigger.schedule')}>
               <Group mt="xs">
                 <Radio value="none" label="None" />
@@ -353,8 +380,8 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
 
           {!editing && (
             <Text size="sm" c="gray.7">
-              {isCatalogue
-                ? 'An import writes the whole catalogue each time: Import Catalogue on the integration\u2019s page starts one.'
+              {importKind !== null
+                ? `An import writes ${IMPORTS[importKind].what} each time: ${IMPORTS[importKind].action} on the integration\u2019s page starts one.`
                 : 'A new integration delivers changes made after it is created; a full sync from its page sends what already exists.'}
             </Text>
           )}

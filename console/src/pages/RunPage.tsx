@@ -2,14 +2,15 @@ import { Anchor, Button, Code, Paper, SimpleGrid, Stack, Table, Text, Title } fr
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, unwrap } from '../api/client.ts';
+import { api, unwrap, type Schemas } from '../api/client.ts';
 import { IntegrationName } from '../components/activity/IntegrationName.tsx';
-import { useIntegrationNames } from '../components/activity/integrations.ts';
+import { useIntegrationList, useIntegrationNames } from '../components/activity/integrations.ts';
 import { CopyId } from '../components/CopyId.tsx';
 import { ErrorAlert } from '../components/ErrorAlert.tsx';
 import { EventsTable } from '../components/EventsTable.tsx';
 import { IMPORT_POLL_MS, isRunning } from '../components/imports/follow.ts';
 import { ImportProgressBar } from '../components/imports/ImportProgressBar.tsx';
+import { IMPORTS, isImport } from '../components/imports/kinds.ts';
 import { ObjectSummaryTable } from '../components/imports/ObjectSummaryTable.tsx';
 import { durationBetween, formatDateTime, formatDuration, LIVE_REFRESH_MS } from '../components/format.ts';
 import { PageTitle } from '../components/PageTitle.tsx';
@@ -31,11 +32,17 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/** The step an import's bar names before the run names one, by what it imports. */
+function firstStepOf(entityType: Schemas['Integration']['entityType'] | undefined): { firstStep?: string } {
+  return entityType !== undefined && isImport(entityType) ? { firstStep: IMPORTS[entityType].firstStep } : {};
+}
+
 export function RunPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const client = useQueryClient();
   const integrations = useIntegrationNames();
+  const integrationList = useIntegrationList();
   const run = useQuery({
     queryKey: ['runs', id],
     queryFn: async () => unwrap(await api.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
@@ -128,7 +135,7 @@ export function RunPage() {
               </Table.Tr>
             </Table.Tbody>
           </Table>
-          {data.progress !== null && !finished && <ImportProgressBar progress={data.progress} label="Import progress" />}
+          {data.progress !== null && !finished && <ImportProgressBar progress={data.progress} label="Import progress" {...firstStepOf(integrationList.data?.find((i) => i.id === data.integrationId)?.entityType)} />}
           {data.progress !== null && Object.keys(data.progress.objects).length > 0 && (
             <section aria-labelledby="run-objects">
               <Title order={3} size="h4" id="run-objects" mb="xs">

@@ -5,6 +5,7 @@ import { api, ApiFailure, unwrap } from '../../api/client.ts';
 import { CopyId } from '../CopyId.tsx';
 import { ErrorAlert } from '../ErrorAlert.tsx';
 import { formatDateTime } from '../format.ts';
+import { IMPORTS, isImport } from '../imports/kinds.ts';
 import type { Integration } from './queries.ts';
 
 /** How many referenced records (accounts, users) are read by name; the rest are counted. */
@@ -27,14 +28,14 @@ function yesNo(value: boolean): string {
   return value ? 'Yes' : 'No';
 }
 
-function triggerText(trigger: Integration['trigger']): string {
+function triggerText(trigger: Integration['trigger'], byHand: string): string {
   const parts: string[] = [];
   if (trigger.onChange) parts.push('on change (within a second)');
   const schedule = trigger.schedule;
   if (schedule !== null) {
     parts.push('intervalMinutes' in schedule ? `every ${schedule.intervalMinutes} min` : `cron ${schedule.cron} (${schedule.timeZone})`);
   }
-  return parts.length === 0 ? 'by hand only (Sync now)' : parts.join('; ');
+  return parts.length === 0 ? `by hand only (${byHand})` : parts.join('; ');
 }
 
 /** Accounts named by id in the settings, each read from the API. */
@@ -104,8 +105,9 @@ export function IntegrationSummary({ integration }: { integration: Integration }
   const { settings, sync, delivery } = integration;
   const reads = sync.direction !== 'to_salesforce';
   const isBill = integration.entityType === 'Bill';
-  // An import writes the whole catalogue: account settings mean nothing to it.
+  // An import writes the whole set: account settings mean nothing to it.
   const isCatalogue = integration.entityType === 'Catalogue';
+  const imports = isImport(integration.entityType);
   return (
     <Stack gap="md">
       <Group gap="xs">
@@ -120,16 +122,35 @@ export function IntegrationSummary({ integration }: { integration: Integration }
           <CredentialName id={integration.credentialId} />
         </Item>
         <Item label="Salesforce org">{integration.salesforceOrgId ?? 'None delivered to yet'}</Item>
-        <Item label="Trigger">{triggerText(integration.trigger)}</Item>
+        <Item label="Trigger">{triggerText(integration.trigger, isImport(integration.entityType) ? IMPORTS[integration.entityType].action : 'Sync now')}</Item>
         <Item label="Error threshold">
           disables after {integration.errorThreshold} successive errors; {integration.consecutiveErrors} now
         </Item>
         <Item label="Last run / next scheduled">
           {formatDateTime(integration.lastRunAt)} / {formatDateTime(integration.nextRunAt)}
         </Item>
-        {isCatalogue ? (
+        {isCatalogue && (
           <Item label="Ferry price book">{settings.priceBook === null ? 'None: the standard price book only' : `${settings.priceBook}, besides the standard price book`}</Item>
-        ) : (
+        )}
+        {integration.entityType === 'ReferenceData' && (
+          <Item label="Picklists checked">
+            {settings.picklists.length === 0 ? (
+              'None'
+            ) : (
+              <List size="sm">
+                {settings.picklists.map((picklist, index) => (
+                  <List.Item key={index}>
+                    <code>
+                      {picklist.object}.{picklist.field}
+                    </code>{' '}
+                    offers the codes of {picklist.entity}
+                  </List.Item>
+                ))}
+              </List>
+            )}
+          </Item>
+        )}
+        {!imports && (
           <>
             <Item label="Included accounts">
               <AccountNames ids={settings.includedAccountIds} emptyText="All accounts" />
@@ -143,7 +164,7 @@ export function IntegrationSummary({ integration }: { integration: Integration }
         <Item label="Users notified when it disables itself">
           <UserNames ids={settings.notifyUserIds} />
         </Item>
-        {!isCatalogue && (
+        {!imports && (
           <Item label="External mappings">
             {settings.useExternalMappingAccountCode ? 'Salesforce account found through external mappings' : 'Salesforce account found by Ferry account id'}
             {settings.enforceExternalMappings ? '; only this integration\u2019s mappings count' : ''}

@@ -98,7 +98,7 @@ interface Draft {
  * removed here, and the draft is saved as a whole (PUT with the version it started from). Each
  * problem the API finds comes back by rule and is shown beside it.
  */
-export function MappingEditor({ integrationId, defaultObject }: { integrationId: string; defaultObject: string }) {
+export function MappingEditor({ integrationId, defaultObject }: { integrationId: string; /** The object a new rule is about until the person picks another. */ defaultObject: string }) {
   const client = useQueryClient();
   const mapping = useQuery({
     queryKey: mappingKey(integrationId),
@@ -245,7 +245,7 @@ export function MappingEditor({ integrationId, defaultObject }: { integrationId:
       <RuleModal
         opened={editing !== null}
         rule={editedRule}
-        defaultObject={mapping.data.rules[0]?.object ?? defaultObject}
+        defaultObject={defaultObject}
         errors={editing?.index === null || editing === null ? {} : (errors.get(editing.index) ?? {})}
         onClose={() => setEditing(null)}
         onSave={(rule) => {

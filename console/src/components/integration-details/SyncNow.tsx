@@ -1,9 +1,10 @@
-import { Anchor, Button, Group, Select } from '@mantine/core';
+import { Anchor, Button, Group, Select, Text } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../../api/client.ts';
 import { ImportRunStatus } from '../imports/ImportRunStatus.tsx';
+import { IMPORTS, isImport, type ImportKind } from '../imports/kinds.ts';
 import { Notice } from './Notice.tsx';
 import { ErrorAlert } from '../ErrorAlert.tsx';
 import { LIVE_REFRESH_MS } from '../format.ts';
@@ -21,8 +22,42 @@ const READING: { value: Mode; label: string }[] = [
   { value: 'incoming_full', label: 'Incoming full: every Salesforce record' },
 ];
 
-/** Queues a run now and shows it, with a link to its page. */
+/**
+ * An import integration's one action: a full run of it, followed live. Both modes would write the
+ * whole set, so no mode is offered. It is what the import button on its credential starts, but of
+ * this integration (a credential's button runs its oldest integration of the kind).
+ */
+function ImportNow({ integration, kind }: { integration: Integration; kind: ImportKind }) {
+  const refresh = useRefreshIntegration(integration.id);
+  const text = IMPORTS[kind];
+  const start = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integration.id } }, body: { mode: 'full' } })),
+    onSuccess: async () => refresh(),
+  });
+  return (
+    <>
+      <Group align="end" gap="xs">
+        <Button onClick={() => start.mutate()} loading={start.isPending}>
+          {text.action}
+        </Button>
+        <Text size="sm" c="gray.7">
+          Writes {text.what} as Ferry holds it now: unchanged rows are skipped, removed ones retired.
+        </Text>
+      </Group>
+      <ErrorAlert error={start.error} title={`The ${text.name.toLowerCase()} did not start`} />
+      {start.data !== undefined && <ImportRunStatus key={start.data.id} kind={kind} started={start.data} target="Salesforce" />}
+    </>
+  );
+}
+
+/** Queues a run now and shows it, with a link to its page; an import integration gets its import button instead. */
 export function SyncNow({ integration }: { integration: Integration }) {
+  const entityType = integration.entityType;
+  if (isImport(entityType)) return <ImportNow integration={integration} kind={entityType} />;
+  return <Sync integration={integration} />;
+}
+
+function Sync({ integration }: { integration: Integration }) {
   const direction = integration.sync.direction;
   const modes = direction === 'from_salesforce' ? READING : direction === 'both' ? [...SENDING, ...READING] : SENDING;
   const [mode, setMode] = useState<Mode>(modes[0]!.value);
@@ -31,13 +66,6 @@ export function SyncNow({ integration }: { integration: Integration }) {
     mutationFn: async () => unwrap(await api.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integration.id } }, body: { mode } })),
     onSuccess: async () => refresh(),
   });
-  // A Catalogue integration's import is a full run of it: what Import Catalogue on its credential
-  // starts, but of this integration (a credential's button runs its oldest Catalogue integration).
-  const importCatalogue = useMutation({
-    mutationFn: async () => unwrap(await api.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integration.id } }, body: { mode: 'full' } })),
-    onSuccess: async () => refresh(),
-  });
-  const isCatalogue = integration.entityType === 'Catalogue';
   const queued = sync.data;
   // The queued run as it goes on, until it finishes.
   const run = useQuery({
@@ -62,15 +90,8 @@ export function SyncNow({ integration }: { integration: Integration }) {
         <Button onClick={() => sync.mutate()} loading={sync.isPending}>
           Sync now
         </Button>
-        {isCatalogue && (
-          <Button variant="default" onClick={() => importCatalogue.mutate()} loading={importCatalogue.isPending}>
-            Import Catalogue
-          </Button>
-        )}
       </Group>
       <ErrorAlert error={sync.error} title="The run was not queued" />
-      <ErrorAlert error={importCatalogue.error} title="The catalogue import did not start" />
-      {importCatalogue.data !== undefined && <ImportRunStatus key={importCatalogue.data.id} started={importCatalogue.data} target="Salesforce" />}
       <ErrorAlert error={run.error} title="The run could not be read" />
       {shown !== undefined && (
         <Notice color="blue" title="Run queued" role="status">

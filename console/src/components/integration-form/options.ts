@@ -13,6 +13,23 @@ export function isEntityType(value: string | null): value is EntityType {
   return value !== null && value in ENTITY_TYPE_SET;
 }
 
+/**
+ * The Salesforce object a new mapping rule of each entity type is about until the person picks
+ * another: its main object in src/engine/mapping/entities (for the catalogue, the product).
+ * Reference data has fixed fields and takes no rules.
+ */
+export const MAPPED_OBJECTS: Record<Exclude<EntityType, 'ReferenceData'>, string> = {
+  Account: 'Account',
+  Contact: 'Contact',
+  Contract: 'Ferry_Contract__c',
+  Commitment: 'Ferry_Commitment__c',
+  Balance: 'Ferry_Balance__c',
+  Bill: 'Ferry_Bill__c',
+  Ticket: 'Case',
+  Subscription: 'OpportunityLineItem',
+  Catalogue: 'Ferry_Product__c',
+};
+
 export const STATUSES: { value: IntegrationStatus; label: string }[] = [
   { value: 'CONNECTED', label: 'Connected' },
   { value: 'NOT_CONNECTED', label: 'Not connected' },
