@@ -193,6 +193,10 @@ describe('creating and editing an integration', () => {
     });
     const next = new Date(saved.nextRunAt);
     expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('06:30');
+    // The details page names the chosen account and user in lists inside the configuration.
+    await expect.poll(() => page.getByText('Northwind Traders (NW-1)').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText('Dana Ops <dana@billing.example>').count()).toBeGreaterThan(0);
+    await expectAccessible(page, 'details with accounts and users');
     expect(page.consoleErrors).toEqual([]);
   });
 });

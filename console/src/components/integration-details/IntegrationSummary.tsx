@@ -49,7 +49,7 @@ function AccountNames({ ids, emptyText }: { ids: string[]; emptyText: string }) 
   });
   if (ids.length === 0) return <>{emptyText}</>;
   return (
-    <List size="sm" component="span">
+    <List size="sm">
       {shown.map((id, index) => {
         const query = accounts[index]!;
         return (
@@ -75,7 +75,7 @@ function UserNames({ ids }: { ids: string[] }) {
   });
   if (ids.length === 0) return <>Nobody</>;
   return (
-    <List size="sm" component="span">
+    <List size="sm">
       {ids.slice(0, NAMED).map((id, index) => {
         const query = users[index]!;
         return (
