@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { searchFieldsOf, type EntityDefinition } from '../../platform/index.ts';
+import { safeString, searchFieldsOf, type EntityDefinition } from '../../platform/index.ts';
 import { id as idField, isoDateTime } from '../../platform/fields.ts';
 
 /** Request and response schemas of one entity's endpoints, all derived from its definition. */
@@ -91,7 +91,7 @@ export function entitySchemas(definition: EntityDefinition): EntitySchemas {
       .transform((value) => value === 'true')
       .optional(),
     ...(searchFields.length > 0
-      ? { search: z.string().trim().min(1, 'must not be empty').max(200).optional().meta({ description: `Records whose ${searchFields.join(' or ')} contains this text (case-insensitive)` }) }
+      ? { search: safeString().trim().min(1, 'must not be empty').max(200).optional().meta({ description: `Records whose ${searchFields.join(' or ')} contains this text (case-insensitive)` }) }
       : {}),
     ...filterShape,
   }) as unknown as z.ZodType<ListQuery>;

@@ -66,6 +66,12 @@ describe('list filters', () => {
     expect(res.body.error.details).toEqual([{ path: `query.${filter}`, message: expect.stringContaining('must be a Ferry id (a UUID such as') }]);
   });
 
+  it.each(['accounts', 'services', 'users'])('refuses a %s search with a NUL character (the API fuzz test found it answered 500)', async (entity) => {
+    const res = await api.call('GET', `/api/v1/${entity}?search=${encodeURIComponent('acme\u0000')}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([{ path: 'query.search', message: expect.stringContaining('NUL character') }]);
+  });
+
   it('refuses a flag filter that is not true or false', async () => {
     const res = await api.call('GET', '/api/v1/products?active=yes');
     expect(res.status).toBe(400);
