@@ -7,6 +7,7 @@ import type { Engine } from '../engine/index.ts';
 import { listChanges } from './changes/list-changes.ts';
 import { credentialEndpoints } from './credentials/endpoints.ts';
 import { integrationEndpoints } from './integrations/endpoints.ts';
+import { reconciliationEndpoints } from './reconciliation/endpoints.ts';
 import { runEndpoints } from './runs/endpoints.ts';
 import type { ApiDeps, Caller, Endpoint } from './contract.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -42,7 +43,7 @@ export const SESSION_COOKIE = 'ferry_session';
 
 /** Every endpoint of the API, in the order the OpenAPI document lists them. */
 export function allEndpoints(): Endpoint[] {
-  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints, ...sessionEndpoints, ...localAdminEndpoints];
+  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints, ...reconciliationEndpoints, ...sessionEndpoints, ...localAdminEndpoints];
 }
 
 function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import { fail, issuesFromZod, JOURNAL_CHANNEL, ok, RecordStore, type Result } from '../platform/index.ts';
+import { fail, issuesFromZod, JOURNAL_CHANNEL, ok, RecordStore, type Issue, type Result } from '../platform/index.ts';
 import { startBoss, type JobMap } from '../queue/boss.ts';
 import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
@@ -12,7 +12,8 @@ import { incomingAllowed, loadPosition, positionReader, selectionFieldOf, select
 import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
-import { integrationSync, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
+import { integrationInput, integrationSync, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
+import { reconciliationInput, type ReconciliationInput } from './reconciliation/schemas.ts';
 import { expireEndedSubscriptions } from './crm/expiry.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -23,6 +24,7 @@ import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
 import { databaseRequestLogger } from './runs/request-logs.ts';
+import { Reconciliations } from './reconciliation/reports.ts';
 import { invoiceColumnsInput, readInvoiceColumns, writeInvoiceColumns, type InvoiceColumns } from './invoice-columns.ts';
 import { readsFromSalesforce, type RunMode } from './types.ts';
 
@@ -80,6 +82,8 @@ export class Engine {
   readonly runs: Runs;
   readonly events: Events;
   readonly mappings: Mappings;
+  /** Reconciliation integrations' reports and uploaded files. */
+  readonly reconciliations: Reconciliations;
   readonly dispatcher: Dispatcher;
   /** This worker's change event subscriptions (integrations that read by Change Data Capture). */
   readonly streams: ChangeStreams;
@@ -104,6 +108,7 @@ export class Engine {
     this.#liveness = { ...LIVENESS_DEFAULTS, ...options.liveness };
     this.credentials = new Credentials(options.db, options.box, options.clientOptions, options.logger);
     this.integrations = new Integrations(options.db);
+    this.reconciliations = new Reconciliations(options.db);
     this.runs = new Runs(options.db);
     this.events = new Events(options.db);
     this.dispatcher = new Dispatcher(options.db, boss, this.#logger);
@@ -270,6 +275,50 @@ export class Engine {
     }
   }
 
+  /** Creates an integration; a reconciliation's Salesforce fields are checked against its credential's org first. */
+  async createIntegration(orgId: string, body: unknown): Promise<Result<IntegrationView>> {
+    const parsed = integrationInput.safeParse(body);
+    if (parsed.success && parsed.data.reconciliation !== null && parsed.data.credentialId !== null) {
+      const issues = await this.#checkReconciliation(orgId, parsed.data.reconciliation, parsed.data.credentialId);
+      if (issues.length > 0) return fail('validation_failed', 'The reconciliation names Salesforce fields the org does not have; nothing was saved.', issues);
+    }
+    return this.integrations.create(orgId, body);
+  }
+
+  /**
+   * A reconciliation's Salesforce fields must be fields of the org's Account: each one missing is
+   * named, with the Account fields there are. An org that cannot be reached is not checked here
+   * (the run checks again: its query names the fields).
+   */
+  async #checkReconciliation(orgId: string, config: ReconciliationInput, credentialId: string): Promise<Issue[]> {
+    let fields: { name: string; type: string }[];
+    try {
+      const { client, identity } = await this.credentials.open(orgId, credentialId);
+      this.schemas.forget(identity.organizationId);
+      const account = (await this.schemas.describe(client, identity.organizationId, ['Account'])).get('account');
+      if (account === undefined || account === null) return [{ path: ['reconciliation'], message: 'the credential\'s org has no Account object' }];
+      fields = account.fields;
+    } catch (error) {
+      if (!(error instanceof SalesforceError)) throw error;
+      return [];
+    }
+    const names = new Map(fields.map((f) => [f.name.toLowerCase(), f.name]));
+    const available = fields.filter((f) => f.type !== 'reference' && f.type !== 'id').map((f) => f.name).sort().join(', ');
+    const problem = (name: string): string | undefined => {
+      const found = names.get(name.toLowerCase());
+      if (found === undefined) return `Account has no field ${name} in the credential's org; its fields: ${available}`;
+      return found === name ? undefined : `is spelled ${found} in Salesforce: use the exact API name`;
+    };
+    const issues: Issue[] = [];
+    const billing = problem(config.salesforceBillingIdField);
+    if (billing !== undefined) issues.push({ path: ['reconciliation', 'salesforceBillingIdField'], message: billing });
+    config.fields.forEach((field, index) => {
+      const wrong = field.salesforce === null ? undefined : problem(field.salesforce);
+      if (wrong !== undefined) issues.push({ path: ['reconciliation', 'fields', index, 'salesforce'], message: wrong });
+    });
+    return issues;
+  }
+
   /**
    * Connects an integration to a credential after checking its mapping against that org (fields
    * exist, can be written, take the values): refused with the same errors as saving the mapping.
@@ -285,6 +334,10 @@ export class Engine {
       if (!checked.ok) this.#logger.warn({ orgId, integrationId: id, reason: checked.error.message }, 'connected without checking the mapping against the org: it could not be reached');
       if (checked.ok && checked.value.issues.length > 0) {
         return fail('validation_failed', 'The integration\'s mapping does not fit this org; nothing was changed.', checked.value.issues.map((i) => ({ path: ['mapping', ...i.path], message: i.message })));
+      }
+      if (row.reconciliation !== null) {
+        const issues = await this.#checkReconciliation(orgId, row.reconciliation, credentialId);
+        if (issues.length > 0) return fail('validation_failed', 'The reconciliation names Salesforce fields this org does not have; nothing was changed.', issues);
       }
       const selection = await this.#checkSelection(orgId, row, credentialId);
       if (selection !== undefined) return fail('validation_failed', 'The integration\'s account selection does not fit this org; nothing was changed.', [{ path: ['sync', 'accountSelection'], message: selection }]);
@@ -387,6 +440,14 @@ export class Engine {
       if (sync.success) {
         const problem = await this.#checkSelection(orgId, { ...row, sync: sync.data }, row.credential_id);
         if (problem !== undefined) return fail('validation_failed', 'The account selection does not fit the integration\'s org; nothing was changed.', [{ path: ['sync', 'accountSelection'], message: problem }]);
+      }
+    }
+    if (row !== undefined && row.credential_id !== null && row.reconciliation !== null && typeof body === 'object' && body !== null && 'reconciliation' in body) {
+      const next = (body as { reconciliation?: unknown }).reconciliation;
+      const merged = reconciliationInput.safeParse(typeof next === 'object' && next !== null ? { ...row.reconciliation, ...next } : next);
+      if (merged.success) {
+        const issues = await this.#checkReconciliation(orgId, merged.data, row.credential_id);
+        if (issues.length > 0) return fail('validation_failed', 'The reconciliation names Salesforce fields the org does not have; nothing was changed.', issues);
       }
     }
     const updated = await this.integrations.update(orgId, id, body);

@@ -13,7 +13,7 @@
  * - conflict: a field changed on both sides since the last sync (two-way sync; settled by policy).
  */
 
-export const ENTITY_TYPES = ['Account', 'Contact', 'Contract', 'Commitment', 'Balance', 'Bill', 'Ticket', 'Subscription', 'Catalogue', 'ReferenceData'] as const;
+export const ENTITY_TYPES = ['Account', 'Contact', 'Contract', 'Commitment', 'Balance', 'Bill', 'Ticket', 'Subscription', 'Catalogue', 'ReferenceData', 'Reconciliation'] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 export const CREDENTIAL_TYPES = ['password', 'client_credentials', 'jwt_bearer', 'authorization_code', 'access_token'] as const;

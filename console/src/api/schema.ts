@@ -2045,6 +2045,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/reconciliation/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the billing tool's customers (CSV or JSON lines) for a Reconciliation integration
+         * @description The file's text in `content`. It is read through before it is kept: a malformed one is refused with the line that is wrong, and the previous file stays. A new upload replaces the previous file; the next run reads it.
+         */
+        put: operations["upload-reconciliation-file"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest report of a Reconciliation integration (its summary) and its uploaded file */
+        get: operations["get-reconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/reconciliation/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The groups of a report: matched, on one side only, duplicates, with field differences */
+        get: operations["list-reconciliation-items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/reconciliation/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matched share and counts of the last reports, oldest first */
+        get: operations["reconciliation-trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -3798,7 +3869,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData" | "Reconciliation";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -4011,6 +4082,62 @@ export interface components {
                  */
                 salesforceDeletes: "ignore" | "propagate" | "flag";
             };
+            reconciliation: {
+                /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
+                salesforceBillingIdField: string;
+                /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
+                source: {
+                    /** @constant */
+                    kind: "file";
+                    /**
+                     * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
+                     * @enum {string}
+                     */
+                    format: "csv" | "jsonl";
+                };
+                /** @description The field of a source record that holds the billing tool's customer id. */
+                sourceIdField: string;
+                /**
+                 * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
+                 * @default null
+                 */
+                sourceSalesforceIdField: string | null;
+                /**
+                 * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
+                 * @default links
+                 */
+                ferryToSalesforce: "links" | {
+                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                    externalMapping: {
+                        externalSystem: string;
+                        externalTable: string;
+                    };
+                };
+                /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
+                ferryToSource: {
+                    field: string;
+                } | {
+                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                    externalMapping: {
+                        externalSystem: string;
+                        externalTable: string;
+                    };
+                };
+                /**
+                 * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
+                 * @default []
+                 */
+                fields: {
+                    /** @description How the report names the field: "name", "currency", "owner". */
+                    name: string;
+                    /** @default null */
+                    ferry: string | null;
+                    /** @default null */
+                    salesforce: string | null;
+                    /** @default null */
+                    source: string | null;
+                }[];
+            } | null;
             version: number;
             createdAt: string;
             updatedAt: string;
@@ -4105,7 +4232,7 @@ export interface components {
             id: string;
             name: string;
             /** @enum {string} */
-            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
+            entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData" | "Reconciliation";
             /** @constant */
             destination: "salesforce";
             credentialId: string | null;
@@ -4318,6 +4445,62 @@ export interface components {
                  */
                 salesforceDeletes: "ignore" | "propagate" | "flag";
             };
+            reconciliation: {
+                /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
+                salesforceBillingIdField: string;
+                /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
+                source: {
+                    /** @constant */
+                    kind: "file";
+                    /**
+                     * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
+                     * @enum {string}
+                     */
+                    format: "csv" | "jsonl";
+                };
+                /** @description The field of a source record that holds the billing tool's customer id. */
+                sourceIdField: string;
+                /**
+                 * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
+                 * @default null
+                 */
+                sourceSalesforceIdField: string | null;
+                /**
+                 * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
+                 * @default links
+                 */
+                ferryToSalesforce: "links" | {
+                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                    externalMapping: {
+                        externalSystem: string;
+                        externalTable: string;
+                    };
+                };
+                /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
+                ferryToSource: {
+                    field: string;
+                } | {
+                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                    externalMapping: {
+                        externalSystem: string;
+                        externalTable: string;
+                    };
+                };
+                /**
+                 * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
+                 * @default []
+                 */
+                fields: {
+                    /** @description How the report names the field: "name", "currency", "owner". */
+                    name: string;
+                    /** @default null */
+                    ferry: string | null;
+                    /** @default null */
+                    salesforce: string | null;
+                    /** @default null */
+                    source: string | null;
+                }[];
+            } | null;
             version: number;
             createdAt: string;
             updatedAt: string;
@@ -4567,6 +4750,65 @@ export interface components {
         SyncSettings: {
             /** @description Master switch: off, no integration of the organization reads Salesforce changes back. */
             incoming: boolean;
+        };
+        ReconciliationStatus: {
+            /** @description The latest completed run's report; null before the first. A run that fails leaves the previous one. */
+            report: components["schemas"]["ReconciliationReport"] | null;
+            /** @description The uploaded file of the billing tool's customers (file sources). */
+            file: {
+                /** @enum {string} */
+                format: "csv" | "jsonl";
+                bytes: number;
+                uploadedAt: string;
+            } | null;
+        };
+        ReconciliationReport: {
+            runId: string;
+            createdAt: string;
+            summary: {
+                /** @description Groups per category: all_three, salesforce_ferry, salesforce_source, ferry_source (matched on those two), salesforce_only, ferry_only, source_only, and duplicate (a key several records of one side share). */
+                counts: {
+                    all_three: number;
+                    salesforce_ferry: number;
+                    salesforce_source: number;
+                    ferry_source: number;
+                    salesforce_only: number;
+                    ferry_only: number;
+                    source_only: number;
+                    duplicate: number;
+                };
+                /** @description Records read on each side. */
+                read: {
+                    salesforce: number;
+                    ferry: number;
+                    source: number;
+                };
+                /** @description Matched groups with at least one compared field that differs. */
+                withDifferences: number;
+                /** @description Share of the Salesforce Accounts matched on all three sides (0 to 1). */
+                matchedShare: number;
+            };
+        };
+        ReconciliationItem: {
+            n: number;
+            /** @enum {string} */
+            category: "all_three" | "salesforce_ferry" | "salesforce_source" | "ferry_source" | "salesforce_only" | "ferry_only" | "source_only" | "duplicate";
+            name: string | null;
+            ferryId: string | null;
+            salesforceId: string | null;
+            /** @description The billing tool's customer id. */
+            sourceId: string | null;
+            /** @description duplicate: the side, which key, and the records (up to 20) that share it; matched with a source record: which row. */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Compared fields whose values differ, with each side's value. */
+            differences: {
+                field: string;
+                ferry?: string | null;
+                salesforce?: string | null;
+                source?: string | null;
+            }[];
         };
         Session: {
             organization: {
@@ -13395,7 +13637,7 @@ export interface operations {
     "list-integrations": {
         parameters: {
             query?: {
-                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
+                entityType?: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData" | "Reconciliation";
             };
             header?: never;
             path?: never;
@@ -13446,7 +13688,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData";
+                    entityType: "Account" | "Contact" | "Contract" | "Commitment" | "Balance" | "Bill" | "Ticket" | "Subscription" | "Catalogue" | "ReferenceData" | "Reconciliation";
                     /**
                      * @default salesforce
                      * @constant
@@ -13714,6 +13956,66 @@ export interface operations {
                          */
                         salesforceDeletes?: "ignore" | "propagate" | "flag";
                     };
+                    /**
+                     * @description Reconciliation integrations (required for them, null for the others): which fields and links name each side, the billing tool's source and the fields compared (docs/reconciliation.md).
+                     * @default null
+                     */
+                    reconciliation?: {
+                        /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
+                        salesforceBillingIdField: string;
+                        /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
+                        source: {
+                            /** @constant */
+                            kind: "file";
+                            /**
+                             * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
+                             * @enum {string}
+                             */
+                            format: "csv" | "jsonl";
+                        };
+                        /** @description The field of a source record that holds the billing tool's customer id. */
+                        sourceIdField: string;
+                        /**
+                         * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
+                         * @default null
+                         */
+                        sourceSalesforceIdField?: string | null;
+                        /**
+                         * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
+                         * @default links
+                         */
+                        ferryToSalesforce?: "links" | {
+                            /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                            externalMapping: {
+                                externalSystem: string;
+                                externalTable: string;
+                            };
+                        };
+                        /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
+                        ferryToSource: {
+                            field: string;
+                        } | {
+                            /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                            externalMapping: {
+                                externalSystem: string;
+                                externalTable: string;
+                            };
+                        };
+                        /**
+                         * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
+                         * @default []
+                         */
+                        fields?: {
+                            /** @description How the report names the field: "name", "currency", "owner". */
+                            name: string;
+                            /** @default null */
+                            ferry?: string | null;
+                            /** @default null */
+                            salesforce?: string | null;
+                            /** @default null */
+                            source?: string | null;
+                        }[];
+                    } | null;
                 };
             };
         };
@@ -15327,6 +15629,248 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "upload-reconciliation-file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    format: "csv" | "jsonl";
+                    content: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The file as kept, with how many records it holds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "csv" | "jsonl";
+                        bytes: number;
+                        records: number;
+                        uploadedAt: string;
+                    };
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get-reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest report (null before the first run completes) and the file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationStatus"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "list-reconciliation-items": {
+        parameters: {
+            query?: {
+                /** @description A run's report; the latest when left out. */
+                runId?: string;
+                category?: "all_three" | "salesforce_ferry" | "salesforce_source" | "ferry_source" | "salesforce_only" | "ferry_only" | "source_only" | "duplicate";
+                /** @description next from the previous page */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runId: string | null;
+                        data: components["schemas"]["ReconciliationItem"][];
+                        /** @description Pass as after for the next page; null on the last. */
+                        next: number | null;
+                    };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "reconciliation-trend": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            runId: string;
+                            createdAt: string;
+                            matchedShare: number;
+                            counts: {
+                                [key: string]: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

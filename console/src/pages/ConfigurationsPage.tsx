@@ -75,9 +75,13 @@ function IntegrationGroup({ entityType, integrations, total }: { entityType: Ent
         <Title order={3} size="h4" id={headingId}>
           {entityType} → Salesforce
         </Title>
-        <Button component={Link} to={`/integrations/new?entityType=${entityType}`} variant="light" size="xs">
-          Create new {entityType} integration
-        </Button>
+        {entityType === 'Reconciliation' ? (
+          <Text size="sm">Made through the API: POST /api/v1/integrations (see docs/reconciliation.md)</Text>
+        ) : (
+          <Button component={Link} to={`/integrations/new?entityType=${entityType}`} variant="light" size="xs">
+            Create new {entityType} integration
+          </Button>
+        )}
       </Group>
       {total === 0 ? (
         <Text c="gray.7" size="sm">

@@ -148,6 +148,8 @@ function Details({ integration }: { integration: Integration }) {
           </Title>
           {entityType === 'ReferenceData' ? (
             <Text size="sm">Reference data has fixed fields: each value is a Ferry_Reference__c record (its type, code, name and what its type adds), so there is no mapping to edit.</Text>
+          ) : entityType === 'Reconciliation' ? (
+            <Text size="sm">A reconciliation writes nothing to Salesforce: the fields it compares are in its settings (reconciliation.fields), and its report is at GET /api/v1/integrations/{integration.id}/reconciliation.</Text>
           ) : (
             <MappingEditor integrationId={integration.id} defaultObject={MAPPED_OBJECTS[entityType]} />
           )}

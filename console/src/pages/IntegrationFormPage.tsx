@@ -13,7 +13,7 @@ import { SearchPicker } from '../components/integration-form/SearchPicker.tsx';
 import {
   CONFLICT_POLICIES,
   DIRECTIONS,
-  ENTITY_TYPES,
+  FORM_ENTITY_TYPES,
   INCOMING_ENTITY_TYPES,
   isEntityType,
   LINE_ITEM_TYPES,
@@ -223,7 +223,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
             {!editing && (
               <Select
                 label="Entity type"
-                data={ENTITY_TYPES}
+                data={FORM_ENTITY_TYPES}
                 allowDeselect={false}
                 {...form.getInputProps('entityType')}
                 onChange={(value: string | null) => {

@@ -29,7 +29,7 @@ export const integrationEndpoints: Endpoint[] = [
     body: jsonObjectBody, documentedBody: integrationInput,
     success: { status: 201, description: 'The integration', schema: integrationView },
     errors: ['validation_failed', 'malformed_json', 'unauthorized', 'reference_not_found'],
-    handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).integrations.create(orgId, body)) }),
+    handler: async ({ orgId, body, deps }) => ({ status: 201, body: unwrap(await engineOf(deps).createIntegration(orgId, body)) }),
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}', operationId: 'get-integration', summary: 'Get an integration', tag, auth: true, engine: true, params: idParams,

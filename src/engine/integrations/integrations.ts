@@ -6,6 +6,7 @@ import { readingProblems } from '../incoming/reading.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { resolvePath } from '../mapping/paths.ts';
 import { storedRules } from '../mapping/stored.ts';
+import type { ReconciliationInput } from '../reconciliation/schemas.ts';
 import type { EntityType, RunStatus, RunTrigger } from '../types.ts';
 
 export interface IntegrationRow {
@@ -34,6 +35,8 @@ export interface IntegrationRow {
   lease_until: Date | null;
   /** The integration's mapping rules; null: its entity type's default mapping. */
   mapping: unknown[] | null;
+  /** Reconciliation integrations: their configuration (null for the others). */
+  reconciliation: ReconciliationInput | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -61,6 +64,7 @@ export function toIntegrationView(row: IntegrationRow): IntegrationView {
     trigger: row.trigger,
     delivery: row.delivery,
     sync: syncOf(row),
+    reconciliation: row.reconciliation ?? null,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -120,9 +124,13 @@ export class Integrations {
   }
 
   async create(orgId: string, body: unknown): Promise<Result<IntegrationView>> {
-    const parsed = integrationInput.safeParse(body);
+    // A reconciliation runs daily at 02:00 UTC unless told otherwise; nothing it reads is a change to follow.
+    const input0 = typeof body === 'object' && body !== null && (body as { entityType?: unknown }).entityType === 'Reconciliation' && !('trigger' in body)
+      ? { ...body, trigger: { onChange: false, schedule: { cron: '0 2 * * *', timeZone: 'UTC' } } }
+      : body;
+    const parsed = integrationInput.safeParse(input0);
     // The input lets the messages tell a missing field ("is required") from a wrong one.
-    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, body));
+    if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, input0));
     const input = parsed.data;
     const refs = await this.#checkReferences(orgId, input.credentialId, input.settings);
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
@@ -131,11 +139,11 @@ export class Integrations {
     // A new integration starts from the end of the journal: it delivers changes from now on; a
     // full sync sends what already exists.
     const [row] = await this.#db.query<IntegrationRow>(
-      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at, sync)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at, sync, reconciliation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        RETURNING *`,
       [orgId, uuidv7(), input.name, input.entityType, input.destination, input.credentialId, input.enabled, input.settings, input.trigger, input.delivery, input.errorThreshold,
-        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date()), input.sync],
+        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date()), input.sync, input.reconciliation],
     );
     return ok(toIntegrationView(row!));
   }
@@ -169,6 +177,9 @@ export class Integrations {
       trigger: { ...row.trigger, ...(typeof changes.trigger === 'object' && changes.trigger !== null ? changes.trigger : {}) },
       delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
       sync: { ...syncOf(row), ...(typeof changes.sync === 'object' && changes.sync !== null ? changes.sync : {}) },
+      reconciliation: row.reconciliation === null || typeof changes.reconciliation !== 'object' || changes.reconciliation === null
+        ? (changes.reconciliation === undefined ? row.reconciliation : changes.reconciliation)
+        : { ...row.reconciliation, ...changes.reconciliation },
     };
     const parsed = integrationInput.safeParse(merged);
     if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, merged));
@@ -188,9 +199,9 @@ export class Integrations {
     // disabled the integration) is never overwritten with the merge of stale values.
     const [updated] = await this.#db.query<IntegrationRow>(
       `UPDATE integrations SET name = $3, settings = $4, trigger = $5, delivery = $6, error_threshold = $7,
-         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, sync = $11, version = version + 1, updated_at = now()
+         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, sync = $11, reconciliation = $12, version = version + 1, updated_at = now()
        WHERE org_id = $1 AND id = $2 AND version = $10 RETURNING *`,
-      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version, input.sync],
+      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version, input.sync, input.reconciliation],
     );
     if (updated === undefined) {
       return fail('version_conflict', `The integration changed while this update was being applied (it was at version ${row.version}); read it again and repeat the change.`, [{ path: ['version'], message: 'changed meanwhile' }]);

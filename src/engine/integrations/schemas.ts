@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { LINE_ITEM_TYPES } from '../../platform/index.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
+import { reconciliationInput } from '../reconciliation/schemas.ts';
 import { ENTITY_TYPES, RUN_STATUSES, RUN_TRIGGERS } from '../types.ts';
 
 const id = z.uuid({ error: 'must be a Ferry id (UUID)' });
@@ -84,6 +85,8 @@ export const INCOMING_ENTITY_TYPES = ['Account', 'Contact', 'Ticket', 'Subscript
 export const READ_ONLY_ENTITY_TYPES = ['Subscription'] as const;
 /** Entity types an import integration writes (src/engine/imports): the whole set each run, not record by record. */
 export const IMPORT_ENTITY_TYPES = ['Catalogue', 'ReferenceData'] as const;
+/** Entity types that compare rather than sync: nothing is written anywhere but the report. */
+export const REPORT_ENTITY_TYPES = ['Reconciliation'] as const;
 /** Entity types whose main Salesforce object carries Ferry's sync status fields (salesforce/). */
 export const STATUS_FIELD_ENTITY_TYPES = ['Account', 'Contact'] as const;
 
@@ -142,7 +145,15 @@ export const integrationInput = z.strictObject({
   trigger: integrationTrigger.default(integrationTrigger.parse({})),
   delivery: integrationDelivery.default(integrationDelivery.parse({})),
   sync: integrationSync.default(integrationSync.parse({})),
+  reconciliation: reconciliationInput.nullable().default(null)
+    .meta({ description: 'Reconciliation integrations (required for them, null for the others): which fields and links name each side, the billing tool\'s source and the fields compared (docs/reconciliation.md).' }),
 }).superRefine((value, context) => {
+  if (value.entityType === 'Reconciliation' && value.reconciliation === null) {
+    context.addIssue({ code: 'custom', path: ['reconciliation'], message: 'is required for a Reconciliation integration: the Salesforce field that holds the billing tool\'s id, the source, and how Ferry accounts name each side' });
+  }
+  if (value.entityType !== 'Reconciliation' && value.reconciliation !== null) {
+    context.addIssue({ code: 'custom', path: ['reconciliation'], message: `belongs to Reconciliation integrations only; leave it out for ${value.entityType}` });
+  }
   if (value.sync.statusFields && !(STATUS_FIELD_ENTITY_TYPES as readonly string[]).includes(value.entityType)) {
     context.addIssue({ code: 'custom', path: ['sync', 'statusFields'], message: `the sync status fields are on the Salesforce objects of ${STATUS_FIELD_ENTITY_TYPES.join(' and ')} integrations only` });
   }
@@ -182,6 +193,7 @@ export const integrationView = z
     trigger: integrationTrigger,
     delivery: integrationDelivery,
     sync: integrationSync,
+    reconciliation: reconciliationInput.nullable(),
     version: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -62,6 +62,9 @@ export function validateMapping(entityType: EntityType, inputs: unknown[], conte
   if (entityType === 'ReferenceData') {
     inputs.forEach((_input, index) => issues.push({ path: ['rules', index], message: 'reference data goes to Ferry_Reference__c with fixed fields: a ReferenceData integration takes no mapping rules' }));
   }
+  if (entityType === 'Reconciliation') {
+    inputs.forEach((_input, index) => issues.push({ path: ['rules', index], message: 'a reconciliation writes nothing to Salesforce: it takes no mapping rules (the fields it compares are in reconciliation.fields)' }));
+  }
   const warnings: Issue[] = [];
   // normaliseRules drops rules that do not parse: keep each rule's original index for paths.
   const indexOf = new Map<Rule, number>();

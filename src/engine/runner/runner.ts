@@ -20,6 +20,9 @@ import { compileAccountFilter } from '../filters/account-filter.ts';
 import { CATALOGUE_OBJECTS, planCatalogue, priceBooksOf } from '../imports/catalogue.ts';
 import { previewImport, runImport, type ImportPlan, type ImportPreviewItem } from '../imports/reconcile.ts';
 import { picklistReport, planReferenceData, REFERENCE_OBJECT } from '../imports/reference.ts';
+import { reconcile } from '../reconciliation/run.ts';
+import { reconciliationSource } from '../reconciliation/files.ts';
+import { SourceError } from '../reconciliation/sources.ts';
 import { IMPORT_ENTITY_TYPES } from '../integrations/schemas.ts';
 import { syncOf, toIntegrationView, type IntegrationRow, type Integrations } from '../integrations/integrations.ts';
 import { entitiesOf } from '../mapping/entities/index.ts';
@@ -234,6 +237,9 @@ export class Runner {
         await this.#signInAndDeliver(integration, job, run.id, state);
       } else if (syncOf(integration).direction === 'from_salesforce') {
         // nothing to send
+      } else if (integration.entity_type === 'Reconciliation') {
+        // A reconciliation follows no change: each run (scheduled, or by hand) compares the three sides.
+        await this.#signInAndDeliver(integration, job, run.id, state);
       } else if (job.mode === 'full' || job.recordIds !== undefined || (await hasPendingChanges(db, integration, entitiesOf(integration.entity_type)))) {
         checkStoredSettings(integration);
         this.#mappingOf(integration);
@@ -316,6 +322,10 @@ export class Runner {
     }
     if ((IMPORT_ENTITY_TYPES as readonly string[]).includes(integration.entity_type)) {
       await this.#import(integration, job, runId, client, identity.organizationId, state);
+      return;
+    }
+    if (integration.entity_type === 'Reconciliation') {
+      await this.#reconcile(integration, runId, client, identity.organizationId, state);
       return;
     }
     // Records Ferry created from Salesforce carry Ferry's id there before any upsert names them by it.
@@ -489,6 +499,28 @@ export class Runner {
     state.fromSeq = integration.cursor_seq;
     state.toSeq = seq;
     await db.query('UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3) WHERE org_id = $1 AND id = $2 AND lease_run_id = $4', [integration.org_id, integration.id, seq, runId]);
+  }
+
+  /** A reconciliation run: the three sides read and matched, the report written (see reconciliation/run.ts). */
+  async #reconcile(integration: IntegrationRow, runId: string, client: SalesforceClient, salesforceOrgId: string, state: RunState): Promise<void> {
+    const { db } = this.#deps;
+    const config = integration.reconciliation;
+    if (config === null) throw new StoredSettingsError({ kind: 'config', errorCode: 'INVALID_STORED_SETTING', message: 'The reconciliation has no configuration.', fields: ['reconciliation'] });
+    const source = await reconciliationSource(db, integration, config);
+    const summary = await reconcile({
+      db, integration, config, runId, client, salesforceOrgId, state, source, bulkThreshold: integration.delivery.bulkThreshold,
+      onProgress: async (progress) => {
+        await db.query('UPDATE runs SET progress = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify({ ...progress, objects: {} })]);
+      },
+    }).catch((error: unknown) => {
+      // The source failing halfway is the customer's to fix (the file, the endpoint): the run ends
+      // in error, and the previous report stays.
+      if (error instanceof SourceError) throw new SalesforceError({ kind: 'fatal', errorCode: 'SOURCE_FAILED', message: `The billing tool's source failed: ${error.message}`, fields: ['reconciliation.source'] });
+      throw error;
+    });
+    // Nothing is sent anywhere: the report is the outcome (GET /integrations/{id}/reconciliation).
+    state.successes++;
+    this.#deps.logger.info({ orgId: integration.org_id, integrationId: integration.id, runId, read: summary.read, counts: summary.counts }, 'reconciliation report written');
   }
 
   /** The org's describes of what an import writes, and its plan (a preview makes no price book). */

@@ -6,8 +6,14 @@ export type IntegrationStatus = Integration['status'];
 type Sync = Integration['sync'];
 
 // Every entity type once: a Record makes the compiler say when the API gains or loses one.
-const ENTITY_TYPE_SET: Record<EntityType, true> = { Account: true, Contact: true, Contract: true, Commitment: true, Balance: true, Bill: true, Ticket: true, Subscription: true, Catalogue: true, ReferenceData: true };
+const ENTITY_TYPE_SET: Record<EntityType, true> = { Account: true, Contact: true, Contract: true, Commitment: true, Balance: true, Bill: true, Ticket: true, Subscription: true, Catalogue: true, ReferenceData: true, Reconciliation: true };
 export const ENTITY_TYPES = Object.keys(ENTITY_TYPE_SET) as EntityType[];
+
+/**
+ * The entity types the integration form makes. A reconciliation's settings (its sides' keys, its
+ * source, its compared fields) have no form yet: it is made through the API (docs/reconciliation.md).
+ */
+export const FORM_ENTITY_TYPES = ENTITY_TYPES.filter((type) => type !== 'Reconciliation');
 
 export function isEntityType(value: string | null): value is EntityType {
   return value !== null && value in ENTITY_TYPE_SET;
@@ -18,7 +24,7 @@ export function isEntityType(value: string | null): value is EntityType {
  * another: its main object in src/engine/mapping/entities (for the catalogue, the product).
  * Reference data has fixed fields and takes no rules.
  */
-export const MAPPED_OBJECTS: Record<Exclude<EntityType, 'ReferenceData'>, string> = {
+export const MAPPED_OBJECTS: Record<Exclude<EntityType, 'ReferenceData' | 'Reconciliation'>, string> = {
   Account: 'Account',
   Contact: 'Contact',
   Contract: 'Ferry_Contract__c',

@@ -8,7 +8,7 @@ import { catalogueDefinition } from './catalogue.ts';
 import { commitmentDefinition } from './commitment.ts';
 import { contactDefinition } from './contact.ts';
 import { contractDefinition } from './contract.ts';
-import { referenceDataDefinition } from './reference.ts';
+import { reconciliationDefinition, referenceDataDefinition } from './reference.ts';
 import { subscriptionDefinition } from './subscription.ts';
 import { ticketDefinition } from './ticket.ts';
 
@@ -24,6 +24,7 @@ export const DEFINITIONS: Record<EntityType, EntityTypeDefinition> = {
   Subscription: subscriptionDefinition,
   Catalogue: catalogueDefinition,
   ReferenceData: referenceDataDefinition,
+  Reconciliation: reconciliationDefinition,
 };
 
 /** Journal entities whose changes an integration of this type follows. */
@@ -36,7 +37,7 @@ export function requiredSalesforceFields(): Map<string, Set<string>> {
   const required = new Map<string, Set<string>>();
   for (const [type, definition] of Object.entries(DEFINITIONS)) {
     // Ferry only reads the objects of these: it needs none of its fields on them.
-    if ((READ_ONLY_ENTITY_TYPES as readonly string[]).includes(type)) continue;
+    if ((READ_ONLY_ENTITY_TYPES as readonly string[]).includes(type) || type === 'Reconciliation') continue;
     const main = definition.objects[0]!.object;
     for (const o of definition.objects) {
       required.set(o.object, new Set([EXTERNAL_ID_FIELD]));

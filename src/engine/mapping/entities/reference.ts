@@ -23,3 +23,15 @@ export const referenceDataDefinition: EntityTypeDefinition = {
   writes: { Ferry_Reference__c: ['Ferry_Id__c', 'Name', 'Type__c', 'Code__c', 'Description__c', 'Active__c', 'Parent__c', 'Days__c', 'Points__c', 'Email__c', 'Currencies__c'] },
   defaults: [],
 };
+
+/**
+ * A reconciliation compares Salesforce Accounts, Ferry accounts and the billing tool's customers
+ * (src/engine/reconciliation): it writes nothing to Salesforce, follows no change, and takes no
+ * mapping rules (the fields it compares are in its own settings).
+ */
+export const reconciliationDefinition: EntityTypeDefinition = {
+  entityType: 'Reconciliation',
+  objects: [{ entity: 'accounts', object: 'Account' }],
+  follows: [],
+  defaults: [],
+};

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { CATEGORIES, fileUploadInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
+import { defineEndpoint, type Endpoint } from '../contract.ts';
+import { idParams } from '../entities/schemas.ts';
+import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
+
+const tag = 'Reconciliation';
+
+export const reconciliationEndpoints: Endpoint[] = [
+  defineEndpoint({
+    method: 'PUT', path: '/api/v1/integrations/{id}/reconciliation/file', operationId: 'upload-reconciliation-file', summary: 'Upload the billing tool\'s customers (CSV or JSON lines) for a Reconciliation integration', tag, auth: true, engine: true, params: idParams,
+    description: 'The file\'s text in `content`. It is read through before it is kept: a malformed one is refused with the line that is wrong, and the previous file stays. A new upload replaces the previous file; the next run reads it.',
+    body: jsonObjectBody, documentedBody: fileUploadInput,
+    success: { status: 200, description: 'The file as kept, with how many records it holds', schema: z.strictObject({ format: z.enum(['csv', 'jsonl']), bytes: z.number(), records: z.number(), uploadedAt: z.string() }) },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found', 'payload_too_large'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.uploadFile(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/reconciliation', operationId: 'get-reconciliation', summary: 'The latest report of a Reconciliation integration (its summary) and its uploaded file', tag, auth: true, engine: true, params: idParams,
+    success: { status: 200, description: 'The latest report (null before the first run completes) and the file', schema: reconciliationStatusView },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.status(orgId, params.id), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/items', operationId: 'list-reconciliation-items', summary: 'The groups of a report: matched, on one side only, duplicates, with field differences', tag, auth: true, engine: true, params: idParams,
+    query: z.strictObject({
+      runId: z.uuid({ error: 'must be a run id (UUID)' }).optional().meta({ description: 'A run\'s report; the latest when left out.' }),
+      category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }).optional(),
+      after: z.coerce.number().int().min(-1).optional().meta({ description: 'next from the previous page' }),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+    success: { status: 200, description: 'A page of the report', schema: z.strictObject({ runId: z.string().nullable(), data: z.array(reconciliationItemView), next: z.number().nullable().meta({ description: 'Pass as after for the next page; null on the last.' }) }) },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.items(orgId, params.id, query), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/trend', operationId: 'reconciliation-trend', summary: 'The matched share and counts of the last reports, oldest first', tag, auth: true, engine: true, params: idParams,
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(365).default(30) }),
+    success: { status: 200, description: 'One point per report', schema: z.strictObject({ data: z.array(z.strictObject({ runId: z.string(), createdAt: z.string(), matchedShare: z.number(), counts: z.record(z.string(), z.number()) })) }) },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: { data: unwrap(await engineOf(deps).reconciliations.trend(orgId, params.id, query.limit), 'path') } }),
+  }),
+];

@@ -1,0 +1,334 @@
+import { liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
+import type { SalesforceClient } from '../../salesforce/index.ts';
+import type { Database, Queryable } from '../../storage/index.ts';
+import type { RunState } from '../delivery/context.ts';
+import type { IntegrationRow } from '../integrations/integrations.ts';
+import { readPath } from '../mapping/paths.ts';
+import type { Category, ReconciliationInput } from './schemas.ts';
+
+/**
+ * A reconciliation run: the three sides are staged in reconciliation_rows a page at a time (so
+ * memory holds a page, whatever the number of customers), matched in SQL by the keys each side
+ * holds, and written as the run's report (reconciliation_items, reconciliation_reports). The
+ * staging rows go when the run ends; a run that fails leaves the previous report as it was.
+ */
+
+export type Side = 'salesforce' | 'ferry' | 'source';
+type Fields = Record<string, string | null>;
+
+export interface ReconcileContext {
+  db: Database;
+  integration: IntegrationRow;
+  config: ReconciliationInput;
+  runId: string;
+  client: SalesforceClient;
+  salesforceOrgId: string;
+  state: RunState;
+  /** Pages of the billing tool's records, from the configured source. */
+  source: () => AsyncIterable<Record<string, unknown>[]>;
+  /** Above this many Salesforce Accounts, they are read by a Bulk API 2.0 query. */
+  bulkThreshold: number;
+  onProgress: (progress: { step: string; done: number; total: number }) => Promise<void>;
+}
+
+export interface Difference {
+  field: string;
+  ferry?: string | null;
+  salesforce?: string | null;
+  source?: string | null;
+}
+
+export interface ReportSummary {
+  counts: Record<Category, number>;
+  /** Records read on each side. */
+  read: Record<Side, number>;
+  /** Matched groups with at least one field difference. */
+  withDifferences: number;
+  /** Share of the Salesforce Accounts matched on all three sides (0 to 1). */
+  matchedShare: number;
+}
+
+const PAGE = 1000;
+
+interface StagedRow { record_id: string; salesforce_id: string | null; source_id: string | null; name: string | null; fields: Fields }
+
+/** A value as the report compares it: text, trimmed; empty is no value. */
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const s = (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value)).trim();
+  return s === '' ? null : s;
+}
+
+async function stage(db: Queryable, orgId: string, runId: string, side: Side, rows: StagedRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += PAGE) {
+    const chunk = rows.slice(i, i + PAGE);
+    await db.query(
+      `INSERT INTO reconciliation_rows (org_id, run_id, side, record_id, salesforce_id, source_id, name, fields)
+       SELECT $1, $2, $3, r.record_id, r.salesforce_id, r.source_id, r.name, r.fields::jsonb
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r(record_id, salesforce_id, source_id, name, fields)
+       ON CONFLICT DO NOTHING`,
+      [orgId, runId, side, chunk.map((r) => r.record_id), chunk.map((r) => r.salesforce_id), chunk.map((r) => r.source_id), chunk.map((r) => r.name), chunk.map((r) => JSON.stringify(r.fields))],
+    );
+  }
+}
+
+/** Salesforce Accounts: each names itself by Id and the billing tool by the configured field. */
+async function stageSalesforce(context: ReconcileContext): Promise<number> {
+  const { client, config, db, integration, runId } = context;
+  const compared = context.config.fields.filter((f) => f.salesforce !== null);
+  const columns = [...new Set(['Id', 'Name', config.salesforceBillingIdField, ...compared.map((f) => f.salesforce!)])];
+  const soql = `SELECT ${columns.join(', ')} FROM Account`;
+  const toRow = (r: Record<string, unknown>): StagedRow => ({
+    record_id: String(r.Id),
+    salesforce_id: String(r.Id),
+    source_id: text(r[config.salesforceBillingIdField]),
+    name: text(r.Name),
+    fields: Object.fromEntries(compared.map((f) => [f.name, text(r[f.salesforce!])])),
+  });
+  const count = await client.count('SELECT COUNT() FROM Account', 'Account');
+  let read = 0;
+  if (count > context.bulkThreshold) {
+    await client.bulkQueryPages(soql, 'Account', 10_000, async (rows) => {
+      await stage(db, integration.org_id, runId, 'salesforce', rows.map(toRow));
+      read += rows.length;
+      await context.onProgress({ step: 'reading Salesforce Accounts', done: read, total: count });
+    });
+    return read;
+  }
+  const rows = await client.query<Record<string, unknown>>(soql, 'Account');
+  await stage(db, integration.org_id, runId, 'salesforce', rows.map(toRow));
+  return rows.length;
+}
+
+/** Ids of external mappings of accounts in one system and table, for these accounts. */
+async function mapped(db: Queryable, orgId: string, ids: string[], mapping: { externalSystem: string; externalTable: string }): Promise<Map<string, string>> {
+  const rows = await db.query<{ entity_id: string; external_id: string }>(
+    `SELECT data->>'entityId' AS entity_id, data->>'externalId' AS external_id FROM records
+     WHERE org_id = $1 AND entity = 'external-mappings' AND deleted_at IS NULL AND data->>'entity' = 'accounts'
+       AND data->>'externalSystem' = $2 AND data->>'externalTable' = $3 AND data->>'entityId' = ANY($4::text[])
+     ORDER BY id`,
+    [orgId, mapping.externalSystem, mapping.externalTable, ids],
+  );
+  const out = new Map<string, string>();
+  for (const r of rows) if (!out.has(r.entity_id)) out.set(r.entity_id, r.external_id);
+  return out;
+}
+
+/** Ferry accounts, by cursor: each names Salesforce by its link (or mapping), the billing tool by a field or mapping. */
+async function stageFerry(context: ReconcileContext): Promise<number> {
+  const { config, db, integration, runId, salesforceOrgId } = context;
+  const orgId = integration.org_id;
+  const compared = config.fields.filter((f) => f.ferry !== null);
+  let after = '00000000-0000-0000-0000-000000000000';
+  let read = 0;
+  for (;;) {
+    const ids = await liveRecordIdsAfter(db, orgId, 'accounts', after, PAGE);
+    if (ids.length === 0) return read;
+    after = ids[ids.length - 1]!;
+    const records = await loadRecordsWithAccount(db, orgId, 'accounts', ids);
+    let toSalesforce: Map<string, string>;
+    if (config.ferryToSalesforce === 'links') {
+      const links = await db.query<{ entity_id: string; salesforce_id: string }>(
+        `SELECT DISTINCT ON (entity_id) entity_id, salesforce_id FROM links
+         WHERE org_id = $1 AND entity = 'accounts' AND salesforce_org_id = $2 AND entity_id = ANY($3::uuid[]) ORDER BY entity_id, synced_at DESC`,
+        [orgId, salesforceOrgId, ids],
+      );
+      toSalesforce = new Map(links.map((l) => [l.entity_id, l.salesforce_id]));
+    } else {
+      toSalesforce = await mapped(db, orgId, ids, config.ferryToSalesforce.externalMapping);
+    }
+    const ferryToSource = config.ferryToSource;
+    const toSource = 'externalMapping' in ferryToSource ? await mapped(db, orgId, ids, ferryToSource.externalMapping) : undefined;
+    await stage(db, orgId, runId, 'ferry', records.map(({ record }) => ({
+      record_id: record.id,
+      salesforce_id: toSalesforce.get(record.id) ?? null,
+      source_id: toSource !== undefined ? (toSource.get(record.id) ?? null) : 'field' in ferryToSource ? text(readPath(record, ferryToSource.field)) : null,
+      name: text(record.name),
+      fields: Object.fromEntries(compared.map((f) => [f.name, text(readPath(record, f.ferry!))])),
+    })));
+    read += records.length;
+    await context.onProgress({ step: 'reading Ferry accounts', done: read, total: read });
+  }
+}
+
+/** The billing tool's customers, a page at a time from the source. */
+async function stageSource(context: ReconcileContext): Promise<number> {
+  const { config, db, integration, runId } = context;
+  const compared = config.fields.filter((f) => f.source !== null);
+  const named = compared.find((f) => f.name === 'name');
+  let read = 0;
+  for await (const page of context.source()) {
+    await stage(db, integration.org_id, runId, 'source', page.map((record, i) => ({
+      record_id: `row ${read + i + 1}`,
+      salesforce_id: config.sourceSalesforceIdField === null ? null : text(readPath(record, config.sourceSalesforceIdField)),
+      source_id: text(readPath(record, config.sourceIdField)),
+      name: named === undefined ? null : text(readPath(record, named.source!)),
+      fields: Object.fromEntries(compared.map((f) => [f.name, text(readPath(record, f.source!))])),
+    })));
+    read += page.length;
+    await context.onProgress({ step: 'reading the billing tool\'s customers', done: read, total: read });
+  }
+  return read;
+}
+
+interface Group {
+  category: Category;
+  salesforce: { id: string; name: string | null; fields: Fields } | null;
+  ferry: { id: string; name: string | null; fields: Fields } | null;
+  source: { id: string; key: string | null; name: string | null; fields: Fields } | null;
+}
+
+/** Where the sides of a group disagree on a compared field (two sides at least have it). */
+function differencesOf(config: ReconciliationInput, group: Group): Difference[] {
+  const out: Difference[] = [];
+  for (const field of config.fields) {
+    const values: Partial<Record<Side, string | null>> = {};
+    if (field.salesforce !== null && group.salesforce !== null) values.salesforce = group.salesforce.fields[field.name] ?? null;
+    if (field.ferry !== null && group.ferry !== null) values.ferry = group.ferry.fields[field.name] ?? null;
+    if (field.source !== null && group.source !== null) values.source = group.source.fields[field.name] ?? null;
+    const present = Object.values(values);
+    if (present.length < 2) continue;
+    if (new Set(present).size > 1) out.push({ field: field.name, ...values });
+  }
+  return out;
+}
+
+interface ItemRow { category: Category; ferry_id: string | null; salesforce_id: string | null; source_id: string | null; name: string | null; detail: unknown; differences: Difference[] }
+
+async function writeItems(db: Queryable, orgId: string, runId: string, start: number, items: ItemRow[]): Promise<void> {
+  if (items.length === 0) return;
+  await db.query(
+    `INSERT INTO reconciliation_items (org_id, run_id, n, category, ferry_id, salesforce_id, source_id, name, detail, differences)
+     SELECT $1, $2, $3 + r.i, r.category, r.ferry_id, r.salesforce_id, r.source_id, r.name, r.detail::jsonb, r.differences::jsonb
+     FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS r(i, category, ferry_id, salesforce_id, source_id, name, detail, differences)`,
+    [orgId, runId, start, items.map((_, i) => i), items.map((r) => r.category), items.map((r) => r.ferry_id), items.map((r) => r.salesforce_id), items.map((r) => r.source_id),
+      items.map((r) => r.name), items.map((r) => (r.detail === null ? null : JSON.stringify(r.detail))), items.map((r) => JSON.stringify(r.differences))],
+  );
+}
+
+type Joined = { sf_id: string | null; sf_name: string | null; sf_fields: Fields | null; f_id: string | null; f_name: string | null; f_fields: Fields | null; s_id: string | null; s_key: string | null; s_name: string | null; s_fields: Fields | null };
+
+function groupOf(row: Joined): Omit<Group, 'category'> {
+  return {
+    salesforce: row.sf_id === null ? null : { id: row.sf_id, name: row.sf_name, fields: row.sf_fields ?? {} },
+    ferry: row.f_id === null ? null : { id: row.f_id, name: row.f_name, fields: row.f_fields ?? {} },
+    source: row.s_id === null ? null : { id: row.s_id, key: row.s_key, name: row.s_name, fields: row.s_fields ?? {} },
+  };
+}
+
+function categoryOf(g: Omit<Group, 'category'>): Category {
+  const sides = [g.salesforce !== null, g.ferry !== null, g.source !== null];
+  if (sides.every(Boolean)) return 'all_three';
+  if (sides[0] && sides[1]) return 'salesforce_ferry';
+  if (sides[0] && sides[2]) return 'salesforce_source';
+  if (sides[1] && sides[2]) return 'ferry_source';
+  return sides[0] ? 'salesforce_only' : sides[1] ? 'ferry_only' : 'source_only';
+}
+
+/**
+ * Matches the staged sides and writes the report: every Salesforce Account with the Ferry account
+ * linked to it and the billing tool's customer that names it (by Id) or that it names (by the
+ * billing id field); then every Ferry account no Salesforce Account matched, with the customer it
+ * names; then the customers nothing named; then the keys several records of one side share.
+ */
+async function match(context: ReconcileContext): Promise<ReportSummary['counts'] & { withDifferences: number }> {
+  const { db, integration, runId, config } = context;
+  const orgId = integration.org_id;
+  const counts: Record<Category, number> = { all_three: 0, salesforce_ferry: 0, salesforce_source: 0, ferry_source: 0, salesforce_only: 0, ferry_only: 0, source_only: 0, duplicate: 0 };
+  let withDifferences = 0;
+  let n = 0;
+  const emit = async (rows: Joined[]) => {
+    const items = rows.map((row): ItemRow => {
+      const group = groupOf(row);
+      const category = categoryOf(group);
+      counts[category]++;
+      const differences = differencesOf(config, { ...group, category });
+      if (differences.length > 0) withDifferences++;
+      return {
+        category, ferry_id: group.ferry?.id ?? null, salesforce_id: group.salesforce?.id ?? null, source_id: group.source?.key ?? null,
+        name: group.salesforce?.name ?? group.ferry?.name ?? group.source?.name ?? null, detail: group.source === null ? null : { sourceRecord: group.source.id }, differences,
+      };
+    });
+    await writeItems(db, orgId, runId, n, items);
+    n += items.length;
+  };
+  const rows = (side: Side) => `(SELECT * FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side = '${side}')`;
+  // A pass in pages, by the anchor side's record id.
+  const pages = async (sql: string) => {
+    let after = '';
+    for (;;) {
+      const page = await db.query<Joined & { anchor: string }>(sql, [orgId, runId, after, PAGE]);
+      if (page.length === 0) return;
+      after = page[page.length - 1]!.anchor;
+      await emit(page);
+      await context.onProgress({ step: 'matching', done: n, total: n });
+    }
+  };
+  await pages(`
+    SELECT sf.record_id AS anchor, sf.record_id AS sf_id, sf.name AS sf_name, sf.fields AS sf_fields,
+           f.record_id AS f_id, f.name AS f_name, f.fields AS f_fields, s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+    FROM ${rows('salesforce')} sf
+    LEFT JOIN LATERAL (SELECT * FROM ${rows('ferry')} x WHERE x.salesforce_id = sf.record_id ORDER BY x.record_id LIMIT 1) f ON true
+    LEFT JOIN LATERAL (
+      SELECT * FROM ${rows('source')} x
+      WHERE x.salesforce_id = sf.record_id OR (sf.source_id IS NOT NULL AND x.source_id = sf.source_id)
+      ORDER BY (x.salesforce_id = sf.record_id) DESC NULLS LAST, x.record_id LIMIT 1) s ON true
+    WHERE sf.record_id > $3 ORDER BY sf.record_id LIMIT $4`);
+  await pages(`
+    SELECT f.record_id AS anchor, NULL AS sf_id, NULL AS sf_name, NULL::jsonb AS sf_fields,
+           f.record_id AS f_id, f.name AS f_name, f.fields AS f_fields, s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+    FROM ${rows('ferry')} f
+    LEFT JOIN LATERAL (SELECT * FROM ${rows('source')} x WHERE f.source_id IS NOT NULL AND x.source_id = f.source_id ORDER BY x.record_id LIMIT 1) s ON true
+    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = f.salesforce_id)
+      AND f.record_id > $3 ORDER BY f.record_id LIMIT $4`);
+  await pages(`
+    SELECT s.record_id AS anchor, NULL AS sf_id, NULL AS sf_name, NULL::jsonb AS sf_fields, NULL AS f_id, NULL AS f_name, NULL::jsonb AS f_fields,
+           s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+    FROM ${rows('source')} s
+    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = s.salesforce_id OR (s.source_id IS NOT NULL AND sf.source_id = s.source_id))
+      AND NOT EXISTS (SELECT 1 FROM ${rows('ferry')} f WHERE s.source_id IS NOT NULL AND f.source_id = s.source_id)
+      AND s.record_id > $3 ORDER BY s.record_id LIMIT $4`);
+  // Keys several records of one side hold: the billing id on Salesforce, on Ferry or in the
+  // source; the Salesforce Account on Ferry or in the source.
+  const duplicates = await db.query<{ side: Side; key_kind: 'salesforce_id' | 'source_id'; key: string; records: string[]; total: number }>(`
+    SELECT side, 'source_id' AS key_kind, source_id AS key, (array_agg(record_id ORDER BY record_id))[1:20] AS records, count(*)::int AS total
+      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND source_id IS NOT NULL GROUP BY side, source_id HAVING count(*) > 1
+    UNION ALL
+    SELECT side, 'salesforce_id', salesforce_id, (array_agg(record_id ORDER BY record_id))[1:20], count(*)::int
+      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side <> 'salesforce' AND salesforce_id IS NOT NULL GROUP BY side, salesforce_id HAVING count(*) > 1
+    ORDER BY 1, 2, 3`, [orgId, runId]);
+  const items = duplicates.map((d): ItemRow => {
+    counts.duplicate++;
+    return {
+      category: 'duplicate',
+      ferry_id: null, salesforce_id: d.key_kind === 'salesforce_id' ? d.key : null, source_id: d.key_kind === 'source_id' ? d.key : null, name: null,
+      detail: { side: d.side, key: d.key_kind === 'salesforce_id' ? 'Salesforce Account Id' : 'billing id', records: d.records, total: d.total },
+      differences: [],
+    };
+  });
+  for (let i = 0; i < items.length; i += PAGE) {
+    await writeItems(db, orgId, runId, n, items.slice(i, i + PAGE));
+    n += Math.min(PAGE, items.length - i);
+  }
+  return { ...counts, withDifferences };
+}
+
+/** Runs a reconciliation and writes its report; the staging rows go whatever happens. */
+export async function reconcile(context: ReconcileContext): Promise<ReportSummary> {
+  const { db, integration, runId } = context;
+  const orgId = integration.org_id;
+  await db.query('DELETE FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+  await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+  try {
+    const read = { salesforce: await stageSalesforce(context), ferry: await stageFerry(context), source: await stageSource(context) };
+    const { withDifferences, ...counts } = await match(context);
+    const summary: ReportSummary = { counts, read, withDifferences, matchedShare: read.salesforce === 0 ? 0 : counts.all_three / read.salesforce };
+    await db.query('INSERT INTO reconciliation_reports (org_id, run_id, integration_id, summary) VALUES ($1, $2, $3, $4)', [orgId, runId, integration.id, JSON.stringify(summary)]);
+    return summary;
+  } catch (error) {
+    await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+    throw error;
+  } finally {
+    await db.query('DELETE FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+  }
+}

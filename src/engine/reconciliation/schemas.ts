@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { fileSourceInput } from './sources.ts';
+
+/**
+ * A reconciliation matches the customers of three sides: Salesforce Accounts, Ferry accounts and
+ * the customers of the billing tool (read from a source the user connects). Each side names the
+ * others by a key: a Salesforce Account holds the billing tool's id in one of its fields; a
+ * billing tool's customer may hold the Salesforce Account Id in one of its fields; a Ferry
+ * account is linked to Salesforce by Ferry's links (or an external mapping) and to the billing
+ * tool by one of its fields or an external mapping.
+ */
+
+const salesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce field API name such as "Chargebee_ID__c"');
+const sourceField = z.string().trim().min(1, 'must not be empty').max(200).meta({ description: 'A field of the source\'s records (a CSV column, a JSON key; dots go into objects: "billing.company").' });
+const ferryPath = z.string().regex(/^[a-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'must be a path on a Ferry account such as "name", "currency" or "customFields.chargebeeId"');
+const externalMapping = z.strictObject({
+  externalSystem: z.string().trim().min(1).max(64),
+  externalTable: z.string().trim().min(1).max(64),
+}).meta({ description: 'External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table.' });
+
+export const reconciliationField = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(64).meta({ description: 'How the report names the field: "name", "currency", "owner".' }),
+  ferry: ferryPath.nullable().default(null),
+  salesforce: salesforceField.nullable().default(null),
+  source: sourceField.nullable().default(null),
+}).refine((f) => [f.ferry, f.salesforce, f.source].filter((v) => v !== null).length >= 2, { message: 'a compared field needs a value on at least two sides (ferry, salesforce, source)' });
+
+export const reconciliationInput = z.strictObject({
+  salesforceBillingIdField: salesforceField.meta({ description: 'The Salesforce Account field that holds the billing tool\'s customer id (e.g. "Chargebee_ID__c"); checked against the org.' }),
+  // An HTTPS endpoint returning JSON pages (readHttpSource) needs its headers sealed like
+  // credentials' secrets first: until then the source is an uploaded file.
+  source: fileSourceInput.meta({ description: 'Where the billing tool\'s customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file.' }),
+  sourceIdField: sourceField.meta({ description: 'The field of a source record that holds the billing tool\'s customer id.' }),
+  sourceSalesforceIdField: sourceField.nullable().default(null).meta({ description: 'The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.' }),
+  ferryToSalesforce: z.union([z.literal('links'), z.strictObject({ externalMapping })]).default('links')
+    .meta({ description: '"links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.' }),
+  ferryToSource: z.union([z.strictObject({ field: ferryPath }), z.strictObject({ externalMapping })])
+    .meta({ description: 'How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}).' }),
+  fields: z.array(reconciliationField).max(20).default([])
+    .meta({ description: 'Fields compared on matched records (each on two or three sides); a difference is reported with every side\'s value.' }),
+});
+
+export type ReconciliationInput = z.infer<typeof reconciliationInput>;
+
+/** What the report calls a group of records: which sides have it. */
+export const CATEGORIES = ['all_three', 'salesforce_ferry', 'salesforce_source', 'ferry_source', 'salesforce_only', 'ferry_only', 'source_only', 'duplicate'] as const;
+export type Category = (typeof CATEGORIES)[number];

@@ -1,0 +1,169 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SFDX_PROJECT } from '../../src/emulator/index.ts';
+import { startTestFerry, type TestFerry } from '../ferry.ts';
+import { oauthLogin } from '../emulator/support.ts';
+import { twoWayHelpers } from '../two-way.ts';
+
+// Reconciliation: Salesforce Accounts (their billing id in Billing_Customer_Id__c), Ferry accounts
+// (linked to Salesforce by delivery, to the billing tool by externalKey) and the billing tool's
+// customers from an uploaded CSV, matched and reported by category with field differences.
+
+let ferry: TestFerry;
+let credential: any;
+let conn: Awaited<ReturnType<typeof oauthLogin>>;
+const { must, runNow } = twoWayHelpers(() => ferry);
+
+beforeAll(async () => {
+  ferry = await startTestFerry({ emulator: { sfdxProjects: [DEFAULT_SFDX_PROJECT, join(import.meta.dirname, '..', 'fixtures', 'reconciliation-sfdx')] } });
+  credential = await ferry.credential();
+  conn = await oauthLogin(ferry.emulator);
+}, 60_000);
+afterAll(async () => ferry.stop());
+
+const CONFIG = {
+  salesforceBillingIdField: 'Billing_Customer_Id__c',
+  source: { kind: 'file', format: 'csv' },
+  sourceIdField: 'id',
+  sourceSalesforceIdField: 'salesforce_id',
+  ferryToSource: { field: 'externalKey' },
+  fields: [
+    { name: 'name', ferry: 'name', salesforce: 'Name', source: 'company' },
+    { name: 'currency', ferry: 'currency', source: 'currency' },
+  ],
+};
+
+describe('reconciliation', () => {
+  let integration: any;
+  const sf = new Map<string, string>();
+  const ferryIds = new Map<string, string>();
+
+  it('refuses a configuration whose Salesforce fields the org lacks, listing the fields it has', async () => {
+    const refused = await ferry.call('POST', '/api/v1/integrations', {
+      name: 'Bad', entityType: 'Reconciliation', credentialId: credential.id,
+      reconciliation: { ...CONFIG, salesforceBillingIdField: 'Chargebee_ID__c', fields: [{ name: 'name', ferry: 'name', salesforce: 'Nmae' }] },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      { path: 'body.reconciliation.salesforceBillingIdField', message: expect.stringMatching(/^Account has no field Chargebee_ID__c in the credential's org; its fields: .*Billing_Customer_Id__c/) },
+      { path: 'body.reconciliation.fields[0].salesforce', message: expect.stringContaining('Account has no field Nmae') },
+    ]);
+    const missing = await ferry.call('POST', '/api/v1/integrations', { name: 'No config', entityType: 'Reconciliation', credentialId: credential.id });
+    expect(missing.body.error.details).toEqual([{ path: 'body.reconciliation', message: expect.stringContaining('is required for a Reconciliation integration') }]);
+    const elsewhere = await ferry.call('POST', '/api/v1/integrations', { name: 'Wrong type', entityType: 'Account', reconciliation: CONFIG });
+    expect(elsewhere.body.error.details).toEqual([{ path: 'body.reconciliation', message: 'belongs to Reconciliation integrations only; leave it out for Account' }]);
+    expect((await must('GET', '/api/v1/integrations?entityType=Reconciliation')).data).toEqual([]);
+  });
+
+  it('reports every category, the keys several records share, and the fields that differ', async () => {
+    // Ferry: six accounts, four delivered to Salesforce (linked), four naming a billing customer.
+    const delivery = await must('POST', '/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
+    const accounts: [string, string, string | undefined][] = [
+      ['R1', 'Alpha Limited', 'cus_1'], ['R2', 'Beta GmbH', 'cus_2'], ['R3', 'Gamma Inc', undefined], ['R4', 'Delta SA', undefined], ['R5', 'Epsilon BV', 'cus_5'], ['R6', 'Zeta Oy', undefined],
+    ];
+    for (const [code, name, externalKey] of accounts.slice(0, 4)) ferryIds.set(code, (await must('POST', '/api/v1/accounts', { code, name, currency: 'EUR', ...(externalKey === undefined ? {} : { externalKey }) })).id);
+    expect((await runNow(delivery.id, 'incremental')).counts.created).toBe(4);
+    for (const [code, name, externalKey] of accounts.slice(4)) ferryIds.set(code, (await must('POST', '/api/v1/accounts', { code, name, currency: 'EUR', ...(externalKey === undefined ? {} : { externalKey }) })).id);
+    for (const code of ['R1', 'R2', 'R3', 'R4']) {
+      const [row] = (await conn.query<any>(`SELECT Id FROM Account WHERE AccountNumber = '${code}'`)).records;
+      sf.set(code, row.Id);
+    }
+    // Salesforce: billing ids on two delivered accounts; one the billing tool does not have, held
+    // by another account too; and an account Ferry does not have.
+    await conn.sobject('Account').update([
+      { Id: sf.get('R1')!, Billing_Customer_Id__c: 'cus_1' }, { Id: sf.get('R2')!, Billing_Customer_Id__c: 'cus_2' }, { Id: sf.get('R4')!, Billing_Customer_Id__c: 'cus_dup' },
+    ]);
+    const only = (await conn.sobject('Account').create({ Name: 'Only in Salesforce', Billing_Customer_Id__c: 'cus_7' })) as any;
+    const twin = (await conn.sobject('Account').create({ Name: 'Twin', Billing_Customer_Id__c: 'cus_dup' })) as any;
+
+    integration = await must('POST', '/api/v1/integrations', { name: 'Customers', entityType: 'Reconciliation', credentialId: credential.id, reconciliation: CONFIG });
+    expect(integration).toMatchObject({ entityType: 'Reconciliation', trigger: { onChange: false, schedule: { cron: '0 2 * * *', timeZone: 'UTC' } }, reconciliation: { salesforceBillingIdField: 'Billing_Customer_Id__c', ferryToSalesforce: 'links' } });
+    expect(new Date(integration.nextRunAt).toISOString()).toMatch(/T02:00:00\.000Z$/);
+
+    // Without the billing tool's customers, a run says where to upload them.
+    const early = await runNow(integration.id, 'full');
+    expect(early).toMatchObject({ status: 'ERROR', error: { errorCode: 'NO_SOURCE_FILE', message: expect.stringContaining(`/api/v1/integrations/${integration.id}/reconciliation/file`) } });
+    // A malformed file is refused with its line, and keeps nothing.
+    const bad = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'jsonl', content: '{"id": "cus_1"}\nnot json\n' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([{ path: 'body.content', message: expect.stringContaining('line 2') }]);
+    expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).file).toBeNull();
+
+    const csv = [
+      'id,salesforce_id,company,currency',
+      `cus_1,${sf.get('R1')},Alpha Ltd,EUR`,
+      'cus_2,,Beta GmbH,USD',
+      `cus_3,${sf.get('R3')},Gamma Inc,EUR`,
+      'cus_5,,Epsilon BV,EUR',
+      'cus_9,,Nine Corp,EUR',
+      'cus_9,,Nine Corporation,EUR',
+    ].join('\n');
+    expect(await must('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'csv', content: csv })).toMatchObject({ format: 'csv', records: 6 });
+
+    const run = await runNow(integration.id, 'full');
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'COMPLETE', error: null });
+    const status = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`);
+    expect(status.report).toMatchObject({
+      runId: run.id,
+      summary: {
+        read: { salesforce: 6, ferry: 6, source: 6 },
+        counts: { all_three: 3, salesforce_ferry: 1, salesforce_source: 0, ferry_source: 1, salesforce_only: 2, ferry_only: 1, source_only: 2, duplicate: 2 },
+        withDifferences: 2,
+        matchedShare: 0.5,
+      },
+    });
+    const items = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?limit=100`)).data;
+    const by = (category: string) => items.filter((i: any) => i.category === category);
+    expect(by('all_three').map((i: any) => [i.salesforceId, i.ferryId, i.sourceId]).sort()).toEqual([
+      [sf.get('R1'), ferryIds.get('R1'), 'cus_1'], [sf.get('R2'), ferryIds.get('R2'), 'cus_2'], [sf.get('R3'), ferryIds.get('R3'), 'cus_3'],
+    ].sort());
+    // Each difference with every side's value.
+    expect(by('all_three').find((i: any) => i.sourceId === 'cus_1').differences).toEqual([{ field: 'name', ferry: 'Alpha Limited', salesforce: 'Alpha Limited', source: 'Alpha Ltd' }]);
+    expect(by('all_three').find((i: any) => i.sourceId === 'cus_2').differences).toEqual([{ field: 'currency', ferry: 'EUR', source: 'USD' }]);
+    expect(by('salesforce_ferry')).toEqual([expect.objectContaining({ salesforceId: sf.get('R4'), ferryId: ferryIds.get('R4'), sourceId: null })]);
+    expect(by('salesforce_only').map((i: any) => i.salesforceId).sort()).toEqual([only.id, twin.id].sort());
+    expect(by('ferry_source')).toEqual([expect.objectContaining({ ferryId: ferryIds.get('R5'), sourceId: 'cus_5', name: 'Epsilon BV' })]);
+    expect(by('ferry_only')).toEqual([expect.objectContaining({ ferryId: ferryIds.get('R6') })]);
+    expect(by('source_only').map((i: any) => i.sourceId)).toEqual(['cus_9', 'cus_9']);
+    expect(by('duplicate').map((i: any) => i.detail)).toEqual(expect.arrayContaining([
+      { side: 'salesforce', key: 'billing id', records: [sf.get('R4'), twin.id].sort(), total: 2 },
+      { side: 'source', key: 'billing id', records: ['row 5', 'row 6'], total: 2 },
+    ]));
+    // Filtered by category, in pages.
+    const first = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three&limit=2`);
+    expect(first.data).toHaveLength(2);
+    const second = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three&limit=2&after=${first.next}`);
+    expect(second).toMatchObject({ data: [expect.objectContaining({ category: 'all_three' })], next: null });
+    // The staging rows are gone.
+    expect(await ferry.db.query('SELECT 1 FROM reconciliation_rows')).toEqual([]);
+  });
+
+  it('keeps a trend of the matched share, and the last report when a run fails', async () => {
+    // A customer the billing tool gains for the Salesforce-only account: matched on two sides now.
+    const csv = (await ferry.db.query<{ content: string }>('SELECT content FROM reconciliation_files'))[0]!.content;
+    const [only] = (await conn.query<any>("SELECT Id FROM Account WHERE Name = 'Only in Salesforce'")).records;
+    await must('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'csv', content: `${csv}\ncus_7,${only.Id},Only in Salesforce,EUR` });
+    const run = await runNow(integration.id, 'full');
+    expect(run.status).toBe('COMPLETE');
+    const trend = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/trend`)).data;
+    expect(trend.map((p: any) => p.counts.salesforce_source)).toEqual([0, 1]);
+    expect(trend.map((p: any) => p.matchedShare)).toEqual([0.5, 0.5]);
+
+    // Salesforce answering an error mid-run: the run ends in error, the last report stays.
+    ferry.emulator.controls.addFault({ method: 'GET', path: '*/query*', status: 500, errorCode: 'UNKNOWN_EXCEPTION', count: 100 });
+    const failed = await runNow(integration.id, 'full');
+    ferry.emulator.controls.clearFaults();
+    expect(failed.status).not.toBe('COMPLETE');
+    expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).report.runId).toBe(run.id);
+    expect(await ferry.db.query('SELECT 1 FROM reconciliation_rows')).toEqual([]);
+  });
+
+  it('takes no mapping rules, and answers other integrations\' report requests with what they are', async () => {
+    const mapped = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/mapping`, { rules: [{ ferry: 'name', salesforce: 'Name' }] });
+    expect(mapped.status).toBe(400);
+    const account = (await must('GET', '/api/v1/integrations?entityType=Account')).data[0];
+    const wrong = await ferry.call('GET', `/api/v1/integrations/${account.id}/reconciliation`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details).toEqual([{ path: 'path.id', message: 'is a Account integration' }]);
+  });
+});
