@@ -134,6 +134,15 @@ describe('reconciliation', () => {
     expect(first.data).toHaveLength(2);
     const second = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three&limit=2&after=${first.next}`);
     expect(second).toMatchObject({ data: [expect.objectContaining({ category: 'all_three' })], next: null });
+    // The report as CSV: a row per difference, one per group without.
+    const exported = await ferry.call('GET', `/api/v1/integrations/${integration.id}/reconciliation/items.csv?category=all_three`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toContain('text/csv');
+    const lines = String(exported.body).trim().split('\n');
+    expect(lines[0]).toBe('category,name,salesforce_id,ferry_id,source_id,field,ferry,salesforce,source,detail');
+    expect(lines).toContain(`all_three,Alpha Limited,${sf.get('R1')},${ferryIds.get('R1')},cus_1,name,Alpha Limited,Alpha Limited,Alpha Ltd,`);
+    expect(lines).toContain(`all_three,Gamma Inc,${sf.get('R3')},${ferryIds.get('R3')},cus_3,,,,,`);
+    expect(lines).toHaveLength(4);
     // The staging rows are gone.
     expect(await ferry.db.query('SELECT 1 FROM reconciliation_rows')).toEqual([]);
   });

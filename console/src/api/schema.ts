@@ -2099,6 +2099,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/reconciliation/items.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A report as CSV: a row per field that differs, and one per group without differences */
+        get: operations["export-reconciliation-items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/reconciliation/trend": {
         parameters: {
             query?: never;
@@ -15790,6 +15807,57 @@ export interface operations {
                         next: number | null;
                     };
                 };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "export-reconciliation-items": {
+        parameters: {
+            query?: {
+                /** @description A run's report; the latest when left out. */
+                runId?: string;
+                category?: "all_three" | "salesforce_ferry" | "salesforce_source" | "ferry_source" | "salesforce_only" | "ferry_only" | "source_only" | "duplicate";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, detail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description validation_failed */
             400: {

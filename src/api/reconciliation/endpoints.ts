@@ -34,6 +34,17 @@ export const reconciliationEndpoints: Endpoint[] = [
     handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.items(orgId, params.id, query), 'path') }),
   }),
   defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/items.csv', operationId: 'export-reconciliation-items', summary: 'A report as CSV: a row per field that differs, and one per group without differences', tag, auth: true, engine: true, params: idParams,
+    query: z.strictObject({
+      runId: z.uuid({ error: 'must be a run id (UUID)' }).optional().meta({ description: 'A run\'s report; the latest when left out.' }),
+      category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }).optional(),
+    }),
+    produces: 'text/csv; charset=utf-8',
+    success: { status: 200, description: 'Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, detail' },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.csv(orgId, params.id, query), 'path') }),
+  }),
+  defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/trend', operationId: 'reconciliation-trend', summary: 'The matched share and counts of the last reports, oldest first', tag, auth: true, engine: true, params: idParams,
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(365).default(30) }),
     success: { status: 200, description: 'One point per report', schema: z.strictObject({ data: z.array(z.strictObject({ runId: z.string(), createdAt: z.string(), matchedShare: z.number(), counts: z.record(z.string(), z.number()) })) }) },

@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
@@ -99,6 +100,30 @@ export class Reconciliations {
       data: page.map((r) => ({ n: r.n, category: r.category, name: r.name, ferryId: r.ferry_id, salesforceId: r.salesforce_id, sourceId: r.source_id, detail: r.detail, differences: r.differences })),
       next: rows.length > query.limit ? page[page.length - 1]!.n : null,
     });
+  }
+
+  /**
+   * A report as CSV: a row per compared field that differs (with each side's value), and a row for
+   * each group without differences; duplicates name their side, key and records.
+   */
+  async csv(orgId: string, id: string, query: { runId?: string | undefined; category?: string | undefined }): Promise<Result<string>> {
+    const header = ['category', 'name', 'salesforce_id', 'ferry_id', 'source_id', 'field', 'ferry', 'salesforce', 'source', 'detail'];
+    const chunks = [stringify([header])];
+    let after: number | undefined;
+    for (;;) {
+      const page = await this.items(orgId, id, { ...query, after, limit: 1000 });
+      if (!page.ok) return page;
+      const rows: (string | null)[][] = [];
+      for (const item of page.value.data) {
+        const base = [item.category, item.name, item.salesforceId, item.ferryId, item.sourceId];
+        const detail = item.category === 'duplicate' && item.detail !== null ? JSON.stringify(item.detail) : null;
+        if (item.differences.length === 0) rows.push([...base, null, null, null, null, detail]);
+        for (const d of item.differences) rows.push([...base, d.field, d.ferry ?? null, d.salesforce ?? null, d.source ?? null, detail]);
+      }
+      chunks.push(stringify(rows));
+      if (page.value.next === null) return ok(chunks.join(''));
+      after = page.value.next;
+    }
   }
 
   /** The matched share and the counts of the last reports, oldest first. */
