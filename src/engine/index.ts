@@ -18,5 +18,5 @@ export type { PreviewItem, SyncJob, RunnerOptions } from './runner/runner.ts';
 export { invoiceColumnsInput, invoiceColumnsView, type InvoiceColumns } from './invoice-columns.ts';
 export { CATALOGUE_OBJECTS } from './imports/catalogue.ts';
 export { REFERENCE_OBJECT } from './imports/reference.ts';
-export { fileUploadInput, reconciliationItemView, reconciliationStatusView } from './reconciliation/reports.ts';
+export { dismissalInput, fileUploadInput, reconciliationItemView, reconciliationStatusView } from './reconciliation/reports.ts';
 export { CATEGORIES } from './reconciliation/schemas.ts';

@@ -118,8 +118,8 @@ describe('reconciliation', () => {
       [sf.get('R1'), ferryIds.get('R1'), 'cus_1'], [sf.get('R2'), ferryIds.get('R2'), 'cus_2'], [sf.get('R3'), ferryIds.get('R3'), 'cus_3'],
     ].sort());
     // Each difference with every side's value.
-    expect(by('all_three').find((i: any) => i.sourceId === 'cus_1').differences).toEqual([{ field: 'name', ferry: 'Alpha Limited', salesforce: 'Alpha Limited', source: 'Alpha Ltd' }]);
-    expect(by('all_three').find((i: any) => i.sourceId === 'cus_2').differences).toEqual([{ field: 'currency', ferry: 'EUR', source: 'USD' }]);
+    expect(by('all_three').find((i: any) => i.sourceId === 'cus_1').differences).toEqual([{ field: 'name', ferry: 'Alpha Limited', salesforce: 'Alpha Limited', source: 'Alpha Ltd', dismissed: false }]);
+    expect(by('all_three').find((i: any) => i.sourceId === 'cus_2').differences).toEqual([{ field: 'currency', ferry: 'EUR', source: 'USD', dismissed: false }]);
     expect(by('salesforce_ferry')).toEqual([expect.objectContaining({ salesforceId: sf.get('R4'), ferryId: ferryIds.get('R4'), sourceId: null })]);
     expect(by('salesforce_only').map((i: any) => i.salesforceId).sort()).toEqual([only.id, twin.id].sort());
     expect(by('ferry_source')).toEqual([expect.objectContaining({ ferryId: ferryIds.get('R5'), sourceId: 'cus_5', name: 'Epsilon BV' })]);
@@ -139,12 +139,33 @@ describe('reconciliation', () => {
     expect(exported.status).toBe(200);
     expect(exported.headers.get('content-type')).toContain('text/csv');
     const lines = String(exported.body).trim().split('\n');
-    expect(lines[0]).toBe('category,name,salesforce_id,ferry_id,source_id,field,ferry,salesforce,source,detail');
-    expect(lines).toContain(`all_three,Alpha Limited,${sf.get('R1')},${ferryIds.get('R1')},cus_1,name,Alpha Limited,Alpha Limited,Alpha Ltd,`);
-    expect(lines).toContain(`all_three,Gamma Inc,${sf.get('R3')},${ferryIds.get('R3')},cus_3,,,,,`);
+    expect(lines[0]).toBe('category,name,salesforce_id,ferry_id,source_id,field,ferry,salesforce,source,dismissed,detail');
+    expect(lines).toContain(`all_three,Alpha Limited,${sf.get('R1')},${ferryIds.get('R1')},cus_1,name,Alpha Limited,Alpha Limited,Alpha Ltd,false,`);
+    expect(lines).toContain(`all_three,Gamma Inc,${sf.get('R3')},${ferryIds.get('R3')},cus_3,,,,,,`);
     expect(lines).toHaveLength(4);
     // The staging rows are gone.
     expect(await ferry.db.query('SELECT 1 FROM reconciliation_rows')).toEqual([]);
+  });
+
+  it('remembers a dismissed difference until one of its values changes', async () => {
+    const items = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three`)).data;
+    const alpha = items.find((i: any) => i.sourceId === 'cus_1');
+    const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/reconciliation/dismissals`, { n: alpha.n, field: 'currency' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ path: 'body.field', message: `item ${alpha.n} differs in name` }]);
+    const dismissed = await must('POST', `/api/v1/integrations/${integration.id}/reconciliation/dismissals`, { n: alpha.n, field: 'name' });
+    expect(dismissed.differences).toEqual([expect.objectContaining({ field: 'name', dismissed: true })]);
+    // The next run keeps it dismissed (the values are the same)...
+    const run = await runNow(integration.id, 'full');
+    const again = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three`)).data.find((i: any) => i.sourceId === 'cus_1');
+    expect(again.differences).toEqual([expect.objectContaining({ field: 'name', dismissed: true })]);
+    expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).report).toMatchObject({ runId: run.id, summary: { withDifferences: 1 } });
+    // ...until a value changes: the billing tool renames the customer.
+    const csv = (await ferry.db.query<{ content: string }>('SELECT content FROM reconciliation_files'))[0]!.content;
+    await must('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'csv', content: csv.replace('Alpha Ltd', 'Alpha Ltd.') });
+    await runNow(integration.id, 'full');
+    const changed = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three`)).data.find((i: any) => i.sourceId === 'cus_1');
+    expect(changed.differences).toEqual([{ field: 'name', ferry: 'Alpha Limited', salesforce: 'Alpha Limited', source: 'Alpha Ltd.', dismissed: false }]);
   });
 
   it('keeps a trend of the matched share, and the last report when a run fails', async () => {
@@ -155,8 +176,8 @@ describe('reconciliation', () => {
     const run = await runNow(integration.id, 'full');
     expect(run.status).toBe('COMPLETE');
     const trend = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/trend`)).data;
-    expect(trend.map((p: any) => p.counts.salesforce_source)).toEqual([0, 1]);
-    expect(trend.map((p: any) => p.matchedShare)).toEqual([0.5, 0.5]);
+    expect(trend.map((p: any) => p.counts.salesforce_source)).toEqual([0, 0, 0, 1]);
+    expect(trend.map((p: any) => p.matchedShare)).toEqual([0.5, 0.5, 0.5, 0.5]);
 
     // Salesforce answering an error mid-run: the run ends in error, the last report stays.
     ferry.emulator.controls.addFault({ method: 'GET', path: '*/query*', status: 500, errorCode: 'UNKNOWN_EXCEPTION', count: 100 });

@@ -2099,6 +2099,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/reconciliation/dismissals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss a difference of the latest report, until one of its values changes
+         * @description The group (its record on each side) and field are remembered with the values they hold: later reports mark the difference dismissed while the values are the same, and report it again once one changes.
+         */
+        post: operations["dismiss-reconciliation-difference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/reconciliation/items.csv": {
         parameters: {
             query?: never;
@@ -4825,6 +4845,8 @@ export interface components {
                 ferry?: string | null;
                 salesforce?: string | null;
                 source?: string | null;
+                /** @description A person dismissed it (POST .../reconciliation/dismissals), and no value has changed since. */
+                dismissed: boolean;
             }[];
         };
         Session: {
@@ -15837,6 +15859,64 @@ export interface operations {
             };
         };
     };
+    "dismiss-reconciliation-difference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The item's number (n) in the latest report. */
+                    n: number;
+                    /** @description The compared field whose difference is dismissed. */
+                    field: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The item, its difference marked dismissed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationItem"];
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "export-reconciliation-items": {
         parameters: {
             query?: {
@@ -15852,7 +15932,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, detail */
+            /** @description Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, dismissed, detail */
             200: {
                 headers: {
                     [name: string]: unknown;

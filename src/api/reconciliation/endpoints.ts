@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, fileUploadInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
+import { CATEGORIES, dismissalInput, fileUploadInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
@@ -34,13 +34,21 @@ export const reconciliationEndpoints: Endpoint[] = [
     handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.items(orgId, params.id, query), 'path') }),
   }),
   defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/reconciliation/dismissals', operationId: 'dismiss-reconciliation-difference', summary: 'Dismiss a difference of the latest report, until one of its values changes', tag, auth: true, engine: true, params: idParams,
+    description: 'The group (its record on each side) and field are remembered with the values they hold: later reports mark the difference dismissed while the values are the same, and report it again once one changes.',
+    body: jsonObjectBody, documentedBody: dismissalInput,
+    success: { status: 200, description: 'The item, its difference marked dismissed', schema: reconciliationItemView },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.dismiss(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/items.csv', operationId: 'export-reconciliation-items', summary: 'A report as CSV: a row per field that differs, and one per group without differences', tag, auth: true, engine: true, params: idParams,
     query: z.strictObject({
       runId: z.uuid({ error: 'must be a run id (UUID)' }).optional().meta({ description: 'A run\'s report; the latest when left out.' }),
       category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }).optional(),
     }),
     produces: 'text/csv; charset=utf-8',
-    success: { status: 200, description: 'Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, detail' },
+    success: { status: 200, description: 'Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, dismissed, detail' },
     errors: ['unauthorized', 'not_found', 'validation_failed'],
     handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.csv(orgId, params.id, query), 'path') }),
   }),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fail, ok, type Result } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
 import { reconciliationFileInfo, saveReconciliationFile } from './files.ts';
+import { groupKey, valuesHash } from './run.ts';
 import { CATEGORIES } from './schemas.ts';
 
 const counts = z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, z.number()])) as Record<(typeof CATEGORIES)[number], z.ZodNumber>);
@@ -33,9 +34,16 @@ export const reconciliationItemView = z.strictObject({
   salesforceId: z.string().nullable(),
   sourceId: z.string().nullable().meta({ description: 'The billing tool\'s customer id.' }),
   detail: z.record(z.string(), z.unknown()).nullable().meta({ description: 'duplicate: the side, which key, and the records (up to 20) that share it; matched with a source record: which row.' }),
-  differences: z.array(z.strictObject({ field: z.string(), ferry: z.string().nullable().optional(), salesforce: z.string().nullable().optional(), source: z.string().nullable().optional() }))
-    .meta({ description: 'Compared fields whose values differ, with each side\'s value.' }),
+  differences: z.array(z.strictObject({
+    field: z.string(), ferry: z.string().nullable().optional(), salesforce: z.string().nullable().optional(), source: z.string().nullable().optional(),
+    dismissed: z.boolean().meta({ description: 'A person dismissed it (POST .../reconciliation/dismissals), and no value has changed since.' }),
+  })).meta({ description: 'Compared fields whose values differ, with each side\'s value.' }),
 }).meta({ id: 'ReconciliationItem' });
+
+export const dismissalInput = z.strictObject({
+  n: z.number().int().min(0).meta({ description: 'The item\'s number (n) in the latest report.' }),
+  field: z.string().min(1).max(64).meta({ description: 'The compared field whose difference is dismissed.' }),
+});
 
 export const fileUploadInput = z.strictObject({
   format: z.enum(['csv', 'jsonl'], { error: 'must be "csv" or "jsonl"' }),
@@ -103,11 +111,40 @@ export class Reconciliations {
   }
 
   /**
+   * Dismisses a difference of the latest report: remembered for that group and field until one of
+   * its values changes, and marked in the report at once.
+   */
+  async dismiss(orgId: string, id: string, body: unknown): Promise<Result<z.infer<typeof reconciliationItemView>>> {
+    const found = await this.#row(orgId, id);
+    if (!found.ok) return found;
+    const parsed = dismissalInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The dismissal is not valid.', parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })));
+    const [report] = await this.#db.query<{ run_id: string }>('SELECT run_id FROM reconciliation_reports WHERE org_id = $1 AND integration_id = $2 ORDER BY run_id DESC LIMIT 1', [orgId, id]);
+    if (report === undefined) return fail('not_found', 'The reconciliation has no report yet.');
+    const [item] = await this.#db.query<ItemRow>('SELECT n, category, name, ferry_id, salesforce_id, source_id, detail, differences FROM reconciliation_items WHERE org_id = $1 AND run_id = $2 AND n = $3', [orgId, report.run_id, parsed.data.n]);
+    if (item === undefined) return fail('not_found', `The latest report has no item ${parsed.data.n}.`, [{ path: ['n'], message: 'no such item in the latest report' }]);
+    const difference = item.differences.find((d) => d.field === parsed.data.field);
+    if (difference === undefined) {
+      return fail('validation_failed', 'That field does not differ in this item.', [{ path: ['field'], message: `item ${item.n} differs in ${item.differences.map((d) => d.field).join(', ') || 'no field'}` }]);
+    }
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO reconciliation_dismissals (org_id, integration_id, group_key, field, values_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, integration_id, group_key, field) DO UPDATE SET values_hash = EXCLUDED.values_hash, dismissed_at = now()`,
+        [orgId, id, groupKey(item), difference.field, valuesHash(difference)],
+      );
+      item.differences = item.differences.map((d) => (d.field === difference.field ? { ...d, dismissed: true } : d));
+      await tx.query('UPDATE reconciliation_items SET differences = $4::jsonb WHERE org_id = $1 AND run_id = $2 AND n = $3', [orgId, report.run_id, item.n, JSON.stringify(item.differences)]);
+    });
+    return ok({ n: item.n, category: item.category, name: item.name, ferryId: item.ferry_id, salesforceId: item.salesforce_id, sourceId: item.source_id, detail: item.detail, differences: item.differences });
+  }
+
+  /**
    * A report as CSV: a row per compared field that differs (with each side's value), and a row for
    * each group without differences; duplicates name their side, key and records.
    */
   async csv(orgId: string, id: string, query: { runId?: string | undefined; category?: string | undefined }): Promise<Result<string>> {
-    const header = ['category', 'name', 'salesforce_id', 'ferry_id', 'source_id', 'field', 'ferry', 'salesforce', 'source', 'detail'];
+    const header = ['category', 'name', 'salesforce_id', 'ferry_id', 'source_id', 'field', 'ferry', 'salesforce', 'source', 'dismissed', 'detail'];
     const chunks = [stringify([header])];
     let after: number | undefined;
     for (;;) {
@@ -117,8 +154,8 @@ export class Reconciliations {
       for (const item of page.value.data) {
         const base = [item.category, item.name, item.salesforceId, item.ferryId, item.sourceId];
         const detail = item.category === 'duplicate' && item.detail !== null ? JSON.stringify(item.detail) : null;
-        if (item.differences.length === 0) rows.push([...base, null, null, null, null, detail]);
-        for (const d of item.differences) rows.push([...base, d.field, d.ferry ?? null, d.salesforce ?? null, d.source ?? null, detail]);
+        if (item.differences.length === 0) rows.push([...base, null, null, null, null, null, detail]);
+        for (const d of item.differences) rows.push([...base, d.field, d.ferry ?? null, d.salesforce ?? null, d.source ?? null, d.dismissed ? 'true' : 'false', detail]);
       }
       chunks.push(stringify(rows));
       if (page.value.next === null) return ok(chunks.join(''));

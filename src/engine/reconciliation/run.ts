@@ -1,7 +1,7 @@
 import { liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
-import type { RunState } from '../delivery/context.ts';
+import { hashOf, type RunState } from '../delivery/context.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import { readPath } from '../mapping/paths.ts';
 import type { Category, ReconciliationInput } from './schemas.ts';
@@ -36,13 +36,25 @@ export interface Difference {
   ferry?: string | null;
   salesforce?: string | null;
   source?: string | null;
+  /** A person dismissed it, and no value has changed since. */
+  dismissed: boolean;
+}
+
+/** A group's identity across runs: the record on each side. */
+export function groupKey(item: { salesforce_id: string | null; ferry_id: string | null; source_id: string | null }): string {
+  return `${item.salesforce_id ?? ''}|${item.ferry_id ?? ''}|${item.source_id ?? ''}`;
+}
+
+/** The values a dismissal holds to: a new value on any side brings the difference back. */
+export function valuesHash(difference: { ferry?: string | null | undefined; salesforce?: string | null | undefined; source?: string | null | undefined }): string {
+  return hashOf([difference.ferry ?? null, difference.salesforce ?? null, difference.source ?? null]);
 }
 
 export interface ReportSummary {
   counts: Record<Category, number>;
   /** Records read on each side. */
   read: Record<Side, number>;
-  /** Matched groups with at least one field difference. */
+  /** Matched groups with at least one field difference nobody dismissed. */
   withDifferences: number;
   /** Share of the Salesforce Accounts matched on all three sides (0 to 1). */
   matchedShare: number;
@@ -188,7 +200,7 @@ function differencesOf(config: ReconciliationInput, group: Group): Difference[] 
     if (field.source !== null && group.source !== null) values.source = group.source.fields[field.name] ?? null;
     const present = Object.values(values);
     if (present.length < 2) continue;
-    if (new Set(present).size > 1) out.push({ field: field.name, ...values });
+    if (new Set(present).size > 1) out.push({ field: field.name, ...values, dismissed: false });
   }
   return out;
 }
@@ -242,13 +254,23 @@ async function match(context: ReconcileContext): Promise<ReportSummary['counts']
       const group = groupOf(row);
       const category = categoryOf(group);
       counts[category]++;
-      const differences = differencesOf(config, { ...group, category });
-      if (differences.length > 0) withDifferences++;
       return {
         category, ferry_id: group.ferry?.id ?? null, salesforce_id: group.salesforce?.id ?? null, source_id: group.source?.key ?? null,
-        name: group.salesforce?.name ?? group.ferry?.name ?? group.source?.name ?? null, detail: group.source === null ? null : { sourceRecord: group.source.id }, differences,
+        name: group.salesforce?.name ?? group.ferry?.name ?? group.source?.name ?? null, detail: group.source === null ? null : { sourceRecord: group.source.id },
+        differences: differencesOf(config, { ...group, category }),
       };
     });
+    // Differences a person dismissed stay dismissed while their values are the same.
+    const keyed = items.filter((i) => i.differences.length > 0);
+    if (keyed.length > 0) {
+      const dismissed = await db.query<{ group_key: string; field: string; values_hash: string }>(
+        'SELECT group_key, field, values_hash FROM reconciliation_dismissals WHERE org_id = $1 AND integration_id = $2 AND group_key = ANY($3::text[])',
+        [orgId, integration.id, keyed.map(groupKey)],
+      );
+      const held = new Set(dismissed.map((d) => `${d.group_key}/${d.field}/${d.values_hash}`));
+      for (const item of keyed) for (const d of item.differences) d.dismissed = held.has(`${groupKey(item)}/${d.field}/${valuesHash(d)}`);
+    }
+    for (const item of items) if (item.differences.some((d) => !d.dismissed)) withDifferences++;
     await writeItems(db, orgId, runId, n, items);
     n += items.length;
   };
