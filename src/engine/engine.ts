@@ -13,7 +13,7 @@ import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
 import { integrationInput, integrationSync, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
-import { reconciliationInput, type ReconciliationInput } from './reconciliation/schemas.ts';
+import { asInput, reconciliationInput, type ReconciliationInput } from './reconciliation/schemas.ts';
 import { expireEndedSubscriptions } from './crm/expiry.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -107,7 +107,7 @@ export class Engine {
     this.#boss = boss;
     this.#liveness = { ...LIVENESS_DEFAULTS, ...options.liveness };
     this.credentials = new Credentials(options.db, options.box, options.clientOptions, options.logger);
-    this.integrations = new Integrations(options.db);
+    this.integrations = new Integrations(options.db, options.box);
     this.reconciliations = new Reconciliations(options.db);
     this.runs = new Runs(options.db);
     this.events = new Events(options.db);
@@ -444,7 +444,7 @@ export class Engine {
     }
     if (row !== undefined && row.credential_id !== null && row.reconciliation !== null && typeof body === 'object' && body !== null && 'reconciliation' in body) {
       const next = (body as { reconciliation?: unknown }).reconciliation;
-      const merged = reconciliationInput.safeParse(typeof next === 'object' && next !== null ? { ...row.reconciliation, ...next } : next);
+      const merged = reconciliationInput.safeParse(typeof next === 'object' && next !== null ? { ...asInput(row.reconciliation), ...next } : next);
       if (merged.success) {
         const issues = await this.#checkReconciliation(orgId, merged.data, row.credential_id);
         if (issues.length > 0) return fail('validation_failed', 'The reconciliation names Salesforce fields the org does not have; nothing was changed.', issues);

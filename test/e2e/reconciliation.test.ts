@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SFDX_PROJECT } from '../../src/emulator/index.ts';
@@ -186,6 +188,71 @@ describe('reconciliation', () => {
     expect(failed.status).not.toBe('COMPLETE');
     expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).report.runId).toBe(run.id);
     expect(await ferry.db.query('SELECT 1 FROM reconciliation_rows')).toEqual([]);
+  });
+
+  it('reads the billing tool\'s customers from an HTTPS source of JSON pages, its header sealed and never shown, and keeps the last report when it fails halfway', async () => {
+    const SECRET = 's3cret-token-4711';
+    let failSecondPage = false;
+    const customers = [
+      { id: 'cus_1', salesforce_id: sf.get('R1'), company: 'Alpha Limited', currency: 'EUR' },
+      { id: 'cus_2', company: 'Beta GmbH', currency: 'EUR' },
+      { id: 'cus_5', company: 'Epsilon BV', currency: 'EUR' },
+    ];
+    const server: Server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.headers.authorization !== `Bearer ${SECRET}`) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error": "unauthorized"}');
+        return;
+      }
+      const offset = Number(url.searchParams.get('offset') ?? '0');
+      if (offset > 0 && failSecondPage) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end('{"error": "forbidden"}');
+        return;
+      }
+      const page = customers.slice(offset, offset + 2);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ list: page, next_offset: offset + 2 < customers.length ? offset + 2 : null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/customers?limit=2`;
+    try {
+      const http = await must('POST', '/api/v1/integrations', {
+        name: 'From the billing API', entityType: 'Reconciliation', credentialId: credential.id,
+        reconciliation: { ...CONFIG, source: { kind: 'http', url: `${base}&offset=0`, headers: { authorization: `Bearer ${SECRET}` }, records: 'list', next: "next_offset ? $replace($url, /&offset=\\d+/, '') & '&offset=' & next_offset : null" } },
+      });
+      expect(http.reconciliation.source).toMatchObject({ kind: 'http', headerNames: ['authorization'] });
+      expect(JSON.stringify(http)).not.toContain(SECRET);
+      expect(JSON.stringify(await must('GET', `/api/v1/integrations/${http.id}`))).not.toContain(SECRET);
+      const run = await runNow(http.id, 'full');
+      expect(run, JSON.stringify(run)).toMatchObject({ status: 'COMPLETE' });
+      expect((await must('GET', `/api/v1/integrations/${http.id}/reconciliation`)).report.summary).toMatchObject({ read: { source: 3 }, counts: { all_three: 2, ferry_source: 1 } });
+      // A change that leaves the headers out keeps them.
+      await must('PATCH', `/api/v1/integrations/${http.id}`, { reconciliation: { sourceIdField: 'id' } });
+      expect((await runNow(http.id, 'full')).status).toBe('COMPLETE');
+
+      // The source refusing its second page: the run ends in error, the previous report stays,
+      // and the secret is in no event, run or request log.
+      failSecondPage = true;
+      const failed = await runNow(http.id, 'full');
+      expect(failed).toMatchObject({ status: 'ERROR', error: { errorCode: 'SOURCE_FAILED', message: expect.stringContaining('403') } });
+      expect(failed.error.message).toContain('/customers');
+      expect((await must('GET', `/api/v1/integrations/${http.id}/reconciliation`)).report.runId).not.toBe(failed.id);
+      const events = await must('GET', `/api/v1/events?integrationId=${http.id}`);
+      const logs = await must('GET', `/api/v1/request-logs?integrationId=${http.id}&limit=100`);
+      expect(JSON.stringify([events, logs, failed])).not.toContain(SECRET);
+      const [stored] = await ferry.db.query<{ reconciliation: unknown; sealed_secrets: string }>('SELECT reconciliation, sealed_secrets FROM integrations WHERE id = $1', [http.id]);
+      expect(JSON.stringify(stored!.reconciliation)).not.toContain(SECRET);
+      expect(stored!.sealed_secrets).not.toContain(SECRET);
+      // Headers removed ({}): the source answers 401, and says so.
+      failSecondPage = false;
+      await must('PATCH', `/api/v1/integrations/${http.id}`, { reconciliation: { source: { kind: 'http', url: `${base}&offset=0`, headers: {}, records: 'list' } } });
+      expect(await runNow(http.id, 'full')).toMatchObject({ status: 'ERROR', error: { message: expect.stringContaining('401') } });
+      // A plain-HTTP URL that is not this machine is refused.
+      const plain = await ferry.call('PATCH', `/api/v1/integrations/${http.id}`, { reconciliation: { source: { kind: 'http', url: 'http://billing.example/customers', records: 'list' } } });
+      expect(plain.status).toBe(400);
+      expect(plain.body.error.details[0]).toMatchObject({ path: 'body.reconciliation.source.url' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('takes no mapping rules, and answers other integrations\' report requests with what they are', async () => {

@@ -4119,67 +4119,80 @@ export interface components {
                  */
                 salesforceDeletes: "ignore" | "propagate" | "flag";
             };
-            reconciliation: {
-                /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
-                salesforceBillingIdField: string;
-                /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
-                source: {
-                    /** @constant */
-                    kind: "file";
-                    /**
-                     * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
-                     * @enum {string}
-                     */
-                    format: "csv" | "jsonl";
-                };
-                /** @description The field of a source record that holds the billing tool's customer id. */
-                sourceIdField: string;
-                /**
-                 * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
-                 * @default null
-                 */
-                sourceSalesforceIdField: string | null;
-                /**
-                 * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
-                 * @default links
-                 */
-                ferryToSalesforce: "links" | {
-                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
-                    externalMapping: {
-                        externalSystem: string;
-                        externalTable: string;
-                    };
-                };
-                /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
-                ferryToSource: {
-                    field: string;
-                } | {
-                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
-                    externalMapping: {
-                        externalSystem: string;
-                        externalTable: string;
-                    };
-                };
-                /**
-                 * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
-                 * @default []
-                 */
-                fields: {
-                    /** @description How the report names the field: "name", "currency", "owner". */
-                    name: string;
-                    /** @default null */
-                    ferry: string | null;
-                    /** @default null */
-                    salesforce: string | null;
-                    /** @default null */
-                    source: string | null;
-                }[];
-            } | null;
+            reconciliation: components["schemas"]["ReconciliationSettings"] | null;
             version: number;
             createdAt: string;
             updatedAt: string;
             /** @description The most recent run (newest first, including one waiting or started); null when the integration never ran. */
             lastRun: components["schemas"]["LastRun"] | null;
+        };
+        ReconciliationSettings: {
+            /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
+            salesforceBillingIdField: string;
+            source: {
+                /** @constant */
+                kind: "file";
+                /**
+                 * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
+                 * @enum {string}
+                 */
+                format: "csv" | "jsonl";
+            } | {
+                /** @constant */
+                kind: "http";
+                /** @description The first page: https (plain http only for 127.0.0.1, localhost and [::1]). */
+                url: string;
+                /** @description JSONata over a page's JSON body giving its array of customer records, such as "data", "customers[]" or "$.list.customer". End a path with [] when a page may hold a single record, so that it stays an array. */
+                records: string;
+                /** @description JSONata over a page's JSON body giving the next page's URL (absolute, or relative to this page's), or null when there is none; $url is this page's URL, $page its number from 1, $pageSize the pageSize setting. Such as "links.next", or for offset paging "next_offset ? $replace($url, /&offset=\d+/, '') & '&offset=' & next_offset" (removing this page's offset first). Absent: the source is one page. */
+                next?: string | null;
+                /** @description The number of records the API returns a page, when the URL asks for it: bound as $pageSize in the expressions (offset paging: "$count(data) = $pageSize ? ..."). */
+                pageSize?: number;
+                /** @description The headers sent (their values are sealed, never returned). */
+                headerNames: string[];
+            };
+            /** @description The field of a source record that holds the billing tool's customer id. */
+            sourceIdField: string;
+            /**
+             * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
+             * @default null
+             */
+            sourceSalesforceIdField: string | null;
+            /**
+             * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
+             * @default links
+             */
+            ferryToSalesforce: "links" | {
+                /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                externalMapping: {
+                    externalSystem: string;
+                    externalTable: string;
+                };
+            };
+            /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
+            ferryToSource: {
+                field: string;
+            } | {
+                /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
+                externalMapping: {
+                    externalSystem: string;
+                    externalTable: string;
+                };
+            };
+            /**
+             * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
+             * @default []
+             */
+            fields: {
+                /** @description How the report names the field: "name", "currency", "owner". */
+                name: string;
+                /** @default null */
+                ferry: string | null;
+                /** @default null */
+                salesforce: string | null;
+                /** @default null */
+                source: string | null;
+            }[];
         };
         LastRun: {
             /** Format: uuid */
@@ -4482,62 +4495,7 @@ export interface components {
                  */
                 salesforceDeletes: "ignore" | "propagate" | "flag";
             };
-            reconciliation: {
-                /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
-                salesforceBillingIdField: string;
-                /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
-                source: {
-                    /** @constant */
-                    kind: "file";
-                    /**
-                     * @description csv: a header row naming the columns, then one customer a row; jsonl: one JSON object a line.
-                     * @enum {string}
-                     */
-                    format: "csv" | "jsonl";
-                };
-                /** @description The field of a source record that holds the billing tool's customer id. */
-                sourceIdField: string;
-                /**
-                 * @description The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.
-                 * @default null
-                 */
-                sourceSalesforceIdField: string | null;
-                /**
-                 * @description "links": a Ferry account is the Salesforce Account an integration of the organization delivered it as or read it from; or the external mappings of a system and table.
-                 * @default links
-                 */
-                ferryToSalesforce: "links" | {
-                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
-                    externalMapping: {
-                        externalSystem: string;
-                        externalTable: string;
-                    };
-                };
-                /** @description How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}). */
-                ferryToSource: {
-                    field: string;
-                } | {
-                    /** @description External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table. */
-                    externalMapping: {
-                        externalSystem: string;
-                        externalTable: string;
-                    };
-                };
-                /**
-                 * @description Fields compared on matched records (each on two or three sides); a difference is reported with every side's value.
-                 * @default []
-                 */
-                fields: {
-                    /** @description How the report names the field: "name", "currency", "owner". */
-                    name: string;
-                    /** @default null */
-                    ferry: string | null;
-                    /** @default null */
-                    salesforce: string | null;
-                    /** @default null */
-                    source: string | null;
-                }[];
-            } | null;
+            reconciliation: components["schemas"]["ReconciliationSettings"] | null;
             version: number;
             createdAt: string;
             updatedAt: string;
@@ -14002,7 +13960,7 @@ export interface operations {
                     reconciliation?: {
                         /** @description The Salesforce Account field that holds the billing tool's customer id (e.g. "Chargebee_ID__c"); checked against the org. */
                         salesforceBillingIdField: string;
-                        /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file. */
+                        /** @description Where the billing tool's customers come from: {"kind": "file", "format": "csv" | "jsonl"} (uploaded with PUT /integrations/{id}/reconciliation/file), or {"kind": "http", "url", "headers", "records", "next"}: an HTTPS endpoint of JSON pages, the records and the next page's URL picked by JSONata expressions. Header values are secrets: sealed when saved, never returned; leave headers out of a change to keep them. */
                         source: {
                             /** @constant */
                             kind: "file";
@@ -14011,6 +13969,21 @@ export interface operations {
                              * @enum {string}
                              */
                             format: "csv" | "jsonl";
+                        } | {
+                            /** @constant */
+                            kind: "http";
+                            /** @description The first page: https (plain http only for 127.0.0.1, localhost and [::1]). */
+                            url: string;
+                            /** @description Sent with every request (at most 20), such as {"authorization": "Bearer ..."}. The values are secrets: stored sealed, never shown again, never logged. */
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            /** @description JSONata over a page's JSON body giving its array of customer records, such as "data", "customers[]" or "$.list.customer". End a path with [] when a page may hold a single record, so that it stays an array. */
+                            records: string;
+                            /** @description JSONata over a page's JSON body giving the next page's URL (absolute, or relative to this page's), or null when there is none; $url is this page's URL, $page its number from 1, $pageSize the pageSize setting. Such as "links.next", or for offset paging "next_offset ? $replace($url, /&offset=\d+/, '') & '&offset=' & next_offset" (removing this page's offset first). Absent: the source is one page. */
+                            next?: string | null;
+                            /** @description The number of records the API returns a page, when the URL asks for it: bound as $pageSize in the expressions (offset paging: "$count(data) = $pageSize ? ..."). */
+                            pageSize?: number;
                         };
                         /** @description The field of a source record that holds the billing tool's customer id. */
                         sourceIdField: string;

@@ -6,7 +6,8 @@ import { readingProblems } from '../incoming/reading.ts';
 import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { resolvePath } from '../mapping/paths.ts';
 import { storedRules } from '../mapping/stored.ts';
-import type { ReconciliationInput } from '../reconciliation/schemas.ts';
+import { asInput, withoutSecrets, type ReconciliationView } from '../reconciliation/schemas.ts';
+import type { SecretBox } from '../credentials/secret-box.ts';
 import type { EntityType, RunStatus, RunTrigger } from '../types.ts';
 
 export interface IntegrationRow {
@@ -35,8 +36,10 @@ export interface IntegrationRow {
   lease_until: Date | null;
   /** The integration's mapping rules; null: its entity type's default mapping. */
   mapping: unknown[] | null;
-  /** Reconciliation integrations: their configuration (null for the others). */
-  reconciliation: ReconciliationInput | null;
+  /** Reconciliation integrations: their configuration, header values left out (null for the others). */
+  reconciliation: ReconciliationView | null;
+  /** Secrets of its settings (a reconciliation source's headers), sealed. */
+  sealed_secrets: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -101,7 +104,11 @@ export function syncOf(row: Pick<IntegrationRow, 'sync'>): IntegrationSync {
 export class Integrations {
   readonly #db: Database;
 
-  constructor(db: Database) {
+  readonly #box: SecretBox | undefined;
+
+  /** `box` seals the secrets of integrations' own settings (a reconciliation source's headers). */
+  constructor(db: Database, box?: SecretBox) {
+    this.#box = box;
     this.#db = db;
   }
 
@@ -136,14 +143,16 @@ export class Integrations {
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
     const matchProblems = syncMatchProblems(input.entityType, input.sync);
     if (matchProblems.length > 0) return fail('validation_failed', 'The integration is not valid.', matchProblems);
+    const split = input.reconciliation === null ? undefined : withoutSecrets(input.reconciliation);
+    const sealed = split?.headers === undefined || Object.keys(split.headers).length === 0 ? null : this.#seal(split.headers);
     // A new integration starts from the end of the journal: it delivers changes from now on; a
     // full sync sends what already exists.
     const [row] = await this.#db.query<IntegrationRow>(
-      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at, sync, reconciliation)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+      `INSERT INTO integrations (org_id, id, name, entity_type, destination, credential_id, enabled, settings, trigger, delivery, error_threshold, cursor_seq, next_run_at, sync, reconciliation, sealed_secrets)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        RETURNING *`,
       [orgId, uuidv7(), input.name, input.entityType, input.destination, input.credentialId, input.enabled, input.settings, input.trigger, input.delivery, input.errorThreshold,
-        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date()), input.sync, input.reconciliation],
+        await lastJournalSeq(this.#db, orgId), nextRunAt(input.trigger.schedule, new Date()), input.sync, split?.stored ?? null, sealed],
     );
     return ok(toIntegrationView(row!));
   }
@@ -178,8 +187,8 @@ export class Integrations {
       delivery: { ...row.delivery, ...(typeof changes.delivery === 'object' && changes.delivery !== null ? changes.delivery : {}) },
       sync: { ...syncOf(row), ...(typeof changes.sync === 'object' && changes.sync !== null ? changes.sync : {}) },
       reconciliation: row.reconciliation === null || typeof changes.reconciliation !== 'object' || changes.reconciliation === null
-        ? (changes.reconciliation === undefined ? row.reconciliation : changes.reconciliation)
-        : { ...row.reconciliation, ...changes.reconciliation },
+        ? (changes.reconciliation === undefined ? (row.reconciliation === null ? null : asInput(row.reconciliation)) : changes.reconciliation)
+        : { ...asInput(row.reconciliation), ...changes.reconciliation },
     };
     const parsed = integrationInput.safeParse(merged);
     if (!parsed.success) return fail('validation_failed', 'The integration is not valid.', issuesFromZod(parsed.error, merged));
@@ -194,14 +203,27 @@ export class Integrations {
         return fail('validation_failed', 'The mapping has rules that cannot be read back from Salesforce.', unreadable.map((p) => ({ path: ['sync', 'direction'], message: `mapping rule ${p.index}: ${p.message}` })));
       }
     }
+    // Header values are write-only: a change that leaves them out keeps the sealed ones of an
+    // HTTPS source; {} removes them.
+    let sealed = row.sealed_secrets;
+    let stored: ReconciliationView | null = null;
+    if (input.reconciliation !== null) {
+      const wasHttp = row.reconciliation?.source.kind === 'http';
+      const kept = wasHttp && row.reconciliation?.source.kind === 'http' ? row.reconciliation.source.headerNames : [];
+      const split = withoutSecrets(input.reconciliation, kept);
+      stored = split.stored;
+      if (input.reconciliation.source.kind !== 'http') sealed = null;
+      else if (split.headers !== undefined) sealed = Object.keys(split.headers).length === 0 ? null : this.#seal(split.headers);
+      else if (!wasHttp) sealed = null;
+    }
     const scheduleChanged = JSON.stringify(input.trigger.schedule) !== JSON.stringify(row.trigger.schedule);
     // Guarded by the version read above: a change made meanwhile (another request, a run that
     // disabled the integration) is never overwritten with the merge of stale values.
     const [updated] = await this.#db.query<IntegrationRow>(
       `UPDATE integrations SET name = $3, settings = $4, trigger = $5, delivery = $6, error_threshold = $7,
-         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, sync = $11, reconciliation = $12, version = version + 1, updated_at = now()
+         next_run_at = CASE WHEN $8 THEN $9 ELSE next_run_at END, sync = $11, reconciliation = $12, sealed_secrets = $13, version = version + 1, updated_at = now()
        WHERE org_id = $1 AND id = $2 AND version = $10 RETURNING *`,
-      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version, input.sync, input.reconciliation],
+      [orgId, id, input.name, input.settings, input.trigger, input.delivery, input.errorThreshold, scheduleChanged, nextRunAt(input.trigger.schedule, new Date()), row.version, input.sync, stored, sealed],
     );
     if (updated === undefined) {
       return fail('version_conflict', `The integration changed while this update was being applied (it was at version ${row.version}); read it again and repeat the change.`, [{ path: ['version'], message: 'changed meanwhile' }]);
@@ -277,6 +299,18 @@ export class Integrations {
       if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
       return ok({ purged: removed.length + imported.length, integration: toIntegrationView(row) });
     });
+  }
+
+  #seal(secrets: Record<string, string>): string {
+    if (this.#box === undefined) throw new Error('integrations were made without a secret box: they cannot keep a source\'s headers');
+    return this.#box.seal(secrets);
+  }
+
+  /** The sealed secrets of an integration's settings, opened (for a run: never for the API). */
+  openSecrets(row: Pick<IntegrationRow, 'sealed_secrets'>): Record<string, string> {
+    if (row.sealed_secrets === null) return {};
+    if (this.#box === undefined) throw new Error('integrations were made without a secret box: they cannot open a source\'s headers');
+    return this.#box.open(row.sealed_secrets);
   }
 
   async #checkReferences(orgId: string, credentialId: string | null, settings: IntegrationSettings): Promise<Issue[]> {

@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { LINE_ITEM_TYPES } from '../../platform/index.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
-import { reconciliationInput } from '../reconciliation/schemas.ts';
+import { reconciliationInput, reconciliationView } from '../reconciliation/schemas.ts';
 import { ENTITY_TYPES, RUN_STATUSES, RUN_TRIGGERS } from '../types.ts';
 
 const id = z.uuid({ error: 'must be a Ferry id (UUID)' });
@@ -193,7 +193,7 @@ export const integrationView = z
     trigger: integrationTrigger,
     delivery: integrationDelivery,
     sync: integrationSync,
-    reconciliation: reconciliationInput.nullable(),
+    reconciliation: reconciliationView.nullable(),
     version: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -1,8 +1,8 @@
 import type { Database, Queryable } from '../../storage/index.ts';
 import { SalesforceError } from '../../salesforce/index.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
-import type { ReconciliationInput } from './schemas.ts';
-import { readFileSource, SourceError } from './sources.ts';
+import type { ReconciliationView } from './schemas.ts';
+import { readFileSource, readHttpSource, SourceError } from './sources.ts';
 
 export interface UploadedFile {
   format: 'csv' | 'jsonl';
@@ -39,12 +39,20 @@ export async function reconciliationFileInfo(db: Queryable, orgId: string, integ
   return row === undefined ? undefined : { format: row.format, bytes: row.bytes, uploadedAt: row.uploaded_at.toISOString() };
 }
 
-/** The pages of the billing tool's customers a run reads, from the configured source. */
-export async function reconciliationSource(db: Queryable, integration: IntegrationRow, config: ReconciliationInput): Promise<() => AsyncIterable<Record<string, unknown>[]>> {
+/**
+ * The pages of the billing tool's customers a run reads: the uploaded file, or the HTTPS source
+ * with its headers (opened from their seal only here, for the requests).
+ */
+export async function reconciliationSource(db: Queryable, integration: IntegrationRow, config: ReconciliationView, openSecrets: (row: IntegrationRow) => Record<string, string>): Promise<() => AsyncIterable<Record<string, unknown>[]>> {
+  if (config.source.kind === 'http') {
+    const { headerNames: _names, ...source } = config.source;
+    const headers = openSecrets(integration);
+    return () => readHttpSource(source, { headers });
+  }
   const [file] = await db.query<{ format: 'csv' | 'jsonl'; content: string }>('SELECT format, content FROM reconciliation_files WHERE org_id = $1 AND integration_id = $2', [integration.org_id, integration.id]);
   if (file === undefined) {
     throw new SalesforceError({ kind: 'config', errorCode: 'NO_SOURCE_FILE', message: `No file of the billing tool's customers has been uploaded: PUT /api/v1/integrations/${integration.id}/reconciliation/file (CSV or JSON lines), then run again.`, fields: ['reconciliation.source'] });
   }
-  const format = config.source.kind === 'file' ? config.source.format : file.format;
+  const format = config.source.format;
   return () => readFileSource(file.content, format);
 }

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../../storage/index.ts';
 import { hashOf, type RunState } from '../delivery/context.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import { readPath } from '../mapping/paths.ts';
-import type { Category, ReconciliationInput } from './schemas.ts';
+import type { Category, ReconciliationView } from './schemas.ts';
 
 /**
  * A reconciliation run: the three sides are staged in reconciliation_rows a page at a time (so
@@ -19,7 +19,7 @@ type Fields = Record<string, string | null>;
 export interface ReconcileContext {
   db: Database;
   integration: IntegrationRow;
-  config: ReconciliationInput;
+  config: ReconciliationView;
   runId: string;
   client: SalesforceClient;
   salesforceOrgId: string;
@@ -191,7 +191,7 @@ interface Group {
 }
 
 /** Where the sides of a group disagree on a compared field (two sides at least have it). */
-function differencesOf(config: ReconciliationInput, group: Group): Difference[] {
+function differencesOf(config: ReconciliationView, group: Group): Difference[] {
   const out: Difference[] = [];
   for (const field of config.fields) {
     const values: Partial<Record<Side, string | null>> = {};

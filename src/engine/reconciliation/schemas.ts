@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fileSourceInput } from './sources.ts';
+import { fileSourceInput, httpSourceInput, sourceInput } from './sources.ts';
 
 /**
  * A reconciliation matches the customers of three sides: Salesforce Accounts, Ferry accounts and
@@ -27,9 +27,7 @@ export const reconciliationField = z.strictObject({
 
 export const reconciliationInput = z.strictObject({
   salesforceBillingIdField: salesforceField.meta({ description: 'The Salesforce Account field that holds the billing tool\'s customer id (e.g. "Chargebee_ID__c"); checked against the org.' }),
-  // An HTTPS endpoint returning JSON pages (readHttpSource) needs its headers sealed like
-  // credentials' secrets first: until then the source is an uploaded file.
-  source: fileSourceInput.meta({ description: 'Where the billing tool\'s customers come from: {"kind": "file", "format": "csv" | "jsonl"}, uploaded with PUT /integrations/{id}/reconciliation/file.' }),
+  source: sourceInput.meta({ description: 'Where the billing tool\'s customers come from: {"kind": "file", "format": "csv" | "jsonl"} (uploaded with PUT /integrations/{id}/reconciliation/file), or {"kind": "http", "url", "headers", "records", "next"}: an HTTPS endpoint of JSON pages, the records and the next page\'s URL picked by JSONata expressions. Header values are secrets: sealed when saved, never returned; leave headers out of a change to keep them.' }),
   sourceIdField: sourceField.meta({ description: 'The field of a source record that holds the billing tool\'s customer id.' }),
   sourceSalesforceIdField: sourceField.nullable().default(null).meta({ description: 'The field of a source record that holds the Salesforce Account Id, if the billing tool keeps it.' }),
   ferryToSalesforce: z.union([z.literal('links'), z.strictObject({ externalMapping })]).default('links')
@@ -45,3 +43,29 @@ export type ReconciliationInput = z.infer<typeof reconciliationInput>;
 /** What the report calls a group of records: which sides have it. */
 export const CATEGORIES = ['all_three', 'salesforce_ferry', 'salesforce_source', 'ferry_source', 'salesforce_only', 'ferry_only', 'source_only', 'duplicate'] as const;
 export type Category = (typeof CATEGORIES)[number];
+
+/** An HTTPS source as stored and shown: its header names, never their values (sealed apart). */
+const httpSourceView = httpSourceInput.omit({ headers: true }).extend({
+  headerNames: z.array(z.string()).meta({ description: 'The headers sent (their values are sealed, never returned).' }),
+});
+
+/** A reconciliation's settings as stored and returned. */
+export const reconciliationView = reconciliationInput.extend({
+  source: z.discriminatedUnion('kind', [fileSourceInput, httpSourceView]),
+}).meta({ id: 'ReconciliationSettings' });
+
+export type ReconciliationView = z.infer<typeof reconciliationView>;
+
+/** Splits the header values off a configuration: what is stored, and the secrets to seal. */
+export function withoutSecrets(input: ReconciliationInput, keptNames: string[] = []): { stored: ReconciliationView; headers: Record<string, string> | undefined } {
+  if (input.source.kind !== 'http') return { stored: { ...input, source: input.source }, headers: undefined };
+  const { headers, ...rest } = input.source;
+  return { stored: { ...input, source: { ...rest, headerNames: headers === undefined ? keptNames : Object.keys(headers) } }, headers };
+}
+
+/** A stored configuration as input again (to merge a change into): without the header names. */
+export function asInput(stored: ReconciliationView): Record<string, unknown> {
+  if (stored.source.kind !== 'http') return stored;
+  const { headerNames: _names, ...source } = stored.source;
+  return { ...stored, source };
+}

@@ -506,7 +506,7 @@ export class Runner {
     const { db } = this.#deps;
     const config = integration.reconciliation;
     if (config === null) throw new StoredSettingsError({ kind: 'config', errorCode: 'INVALID_STORED_SETTING', message: 'The reconciliation has no configuration.', fields: ['reconciliation'] });
-    const source = await reconciliationSource(db, integration, config);
+    const source = await reconciliationSource(db, integration, config, (row) => this.#deps.integrations.openSecrets(row));
     const summary = await reconcile({
       db, integration, config, runId, client, salesforceOrgId, state, source, bulkThreshold: integration.delivery.bulkThreshold,
       onProgress: async (progress) => {
@@ -515,7 +515,8 @@ export class Runner {
     }).catch((error: unknown) => {
       // The source failing halfway is the customer's to fix (the file, the endpoint): the run ends
       // in error, and the previous report stays.
-      if (error instanceof SourceError) throw new SalesforceError({ kind: 'fatal', errorCode: 'SOURCE_FAILED', message: `The billing tool's source failed: ${error.message}`, fields: ['reconciliation.source'] });
+      // One that failed for a passing reason (a timeout, a 5xx after the retries) is tried again later.
+      if (error instanceof SourceError) throw new SalesforceError({ kind: error.transient ? 'transient' : 'fatal', errorCode: 'SOURCE_FAILED', message: `The billing tool's source failed: ${error.message}`, fields: ['reconciliation.source'] });
       throw error;
     });
     // Nothing is sent anywhere: the report is the outcome (GET /integrations/{id}/reconciliation).
