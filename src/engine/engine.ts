@@ -25,6 +25,7 @@ import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
 import { databaseRequestLogger } from './runs/request-logs.ts';
 import { Reconciliations } from './reconciliation/reports.ts';
+import { copyInput, copyValue, linkInput, linkItems, type CopyOutcome, type LinkResult } from './reconciliation/actions.ts';
 import { invoiceColumnsInput, readInvoiceColumns, writeInvoiceColumns, type InvoiceColumns } from './invoice-columns.ts';
 import { readsFromSalesforce, type RunMode } from './types.ts';
 
@@ -555,6 +556,33 @@ export class Engine {
     const integration = await this.integrations.get(orgId, found.value.id);
     if (!integration.ok) return integration;
     return ok({ integration: integration.value, run: run.value, created: found.value.created });
+  }
+
+  /** Links groups of the latest reconciliation report explicitly (see reconciliation/actions.ts). */
+  async reconciliationLink(orgId: string, id: string, body: unknown): Promise<Result<{ results: LinkResult[] }>> {
+    const parsed = linkInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The request is not valid.', issuesFromZod(parsed.error, body));
+    const found = await this.reconciliations.latestItems(orgId, id, parsed.data.items);
+    if (!found.ok) return found;
+    const { integration, items, missing } = found.value;
+    if (missing.length > 0) return fail('validation_failed', 'The latest report has no such item.', missing.map((n) => ({ path: ['items', parsed.data.items.indexOf(n)], message: `no item ${n} in the latest report` })));
+    return ok({ results: await linkItems(this.store, orgId, integration.reconciliation!, items) });
+  }
+
+  /** Copies a compared value of a reconciliation report's item to Ferry, or from Ferry to Salesforce. */
+  async reconciliationCopy(orgId: string, id: string, body: unknown): Promise<Result<CopyOutcome>> {
+    const parsed = copyInput.safeParse(body);
+    if (!parsed.success) return fail('validation_failed', 'The copy is not valid.', issuesFromZod(parsed.error, body));
+    const found = await this.reconciliations.latestItems(orgId, id, [parsed.data.n]);
+    if (!found.ok) return found;
+    const { integration, items } = found.value;
+    const [item] = items;
+    if (item === undefined) return fail('validation_failed', 'The latest report has no such item.', [{ path: ['n'], message: `no item ${parsed.data.n} in the latest report` }]);
+    return copyValue(this.#db, this.store, integration, integration.reconciliation!, item, parsed.data, async (integrationId, accountId) => {
+      const run = await this.requestRun(orgId, integrationId, { mode: 'incremental', trigger: 'manual', recordIds: [accountId], force: true });
+      if (!run.ok) throw new Error(`the delivery of account ${accountId} could not be queued: ${run.error.message}`);
+      return run.value.id;
+    });
   }
 
   /** The invoice list's columns as the credential's org holds them (the Ferry_Invoice_Column__c custom setting). */

@@ -20,3 +20,4 @@ export { CATALOGUE_OBJECTS } from './imports/catalogue.ts';
 export { REFERENCE_OBJECT } from './imports/reference.ts';
 export { dismissalInput, fileUploadInput, reconciliationItemView, reconciliationStatusView } from './reconciliation/reports.ts';
 export { CATEGORIES } from './reconciliation/schemas.ts';
+export { copyInput, linkInput } from './reconciliation/actions.ts';

@@ -170,6 +170,50 @@ describe('reconciliation', () => {
     expect(changed.differences).toEqual([{ field: 'name', ferry: 'Alpha Limited', salesforce: 'Alpha Limited', source: 'Alpha Ltd.', dismissed: false }]);
   });
 
+  it('links a matched Ferry account to its billing customer, and copies a value to Ferry, which its integration sends to Salesforce', async () => {
+    const items = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?limit=100`)).data;
+    const gamma = items.find((i: any) => i.category === 'all_three' && i.sourceId === 'cus_3');
+    const zeta = items.find((i: any) => i.category === 'ferry_only');
+    const lone = items.find((i: any) => i.category === 'source_only');
+    // R3 matched cus_3 through Salesforce only: linking gives the Ferry account its billing id.
+    const linked = await must('POST', `/api/v1/integrations/${integration.id}/reconciliation/links`, { items: [gamma.n, zeta.n, lone.n] });
+    expect(linked.results).toEqual([
+      { n: gamma.n, status: 'linked', message: 'linked' },
+      { n: zeta.n, status: 'refused', message: expect.stringContaining('names nothing to link') },
+      { n: lone.n, status: 'refused', message: expect.stringContaining('no Ferry account') },
+    ]);
+    expect(await must('GET', `/api/v1/accounts/${ferryIds.get('R3')}`)).toMatchObject({ externalKey: 'cus_3' });
+    expect((await must('POST', `/api/v1/integrations/${integration.id}/reconciliation/links`, { items: [gamma.n] })).results[0].status).toBe('already_linked');
+    const unknown = await ferry.call('POST', `/api/v1/integrations/${integration.id}/reconciliation/links`, { items: [99_999] });
+    expect(unknown.body.error.details).toEqual([{ path: 'body.items[0]', message: 'no item 99999 in the latest report' }]);
+
+    // The billing tool's currency for Beta is right: copied to Ferry, and on to Salesforce by the
+    // Account integration (through the journal, like any change).
+    const beta = items.find((i: any) => i.category === 'all_three' && i.sourceId === 'cus_2');
+    const copied = await must('POST', `/api/v1/integrations/${integration.id}/reconciliation/copies`, { n: beta.n, field: 'currency', from: 'source', to: 'ferry' });
+    expect(copied).toMatchObject({ to: 'ferry', value: 'USD' });
+    expect(await must('GET', `/api/v1/accounts/${ferryIds.get('R2')}`)).toMatchObject({ currency: 'USD' });
+    const wrong = await ferry.call('POST', `/api/v1/integrations/${integration.id}/reconciliation/copies`, { n: beta.n, field: 'name', from: 'source', to: 'ferry' });
+    expect(wrong.body.error.details).toEqual([{ path: 'body.field', message: `item ${beta.n} differs in currency` }]);
+    const toSource = await ferry.call('POST', `/api/v1/integrations/${integration.id}/reconciliation/copies`, { n: beta.n, field: 'currency', from: 'ferry', to: 'source' });
+    expect(toSource.status).toBe(400);
+    // From Ferry to Salesforce: a delivery of the account now.
+    const alpha = items.find((i: any) => i.category === 'all_three' && i.sourceId === 'cus_1');
+    // (The billing tool calls it "Alpha Ltd." since the dismissal test.)
+    await must('PATCH', `/api/v1/accounts/${ferryIds.get('R1')}`, { name: 'Alpha Ltd.' });
+    const sent = await must('POST', `/api/v1/integrations/${integration.id}/reconciliation/copies`, { n: alpha.n, field: 'name', from: 'ferry', to: 'salesforce' });
+    expect(sent.runIds).toHaveLength(1);
+    await ferry.eventually(async () => {
+      const [row] = (await conn.query<any>(`SELECT Name FROM Account WHERE Id = '${sf.get('R1')}'`)).records;
+      return row.Name === 'Alpha Ltd.' ? row : undefined;
+    });
+    // The next report agrees.
+    await runNow(integration.id, 'full');
+    const after = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/items?category=all_three`)).data;
+    expect(after.find((i: any) => i.sourceId === 'cus_1').differences).toEqual([]);
+    expect(after.find((i: any) => i.sourceId === 'cus_2').differences).toEqual([]);
+  });
+
   it('keeps a trend of the matched share, and the last report when a run fails', async () => {
     // A customer the billing tool gains for the Salesforce-only account: matched on two sides now.
     const csv = (await ferry.db.query<{ content: string }>('SELECT content FROM reconciliation_files'))[0]!.content;
@@ -178,8 +222,8 @@ describe('reconciliation', () => {
     const run = await runNow(integration.id, 'full');
     expect(run.status).toBe('COMPLETE');
     const trend = (await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/trend`)).data;
-    expect(trend.map((p: any) => p.counts.salesforce_source)).toEqual([0, 0, 0, 1]);
-    expect(trend.map((p: any) => p.matchedShare)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(trend.map((p: any) => p.counts.salesforce_source)).toEqual([0, 0, 0, 0, 1]);
+    expect(trend.map((p: any) => p.matchedShare)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
 
     // Salesforce answering an error mid-run: the run ends in error, the last report stays.
     ferry.emulator.controls.addFault({ method: 'GET', path: '*/query*', status: 500, errorCode: 'UNKNOWN_EXCEPTION', count: 100 });

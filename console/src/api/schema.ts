@@ -2119,6 +2119,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/reconciliation/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make matches explicit: the Ferry account names its billing customer (and Salesforce Account) by the configured field or external mapping
+         * @description For each item of the latest report: the Ferry account gets the billing customer's id (reconciliation.ferryToSource: the field is set, or an external mapping made) and, when Ferry names Salesforce by external mappings, the Account Id. The change goes through the store like any other (its integrations deliver it). A group without a Ferry account, or a key another account already holds, is refused with the reason.
+         */
+        post: operations["link-reconciliation-items"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/reconciliation/copies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a compared value of an item: to the Ferry account (then delivered by its integrations), or from Ferry to Salesforce (a delivery now)
+         * @description to "ferry": the value of the from side is written to the account at the field's Ferry path (checked like any change; the organization's integrations send it on). to "salesforce" (from "ferry"): the account is delivered now by every enabled Account integration of this org, which sends Ferry's values as its mapping says. Ferry does not write to the billing tool.
+         */
+        post: operations["copy-reconciliation-value"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/reconciliation/items.csv": {
         parameters: {
             query?: never;
@@ -15859,6 +15899,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationItem"];
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "link-reconciliation-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Item numbers (n) of the latest report. */
+                    items: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description A result per item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            n: number;
+                            /** @enum {string} */
+                            status: "linked" | "already_linked" | "refused";
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "copy-reconciliation-value": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The item's number (n) in the latest report. */
+                    n: number;
+                    /** @description A compared field that differs in the item. */
+                    field: string;
+                    /** @enum {string} */
+                    from: "salesforce" | "source" | "ferry";
+                    /** @enum {string} */
+                    to: "ferry" | "salesforce";
+                };
+            };
+        };
+        responses: {
+            /** @description What was written, or which runs were queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        n: number;
+                        field: string;
+                        /** @enum {string} */
+                        to: "ferry" | "salesforce";
+                        value: string | null;
+                        accountVersion?: number;
+                        runIds?: string[];
+                    };
                 };
             };
             /** @description validation_failed, malformed_json */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, dismissalInput, fileUploadInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
+import { CATEGORIES, copyInput, dismissalInput, fileUploadInput, linkInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
@@ -40,6 +40,22 @@ export const reconciliationEndpoints: Endpoint[] = [
     success: { status: 200, description: 'The item, its difference marked dismissed', schema: reconciliationItemView },
     errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found'],
     handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.dismiss(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/reconciliation/links', operationId: 'link-reconciliation-items', summary: 'Make matches explicit: the Ferry account names its billing customer (and Salesforce Account) by the configured field or external mapping', tag, auth: true, engine: true, params: idParams,
+    description: 'For each item of the latest report: the Ferry account gets the billing customer\'s id (reconciliation.ferryToSource: the field is set, or an external mapping made) and, when Ferry names Salesforce by external mappings, the Account Id. The change goes through the store like any other (its integrations deliver it). A group without a Ferry account, or a key another account already holds, is refused with the reason.',
+    body: jsonObjectBody, documentedBody: linkInput,
+    success: { status: 200, description: 'A result per item', schema: z.strictObject({ results: z.array(z.strictObject({ n: z.number(), status: z.enum(['linked', 'already_linked', 'refused']), message: z.string() })) }) },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliationLink(orgId, params.id, body)) }),
+  }),
+  defineEndpoint({
+    method: 'POST', path: '/api/v1/integrations/{id}/reconciliation/copies', operationId: 'copy-reconciliation-value', summary: 'Copy a compared value of an item: to the Ferry account (then delivered by its integrations), or from Ferry to Salesforce (a delivery now)', tag, auth: true, engine: true, params: idParams,
+    description: 'to "ferry": the value of the from side is written to the account at the field\'s Ferry path (checked like any change; the organization\'s integrations send it on). to "salesforce" (from "ferry"): the account is delivered now by every enabled Account integration of this org, which sends Ferry\'s values as its mapping says. Ferry does not write to the billing tool.',
+    body: jsonObjectBody, documentedBody: copyInput,
+    success: { status: 200, description: 'What was written, or which runs were queued', schema: z.strictObject({ n: z.number(), field: z.string(), to: z.enum(['ferry', 'salesforce']), value: z.string().nullable(), accountVersion: z.number().optional(), runIds: z.array(z.string()).optional() }) },
+    errors: ['validation_failed', 'malformed_json', 'unauthorized', 'not_found'],
+    handler: async ({ orgId, params, body, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliationCopy(orgId, params.id, body)) }),
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/items.csv', operationId: 'export-reconciliation-items', summary: 'A report as CSV: a row per field that differs, and one per group without differences', tag, auth: true, engine: true, params: idParams,

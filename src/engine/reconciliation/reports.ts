@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { fail, ok, type Result } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
 import { reconciliationFileInfo, saveReconciliationFile } from './files.ts';
+import type { IntegrationRow } from '../integrations/integrations.ts';
 import { groupKey, valuesHash } from './run.ts';
 import { CATEGORIES } from './schemas.ts';
 
@@ -108,6 +109,17 @@ export class Reconciliations {
       data: page.map((r) => ({ n: r.n, category: r.category, name: r.name, ferryId: r.ferry_id, salesforceId: r.salesforce_id, sourceId: r.source_id, detail: r.detail, differences: r.differences })),
       next: rows.length > query.limit ? page[page.length - 1]!.n : null,
     });
+  }
+
+  /** Items of the latest report by number, and its integration (for the actions on them). */
+  async latestItems(orgId: string, id: string, ns: number[]): Promise<Result<{ integration: IntegrationRow; items: ItemRow[]; missing: number[] }>> {
+    const found = await this.#row(orgId, id);
+    if (!found.ok) return found;
+    const [integration] = await this.#db.query<IntegrationRow>('SELECT * FROM integrations WHERE org_id = $1 AND id = $2', [orgId, id]);
+    const [report] = await this.#db.query<{ run_id: string }>('SELECT run_id FROM reconciliation_reports WHERE org_id = $1 AND integration_id = $2 ORDER BY run_id DESC LIMIT 1', [orgId, id]);
+    if (report === undefined) return fail('not_found', 'The reconciliation has no report yet: run it first.');
+    const items = await this.#db.query<ItemRow>('SELECT n, category, name, ferry_id, salesforce_id, source_id, detail, differences FROM reconciliation_items WHERE org_id = $1 AND run_id = $2 AND n = ANY($3::int[]) ORDER BY n', [orgId, report.run_id, ns]);
+    return ok({ integration: integration!, items, missing: ns.filter((n) => !items.some((i) => i.n === n)) });
   }
 
   /**
