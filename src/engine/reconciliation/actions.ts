@@ -38,16 +38,22 @@ export interface LinkResult {
   message: string;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A record's top-level patch that sets a (possibly nested) path: `customFields.x`, `address.locality`. */
 function patchFor(record: RecordData, path: string, value: unknown): RecordData {
   const [top, ...rest] = path.split('.');
   if (rest.length === 0) return { [top!]: value };
   const current = record[top!];
-  const copy: Record<string, unknown> = typeof current === 'object' && current !== null && !Array.isArray(current) ? structuredClone(current as Record<string, unknown>) : {};
+  const copy: Record<string, unknown> = isObject(current) ? structuredClone(current) : {};
   let node = copy;
   for (const part of rest.slice(0, -1)) {
     const next = node[part];
-    node = node[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next) : {};
+    const child: Record<string, unknown> = isObject(next) ? next : {};
+    node[part] = child;
+    node = child;
   }
   node[rest[rest.length - 1]!] = value;
   return { [top!]: copy };
