@@ -110,7 +110,7 @@ describe('credential types', () => {
     const untyped = await ferry.call('POST', '/api/v1/credentials', { name: 'x' });
     expect(untyped.body.error.details).toEqual([{ path: 'body.type', message: 'is required; it must be one of password, client_credentials, jwt_bearer, authorization_code, access_token' }]);
     const integration = await ferry.call('POST', '/api/v1/integrations', { name: 'No type' });
-    expect(integration.body.error.details).toEqual([{ path: 'body.entityType', message: 'is required: one of Account, Contact, Contract, Commitment, Balance, Bill, Ticket, Subscription, Catalogue, ReferenceData' }]);
+    expect(integration.body.error.details).toEqual([{ path: 'body.entityType', message: 'is required: one of Account, Contact, Contract, Commitment, Balance, Bill, Ticket, Subscription, Catalogue, ReferenceData, Reconciliation' }]);
   });
 });
 
