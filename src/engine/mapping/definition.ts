@@ -22,6 +22,8 @@ export interface ChildDefinition {
    * product's frequency), so a resend updates in place.
    */
   keyOf(parentId: string, index: number, item: Record<string, unknown>): string;
+  /** How keyOf builds the key, for the docs (default: `<parent id>:<position>`). */
+  keyDescription?: string;
   /** Children an integration setting leaves out (e.g. excluded line item types). */
   excluded?(child: Record<string, unknown>, settings: IntegrationSettings): boolean;
 }
@@ -46,6 +48,8 @@ export interface EntityTypeDefinition {
   defaults: z.input<typeof ruleInput>[];
   /** The journal entities whose changes start a run, when not only those of `objects` (imports). */
   follows?: string[];
+  /** Said in docs/salesforce.md instead of a mapping table, for a type that takes no mapping rules. */
+  docsNote?: string;
   /** Fields an import writes besides its mapping's (its fixed objects), by object: what `ferry salesforce check` asks for. */
   writes?: Record<string, string[]>;
   /**

@@ -28,9 +28,10 @@ export function defaultMappingTables(): string {
     const objects = definition.objects.flatMap((o) => [o.object, ...(o.children !== undefined ? [o.children.object] : [])]);
     out.push(`### ${definition.entityType} integrations → ${objects.join(', ')}`, '');
     for (const o of definition.objects) {
-      if (o.children !== undefined) out.push(`\`${o.children.path}\` go as ${o.children.object} children of ${o.object}, each with Ferry_Id__c \`<${o.entity.replace(/s$/, '')} id>:<position>\`.`, '');
+      if (o.children !== undefined) out.push(`\`${o.children.path}\` go as ${o.children.object} children of ${o.object}, each with Ferry_Id__c \`${o.children.keyDescription ?? `<${o.entity.replace(/s$/, '')} id>:<position>`}\`.`, '');
     }
-    if (rules.length > 0) out.push(...table(rules), '');
+    if (definition.docsNote !== undefined) out.push(definition.docsNote, '');
+    else if (rules.length > 0) out.push(...table(rules), '');
     else out.push(`${definition.entityType} integrations only read from Salesforce (\`sync.direction\` \`from_salesforce\`).`, '');
     if (definition.reading === undefined) continue;
     if (rules.length === 0) {

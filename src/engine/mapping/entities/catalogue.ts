@@ -16,17 +16,17 @@ export const catalogueDefinition: EntityTypeDefinition = {
     {
       entity: 'services',
       object: 'Ferry_Service__c',
-      children: { path: 'usageBuckets', object: 'Ferry_Usage_Bucket__c', keyOf: (serviceId, _index, bucket) => `${serviceId}:${String(bucket.code)}` },
+      children: { path: 'usageBuckets', object: 'Ferry_Usage_Bucket__c', keyOf: (serviceId, _index, bucket) => `${serviceId}:${String(bucket.code)}`, keyDescription: '<service id>:<bucket code>' },
     },
     {
       entity: 'products',
       object: 'Ferry_Product__c',
-      children: { path: 'frequencies', object: SALESFORCE_PRODUCT, keyOf: (productId, _index, frequency) => `${productId}:${String(frequency.frequency)}` },
+      children: { path: 'frequencies', object: SALESFORCE_PRODUCT, keyOf: (productId, _index, frequency) => `${productId}:${String(frequency.frequency)}`, keyDescription: '<product id>:<frequency>' },
     },
     {
       entity: 'rate-plans',
       object: 'Ferry_Rate_Plan__c',
-      children: { path: 'groups', object: 'Ferry_Rate_Group__c', keyOf: (planId, _index, group) => `${planId}:${String(group.code)}` },
+      children: { path: 'groups', object: 'Ferry_Rate_Group__c', keyOf: (planId, _index, group) => `${planId}:${String(group.code)}`, keyDescription: '<rate plan id>:<group code>' },
     },
   ],
   writes: {

@@ -20,6 +20,7 @@ export const referenceDataDefinition: EntityTypeDefinition = {
   entityType: 'ReferenceData',
   objects: [{ entity: 'account-types', object: 'Ferry_Reference__c' }],
   follows: Object.keys(REFERENCE_TYPES),
+  docsNote: 'ReferenceData integrations write Ferry_Reference__c records with fixed fields and take no mapping rules (docs/catalogue.md, Import Data).',
   writes: { Ferry_Reference__c: ['Ferry_Id__c', 'Name', 'Type__c', 'Code__c', 'Description__c', 'Active__c', 'Parent__c', 'Days__c', 'Points__c', 'Email__c', 'Currencies__c'] },
   defaults: [],
 };
@@ -32,6 +33,7 @@ export const referenceDataDefinition: EntityTypeDefinition = {
 export const reconciliationDefinition: EntityTypeDefinition = {
   entityType: 'Reconciliation',
   objects: [{ entity: 'accounts', object: 'Account' }],
+  docsNote: 'Reconciliation integrations read Accounts and write nothing to Salesforce; they take no mapping rules (docs/reconciliation.md).',
   follows: [],
   defaults: [],
 };
