@@ -11,8 +11,12 @@ export interface RemoteOrg {
   stop(): Promise<void>;
 }
 
-export async function startRemoteOrg(options: { currencies?: string[] } = {}): Promise<RemoteOrg> {
-  const env = options.currencies === undefined ? process.env : { ...process.env, BENCH_CURRENCIES: options.currencies.join(',') };
+export async function startRemoteOrg(options: { currencies?: string[]; sfdxProjects?: string[] } = {}): Promise<RemoteOrg> {
+  const env = {
+    ...process.env,
+    ...(options.currencies === undefined ? {} : { BENCH_CURRENCIES: options.currencies.join(',') }),
+    ...(options.sfdxProjects === undefined ? {} : { BENCH_SFDX: options.sfdxProjects.join(',') }),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'baseline', 'emulator-child.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
