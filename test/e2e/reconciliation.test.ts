@@ -86,9 +86,12 @@ describe('reconciliation', () => {
     const early = await runNow(integration.id, 'full');
     expect(early).toMatchObject({ status: 'ERROR', error: { errorCode: 'NO_SOURCE_FILE', message: expect.stringContaining(`/api/v1/integrations/${integration.id}/reconciliation/file`) } });
     // A malformed file is refused with its line, and keeps nothing.
-    const bad = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'jsonl', content: '{"id": "cus_1"}\nnot json\n' });
+    const bad = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'csv', content: 'id,company\ncus_1,"Alpha\n' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details).toEqual([{ path: 'body.content', message: expect.stringContaining('line 2') }]);
+    // A file of another format than the setting's is refused, saying which.
+    const other = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'jsonl', content: '{"id": "cus_1"}\n' });
+    expect(other.body.error.details).toEqual([{ path: 'body.format', message: 'is jsonl, but reconciliation.source.format is csv: upload a csv file, or change the setting first' }]);
     expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).file).toBeNull();
 
     const csv = [

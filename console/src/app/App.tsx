@@ -15,6 +15,7 @@ const ExternalMappingsPage = lazy(async () => ({ default: (await import('../page
 const IntegrationDetailsPage = lazy(async () => ({ default: (await import('../pages/IntegrationDetailsPage.tsx')).IntegrationDetailsPage }));
 const IntegrationFormPage = lazy(async () => ({ default: (await import('../pages/IntegrationFormPage.tsx')).IntegrationFormPage }));
 const OverviewPage = lazy(async () => ({ default: (await import('../pages/OverviewPage.tsx')).OverviewPage }));
+const ReconciliationPage = lazy(async () => ({ default: (await import('../pages/ReconciliationPage.tsx')).ReconciliationPage }));
 const RequestLogsPage = lazy(async () => ({ default: (await import('../pages/RequestLogsPage.tsx')).RequestLogsPage }));
 const RunPage = lazy(async () => ({ default: (await import('../pages/RunPage.tsx')).RunPage }));
 const RunsPage = lazy(async () => ({ default: (await import('../pages/RunsPage.tsx')).RunsPage }));
@@ -42,6 +43,7 @@ export function App() {
           <Route path="/integrations/new" element={<IntegrationFormPage />} />
           <Route path="/integrations/:id" element={<IntegrationDetailsPage />} />
           <Route path="/integrations/:id/edit" element={<IntegrationFormPage />} />
+          <Route path="/integrations/:id/reconciliation" element={<ReconciliationPage />} />
           <Route path="/credentials" element={<CredentialsPage />} />
           <Route path="/runs" element={<RunsPage />} />
           <Route path="/runs/:id" element={<RunPage />} />

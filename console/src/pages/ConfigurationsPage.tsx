@@ -75,13 +75,9 @@ function IntegrationGroup({ entityType, integrations, total }: { entityType: Ent
         <Title order={3} size="h4" id={headingId}>
           {entityType} → Salesforce
         </Title>
-        {entityType === 'Reconciliation' ? (
-          <Text size="sm">Made through the API: POST /api/v1/integrations (see docs/reconciliation.md)</Text>
-        ) : (
-          <Button component={Link} to={`/integrations/new?entityType=${entityType}`} variant="light" size="xs">
-            Create new {entityType} integration
-          </Button>
-        )}
+        <Button component={Link} to={`/integrations/new?entityType=${entityType}`} variant="light" size="xs">
+          Create new {entityType} integration
+        </Button>
       </Group>
       {total === 0 ? (
         <Text c="gray.7" size="sm">

@@ -17,6 +17,7 @@ import { MAPPED_OBJECTS } from '../components/integration-form/options.ts';
 import { IMPORTS, isImport } from '../components/imports/kinds.ts';
 import { SyncNow } from '../components/integration-details/SyncNow.tsx';
 import { PageTitle } from '../components/PageTitle.tsx';
+import { ReportPanel } from '../components/reconciliation/ReportPanel.tsx';
 import { RequestLogTable } from '../components/RequestLogTable.tsx';
 import { RunsTable } from '../components/RunsTable.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -63,6 +64,8 @@ function Details({ integration }: { integration: Integration }) {
   const reads = integration.sync.direction !== 'to_salesforce';
   const entityType = integration.entityType;
   const importKind = isImport(entityType) ? entityType : null;
+  // A reconciliation writes nothing: no mapping, no preview; its report is its outcome.
+  const reconciliation = integration.reconciliation;
   return (
     <>
       <PageTitle title={integration.name}>
@@ -110,7 +113,9 @@ function Details({ integration }: { integration: Integration }) {
           <Notice color="blue" title="No run yet" role="status">
             {importKind !== null
               ? `Nothing is imported yet: ${IMPORTS[importKind].action} below writes ${IMPORTS[importKind].what}.`
-              : <>This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.</>}
+              : reconciliation !== null
+                ? 'No report yet: Run now on the reconciliation report compares the three sides (it also runs on its schedule).'
+                : <>This integration sends the changes made since it was created. To send the records that exist already, choose &ldquo;Full: every Ferry record&rdquo; in Sync now below.</>}
           </Notice>
         )}
         {integration.pausedUntil !== null && (
@@ -126,12 +131,21 @@ function Details({ integration }: { integration: Integration }) {
           <IntegrationSummary integration={integration} />
         </Paper>
 
-        <Paper withBorder p="md">
-          <Title order={3} size="h4" mb="sm">
-            {importKind === null ? 'Sync now' : 'Import'}
-          </Title>
-          <SyncNow integration={integration} />
-        </Paper>
+        {reconciliation !== null ? (
+          <Paper component="section" withBorder p="md" aria-labelledby="reconciliation-report">
+            <Title order={3} size="h4" mb="sm" id="reconciliation-report">
+              Reconciliation report
+            </Title>
+            <ReportPanel integrationId={integration.id} fileSource={reconciliation.source.kind === 'file'} />
+          </Paper>
+        ) : (
+          <Paper withBorder p="md">
+            <Title order={3} size="h4" mb="sm">
+              {importKind === null ? 'Sync now' : 'Import'}
+            </Title>
+            <SyncNow integration={integration} />
+          </Paper>
+        )}
 
         {entityType === 'ReferenceData' && (
           <Paper component="section" withBorder p="md" aria-labelledby="picklist-report">
@@ -142,20 +156,20 @@ function Details({ integration }: { integration: Integration }) {
           </Paper>
         )}
 
-        <Paper withBorder p="md">
-          <Title order={3} size="h4" mb="sm">
-            Field mapping
-          </Title>
-          {entityType === 'ReferenceData' ? (
-            <Text size="sm">Reference data has fixed fields: each value is a Ferry_Reference__c record (its type, code, name and what its type adds), so there is no mapping to edit.</Text>
-          ) : entityType === 'Reconciliation' ? (
-            <Text size="sm">A reconciliation writes nothing to Salesforce: the fields it compares are in its settings (reconciliation.fields), and its report is at GET /api/v1/integrations/{integration.id}/reconciliation.</Text>
-          ) : (
-            <MappingEditor integrationId={integration.id} defaultObject={MAPPED_OBJECTS[entityType]} />
-          )}
-        </Paper>
+        {entityType !== 'Reconciliation' && (
+          <Paper withBorder p="md">
+            <Title order={3} size="h4" mb="sm">
+              Field mapping
+            </Title>
+            {entityType === 'ReferenceData' ? (
+              <Text size="sm">Reference data has fixed fields: each value is a Ferry_Reference__c record (its type, code, name and what its type adds), so there is no mapping to edit.</Text>
+            ) : (
+              <MappingEditor integrationId={integration.id} defaultObject={MAPPED_OBJECTS[entityType]} />
+            )}
+          </Paper>
+        )}
 
-        {integration.sync.direction !== 'from_salesforce' && (
+        {integration.sync.direction !== 'from_salesforce' && entityType !== 'Reconciliation' && (
           <Paper withBorder p="md">
             <Title order={3} size="h4" mb="sm">
               Preview

@@ -1,4 +1,4 @@
-import { Button, Checkbox, Group, Loader, MultiSelect, NumberInput, Paper, Radio, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Button, Checkbox, Code, Group, Loader, MultiSelect, NumberInput, Paper, Radio, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, type ReactNode } from 'react';
@@ -9,11 +9,12 @@ import { PageTitle } from '../components/PageTitle.tsx';
 import { IMPORTS, isImport } from '../components/imports/kinds.ts';
 import { AccountFilterField } from '../components/integration-form/AccountFilterField.tsx';
 import { PicklistsField, type Picklist } from '../components/integration-form/PicklistsField.tsx';
+import { ReconciliationFields, reconciliationBody, reconciliationValues, type ReconciliationValues } from '../components/integration-form/ReconciliationFields.tsx';
 import { SearchPicker } from '../components/integration-form/SearchPicker.tsx';
 import {
   CONFLICT_POLICIES,
   DIRECTIONS,
-  FORM_ENTITY_TYPES,
+  ENTITY_TYPES,
   INCOMING_ENTITY_TYPES,
   isEntityType,
   LINE_ITEM_TYPES,
@@ -48,10 +49,29 @@ interface Values {
   };
   trigger: { onChange: boolean; schedule: ScheduleKind; intervalMinutes: number | string; cron: string; timeZone: string };
   sync: Pick<Sync, 'direction' | 'incoming' | 'conflictPolicy' | 'salesforceDeletes'>;
+  /** Reconciliation only: how its sides name each other, its source and the fields compared. */
+  reconciliation: ReconciliationValues;
+}
+
+/** A new reconciliation runs daily at 02:00 UTC (the API's default too), and never on change: it follows none. */
+const RECONCILIATION_CRON = '0 2 * * *';
+
+function initialTrigger(entityType: EntityType, trigger: Integration['trigger'] | undefined): Values['trigger'] {
+  if (trigger === undefined && entityType === 'Reconciliation') {
+    return { onChange: false, schedule: 'cron', intervalMinutes: 60, cron: RECONCILIATION_CRON, timeZone: 'UTC' };
+  }
+  const schedule = trigger?.schedule ?? null;
+  return {
+    // An import writes the whole set each time: a run on every change would rewrite it all.
+    onChange: trigger?.onChange ?? !isImport(entityType),
+    schedule: schedule === null ? 'none' : 'intervalMinutes' in schedule ? 'interval' : 'cron',
+    intervalMinutes: schedule !== null && 'intervalMinutes' in schedule ? schedule.intervalMinutes : 60,
+    cron: schedule !== null && 'cron' in schedule ? schedule.cron : '',
+    timeZone: schedule !== null && 'cron' in schedule ? (schedule.timeZone ?? 'UTC') : 'UTC',
+  };
 }
 
 function initialValues(entityType: EntityType, integration: Integration | undefined): Values {
-  const schedule = integration?.trigger.schedule ?? null;
   return {
     name: integration?.name ?? '',
     entityType,
@@ -69,20 +89,14 @@ function initialValues(entityType: EntityType, integration: Integration | undefi
       priceBook: integration?.settings.priceBook ?? '',
       picklists: integration?.settings.picklists ?? [{ entity: 'account-types', object: 'Account', field: 'Type' }],
     },
-    trigger: {
-      // An import writes the whole set each time: a run on every change would rewrite it all.
-      onChange: integration?.trigger.onChange ?? !isImport(entityType),
-      schedule: schedule === null ? 'none' : 'intervalMinutes' in schedule ? 'interval' : 'cron',
-      intervalMinutes: schedule !== null && 'intervalMinutes' in schedule ? schedule.intervalMinutes : 60,
-      cron: schedule !== null && 'cron' in schedule ? schedule.cron : '',
-      timeZone: schedule !== null && 'cron' in schedule ? (schedule.timeZone ?? 'UTC') : 'UTC',
-    },
+    trigger: initialTrigger(entityType, integration?.trigger),
     sync: {
       direction: integration?.sync.direction ?? (READ_ONLY_ENTITY_TYPES.includes(entityType) ? 'from_salesforce' : 'to_salesforce'),
       incoming: integration?.sync.incoming ?? true,
       conflictPolicy: integration?.sync.conflictPolicy ?? 'hold',
       salesforceDeletes: integration?.sync.salesforceDeletes ?? 'ignore',
     },
+    reconciliation: reconciliationValues(integration?.reconciliation),
   };
 }
 
@@ -102,6 +116,7 @@ function bodyOf(values: Values) {
       schedule: schedule === 'none' ? null : schedule === 'interval' ? { intervalMinutes: Number(intervalMinutes) } : { cron, timeZone },
     },
     ...(INCOMING_ENTITY_TYPES.includes(values.entityType) ? { sync: values.sync } : {}),
+    ...(values.entityType === 'Reconciliation' ? { reconciliation: reconciliationBody(values.reconciliation) } : {}),
   };
 }
 
@@ -166,7 +181,17 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   const form = useForm<Values>({
     mode: 'controlled',
     initialValues: initialValues(entityType, integration),
-    validate: { name: (value) => (value.trim() === '' ? 'is required' : null) },
+    validate: {
+      name: (value) => (value.trim() === '' ? 'is required' : null),
+      // Headers go to the API as an object: a name given twice would lose a value without a word.
+      reconciliation: {
+        source: {
+          headers: {
+            name: (value, all) => (all.reconciliation.source.headers.filter((header) => header.name.toLowerCase() === value.toLowerCase()).length > 1 ? 'is given twice: send each header once' : null),
+          },
+        },
+      },
+    },
   });
   const values = form.getValues();
   const credentials = useQuery({
@@ -203,6 +228,9 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   // An import writes the whole set to Salesforce: accounts and external mappings mean nothing to it.
   const importKind = isImport(values.entityType) ? values.entityType : null;
   const isCatalogue = values.entityType === 'Catalogue';
+  // A reconciliation compares accounts on three sides and writes nothing: no account or entity settings.
+  const isReconciliation = values.entityType === 'Reconciliation';
+  const accountSettings = importKind === null && !isReconciliation;
   const credentialOptions = (credentials.data ?? []).map((credential) => ({ value: credential.id, label: `${credential.name} (${credential.status})` }));
   const title = editing ? `Edit ${integration.name}` : `New ${values.entityType} integration`;
 
@@ -223,14 +251,17 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
             {!editing && (
               <Select
                 label="Entity type"
-                data={FORM_ENTITY_TYPES}
+                data={ENTITY_TYPES}
                 allowDeselect={false}
                 {...form.getInputProps('entityType')}
                 onChange={(value: string | null) => {
                   if (!isEntityType(value)) return;
+                  const before = values.entityType;
                   form.setFieldValue('entityType', value);
                   form.setFieldValue('sync.direction', READ_ONLY_ENTITY_TYPES.includes(value) ? 'from_salesforce' : 'to_salesforce');
-                  form.setFieldValue('trigger.onChange', !isImport(value));
+                  // A reconciliation's own schedule comes and goes with it; other types keep what was chosen.
+                  if (value === 'Reconciliation' || before === 'Reconciliation') form.setFieldValue('trigger', initialTrigger(value, undefined));
+                  else form.setFieldValue('trigger.onChange', !isImport(value));
                 }}
               />
             )}
@@ -239,7 +270,11 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
             </Text>
             <Select
               label="Credential"
-              description="The Salesforce connection it uses. None: the integration is not connected until you choose one."
+              description={
+                isReconciliation
+                  ? 'The Salesforce org whose Accounts it compares; its Salesforce fields are checked against that org. None: not connected until you choose one.'
+                  : 'The Salesforce connection it uses. None: the integration is not connected until you choose one.'
+              }
               placeholder="Not connected"
               data={credentialOptions}
               clearable
@@ -247,7 +282,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
               nothingFoundMessage="No credential has that name"
               {...form.getInputProps('credentialId')}
             />
-            {importKind === null && (
+            {accountSettings && (
               <>
                 <SearchPicker
                   kind="accounts"
@@ -278,73 +313,98 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
             <NumberInput label="Error threshold" description="Errors in a row before the integration disables itself." min={1} max={1000} allowDecimal={false} {...form.getInputProps('errorThreshold')} />
           </Panel>
 
-          <Panel title="Entity configuration">
-            {values.entityType === 'Bill' && (
-              <>
-                <Checkbox
-                  label="Send approved bills only"
-                  description="Otherwise every regeneration of a bill is sent."
-                  {...form.getInputProps('settings.onlyApprovedBills', { type: 'checkbox' })}
-                />
-                <MultiSelect
-                  label="Excluded line item types"
-                  description="Line items of these types are not sent."
-                  data={LINE_ITEM_TYPES}
-                  searchable
-                  clearable
-                  {...form.getInputProps('settings.excludedLineItemTypes')}
-                />
-              </>
-            )}
-            {isCatalogue && (
-              <TextInput
-                label="Ferry price book"
-                description="A price book Ferry fills besides the standard one, made in the org when it has none of that name. Empty: the standard price book only."
-                placeholder="The standard price book only"
-                {...form.getInputProps('settings.priceBook')}
+          {isReconciliation && (
+            <Panel title="Reconciliation">
+              {typeof form.errors.reconciliation === 'string' && (
+                <Text size="sm" c="red.9">
+                  {form.errors.reconciliation}
+                </Text>
+              )}
+              <ReconciliationFields
+                values={values.reconciliation}
+                input={(path, options) => form.getInputProps(`reconciliation.${path}`, options)}
+                errorOf={(path) => form.errors[`reconciliation.${path}`] as string | undefined}
+                onInsert={(path, item) => form.insertListItem(`reconciliation.${path}`, item)}
+                onRemove={(path, index) => form.removeListItem(`reconciliation.${path}`, index)}
               />
-            )}
-            {values.entityType === 'ReferenceData' && (
-              <PicklistsField
-                rows={values.settings.picklists}
-                errorOf={(path) => form.errors[path] as string | undefined}
-                onAdd={(row) => form.insertListItem('settings.picklists', row)}
-                onRemove={(index) => form.removeListItem('settings.picklists', index)}
-                onChange={(index, row) => {
-                  // A field's error goes when the field changes, as with the form's other inputs.
-                  const before = values.settings.picklists[index];
-                  for (const key of ['entity', 'object', 'field'] as const) if (before?.[key] !== row[key]) form.clearFieldError(`settings.picklists.${index}.${key}`);
-                  form.replaceListItem('settings.picklists', index, row);
-                }}
-              />
-            )}
-            {importKind === null && (
-              <>
-                <Checkbox
-                  label="Use the external-mapping account code"
-                  description="Find the Salesforce account through external mappings instead of Ferry's account ids."
-                  {...form.getInputProps('settings.useExternalMappingAccountCode', { type: 'checkbox' })}
+            </Panel>
+          )}
+
+          {!isReconciliation && (
+            <Panel title="Entity configuration">
+              {values.entityType === 'Bill' && (
+                <>
+                  <Checkbox
+                    label="Send approved bills only"
+                    description="Otherwise every regeneration of a bill is sent."
+                    {...form.getInputProps('settings.onlyApprovedBills', { type: 'checkbox' })}
+                  />
+                  <MultiSelect
+                    label="Excluded line item types"
+                    description="Line items of these types are not sent."
+                    data={LINE_ITEM_TYPES}
+                    searchable
+                    clearable
+                    {...form.getInputProps('settings.excludedLineItemTypes')}
+                  />
+                </>
+              )}
+              {isCatalogue && (
+                <TextInput
+                  label="Ferry price book"
+                  description="A price book Ferry fills besides the standard one, made in the org when it has none of that name. Empty: the standard price book only."
+                  placeholder="The standard price book only"
+                  {...form.getInputProps('settings.priceBook')}
                 />
-                <Checkbox
-                  label="Enforce external mappings for this integration"
-                  description="Only external mappings whose integration is this one count."
-                  {...form.getInputProps('settings.enforceExternalMappings', { type: 'checkbox' })}
+              )}
+              {values.entityType === 'ReferenceData' && (
+                <PicklistsField
+                  rows={values.settings.picklists}
+                  errorOf={(path) => form.errors[path] as string | undefined}
+                  onAdd={(row) => form.insertListItem('settings.picklists', row)}
+                  onRemove={(index) => form.removeListItem('settings.picklists', index)}
+                  onChange={(index, row) => {
+                    // A field's error goes when the field changes, as with the form's other inputs.
+                    const before = values.settings.picklists[index];
+                    for (const key of ['entity', 'object', 'field'] as const) if (before?.[key] !== row[key]) form.clearFieldError(`settings.picklists.${index}.${key}`);
+                    form.replaceListItem('settings.picklists', index, row);
+                  }}
                 />
-                <AccountFilterField
-                  value={values.settings.accountFilter}
-                  onChange={(event) => form.setFieldValue('settings.accountFilter', event.currentTarget.value)}
-                  error={form.errors['settings.accountFilter'] as string | undefined}
-                />
-              </>
-            )}
-          </Panel>
+              )}
+              {accountSettings && (
+                <>
+                  <Checkbox
+                    label="Use the external-mapping account code"
+                    description="Find the Salesforce account through external mappings instead of Ferry's account ids."
+                    {...form.getInputProps('settings.useExternalMappingAccountCode', { type: 'checkbox' })}
+                  />
+                  <Checkbox
+                    label="Enforce external mappings for this integration"
+                    description="Only external mappings whose integration is this one count."
+                    {...form.getInputProps('settings.enforceExternalMappings', { type: 'checkbox' })}
+                  />
+                  <AccountFilterField
+                    value={values.settings.accountFilter}
+                    onChange={(event) => form.setFieldValue('settings.accountFilter', event.currentTarget.value)}
+                    error={form.errors['settings.accountFilter'] as string | undefined}
+                  />
+                </>
+              )}
+            </Panel>
+          )}
 
           <Panel title="Trigger">
-            <Checkbox
-              label="Run on change"
-              description={importKind === null ? 'Within a second of a change to the entity.' : `Within a second of a change to ${IMPORTS[importKind].what}; each run writes the whole set again.`}
-              {...form.getInputProps('trigger.onChange', { type: 'checkbox' })}
-            />
+            {isReconciliation ? (
+              <Text size="sm">
+                Each run compares the three sides as they are then and writes a report. A new reconciliation runs daily at 02:00 UTC (cron <Code>{RECONCILIATION_CRON}</Code>); Run now on its report page runs it at once.
+              </Text>
+            ) : (
+              <Checkbox
+                label="Run on change"
+                description={importKind === null ? 'Within a second of a change to the entity.' : `Within a second of a change to ${IMPORTS[importKind].what}; each run writes the whole set again.`}
+                {...form.getInputProps('trigger.onChange', { type: 'checkbox' })}
+              />
+            )}
             <Radio.Group label="Schedule" {...form.getInputProps('trigger.schedule')}>
               <Group mt="xs">
                 <Radio value="none" label="None" />
@@ -382,7 +442,9 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
             <Text size="sm" c="gray.7">
               {importKind !== null
                 ? `An import writes ${IMPORTS[importKind].what} each time: ${IMPORTS[importKind].action} on the integration\u2019s page starts one.`
-                : 'A new integration delivers changes made after it is created; a full sync from its page sends what already exists.'}
+                : isReconciliation
+                  ? 'Once it is created, upload the billing tool\u2019s customers on its report page, then Run now.'
+                  : 'A new integration delivers changes made after it is created; a full sync from its page sends what already exists.'}
             </Text>
           )}
           <Group>

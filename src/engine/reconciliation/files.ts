@@ -53,6 +53,6 @@ export async function reconciliationSource(db: Queryable, integration: Integrati
   if (file === undefined) {
     throw new SalesforceError({ kind: 'config', errorCode: 'NO_SOURCE_FILE', message: `No file of the billing tool's customers has been uploaded: PUT /api/v1/integrations/${integration.id}/reconciliation/file (CSV or JSON lines), then run again.`, fields: ['reconciliation.source'] });
   }
-  const format = config.source.format;
-  return () => readFileSource(file.content, format);
+  // Read as it was checked when uploaded (an upload must match the setting's format).
+  return () => readFileSource(file.content, file.format);
 }

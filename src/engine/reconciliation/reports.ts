@@ -73,6 +73,12 @@ export class Reconciliations {
     if (!found.ok) return found;
     const parsed = fileUploadInput.safeParse(body);
     if (!parsed.success) return fail('validation_failed', 'The upload is not valid.', parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })));
+    const [row] = await this.#db.query<{ reconciliation: { source: { kind: string; format?: string } } | null }>('SELECT reconciliation FROM integrations WHERE org_id = $1 AND id = $2', [orgId, id]);
+    const source = row?.reconciliation?.source;
+    if (source?.kind !== 'file') return fail('validation_failed', 'This reconciliation reads an HTTPS source, not a file.', [{ path: ['format'], message: 'set reconciliation.source to {"kind": "file", "format": ...} to upload files' }]);
+    if (source.format !== parsed.data.format) {
+      return fail('validation_failed', `This reconciliation reads ${String(source.format)} files.`, [{ path: ['format'], message: `is ${parsed.data.format}, but reconciliation.source.format is ${String(source.format)}: upload a ${String(source.format)} file, or change the setting first` }]);
+    }
     const saved = await saveReconciliationFile(this.#db, orgId, id, parsed.data.format, parsed.data.content);
     if (!saved.ok) return fail('validation_failed', 'The file cannot be read; the previous one (if any) stays.', [{ path: ['content'], message: saved.message }]);
     return ok(saved.file);

@@ -346,6 +346,8 @@ export async function reconcile(context: ReconcileContext): Promise<ReportSummar
     const { withDifferences, ...counts } = await match(context);
     const summary: ReportSummary = { counts, read, withDifferences, matchedShare: read.salesforce === 0 ? 0 : counts.all_three / read.salesforce };
     await db.query('INSERT INTO reconciliation_reports (org_id, run_id, integration_id, summary) VALUES ($1, $2, $3, $4)', [orgId, runId, integration.id, JSON.stringify(summary)]);
+    const total = read.salesforce + read.ferry + read.source;
+    await context.onProgress({ step: 'done', done: total, total });
     return summary;
   } catch (error) {
     await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);

@@ -10,7 +10,7 @@ export interface FigureColumn<Row> {
  * A chart with its text alternative: a caption, a description (what is counted and how), a summary
  * sentence, and the figures as a table that screen readers read (hidden on screen).
  */
-export function ChartFigure<Row>({ title, description, summary, rows, columns, rowKey, children }: { title: string; description: ReactNode; summary: string; rows: Row[]; columns: FigureColumn<Row>[]; rowKey: (row: Row) => string; children: ReactNode }) {
+export function ChartFigure<Row>({ title, description, summary, rows, columns, rowKey, per = 'hour', children }: { title: string; description: ReactNode; summary: string; rows: Row[]; columns: FigureColumn<Row>[]; rowKey: (row: Row) => string; per?: string; children: ReactNode }) {
   const id = useId();
   return (
     <Paper withBorder p="md" component="figure" m={0} aria-labelledby={`${id}-title`} aria-describedby={`${id}-description ${id}-summary`}>
@@ -28,7 +28,9 @@ export function ChartFigure<Row>({ title, description, summary, rows, columns, r
       {children}
       <VisuallyHidden>
         <table>
-          <caption>{title}: the figures per hour</caption>
+          <caption>
+            {title}: the figures per {per}
+          </caption>
           <thead>
             <tr>
               {columns.map((column) => (

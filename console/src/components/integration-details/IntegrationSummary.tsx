@@ -100,6 +100,55 @@ function CredentialName({ id }: { id: string | null }) {
   return <>{credential.data === undefined ? '…' : `${credential.data.name} (${credential.data.type}, ${credential.data.status})`}</>;
 }
 
+type Reconciliation = NonNullable<Integration['reconciliation']>;
+
+function externalMappingText(mapping: { externalSystem: string; externalTable: string }): string {
+  return `external mappings of ${mapping.externalSystem} / ${mapping.externalTable}`;
+}
+
+/** A reconciliation's settings: how each side names the others, its source and the fields compared. */
+function ReconciliationItems({ config }: { config: Reconciliation }) {
+  const { source } = config;
+  return (
+    <>
+      <Item label="Salesforce billing id field">
+        <code>{config.salesforceBillingIdField}</code>
+      </Item>
+      <Item label="Billing tool's customers">
+        {source.kind === 'file' ? `an uploaded ${source.format === 'csv' ? 'CSV' : 'JSON lines'} file` : `an HTTPS endpoint (${source.headerNames.length} header${source.headerNames.length === 1 ? '' : 's'})`}; id in <code>{config.sourceIdField}</code>
+        {config.sourceSalesforceIdField !== null && (
+          <>
+            , Salesforce Account Id in <code>{config.sourceSalesforceIdField}</code>
+          </>
+        )}
+      </Item>
+      <Item label="Ferry to Salesforce / billing tool">
+        {config.ferryToSalesforce === 'links' ? 'links' : externalMappingText(config.ferryToSalesforce.externalMapping)} /{' '}
+        {'field' in config.ferryToSource ? (
+          <>
+            the account&apos;s <code>{config.ferryToSource.field}</code>
+          </>
+        ) : (
+          externalMappingText(config.ferryToSource.externalMapping)
+        )}
+      </Item>
+      <Item label="Compared fields (Ferry / Salesforce / billing tool)">
+        {config.fields.length === 0 ? (
+          'None'
+        ) : (
+          <List size="sm">
+            {config.fields.map((field) => (
+              <List.Item key={field.name}>
+                {field.name}: {field.ferry ?? '—'} / {field.salesforce ?? '—'} / {field.source ?? '—'}
+              </List.Item>
+            ))}
+          </List>
+        )}
+      </Item>
+    </>
+  );
+}
+
 /** What the integration is configured to do, as read from the API. */
 export function IntegrationSummary({ integration }: { integration: Integration }) {
   const { settings, sync, delivery } = integration;
@@ -108,6 +157,8 @@ export function IntegrationSummary({ integration }: { integration: Integration }
   // An import writes the whole set: account settings mean nothing to it.
   const isCatalogue = integration.entityType === 'Catalogue';
   const imports = isImport(integration.entityType);
+  // Neither an import nor a reconciliation picks accounts: they take the whole set.
+  const accountSettings = !imports && integration.reconciliation === null;
   return (
     <Stack gap="md">
       <Group gap="xs">
@@ -150,7 +201,8 @@ export function IntegrationSummary({ integration }: { integration: Integration }
             )}
           </Item>
         )}
-        {!imports && (
+        {integration.reconciliation !== null && <ReconciliationItems config={integration.reconciliation} />}
+        {accountSettings && (
           <>
             <Item label="Included accounts">
               <AccountNames ids={settings.includedAccountIds} emptyText="All accounts" />
@@ -164,7 +216,7 @@ export function IntegrationSummary({ integration }: { integration: Integration }
         <Item label="Users notified when it disables itself">
           <UserNames ids={settings.notifyUserIds} />
         </Item>
-        {!imports && (
+        {accountSettings && (
           <Item label="External mappings">
             {settings.useExternalMappingAccountCode ? 'Salesforce account found through external mappings' : 'Salesforce account found by Ferry account id'}
             {settings.enforceExternalMappings ? '; only this integration\u2019s mappings count' : ''}
@@ -176,11 +228,14 @@ export function IntegrationSummary({ integration }: { integration: Integration }
             {settings.excludedLineItemTypes.length === 0 ? 'none' : settings.excludedLineItemTypes.join(', ')}
           </Item>
         )}
-        <Item label="Sync direction">
-          <Badge variant="outline" color="gray.8">
-            {sync.direction.replaceAll('_', ' ')}
-          </Badge>
-        </Item>
+        {/* A reconciliation sends nothing and deletes nothing: it only reads, to compare. */}
+        {integration.reconciliation === null && (
+          <Item label="Sync direction">
+            <Badge variant="outline" color="gray.8">
+              {sync.direction.replaceAll('_', ' ')}
+            </Badge>
+          </Item>
+        )}
         {reads && (
           <>
             <Item label="Conflict policy">{sync.conflictPolicy.replaceAll('_', ' ')}</Item>
@@ -194,8 +249,8 @@ export function IntegrationSummary({ integration }: { integration: Integration }
             <Item label="Deleted in Salesforce">{sync.salesforceDeletes}</Item>
           </>
         )}
-        <Item label="Deleted in Ferry">{sync.ferryDeletes}</Item>
-        <Item label="Delivery">
+        {integration.reconciliation === null && <Item label="Deleted in Ferry">{sync.ferryDeletes}</Item>}
+        <Item label={integration.reconciliation === null ? 'Delivery' : 'Reading Salesforce'}>
           Bulk API above {delivery.bulkThreshold} records; {Math.round(delivery.budgetShare * 100)}% of the daily API allocation; {delivery.concurrency} calls in flight
         </Item>
         <Item label="Created / updated">

@@ -9,12 +9,6 @@ type Sync = Integration['sync'];
 const ENTITY_TYPE_SET: Record<EntityType, true> = { Account: true, Contact: true, Contract: true, Commitment: true, Balance: true, Bill: true, Ticket: true, Subscription: true, Catalogue: true, ReferenceData: true, Reconciliation: true };
 export const ENTITY_TYPES = Object.keys(ENTITY_TYPE_SET) as EntityType[];
 
-/**
- * The entity types the integration form makes. A reconciliation's settings (its sides' keys, its
- * source, its compared fields) have no form yet: it is made through the API (docs/reconciliation.md).
- */
-export const FORM_ENTITY_TYPES = ENTITY_TYPES.filter((type) => type !== 'Reconciliation');
-
 export function isEntityType(value: string | null): value is EntityType {
   return value !== null && value in ENTITY_TYPE_SET;
 }
