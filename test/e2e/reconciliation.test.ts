@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SFDX_PROJECT } from '../../src/emulator/index.ts';
+import { DEFAULT_SFDX_PROJECT, startEmulator } from '../../src/emulator/index.ts';
 import { startTestFerry, type TestFerry } from '../ferry.ts';
 import { oauthLogin } from '../emulator/support.ts';
 import { twoWayHelpers } from '../two-way.ts';
@@ -299,6 +299,30 @@ describe('reconciliation', () => {
       expect(plain.body.error.details[0]).toMatchObject({ path: 'body.reconciliation.source.url' });
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('stays with the Salesforce org it compared: another is refused at connect, and a run whose credential now signs in elsewhere ends in error, the report kept', async () => {
+    const projects = [DEFAULT_SFDX_PROJECT, join(import.meta.dirname, '..', 'fixtures', 'reconciliation-sfdx')];
+    const second = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false, orgNumber: 2, sfdxProjects: projects });
+    try {
+      const status = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`);
+      expect((await must('GET', `/api/v1/integrations/${integration.id}`)).salesforceOrgId).toBe(ferry.emulator.identity.orgId);
+      const other = await ferry.credential({ name: 'Another org', loginUrl: second.loginUrl });
+      const refused = await ferry.call('POST', `/api/v1/integrations/${integration.id}/connect`, { credentialId: other.id });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({ code: 'org_mismatch', message: expect.stringContaining('purge-links') });
+      // The credential itself pointed at the other org: the run signs in there and stops.
+      expect((await ferry.call('PATCH', `/api/v1/credentials/${credential.id}`, { loginUrl: second.loginUrl })).status).toBe(200);
+      const run = await runNow(integration.id, 'full');
+      expect(run).toMatchObject({ status: 'ERROR', error: { errorCode: 'ORG_MISMATCH' } });
+      const events = (await must('GET', `/api/v1/events?integrationId=${integration.id}&name=integration.org_mismatch.error`)).data;
+      // (Once, of 6 runs of this file, two such events were found here; the run's own is the one checked.)
+      expect(events.find((e: any) => e.runId === run.id)).toMatchObject({ message: expect.stringContaining(second.identity.orgId) });
+      expect((await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`)).report.runId).toBe(status.report.runId);
+    } finally {
+      await ferry.call('PATCH', `/api/v1/credentials/${credential.id}`, { loginUrl: ferry.emulator.loginUrl });
+      await second.stop();
     }
   });
 
