@@ -9,10 +9,9 @@
 //   npm run bench:catalogue
 //   npm run bench:catalogue -- --products 1000 --store postgres
 import { parseArgs } from 'node:util';
-import type { TestFerry } from '../test/ferry.ts';
 import { eventually } from '../test/wait.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
-import { memorySampler, mib, printTable, saveResults, startBenchFerry } from './lib.ts';
+import { bulkUpsert, memorySampler, mib, must, printTable, saveResults, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,22 +27,7 @@ if (STORE !== 'pglite' && STORE !== 'postgres') throw new Error('--store is pgli
 const FREQUENCIES = ['MONTHLY', 'QUARTERLY', 'ANNUAL'];
 const CURRENCIES = ['USD', 'EUR'];
 
-async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
-  return res.body;
-}
-
 /** Upserts records 1,000 a call; answers their ids in order. */
-async function bulk(ferry: TestFerry, entity: string, items: Record<string, unknown>[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < items.length; i += 1000) {
-    const answer = await must(ferry, 'POST', `/api/v1/${entity}/bulk`, { items: items.slice(i, i + 1000) });
-    if (answer.summary.failed > 0) throw new Error(`${entity}: ${JSON.stringify(answer.results.find((r: any) => r.status === 'failed'))}`);
-    ids.push(...answer.results.map((r: any) => r.id as string));
-  }
-  return ids;
-}
 
 function pricingRules(i: number, bump = 0): Record<string, unknown>[] {
   return FREQUENCIES.flatMap((frequency, f) => CURRENCIES.map((currency) => ({
@@ -57,15 +41,15 @@ async function main(): Promise<void> {
   const ferry = await startBenchFerry(STORE, { incomingCheckMs: 3_600_000, clientOptions: { timeoutMs: 120_000 } });
   try {
     const t0 = performance.now();
-    const services = await bulk(ferry, 'services', Array.from({ length: 20 }, (_, s) => ({
+    const services = await bulkUpsert(ferry, 'services', Array.from({ length: 20 }, (_, s) => ({
       code: `SVC-${s}`, name: `Service ${s}`, unit: 'unit', usageBuckets: [{ code: 'INCL', name: 'Included', quantity: '1000' }, { code: 'EXTRA', name: 'Extra', quantity: '50.5' }],
     })));
     const productItems = Array.from({ length: PRODUCTS }, (_, i) => ({
       code: `PKG-${i}`, name: `Package ${i}`, description: `Package number ${i}`, frequencies: FREQUENCIES.map((frequency) => ({ frequency })), currencies: CURRENCIES,
       pricingRules: pricingRules(i), serviceIds: [services[i % 20]!, services[(i + 1) % 20]!],
     }));
-    const products = await bulk(ferry, 'products', productItems);
-    await bulk(ferry, 'rate-plans', products.filter((_, i) => i % 10 === 0).map((productId, k) => ({
+    const products = await bulkUpsert(ferry, 'products', productItems);
+    await bulkUpsert(ferry, 'rate-plans', products.filter((_, i) => i % 10 === 0).map((productId, k) => ({
       code: `RP-${k}`, name: `Rates ${k}`, productId, serviceId: services[k % 20], currency: 'USD', frequency: 'MONTHLY',
       groups: [{ code: 'DOM', name: 'Domestic', tiers: [{ fromQuantity: '0', unitPrice: '0.02' }, { fromQuantity: '1000', unitPrice: '0.015' }] }, { code: 'INT', name: 'International', tiers: [{ fromQuantity: '0', unitPrice: '0.10' }, { fromQuantity: '500', unitPrice: '0.08' }] }],
     })));

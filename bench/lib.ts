@@ -6,6 +6,7 @@ import { migrate, openDatabase } from '../src/storage/index.ts';
 import { loadEmbeddedPostgres } from '../test/embedded-postgres.ts';
 import { startTestFerry, type TestFerry, type TestFerryOptions } from '../test/ferry.ts';
 import { freePort } from '../test/net.ts';
+import type { RemoteOrg } from './baseline/remote-org.ts';
 
 export { freePort };
 
@@ -99,4 +100,33 @@ export function sampleBill(accountId: string, n: number) {
     total: (cents / 100).toFixed(2),
     lineItems,
   };
+}
+
+/** An API call that must succeed: its body, or an error naming the call and the answer. */
+export async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await ferry.call(method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
+  return res.body;
+}
+
+/** Upserts records through the bulk endpoint, 1,000 a call; answers their ids in order. */
+export async function bulkUpsert(ferry: TestFerry, entity: string, items: Record<string, unknown>[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < items.length; i += 1000) {
+    const answer = await must(ferry, 'POST', `/api/v1/${entity}/bulk`, { items: items.slice(i, i + 1000) });
+    if (answer.summary.failed > 0) throw new Error(`${entity}: ${JSON.stringify(answer.results.find((r: any) => r.status === 'failed'))}`);
+    ids.push(...answer.results.map((r: any) => r.id as string));
+  }
+  return ids;
+}
+
+/** Seeds records into an emulated org in its own process, 10,000 at a time; answers their ids in order. */
+export async function seedOrg(org: RemoteOrg, records: Record<string, unknown>[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < records.length; i += 10_000) {
+    const seeded = (await org.control('POST', '/seed', { records: records.slice(i, i + 10_000) })) as { results: { success: boolean; id: string | null }[] };
+    if (!seeded.results.every((r) => r.success)) throw new Error('seeding the org failed');
+    ids.push(...seeded.results.map((r) => r.id!));
+  }
+  return ids;
 }

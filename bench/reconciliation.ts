@@ -9,10 +9,9 @@
 //   npm run bench:reconciliation -- --accounts 10000 --store postgres
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TestFerry } from '../test/ferry.ts';
 import { eventually } from '../test/wait.ts';
-import { startRemoteOrg, type RemoteOrg } from './baseline/remote-org.ts';
-import { memorySampler, mib, printTable, saveResults, startBenchFerry } from './lib.ts';
+import { startRemoteOrg } from './baseline/remote-org.ts';
+import { bulkUpsert, memorySampler, mib, must, printTable, saveResults, seedOrg, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,32 +25,6 @@ const LATENCY = Number(values.latency);
 const STORE = values.store;
 if (STORE !== 'pglite' && STORE !== 'postgres') throw new Error('--store is pglite or postgres');
 
-async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
-  return res.body;
-}
-
-async function bulk(ferry: TestFerry, entity: string, items: Record<string, unknown>[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < items.length; i += 1000) {
-    const answer = await must(ferry, 'POST', `/api/v1/${entity}/bulk`, { items: items.slice(i, i + 1000) });
-    if (answer.summary.failed > 0) throw new Error(`${entity}: ${JSON.stringify(answer.results.find((r: any) => r.status === 'failed'))}`);
-    ids.push(...answer.results.map((r: any) => r.id as string));
-  }
-  return ids;
-}
-
-async function seed(org: RemoteOrg, records: Record<string, unknown>[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < records.length; i += 10_000) {
-    const seeded = (await org.control('POST', '/seed', { records: records.slice(i, i + 10_000) })) as { results: { success: boolean; id: string | null }[] };
-    if (!seeded.results.every((r) => r.success)) throw new Error('seeding the org failed');
-    ids.push(...seeded.results.map((r) => r.id!));
-  }
-  return ids;
-}
-
 async function main(): Promise<void> {
   const org = await startRemoteOrg({ sfdxProjects: [join(import.meta.dirname, '..', 'test', 'fixtures', 'reconciliation-sfdx')] });
   const ferry = await startBenchFerry(STORE, { incomingCheckMs: 3_600_000, clientOptions: { timeoutMs: 120_000 } });
@@ -60,11 +33,11 @@ async function main(): Promise<void> {
     // Customer i: in Salesforce unless i % 100 === 1, in Ferry unless i % 100 === 2, in the billing
     // tool unless i % 100 === 3; named differently in the billing tool when i % 50 === 4.
     const inSalesforce = Array.from({ length: N }, (_, i) => i).filter((i) => i % 100 !== 1);
-    const sfIds = await seed(org, inSalesforce.map((i) => ({ attributes: { type: 'Account' }, Name: `Customer ${i}`, Billing_Customer_Id__c: `cus_${i}` })));
+    const sfIds = await seedOrg(org, inSalesforce.map((i) => ({ attributes: { type: 'Account' }, Name: `Customer ${i}`, Billing_Customer_Id__c: `cus_${i}` })));
     const sfIdOf = new Map(inSalesforce.map((i, k) => [i, sfIds[k]!]));
     const inFerry = Array.from({ length: N }, (_, i) => i).filter((i) => i % 100 !== 2);
-    const ferryIds = await bulk(ferry, 'accounts', inFerry.map((i) => ({ code: `C${i}`, name: `Customer ${i}`, currency: 'EUR', externalKey: `cus_${i}` })));
-    await bulk(ferry, 'external-mappings', inFerry.flatMap((i, k) => (sfIdOf.has(i) ? [{ externalSystem: 'salesforce', externalTable: 'Account', externalId: sfIdOf.get(i), entity: 'accounts', entityId: ferryIds[k] }] : [])));
+    const ferryIds = await bulkUpsert(ferry, 'accounts', inFerry.map((i) => ({ code: `C${i}`, name: `Customer ${i}`, currency: 'EUR', externalKey: `cus_${i}` })));
+    await bulkUpsert(ferry, 'external-mappings', inFerry.flatMap((i, k) => (sfIdOf.has(i) ? [{ externalSystem: 'salesforce', externalTable: 'Account', externalId: sfIdOf.get(i), entity: 'accounts', entityId: ferryIds[k] }] : [])));
     const rows = Array.from({ length: N }, (_, i) => i).filter((i) => i % 100 !== 3).map((i) => `cus_${i},${i % 50 === 4 ? `Customer ${i} Ltd` : `Customer ${i}`},EUR`);
     const csv = ['id,company,currency', ...rows].join('\n');
     console.log(`seeded ${inSalesforce.length} Accounts, ${inFerry.length} Ferry accounts, ${rows.length} billing customers (${(csv.length / 1024 / 1024).toFixed(1)} MiB CSV) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
