@@ -82,9 +82,17 @@ describe('reconciliation', () => {
     expect(integration).toMatchObject({ entityType: 'Reconciliation', trigger: { onChange: false, schedule: { cron: '0 2 * * *', timeZone: 'UTC' } }, reconciliation: { salesforceBillingIdField: 'Billing_Customer_Id__c', ferryToSalesforce: 'links' } });
     expect(new Date(integration.nextRunAt).toISOString()).toMatch(/T02:00:00\.000Z$/);
 
-    // Without the billing tool's customers, a run says where to upload them.
-    const early = await runNow(integration.id, 'full');
-    expect(early).toMatchObject({ status: 'ERROR', error: { errorCode: 'NO_SOURCE_FILE', message: expect.stringContaining(`/api/v1/integrations/${integration.id}/reconciliation/file`) } });
+    // The schedule fires at 02:00 UTC, and only then; without the billing tool's customers, the
+    // scheduled run says where to upload them.
+    const next = new Date(integration.nextRunAt);
+    expect(await ferry.engine.dispatcher.tick(new Date(next.getTime() - 60_000))).toBe(0);
+    expect(await ferry.engine.dispatcher.tick(new Date(next.getTime() + 1000))).toBe(1);
+    const early = await ferry.eventually(async () => {
+      const [run] = (await must('GET', `/api/v1/runs?integrationId=${integration.id}`)).data;
+      return run !== undefined && run.status !== 'WAITING' && run.status !== 'STARTED' ? run : undefined;
+    });
+    expect(early).toMatchObject({ trigger: 'schedule', status: 'ERROR', error: { errorCode: 'NO_SOURCE_FILE', message: expect.stringContaining(`/api/v1/integrations/${integration.id}/reconciliation/file`) } });
+    expect(new Date((await must('GET', `/api/v1/integrations/${integration.id}`)).nextRunAt).getTime()).toBe(next.getTime() + 24 * 3600_000);
     // A malformed file is refused with its line, and keeps nothing.
     const bad = await ferry.call('PUT', `/api/v1/integrations/${integration.id}/reconciliation/file`, { format: 'csv', content: 'id,company\ncus_1,"Alpha\n' });
     expect(bad.status).toBe(400);
