@@ -10,10 +10,9 @@
 //   npm run bench:crm
 //   npm run bench:crm -- --accounts 2000 --deals 500 --store postgres
 import { parseArgs } from 'node:util';
-import type { TestFerry } from '../test/ferry.ts';
 import { eventually } from '../test/wait.ts';
-import { startRemoteOrg, type RemoteOrg } from './baseline/remote-org.ts';
-import { memorySampler, mib, printTable, saveResults, startBenchFerry } from './lib.ts';
+import { startRemoteOrg } from './baseline/remote-org.ts';
+import { memorySampler, mib, must, printTable, saveResults, seedOrg, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,39 +29,22 @@ const STORE = values.store;
 if (STORE !== 'pglite' && STORE !== 'postgres') throw new Error('--store is pglite or postgres');
 if (DEALS > ACCOUNTS) throw new Error('--deals is at most --accounts (one deal per account)');
 
-async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** Seeds records in the org 10,000 at a time; answers their ids in order. */
-async function seed(org: RemoteOrg, records: Record<string, unknown>[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < records.length; i += 10_000) {
-    const seeded = (await org.control('POST', '/seed', { records: records.slice(i, i + 10_000) })) as { results: { success: boolean; id: string | null }[] };
-    if (!seeded.results.every((r) => r.success)) throw new Error('seeding the org failed');
-    ids.push(...seeded.results.map((r) => r.id!));
-  }
-  return ids;
-}
-
 async function main(): Promise<void> {
   const org = await startRemoteOrg();
   const ferry = await startBenchFerry(STORE, { incomingCheckMs: 3_600_000, clientOptions: { timeoutMs: 60_000 } });
   try {
     // The org's data, made before the latency model is on.
     const started = performance.now();
-    const accounts = await seed(org, Array.from({ length: ACCOUNTS }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Customer ${i}`, AccountNumber: `CRM-${i}`, Ferry_Sync__c: true, BillingCity: 'Leeds', BillingCountry: 'United Kingdom', Phone: '+44 113 496 0000', Website: `https://www.customer${i}.example` })));
-    const contacts = await seed(org, accounts.flatMap((accountId, i) => [0, 1, 2].map((k) => ({ attributes: { type: 'Contact' }, AccountId: accountId, FirstName: `Person ${k}`, LastName: `Customer ${i}`, Email: `p${k}@customer${i}.example`, Phone: '+44 113 496 0001', MailingCity: 'Leeds' }))));
+    const accounts = await seedOrg(org, Array.from({ length: ACCOUNTS }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Customer ${i}`, AccountNumber: `CRM-${i}`, Ferry_Sync__c: true, BillingCity: 'Leeds', BillingCountry: 'United Kingdom', Phone: '+44 113 496 0000', Website: `https://www.customer${i}.example` })));
+    const contacts = await seedOrg(org, accounts.flatMap((accountId, i) => [0, 1, 2].map((k) => ({ attributes: { type: 'Contact' }, AccountId: accountId, FirstName: `Person ${k}`, LastName: `Customer ${i}`, Email: `p${k}@customer${i}.example`, Phone: '+44 113 496 0001', MailingCity: 'Leeds' }))));
     const cases = contacts.flatMap((contactId, i) => (i % 3 === 2 ? [] : [{ attributes: { type: 'Case' }, ContactId: contactId, AccountId: accounts[Math.floor(i / 3)], Subject: `Question ${i}`, Origin: 'Web', Priority: 'Medium' }]));
-    await seed(org, cases);
-    const [monthly, once] = await seed(org, [
+    await seedOrg(org, cases);
+    const [monthly, once] = await seedOrg(org, [
       { attributes: { type: 'Product2' }, Name: 'Platform', CanUseRevenueSchedule: true, RevenueScheduleType: 'Divide', RevenueInstallmentPeriod: 'Monthly', NumberOfRevenueInstallments: 12 },
       { attributes: { type: 'Product2' }, Name: 'Onboarding' },
     ]);
-    const deals = await seed(org, accounts.slice(0, DEALS).map((accountId, i) => ({ attributes: { type: 'Opportunity' }, AccountId: accountId, Name: `Deal ${i}`, StageName: 'Closed Won', CloseDate: '2026-06-30' })));
-    await seed(org, deals.flatMap((dealId) => [
+    const deals = await seedOrg(org, accounts.slice(0, DEALS).map((accountId, i) => ({ attributes: { type: 'Opportunity' }, AccountId: accountId, Name: `Deal ${i}`, StageName: 'Closed Won', CloseDate: '2026-06-30' })));
+    await seedOrg(org, deals.flatMap((dealId) => [
       { attributes: { type: 'OpportunityLineItem' }, OpportunityId: dealId, Product2Id: monthly, Quantity: 2, UnitPrice: 1200, ServiceDate: '2026-07-01' },
       { attributes: { type: 'OpportunityLineItem' }, OpportunityId: dealId, Product2Id: once, Quantity: 1, UnitPrice: 500 },
     ]));

@@ -22,7 +22,7 @@ import jsforce from 'jsforce';
 import type { TestFerry } from '../test/ferry.ts';
 import { eventually } from '../test/wait.ts';
 import { startRemoteOrg } from './baseline/remote-org.ts';
-import { memorySampler, mib, printTable, saveResults, startBenchFerry } from './lib.ts';
+import { memorySampler, mib, must, printTable, saveResults, startBenchFerry } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,12 +53,6 @@ const RULES = [
   { ferry: 'code', salesforce: 'AccountNumber' },
   { ferry: 'address.locality', salesforce: 'BillingCity', direction: 'both' },
 ];
-
-async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

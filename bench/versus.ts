@@ -24,7 +24,7 @@ import { defaultRules, compileMapping, mapRecord } from '../src/engine/mapping/m
 import { integrationSettings } from '../src/engine/integrations/schemas.ts';
 import { startTestFerry, type TestFerry } from '../test/ferry.ts';
 import { startRemoteOrg, type RemoteOrg } from './baseline/remote-org.ts';
-import { printTable, sampleBill, saveResults } from './lib.ts';
+import { must, printTable, sampleBill, saveResults } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,12 +46,6 @@ const BATCH = 1000;
 
 const totalCalls = (c: Counters) => Object.values(c.apiCalls).reduce((a, b) => a + b, 0);
 const byKind = (c: Counters) => Object.fromEntries(Object.entries(c.apiCalls).filter(([, n]) => n > 0));
-
-async function must(ferry: TestFerry, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await ferry.call(method, path, body);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 /** A Ferry with N accounts and N bills, and its Account and Bill integrations (on change off). */
 async function loadedFerry(size: number, bulkThreshold: number, org?: RemoteOrg): Promise<{ ferry: TestFerry; accounts: string; bills: string }> {
