@@ -13,7 +13,8 @@ import { ChangeStreams } from './incoming/streams.ts';
 import { resolveConflicts, type ResolveResult } from './incoming/resolve.ts';
 import { Integrations, syncOf, type IntegrationRow } from './integrations/integrations.ts';
 import { integrationInput, integrationSync, type IncomingStatus, type IntegrationView } from './integrations/schemas.ts';
-import { asInput, reconciliationInput, type ReconciliationInput } from './reconciliation/schemas.ts';
+import { asInput, reconciliationInput, type ContactSource, type ReconciliationInput } from './reconciliation/schemas.ts';
+import { describeContactSourceChange, type ContactSourceChange } from './reconciliation/contact-source.ts';
 import { expireEndedSubscriptions } from './crm/expiry.ts';
 import { Dispatcher } from './delivery/dispatcher.ts';
 import { SchemaCache } from './delivery/schema-cache.ts';
@@ -451,8 +452,19 @@ export class Engine {
         if (issues.length > 0) return fail('validation_failed', 'The reconciliation names Salesforce fields the org does not have; nothing was changed.', issues);
       }
     }
+    // Switching where contact data comes from is recorded, with what it replaces (said before the switch).
+    const to = row?.reconciliation !== null && row !== undefined ? (body as { reconciliation?: { contactSource?: unknown } } | null)?.reconciliation?.contactSource : undefined;
+    const switching = row !== undefined && row.reconciliation !== null && (to === 'ferry' || to === 'salesforce') && to !== row.reconciliation.contactSource
+      ? await describeContactSourceChange(this.#db, orgId, { id, entityType: row.entity_type, enabled: row.enabled, sync: syncOf(row), reconciliation: row.reconciliation }, to)
+      : undefined;
     const updated = await this.integrations.update(orgId, id, body);
     if (!updated.ok) return updated;
+    if (switching !== undefined) {
+      await new Events(this.#db).record(orgId, [{
+        integrationId: id, name: 'integration.contact_source.changed',
+        message: `Contact data now comes from ${switching.to === 'salesforce' ? 'Salesforce' : 'Ferry'} (it came from ${switching.current === 'salesforce' ? 'Salesforce' : 'Ferry'}). ${switching.message}`,
+      }]);
+    }
     const sync = updated.value.sync;
     if (!sync.incoming || sync.direction === 'to_salesforce' || !updated.value.enabled) await this.streams.closeFor(orgId, id);
     else {
@@ -556,6 +568,14 @@ export class Engine {
     const integration = await this.integrations.get(orgId, found.value.id);
     if (!integration.ok) return integration;
     return ok({ integration: integration.value, run: run.value, created: found.value.created });
+  }
+
+  /** What switching a reconciliation's contact data to another source replaces (nothing is changed). */
+  async reconciliationContactSource(orgId: string, id: string, to: ContactSource): Promise<Result<ContactSourceChange>> {
+    const row = await this.integrations.row(orgId, id);
+    if (row === undefined) return fail('not_found', `No integration has id ${id}.`);
+    if (row.reconciliation === null) return fail('validation_failed', `Integration ${id} is a ${row.entity_type} integration, not a Reconciliation.`, [{ path: ['id'], message: 'has no reconciliation settings' }]);
+    return ok(await describeContactSourceChange(this.#db, orgId, { id, entityType: row.entity_type, enabled: row.enabled, sync: syncOf(row), reconciliation: row.reconciliation }, to));
   }
 
   /** Links groups of the latest reconciliation report explicitly (see reconciliation/actions.ts). */

@@ -19,5 +19,6 @@ export { invoiceColumnsInput, invoiceColumnsView, type InvoiceColumns } from './
 export { CATALOGUE_OBJECTS } from './imports/catalogue.ts';
 export { REFERENCE_OBJECT } from './imports/reference.ts';
 export { dismissalInput, fileUploadInput, reconciliationItemView, reconciliationStatusView } from './reconciliation/reports.ts';
-export { CATEGORIES } from './reconciliation/schemas.ts';
+export { CATEGORIES, CONTACT_SOURCES } from './reconciliation/schemas.ts';
+export { contactSourceChangeView } from './reconciliation/contact-source.ts';
 export { copyInput, linkInput } from './reconciliation/actions.ts';

@@ -90,6 +90,11 @@ export const EVENT_NAMES = [
    * Account.Type) missing from it; the event lists them and the metadata that adds them.
    */
   'integration.picklist_values_missing.warning',
+  /**
+   * A reconciliation's contact data switched source (Ferry, Salesforce): what the switch replaces
+   * (the contacts of matched accounts), said when it was made.
+   */
+  'integration.contact_source.changed',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -2176,6 +2176,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/reconciliation/contact-source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What switching the contacts of matched accounts to another source would replace (nothing is changed)
+         * @description Contact data comes from one source at a time: Ferry (as the billing platform writes it) or Salesforce (each run makes the contacts of matched accounts those of Salesforce, removing the others). Switch with PATCH /integrations/{id} {"reconciliation": {"contactSource": ...}}; the switch is recorded as an integration.contact_source.changed event with the same statement.
+         */
+        get: operations["preview-reconciliation-contact-source"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/reconciliation/trend": {
         parameters: {
             query?: never;
@@ -4233,6 +4253,17 @@ export interface components {
                 /** @default null */
                 source: string | null;
             }[];
+            /**
+             * @description Where the contacts of matched accounts (an Account and a Ferry account in one group) come from: "ferry" (as the billing platform writes them through Ferry's API; the reconciliation leaves them alone) or "salesforce" (each run makes them the Account's Salesforce contacts: updated, linked by e-mail, or created, a Salesforce Title becoming the title (job title), and those Salesforce lacks removed). One source at a time: refused while a Contact integration of the organization sends Ferry's contacts to Salesforce. GET /integrations/{id}/reconciliation/contact-source?to= says what switching replaces.
+             * @default ferry
+             * @enum {string}
+             */
+            contactSource: "ferry" | "salesforce";
+            /**
+             * @description Each run makes the Account's owner in Salesforce the matched Ferry account's assigned user (ownerUserId; one per account): a Ferry user found by e-mail, or created.
+             * @default false
+             */
+            importOwners: boolean;
         };
         LastRun: {
             /** Format: uuid */
@@ -4639,7 +4670,7 @@ export interface components {
             integrationId: string;
             runId: string | null;
             /** @enum {string} */
-            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning";
+            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed";
             /** @enum {string} */
             severity: "error" | "warning" | "info";
             entity: string | null;
@@ -4822,6 +4853,25 @@ export interface components {
                 withDifferences: number;
                 /** @description Share of the Salesforce Accounts matched on all three sides (0 to 1). */
                 matchedShare: number;
+                /** @description What the run brought into Ferry for matched accounts, when importOwners is set or contactSource is "salesforce". */
+                people?: {
+                    /** @description importOwners: matched Ferry accounts given their Account owner as assigned user, already so, whose Account has no owner e-mail, and refused (the run's skips say why). */
+                    owners?: {
+                        assigned: number;
+                        unchanged: number;
+                        withoutOwner: number;
+                        refused: number;
+                    };
+                    /** @description contactSource "salesforce": Salesforce contacts read (of any account), Ferry contacts of matched accounts created, updated, unchanged, removed (Salesforce lacks them), and refused (the run's skips say why). */
+                    contacts?: {
+                        read: number;
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        removed: number;
+                        refused: number;
+                    };
+                };
             };
         };
         ReconciliationItem: {
@@ -4846,6 +4896,25 @@ export interface components {
                 /** @description A person dismissed it (POST .../reconciliation/dismissals), and no value has changed since. */
                 dismissed: boolean;
             }[];
+        };
+        ContactSourceChange: {
+            /** @enum {string} */
+            current: "ferry" | "salesforce";
+            /** @enum {string} */
+            to: "ferry" | "salesforce";
+            /** @description Matched accounts in the latest report (an Account and a Ferry account); null before any report. */
+            matchedAccounts: number | null;
+            /** @description Live Ferry contacts of those accounts now. */
+            ferryContacts: number | null;
+            /** @description Ferry contacts this reconciliation imported from Salesforce. */
+            importedContacts: number;
+            /** @description Why the switch would be refused now (other integrations writing contact data). */
+            conflicts: {
+                path: (string | number)[];
+                message: string;
+            }[];
+            /** @description What switching replaces, in words. */
+            message: string;
         };
         Session: {
             organization: {
@@ -14067,6 +14136,17 @@ export interface operations {
                             /** @default null */
                             source?: string | null;
                         }[];
+                        /**
+                         * @description Where the contacts of matched accounts (an Account and a Ferry account in one group) come from: "ferry" (as the billing platform writes them through Ferry's API; the reconciliation leaves them alone) or "salesforce" (each run makes them the Account's Salesforce contacts: updated, linked by e-mail, or created, a Salesforce Title becoming the title (job title), and those Salesforce lacks removed). One source at a time: refused while a Contact integration of the organization sends Ferry's contacts to Salesforce. GET /integrations/{id}/reconciliation/contact-source?to= says what switching replaces.
+                         * @default ferry
+                         * @enum {string}
+                         */
+                        contactSource?: "ferry" | "salesforce";
+                        /**
+                         * @description Each run makes the Account's owner in Salesforce the matched Ferry account's assigned user (ownerUserId; one per account): a Ferry user found by e-mail, or created.
+                         * @default false
+                         */
+                        importOwners?: boolean;
                     } | null;
                 };
             };
@@ -15232,7 +15312,7 @@ export interface operations {
             query?: {
                 integrationId?: string;
                 runId?: string;
-                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning";
+                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed";
                 severity?: "error" | "warning" | "info";
                 actioned?: "true" | "false";
                 limit?: number;
@@ -16084,6 +16164,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "preview-reconciliation-contact-source": {
+        parameters: {
+            query: {
+                to: "ferry" | "salesforce";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the switch replaces, and why it would be refused now (other integrations), if it would */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactSourceChange"];
+                };
             };
             /** @description validation_failed */
             400: {

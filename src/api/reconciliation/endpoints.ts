@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, copyInput, dismissalInput, fileUploadInput, linkInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
+import { CATEGORIES, CONTACT_SOURCES, contactSourceChangeView, copyInput, dismissalInput, fileUploadInput, linkInput, reconciliationItemView, reconciliationStatusView } from '../../engine/index.ts';
 import { defineEndpoint, type Endpoint } from '../contract.ts';
 import { idParams } from '../entities/schemas.ts';
 import { engineOf, jsonObjectBody, unwrap } from '../shared.ts';
@@ -67,6 +67,14 @@ export const reconciliationEndpoints: Endpoint[] = [
     success: { status: 200, description: 'Columns: category, name, salesforce_id, ferry_id, source_id, field, ferry, salesforce, source, dismissed, detail' },
     errors: ['unauthorized', 'not_found', 'validation_failed'],
     handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliations.csv(orgId, params.id, query), 'path') }),
+  }),
+  defineEndpoint({
+    method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/contact-source', operationId: 'preview-reconciliation-contact-source', summary: 'What switching the contacts of matched accounts to another source would replace (nothing is changed)', tag, auth: true, engine: true, params: idParams,
+    description: 'Contact data comes from one source at a time: Ferry (as the billing platform writes it) or Salesforce (each run makes the contacts of matched accounts those of Salesforce, removing the others). Switch with PATCH /integrations/{id} {"reconciliation": {"contactSource": ...}}; the switch is recorded as an integration.contact_source.changed event with the same statement.',
+    query: z.strictObject({ to: z.enum(CONTACT_SOURCES, { error: `must be one of ${CONTACT_SOURCES.join(', ')}` }) }),
+    success: { status: 200, description: 'What the switch replaces, and why it would be refused now (other integrations), if it would', schema: contactSourceChangeView },
+    errors: ['unauthorized', 'not_found', 'validation_failed'],
+    handler: async ({ orgId, params, query, deps }) => ({ status: 200, body: unwrap(await engineOf(deps).reconciliationContactSource(orgId, params.id, query.to), 'path') }),
   }),
   defineEndpoint({
     method: 'GET', path: '/api/v1/integrations/{id}/reconciliation/trend', operationId: 'reconciliation-trend', summary: 'The matched share and counts of the last reports, oldest first', tag, auth: true, engine: true, params: idParams,

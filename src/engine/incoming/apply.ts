@@ -14,6 +14,7 @@ import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { isContactData } from '../mapping/stored.ts';
+import { usersFor, type Person } from '../people/users.ts';
 import { merge, type FieldConflict, type MergeOutcome } from './merge.ts';
 import { currentValuesOf, ferryValuesOf, fieldsFor, normalise, patchOf, type ReadingMapping } from './reading.ts';
 
@@ -534,26 +535,13 @@ async function lookupsOf(tx: Queryable, a: Applying, rows: SalesforceRow[]): Pro
  * create (an address it refuses) is left out: the account keeps the owner it has.
  */
 async function usersByEmail(tx: Queryable, a: Applying, rows: SalesforceRow[], emailField: string, nameField: string): Promise<Map<string, string>> {
-  const owners = new Map<string, { email: string; name: string }>();
+  const people: Person[] = [];
   for (const row of rows) {
     const email = row[emailField];
     if (typeof email !== 'string' || email === '') continue;
-    const name = typeof row[nameField] === 'string' && row[nameField] !== '' ? (row[nameField]) : email;
-    if (!owners.has(email.toLowerCase())) owners.set(email.toLowerCase(), { email, name });
+    people.push({ email, name: typeof row[nameField] === 'string' ? row[nameField] : '' });
   }
-  const found = new Map<string, string>();
-  if (owners.size === 0) return found;
-  for (const user of await tx.query<{ id: string; key: string }>(
-    "SELECT id, key FROM records WHERE org_id = $1 AND entity = 'users' AND deleted_at IS NULL AND lower(key) = ANY($2::text[])",
-    [a.integration.org_id, [...owners.keys()]],
-  )) found.set(user.key.toLowerCase(), user.id);
-  const missing = [...owners.entries()].filter(([lower]) => !found.has(lower));
-  if (missing.length === 0) return found;
-  const created = await a.deps.store.writeManyIn(tx, a.integration.org_id, 'users', missing.map(([, o]) => ({ kind: 'create' as const, input: { email: o.email, name: o.name } })), `integration:${a.integration.id}`);
-  created.forEach((result, i) => {
-    if (result.ok) found.set(missing[i]![0], result.value.record.id);
-  });
-  return found;
+  return usersFor(tx, a.deps.store, a.integration.org_id, people, `integration:${a.integration.id}`);
 }
 
 /** The paths of the contact points the mapping reads. */

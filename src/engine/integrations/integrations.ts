@@ -7,6 +7,7 @@ import { DEFINITIONS } from '../mapping/entities/index.ts';
 import { resolvePath } from '../mapping/paths.ts';
 import { storedRules } from '../mapping/stored.ts';
 import { asInput, withoutSecrets, type ReconciliationView } from '../reconciliation/schemas.ts';
+import { contactSourceConflicts } from '../reconciliation/contact-source.ts';
 import type { SecretBox } from '../credentials/secret-box.ts';
 import type { EntityType, RunStatus, RunTrigger } from '../types.ts';
 
@@ -143,6 +144,8 @@ export class Integrations {
     if (refs.length > 0) return fail('reference_not_found', 'The integration refers to records that do not exist.', refs);
     const matchProblems = syncMatchProblems(input.entityType, input.sync);
     if (matchProblems.length > 0) return fail('validation_failed', 'The integration is not valid.', matchProblems);
+    const sources = await contactSourceConflicts(this.#db, orgId, { ...input, reconciliation: input.reconciliation });
+    if (sources.length > 0) return fail('validation_failed', 'Contact data would come from two sources; nothing was saved.', sources);
     const split = input.reconciliation === null ? undefined : withoutSecrets(input.reconciliation);
     const sealed = split?.headers === undefined || Object.keys(split.headers).length === 0 ? null : this.#seal(split.headers);
     // A new integration starts from the end of the journal: it delivers changes from now on; a
@@ -203,6 +206,8 @@ export class Integrations {
         return fail('validation_failed', 'The mapping has rules that cannot be read back from Salesforce.', unreadable.map((p) => ({ path: ['sync', 'direction'], message: `mapping rule ${p.index}: ${p.message}` })));
       }
     }
+    const sources = await contactSourceConflicts(this.#db, orgId, { ...input, id, enabled: row.enabled });
+    if (sources.length > 0) return fail('validation_failed', 'Contact data would come from two sources; nothing was changed.', sources);
     // Header values are write-only: a change that leaves them out keeps the sealed ones of an
     // HTTPS source; {} removes them.
     let sealed = row.sealed_secrets;
@@ -250,6 +255,11 @@ export class Integrations {
 
   /** Re-enabling resets the successive-error count. */
   async setEnabled(orgId: string, id: string, enabled: boolean): Promise<Result<IntegrationView>> {
+    const current = enabled ? await this.row(orgId, id) : undefined;
+    if (current !== undefined && !current.enabled) {
+      const sources = await contactSourceConflicts(this.#db, orgId, { id, entityType: current.entity_type, enabled: true, sync: syncOf(current), reconciliation: current.reconciliation });
+      if (sources.length > 0) return fail('validation_failed', 'Enabling it would make contact data come from two sources; it stays disabled.', sources);
+    }
     const [row] = await this.#db.query<IntegrationRow>(
       `UPDATE integrations SET enabled = $3, consecutive_errors = CASE WHEN $3 THEN 0 ELSE consecutive_errors END,
          disabled_at = CASE WHEN $3 THEN NULL ELSE now() END, disabled_reason = CASE WHEN $3 THEN NULL ELSE 'disabled by hand' END,

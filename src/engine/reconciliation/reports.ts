@@ -14,6 +14,12 @@ export const reportSummary = z.strictObject({
   read: z.strictObject({ salesforce: z.number(), ferry: z.number(), source: z.number() }).meta({ description: 'Records read on each side.' }),
   withDifferences: z.number().meta({ description: 'Matched groups with at least one compared field that differs.' }),
   matchedShare: z.number().meta({ description: 'Share of the Salesforce Accounts matched on all three sides (0 to 1).' }),
+  people: z.strictObject({
+    owners: z.strictObject({ assigned: z.number(), unchanged: z.number(), withoutOwner: z.number(), refused: z.number() }).optional()
+      .meta({ description: 'importOwners: matched Ferry accounts given their Account owner as assigned user, already so, whose Account has no owner e-mail, and refused (the run\'s skips say why).' }),
+    contacts: z.strictObject({ read: z.number(), created: z.number(), updated: z.number(), unchanged: z.number(), removed: z.number(), refused: z.number() }).optional()
+      .meta({ description: 'contactSource "salesforce": Salesforce contacts read (of any account), Ferry contacts of matched accounts created, updated, unchanged, removed (Salesforce lacks them), and refused (the run\'s skips say why).' }),
+  }).optional().meta({ description: 'What the run brought into Ferry for matched accounts, when importOwners is set or contactSource is "salesforce".' }),
 });
 
 export const reconciliationReportView = z.strictObject({

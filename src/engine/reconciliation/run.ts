@@ -1,9 +1,10 @@
-import { liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
+import { liveRecordIdsAfter, loadRecordsWithAccount, type RecordStore } from '../../platform/index.ts';
 import type { SalesforceClient } from '../../salesforce/index.ts';
 import type { Database, Queryable } from '../../storage/index.ts';
 import { hashOf, type RunState } from '../delivery/context.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import { readPath } from '../mapping/paths.ts';
+import { CONTACT_FIELDS, importPeople, type PeopleSummary } from './people.ts';
 import type { Category, ReconciliationView } from './schemas.ts';
 
 /**
@@ -18,6 +19,7 @@ type Fields = Record<string, string | null>;
 
 export interface ReconcileContext {
   db: Database;
+  store: RecordStore;
   integration: IntegrationRow;
   config: ReconciliationView;
   runId: string;
@@ -58,6 +60,8 @@ export interface ReportSummary {
   withDifferences: number;
   /** Share of the Salesforce Accounts matched on all three sides (0 to 1). */
   matchedShare: number;
+  /** What the run brought into Ferry for the matched accounts: owners, contacts (when set to). */
+  people?: PeopleSummary | undefined;
 }
 
 const PAGE = 1000;
@@ -71,7 +75,7 @@ function text(value: unknown): string | null {
   return s === '' ? null : s;
 }
 
-async function stage(db: Queryable, orgId: string, runId: string, side: Side, rows: StagedRow[]): Promise<void> {
+async function stage(db: Queryable, orgId: string, runId: string, side: Side | 'contact', rows: StagedRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += PAGE) {
     const chunk = rows.slice(i, i + PAGE);
     await db.query(
@@ -88,14 +92,18 @@ async function stage(db: Queryable, orgId: string, runId: string, side: Side, ro
 async function stageSalesforce(context: ReconcileContext): Promise<number> {
   const { client, config, db, integration, runId } = context;
   const compared = context.config.fields.filter((f) => f.salesforce !== null);
-  const columns = [...new Set(['Id', 'Name', config.salesforceBillingIdField, ...compared.map((f) => f.salesforce!)])];
+  const columns = [...new Set(['Id', 'Name', config.salesforceBillingIdField, ...compared.map((f) => f.salesforce!), ...(config.importOwners ? ['Owner.Email', 'Owner.Name'] : [])])];
   const soql = `SELECT ${columns.join(', ')} FROM Account`;
   const toRow = (r: Record<string, unknown>): StagedRow => ({
     record_id: String(r.Id),
     salesforce_id: String(r.Id),
     source_id: text(r[config.salesforceBillingIdField]),
     name: text(r.Name),
-    fields: Object.fromEntries(compared.map((f) => [f.name, text(r[f.salesforce!])])),
+    fields: {
+      ...Object.fromEntries(compared.map((f) => [f.name, text(r[f.salesforce!])])),
+      // The owner, for the assigned user (read after matching): REST nests it, Bulk flattens it.
+      ...(config.importOwners ? { '@ownerEmail': text(r['Owner.Email'] ?? ownerOf(r)?.Email), '@ownerName': text(r['Owner.Name'] ?? ownerOf(r)?.Name) } : {}),
+    },
   });
   const count = await client.count('SELECT COUNT() FROM Account', 'Account');
   let read = 0;
@@ -109,6 +117,40 @@ async function stageSalesforce(context: ReconcileContext): Promise<number> {
   }
   const rows = await client.query<Record<string, unknown>>(soql, 'Account');
   await stage(db, integration.org_id, runId, 'salesforce', rows.map(toRow));
+  return rows.length;
+}
+
+function ownerOf(r: Record<string, unknown>): Record<string, unknown> | undefined {
+  const owner = r.Owner;
+  return typeof owner === 'object' && owner !== null ? (owner as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The Salesforce contacts of Accounts (when Salesforce is the source of contact data), staged on
+ * the "contact" side by their Id, naming their Account; only those of matched Accounts are used.
+ */
+async function stageContacts(context: ReconcileContext): Promise<number> {
+  const { client, db, integration, runId } = context;
+  const soql = `SELECT ${CONTACT_FIELDS.join(', ')} FROM Contact WHERE AccountId != null`;
+  const toRow = (r: Record<string, unknown>): StagedRow => ({
+    record_id: String(r.Id),
+    salesforce_id: text(r.AccountId),
+    source_id: null,
+    name: null,
+    fields: Object.fromEntries(CONTACT_FIELDS.map((f) => [f, text(r[f])])),
+  });
+  const count = await client.count('SELECT COUNT() FROM Contact WHERE AccountId != null', 'Contact');
+  if (count > context.bulkThreshold) {
+    let read = 0;
+    await client.bulkQueryPages(soql, 'Contact', 10_000, async (rows) => {
+      await stage(db, integration.org_id, runId, 'contact', rows.map(toRow));
+      read += rows.length;
+      await context.onProgress({ step: 'reading Salesforce contacts', done: read, total: count });
+    });
+    return read;
+  }
+  const rows = await client.query<Record<string, unknown>>(soql, 'Contact');
+  await stage(db, integration.org_id, runId, 'contact', rows.map(toRow));
   return rows.length;
 }
 
@@ -239,8 +281,8 @@ function categoryOf(g: Omit<Group, 'category'>): Category {
 
 /**
  * Matches the staged sides and writes the report: every Salesforce Account with the Ferry account
- * linked to it and the billing tool's customer that names it (by Id) or that it names (by the
- * billing id field); then every Ferry account no Salesforce Account matched, with the customer it
+ * linked to it and the billing tool's customer that names it (by Id), that it names (by the
+ * billing id field) or that its Ferry account names, in that order; then every Ferry account no Salesforce Account matched, with the customer it
  * names; then the customers nothing named; then the keys several records of one side share.
  */
 async function match(context: ReconcileContext): Promise<ReportSummary['counts'] & { withDifferences: number }> {
@@ -293,8 +335,8 @@ async function match(context: ReconcileContext): Promise<ReportSummary['counts']
     LEFT JOIN LATERAL (SELECT * FROM ${rows('ferry')} x WHERE x.salesforce_id = sf.record_id ORDER BY x.record_id LIMIT 1) f ON true
     LEFT JOIN LATERAL (
       SELECT * FROM ${rows('source')} x
-      WHERE x.salesforce_id = sf.record_id OR (sf.source_id IS NOT NULL AND x.source_id = sf.source_id)
-      ORDER BY (x.salesforce_id = sf.record_id) DESC NULLS LAST, x.record_id LIMIT 1) s ON true
+      WHERE x.salesforce_id = sf.record_id OR (sf.source_id IS NOT NULL AND x.source_id = sf.source_id) OR (f.source_id IS NOT NULL AND x.source_id = f.source_id)
+      ORDER BY (x.salesforce_id = sf.record_id) DESC NULLS LAST, (x.source_id = sf.source_id) DESC NULLS LAST, x.record_id LIMIT 1) s ON true
     WHERE sf.record_id > $3 ORDER BY sf.record_id LIMIT $4`);
   await pages(`
     SELECT f.record_id AS anchor, NULL AS sf_id, NULL AS sf_name, NULL::jsonb AS sf_fields,
@@ -314,10 +356,10 @@ async function match(context: ReconcileContext): Promise<ReportSummary['counts']
   // source; the Salesforce Account on Ferry or in the source.
   const duplicates = await db.query<{ side: Side; key_kind: 'salesforce_id' | 'source_id'; key: string; records: string[]; total: number }>(`
     SELECT side, 'source_id' AS key_kind, source_id AS key, (array_agg(record_id ORDER BY record_id))[1:20] AS records, count(*)::int AS total
-      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND source_id IS NOT NULL GROUP BY side, source_id HAVING count(*) > 1
+      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side <> 'contact' AND source_id IS NOT NULL GROUP BY side, source_id HAVING count(*) > 1
     UNION ALL
     SELECT side, 'salesforce_id', salesforce_id, (array_agg(record_id ORDER BY record_id))[1:20], count(*)::int
-      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side <> 'salesforce' AND salesforce_id IS NOT NULL GROUP BY side, salesforce_id HAVING count(*) > 1
+      FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side IN ('ferry', 'source') AND salesforce_id IS NOT NULL GROUP BY side, salesforce_id HAVING count(*) > 1
     ORDER BY 1, 2, 3`, [orgId, runId]);
   const items = duplicates.map((d): ItemRow => {
     counts.duplicate++;
@@ -343,8 +385,13 @@ export async function reconcile(context: ReconcileContext): Promise<ReportSummar
   await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
   try {
     const read = { salesforce: await stageSalesforce(context), ferry: await stageFerry(context), source: await stageSource(context) };
+    if (context.config.contactSource === 'salesforce') await stageContacts(context);
     const { withDifferences, ...counts } = await match(context);
     const summary: ReportSummary = { counts, read, withDifferences, matchedShare: read.salesforce === 0 ? 0 : counts.all_three / read.salesforce };
+    if (context.config.importOwners || context.config.contactSource === 'salesforce') {
+      await context.onProgress({ step: 'importing owners and contacts', done: 0, total: counts.all_three + counts.salesforce_ferry });
+      summary.people = await importPeople(context);
+    }
     await db.query('INSERT INTO reconciliation_reports (org_id, run_id, integration_id, summary) VALUES ($1, $2, $3, $4)', [orgId, runId, integration.id, JSON.stringify(summary)]);
     const total = read.salesforce + read.ferry + read.source;
     await context.onProgress({ step: 'done', done: total, total });

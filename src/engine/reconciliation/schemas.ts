@@ -18,6 +18,10 @@ const externalMapping = z.strictObject({
   externalTable: z.string().trim().min(1).max(64),
 }).meta({ description: 'External mappings of Ferry accounts (POST /api/v1/external-mappings) in this system and table.' });
 
+/** Where the contacts of matched accounts come from: one source at a time. */
+export const CONTACT_SOURCES = ['ferry', 'salesforce'] as const;
+export type ContactSource = (typeof CONTACT_SOURCES)[number];
+
 export const reconciliationField = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(64).meta({ description: 'How the report names the field: "name", "currency", "owner".' }),
   ferry: ferryPath.nullable().default(null),
@@ -36,6 +40,10 @@ export const reconciliationInput = z.strictObject({
     .meta({ description: 'How a Ferry account names its billing-tool customer: a field of the account ({"field": "externalKey"}, {"field": "customFields.chargebeeId"}) or external mappings ({"externalMapping": {"externalSystem": "chargebee", "externalTable": "customers"}}).' }),
   fields: z.array(reconciliationField).max(20).default([])
     .meta({ description: 'Fields compared on matched records (each on two or three sides); a difference is reported with every side\'s value.' }),
+  contactSource: z.enum(CONTACT_SOURCES, { error: 'must be "ferry" or "salesforce"' }).default('ferry')
+    .meta({ description: 'Where the contacts of matched accounts (an Account and a Ferry account in one group) come from: "ferry" (as the billing platform writes them through Ferry\'s API; the reconciliation leaves them alone) or "salesforce" (each run makes them the Account\'s Salesforce contacts: updated, linked by e-mail, or created, a Salesforce Title becoming the title (job title), and those Salesforce lacks removed). One source at a time: refused while a Contact integration of the organization sends Ferry\'s contacts to Salesforce. GET /integrations/{id}/reconciliation/contact-source?to= says what switching replaces.' }),
+  importOwners: z.boolean().default(false)
+    .meta({ description: 'Each run makes the Account\'s owner in Salesforce the matched Ferry account\'s assigned user (ownerUserId; one per account): a Ferry user found by e-mail, or created.' }),
 });
 
 export type ReconciliationInput = z.infer<typeof reconciliationInput>;

@@ -508,7 +508,7 @@ export class Runner {
     if (config === null) throw new StoredSettingsError({ kind: 'config', errorCode: 'INVALID_STORED_SETTING', message: 'The reconciliation has no configuration.', fields: ['reconciliation'] });
     const source = await reconciliationSource(db, integration, config, (row) => this.#deps.integrations.openSecrets(row));
     const summary = await reconcile({
-      db, integration, config, runId, client, salesforceOrgId, state, source, bulkThreshold: integration.delivery.bulkThreshold,
+      db, store: this.#deps.store, integration, config, runId, client, salesforceOrgId, state, source, bulkThreshold: integration.delivery.bulkThreshold,
       onProgress: async (progress) => {
         await db.query('UPDATE runs SET progress = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify({ ...progress, objects: {} })]);
       },
