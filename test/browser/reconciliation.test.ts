@@ -2,8 +2,10 @@
 // input, with the fields it has; an HTTPS source whose header values are never shown), the report
 // page (the billing tool's file uploaded from the browser, a malformed one refused with its line;
 // Run now followed live; the summary, the trend, the groups by category in pages, a difference
-// dismissed, the CSV) and the integration's page. Accounts are seeded as
-// test/e2e/reconciliation.test.ts seeds them; every figure is checked against what the API answers.
+// dismissed, the CSV) and the integration's page; the people of matched accounts (the contact
+// source switched on the form after its preview of what it replaces, owners imported, and the
+// counts of the next run). Accounts are seeded as test/e2e/reconciliation.test.ts seeds them; every
+// figure is checked against what the API answers.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,8 @@ let credential: any;
 let conn: Awaited<ReturnType<typeof oauthLogin>>;
 /** Salesforce Account ids by Ferry account code. */
 const sf = new Map<string, string>();
+/** Ferry account ids by code. */
+const ferryIds = new Map<string, string>();
 /** The billing tool's customers, as uploaded (the first test that uploads sets it). */
 let csv = '';
 /** The Reconciliation integration the form made. */
@@ -82,7 +86,9 @@ beforeAll(async () => {
   const accounts: [string, string, string | undefined][] = [
     ['R1', 'Alpha Limited', 'cus_1'], ['R2', 'Beta GmbH', 'cus_2'], ['R3', 'Gamma Inc', undefined], ['R4', 'Delta SA', undefined], ['R5', 'Epsilon BV', 'cus_5'], ['R6', 'Zeta Oy', undefined],
   ];
-  const create = async ([code, name, externalKey]: [string, string, string | undefined]) => must('POST', '/api/v1/accounts', { code, name, currency: 'EUR', ...(externalKey === undefined ? {} : { externalKey }) });
+  const create = async ([code, name, externalKey]: [string, string, string | undefined]) => {
+    ferryIds.set(code, (await must('POST', '/api/v1/accounts', { code, name, currency: 'EUR', ...(externalKey === undefined ? {} : { externalKey }) })).id);
+  };
   for (const account of accounts.slice(0, 4)) await create(account);
   expect((await runNow(delivery.id, 'incremental')).counts.created).toBe(4);
   for (const account of accounts.slice(4)) await create(account);
@@ -143,6 +149,18 @@ describe('the Reconciliation form', () => {
     await second.getByRole('textbox', { name: 'Field name' }).fill('currency');
     await second.getByRole('textbox', { name: 'Ferry path' }).fill('currency');
     await second.getByRole('textbox', { name: 'Source field' }).fill('currency');
+    // The people of matched accounts: contacts from Ferry and no owners by default. A new
+    // reconciliation has no report to count from: choosing Salesforce says what a run will do.
+    const people = settings.getByRole('group', { name: 'People of matched accounts' });
+    const contactSource = people.getByRole('radiogroup', { name: 'Contacts come from' });
+    expect(await contactSource.getByRole('radio', { name: 'Ferry (the billing platform, through Ferry\'s API)' }).isChecked()).toBe(true);
+    expect(await people.getByRole('checkbox', { name: 'Make each Salesforce Account\'s owner the assigned user' }).isChecked()).toBe(false);
+    const explanation = people.getByRole('status').filter({ hasText: 'Contacts from Salesforce' });
+    expect(await explanation.count()).toBe(0);
+    await contactSource.getByRole('radio', { name: 'Salesforce', exact: true }).click();
+    expect(await explanation.textContent()).toContain('From the first run, the contacts of each matched account (an Account and a Ferry account in one group) become those of its Account in Salesforce');
+    await contactSource.getByRole('radio', { name: 'Ferry (the billing platform, through Ferry\'s API)' }).click();
+    expect(await explanation.count()).toBe(0);
     await page.getByRole('button', { name: 'Create integration' }).click();
 
     // The org's Account lacks both fields: each is refused beside its input, the fields it has listed.
@@ -171,6 +189,7 @@ describe('the Reconciliation form', () => {
         salesforceBillingIdField: 'Billing_Customer_Id__c', source: { kind: 'file', format: 'csv' }, sourceIdField: 'id', sourceSalesforceIdField: 'salesforce_id',
         ferryToSalesforce: 'links', ferryToSource: { field: 'externalKey' },
         fields: [{ name: 'name', ferry: 'name', salesforce: 'Name', source: 'company' }, { name: 'currency', ferry: 'currency', salesforce: null, source: 'currency' }],
+        contactSource: 'ferry', importOwners: false,
       },
     });
     expect(new Date(integration.nextRunAt).toISOString()).toMatch(/T02:00:00\.000Z$/);
@@ -443,5 +462,101 @@ describe('the report page', () => {
     const panel = page.getByRole('region', { name: 'Reconciliation report' });
     await expect.poll(() => panel.textContent()).toContain(`${report.summary.withDifferences} groups with differences`);
     expect(page.consoleErrors).toEqual([]);
+  });
+});
+
+describe('the people of matched accounts', () => {
+  it('switches the contact source on the form: the preview says what it replaces (and why it is refused while a Contact integration sends contacts), the refusal beside the choice, then saved with owners imported; the next run\'s people counts on the integration\'s page', async () => {
+    // A Salesforce contact on R1's Account, a Ferry contact of R2 that Salesforce lacks, and a
+    // Contact integration that sends Ferry's contacts to Salesforce (contact data from two sources).
+    const sfContact = ((await conn.sobject('Contact').create({ AccountId: sf.get('R1')!, FirstName: 'Ada', LastName: 'Lovelace', Title: 'CFO', Email: 'ada@alpha.test' })) as any).id as string;
+    await must('POST', '/api/v1/contacts', { accountId: ferryIds.get('R2'), lastName: 'Gone', email: 'gone@beta.test' });
+    const contactsOut = await must('POST', '/api/v1/integrations', { name: 'Contacts out', entityType: 'Contact', credentialId: credential.id, trigger: { onChange: false } });
+
+    await page.goto(`${app.ferry.url}/integrations/${integration.id}/edit`);
+    const people = page.getByRole('group', { name: 'People of matched accounts' });
+    const contactSource = people.getByRole('radiogroup', { name: 'Contacts come from' });
+    const fromFerry = contactSource.getByRole('radio', { name: 'Ferry (the billing platform, through Ferry\'s API)' });
+    const fromSalesforce = contactSource.getByRole('radio', { name: 'Salesforce', exact: true });
+    const owners = people.getByRole('checkbox', { name: 'Make each Salesforce Account\'s owner the assigned user' });
+    await fromFerry.waitFor();
+    expect(await fromFerry.isChecked()).toBe(true);
+    expect(await owners.isChecked()).toBe(false);
+    // The saved source chosen: nothing to say.
+    expect(await people.getByRole('status').count()).toBe(0);
+
+    // Choosing Salesforce reads what the switch replaces, from the latest report: as the API says it.
+    await fromSalesforce.click();
+    const refusedPreview = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/contact-source?to=salesforce`);
+    expect(refusedPreview).toMatchObject({ current: 'ferry', to: 'salesforce', ferryContacts: 1, conflicts: [{ path: ['reconciliation', 'contactSource'], message: expect.stringContaining('"Contacts out"') }] });
+    const { report: before } = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`);
+    expect(refusedPreview.matchedAccounts).toBe(before.summary.counts.all_three + before.summary.counts.salesforce_ferry);
+    const refusedNotice = people.getByRole('status').filter({ hasText: 'Switching to Salesforce would be refused now' });
+    await expect.poll(() => refusedNotice.textContent()).toContain(refusedPreview.message);
+    expect(await refusedNotice.textContent()).toContain(refusedPreview.conflicts[0].message);
+    await expectAccessible(page, 'reconciliation form, switching the contact source (refused)');
+    await screenshot(page, 'reconciliation-contact-source-refused');
+
+    // Saving anyway: refused, the API's reason beside the choice, nothing changed.
+    await owners.check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await contactSource.getAttribute('aria-describedby')) ?? '').toMatch(/error/);
+    const refusal = await app.ferry.call('PATCH', `/api/v1/integrations/${integration.id}`, { reconciliation: { contactSource: 'salesforce' } });
+    expect(refusal.status).toBe(400);
+    expect(refusal.body.error.details).toEqual([{ path: 'body.reconciliation.contactSource', message: expect.stringContaining('"Contacts out"') }]);
+    expect(await errorOf(contactSource)).toBe(refusal.body.error.details[0].message);
+    expect((await must('GET', `/api/v1/integrations/${integration.id}`)).reconciliation).toMatchObject({ contactSource: 'ferry', importOwners: false });
+
+    // With the Contact integration disabled, choosing Salesforce again says what it replaces, no refusal.
+    await must('POST', `/api/v1/integrations/${contactsOut.id}/disable`);
+    await fromFerry.click();
+    expect(await people.getByRole('status').count()).toBe(0);
+    await fromSalesforce.click();
+    const preview = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation/contact-source?to=salesforce`);
+    expect(preview).toMatchObject({ conflicts: [], matchedAccounts: refusedPreview.matchedAccounts, ferryContacts: 1 });
+    expect(preview.message).toContain(`the contacts of the ${preview.matchedAccounts} matched account(s) of the latest report become those of Salesforce: of their 1 Ferry contact(s)`);
+    const notice = people.getByRole('status').filter({ hasText: 'Switching to Salesforce when saved' });
+    await expect.poll(() => notice.textContent()).toContain(preview.message);
+    expect(await notice.textContent()).not.toContain('refused');
+    await expectAccessible(page, 'reconciliation form, switching the contact source');
+    await screenshot(page, 'reconciliation-contact-source');
+
+    // Saved: the settings say so through the API, and the switch is an event on the integration's page.
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`${app.ferry.url}/integrations/${integration.id}`);
+    const saved = await must('GET', `/api/v1/integrations/${integration.id}`);
+    expect(saved.reconciliation).toEqual({ ...integration.reconciliation, contactSource: 'salesforce', importOwners: true });
+    const [event] = (await must('GET', `/api/v1/events?integrationId=${integration.id}&name=integration.contact_source.changed`)).data;
+    expect(event.message).toBe(`Contact data now comes from Salesforce (it came from Ferry). ${preview.message}`);
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await choose('Event name', 'integration.contact_source.changed');
+    const events = page.getByRole('table', { name: 'Events' });
+    await expect.poll(() => events.locator('tbody tr').filter({ hasText: 'Contact data now comes from Salesforce (it came from Ferry).' }).count()).toBe(1);
+
+    // A run brings the people in; the integration's page counts them as the report does.
+    const run = await runNow(integration.id, 'full');
+    expect(run, JSON.stringify(run)).toMatchObject({ status: 'COMPLETE' });
+    const { report } = await must('GET', `/api/v1/integrations/${integration.id}/reconciliation`);
+    const matched = report.summary.counts.all_three + report.summary.counts.salesforce_ferry;
+    expect(report.summary.people).toEqual({
+      owners: { assigned: matched, unchanged: 0, withoutOwner: 0, refused: 0 },
+      contacts: { read: 1, created: 1, updated: 0, unchanged: 0, removed: 1, refused: 0 },
+    });
+    expect((await must('GET', `/api/v1/contacts?accountId=${ferryIds.get('R1')}`)).data).toEqual([expect.objectContaining({ email: 'ada@alpha.test', title: 'CFO' })]);
+    expect((await must('GET', `/api/v1/contacts?accountId=${ferryIds.get('R2')}`)).data).toEqual([]);
+    expect((await must('GET', `/api/v1/external-mappings?integrationId=${integration.id}`)).data).toEqual([expect.objectContaining({ externalId: sfContact })]);
+
+    await page.goto(`${app.ferry.url}/integrations/${integration.id}`);
+    const panel = page.getByRole('region', { name: 'Reconciliation report' });
+    const ownerCounts = panel.getByRole('group', { name: 'Account owners as assigned users' });
+    const contactCounts = panel.getByRole('group', { name: 'Contacts from Salesforce' });
+    await ownerCounts.waitFor();
+    for (const [key, value] of Object.entries(report.summary.people.owners as Record<string, number>)) expect(await ownerCounts.locator(`[data-count="${key}"]`).textContent(), key).toBe(value.toLocaleString('en-US'));
+    for (const [key, value] of Object.entries(report.summary.people.contacts as Record<string, number>)) expect(await contactCounts.locator(`[data-count="${key}"]`).textContent(), key).toBe(value.toLocaleString('en-US'));
+    expect(await ownerCounts.getByRole('definition').count()).toBe(4);
+    expect(await contactCounts.getByRole('term').allTextContents()).toEqual(['Read from Salesforce', 'Created', 'Updated', 'Unchanged', 'Removed', 'Refused']);
+    await expectAccessible(page, 'reconciliation integration page with people counts');
+    await screenshot(page, 'reconciliation-people');
+    expect(unexpected(page.consoleErrors, [400])).toEqual([]);
   });
 });

@@ -32,6 +32,7 @@ const NAME_SET: Record<EventName, true> = {
   'integration.deleted_in_ferry.warning': true,
   'integration.incoming_gap.warning': true,
   'integration.picklist_values_missing.warning': true,
+  'integration.contact_source.changed': true,
 };
 const NAMES = Object.keys(NAME_SET) as EventName[];
 const SEVERITIES: Severity[] = ['error', 'warning', 'info'];

@@ -228,7 +228,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
   // An import writes the whole set to Salesforce: accounts and external mappings mean nothing to it.
   const importKind = isImport(values.entityType) ? values.entityType : null;
   const isCatalogue = values.entityType === 'Catalogue';
-  // A reconciliation compares accounts on three sides and writes nothing: no account or entity settings.
+  // A reconciliation compares accounts on three sides and writes nothing to Salesforce: no account or entity settings.
   const isReconciliation = values.entityType === 'Reconciliation';
   const accountSettings = importKind === null && !isReconciliation;
   const credentialOptions = (credentials.data ?? []).map((credential) => ({ value: credential.id, label: `${credential.name} (${credential.status})` }));
@@ -322,6 +322,7 @@ function IntegrationForm({ entityType, integration }: { entityType: EntityType; 
               )}
               <ReconciliationFields
                 values={values.reconciliation}
+                saved={integration === undefined || integration.reconciliation === null ? null : { integrationId: integration.id, contactSource: integration.reconciliation.contactSource }}
                 input={(path, options) => form.getInputProps(`reconciliation.${path}`, options)}
                 errorOf={(path) => form.errors[`reconciliation.${path}`] as string | undefined}
                 onInsert={(path, item) => form.insertListItem(`reconciliation.${path}`, item)}

@@ -317,41 +317,52 @@ async function match(context: ReconcileContext): Promise<ReportSummary['counts']
     n += items.length;
   };
   const rows = (side: Side) => `(SELECT * FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2 AND side = '${side}')`;
-  // A pass in pages, by the anchor side's record id.
-  const pages = async (sql: string) => {
+  // The first of the records naming a key: a source record by the Account it names or by its own
+  // id, a Ferry account by the Account it is linked to.
+  const first = (side: Side, key: 'salesforce_id' | 'source_id') =>
+    `(SELECT DISTINCT ON (${key}) record_id, salesforce_id, source_id FROM ${rows(side)} x WHERE ${key} IS NOT NULL ORDER BY ${key}, record_id)`;
+  // Each pass is matched in one statement (hash joins over the staged sides) into
+  // reconciliation_groups, then read back a page at a time by the anchor's id to be compared.
+  const pass = async (number: number, select: string) => {
+    await db.query(`INSERT INTO reconciliation_groups (org_id, run_id, pass, anchor, sf_id, f_id, s_id) SELECT $1, $2, ${number}, g.anchor, g.sf_id, g.f_id, g.s_id FROM (${select}) g`, [orgId, runId]);
     let after = '';
     for (;;) {
-      const page = await db.query<Joined & { anchor: string }>(sql, [orgId, runId, after, PAGE]);
+      const page = await db.query<Joined & { anchor: string }>(`
+        SELECT g.anchor, sf.record_id AS sf_id, sf.name AS sf_name, sf.fields AS sf_fields, f.record_id AS f_id, f.name AS f_name, f.fields AS f_fields,
+               s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+        FROM reconciliation_groups g
+        LEFT JOIN reconciliation_rows sf ON sf.org_id = g.org_id AND sf.run_id = g.run_id AND sf.side = 'salesforce' AND sf.record_id = g.sf_id
+        LEFT JOIN reconciliation_rows f ON f.org_id = g.org_id AND f.run_id = g.run_id AND f.side = 'ferry' AND f.record_id = g.f_id
+        LEFT JOIN reconciliation_rows s ON s.org_id = g.org_id AND s.run_id = g.run_id AND s.side = 'source' AND s.record_id = g.s_id
+        WHERE g.org_id = $1 AND g.run_id = $2 AND g.pass = ${number} AND g.anchor > $3 ORDER BY g.anchor LIMIT $4`, [orgId, runId, after, PAGE]);
       if (page.length === 0) return;
       after = page[page.length - 1]!.anchor;
       await emit(page);
       await context.onProgress({ step: 'matching', done: n, total: n });
     }
   };
-  await pages(`
-    SELECT sf.record_id AS anchor, sf.record_id AS sf_id, sf.name AS sf_name, sf.fields AS sf_fields,
-           f.record_id AS f_id, f.name AS f_name, f.fields AS f_fields, s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+  // Every Account, with its Ferry account and the customer that names it, that it names, or that
+  // its Ferry account names (in that order).
+  await pass(1, `
+    SELECT sf.record_id AS anchor, sf.record_id AS sf_id, f.record_id AS f_id, COALESCE(s1.record_id, s2.record_id, s3.record_id) AS s_id
     FROM ${rows('salesforce')} sf
-    LEFT JOIN LATERAL (SELECT * FROM ${rows('ferry')} x WHERE x.salesforce_id = sf.record_id ORDER BY x.record_id LIMIT 1) f ON true
-    LEFT JOIN LATERAL (
-      SELECT * FROM ${rows('source')} x
-      WHERE x.salesforce_id = sf.record_id OR (sf.source_id IS NOT NULL AND x.source_id = sf.source_id) OR (f.source_id IS NOT NULL AND x.source_id = f.source_id)
-      ORDER BY (x.salesforce_id = sf.record_id) DESC NULLS LAST, (x.source_id = sf.source_id) DESC NULLS LAST, x.record_id LIMIT 1) s ON true
-    WHERE sf.record_id > $3 ORDER BY sf.record_id LIMIT $4`);
-  await pages(`
-    SELECT f.record_id AS anchor, NULL AS sf_id, NULL AS sf_name, NULL::jsonb AS sf_fields,
-           f.record_id AS f_id, f.name AS f_name, f.fields AS f_fields, s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+    LEFT JOIN ${first('ferry', 'salesforce_id')} f ON f.salesforce_id = sf.record_id
+    LEFT JOIN ${first('source', 'salesforce_id')} s1 ON s1.salesforce_id = sf.record_id
+    LEFT JOIN ${first('source', 'source_id')} s2 ON s2.source_id = sf.source_id
+    LEFT JOIN ${first('source', 'source_id')} s3 ON s3.source_id = f.source_id`);
+  // Every Ferry account no Account matched, with the customer it names.
+  await pass(2, `
+    SELECT f.record_id AS anchor, NULL AS sf_id, f.record_id AS f_id, s.record_id AS s_id
     FROM ${rows('ferry')} f
-    LEFT JOIN LATERAL (SELECT * FROM ${rows('source')} x WHERE f.source_id IS NOT NULL AND x.source_id = f.source_id ORDER BY x.record_id LIMIT 1) s ON true
-    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = f.salesforce_id)
-      AND f.record_id > $3 ORDER BY f.record_id LIMIT $4`);
-  await pages(`
-    SELECT s.record_id AS anchor, NULL AS sf_id, NULL AS sf_name, NULL::jsonb AS sf_fields, NULL AS f_id, NULL AS f_name, NULL::jsonb AS f_fields,
-           s.record_id AS s_id, s.source_id AS s_key, s.name AS s_name, s.fields AS s_fields
+    LEFT JOIN ${first('source', 'source_id')} s ON s.source_id = f.source_id
+    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = f.salesforce_id)`);
+  // The customers nothing named.
+  await pass(3, `
+    SELECT s.record_id AS anchor, NULL AS sf_id, NULL AS f_id, s.record_id AS s_id
     FROM ${rows('source')} s
-    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = s.salesforce_id OR (s.source_id IS NOT NULL AND sf.source_id = s.source_id))
-      AND NOT EXISTS (SELECT 1 FROM ${rows('ferry')} f WHERE s.source_id IS NOT NULL AND f.source_id = s.source_id)
-      AND s.record_id > $3 ORDER BY s.record_id LIMIT $4`);
+    WHERE NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.record_id = s.salesforce_id)
+      AND NOT EXISTS (SELECT 1 FROM ${rows('salesforce')} sf WHERE sf.source_id = s.source_id)
+      AND NOT EXISTS (SELECT 1 FROM ${rows('ferry')} f WHERE f.source_id = s.source_id)`);
   // Keys several records of one side hold: the billing id on Salesforce, on Ferry or in the
   // source; the Salesforce Account on Ferry or in the source.
   const duplicates = await db.query<{ side: Side; key_kind: 'salesforce_id' | 'source_id'; key: string; records: string[]; total: number }>(`
@@ -381,11 +392,17 @@ async function match(context: ReconcileContext): Promise<ReportSummary['counts']
 export async function reconcile(context: ReconcileContext): Promise<ReportSummary> {
   const { db, integration, runId } = context;
   const orgId = integration.org_id;
-  await db.query('DELETE FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+  const emptyStaging = async () => {
+    await db.query('DELETE FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+    await db.query('DELETE FROM reconciliation_groups WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+  };
+  await emptyStaging();
   await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
   try {
     const read = { salesforce: await stageSalesforce(context), ferry: await stageFerry(context), source: await stageSource(context) };
     if (context.config.contactSource === 'salesforce') await stageContacts(context);
+    // Fresh statistics, so the matching joins the staged sides by hash (not by a loop per row).
+    await db.query('ANALYZE reconciliation_rows');
     const { withDifferences, ...counts } = await match(context);
     const summary: ReportSummary = { counts, read, withDifferences, matchedShare: read.salesforce === 0 ? 0 : counts.all_three / read.salesforce };
     if (context.config.importOwners || context.config.contactSource === 'salesforce') {
@@ -400,6 +417,6 @@ export async function reconcile(context: ReconcileContext): Promise<ReportSummar
     await db.query('DELETE FROM reconciliation_items WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
     throw error;
   } finally {
-    await db.query('DELETE FROM reconciliation_rows WHERE org_id = $1 AND run_id = $2', [orgId, runId]);
+    await emptyStaging();
   }
 }

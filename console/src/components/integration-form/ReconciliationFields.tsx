@@ -1,9 +1,15 @@
 import { Button, Checkbox, Fieldset, Group, NumberInput, PasswordInput, Radio, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import type { GetInputPropsReturnType } from '@mantine/form';
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client.ts';
+import { ErrorAlert } from '../ErrorAlert.tsx';
+import { Notice } from '../integration-details/Notice.tsx';
+import { reconciliationKey } from '../reconciliation/queries.ts';
 import type { Integration } from './options.ts';
 
 type Config = NonNullable<Integration['reconciliation']>;
 type Format = Extract<Config['source'], { kind: 'file' }>['format'];
+export type ContactSource = Config['contactSource'];
 type ExternalMapping = { externalSystem: string; externalTable: string };
 
 /** A header an HTTPS source sends; its value is a secret the API never gives back. */
@@ -46,6 +52,10 @@ export interface ReconciliationValues {
   ferryToSalesforce: { kind: 'links' | 'externalMapping'; externalMapping: ExternalMapping };
   ferryToSource: { kind: 'field' | 'externalMapping'; field: string; externalMapping: ExternalMapping };
   fields: ComparedField[];
+  /** Where the contacts of matched accounts come from. */
+  contactSource: ContactSource;
+  /** Make the Account's owner the matched Ferry account's assigned user. */
+  importOwners: boolean;
 }
 
 export const FORMATS: { value: Format; label: string }[] = [
@@ -83,6 +93,8 @@ export function reconciliationValues(config: Config | null | undefined): Reconci
       ferryToSalesforce: { kind: 'links', externalMapping: NO_MAPPING },
       ferryToSource: { kind: 'field', field: 'externalKey', externalMapping: NO_MAPPING },
       fields: [{ name: 'name', ferry: 'name', salesforce: 'Name', source: '' }],
+      contactSource: 'ferry',
+      importOwners: false,
     };
   }
   const toSalesforce = config.ferryToSalesforce;
@@ -95,6 +107,8 @@ export function reconciliationValues(config: Config | null | undefined): Reconci
     ferryToSalesforce: toSalesforce === 'links' ? { kind: 'links', externalMapping: NO_MAPPING } : { kind: 'externalMapping', externalMapping: toSalesforce.externalMapping },
     ferryToSource: 'field' in toSource ? { kind: 'field', field: toSource.field, externalMapping: NO_MAPPING } : { kind: 'externalMapping', field: '', externalMapping: toSource.externalMapping },
     fields: config.fields.map((field) => ({ name: field.name, ferry: field.ferry ?? '', salesforce: field.salesforce ?? '', source: field.source ?? '' })),
+    contactSource: config.contactSource,
+    importOwners: config.importOwners,
   };
 }
 
@@ -123,6 +137,8 @@ export function reconciliationBody(values: ReconciliationValues) {
     ferryToSalesforce: values.ferryToSalesforce.kind === 'links' ? ('links' as const) : { externalMapping: values.ferryToSalesforce.externalMapping },
     ferryToSource: values.ferryToSource.kind === 'field' ? { field: values.ferryToSource.field } : { externalMapping: values.ferryToSource.externalMapping },
     fields: values.fields.map((field) => ({ name: field.name, ferry: orNull(field.ferry), salesforce: orNull(field.salesforce), source: orNull(field.source) })),
+    contactSource: values.contactSource,
+    importOwners: values.importOwners,
   };
 }
 
@@ -229,20 +245,102 @@ function SourceInputs({
   );
 }
 
+/** A stored reconciliation: its id and the contact source it has now (to say what switching replaces). */
+export interface SavedReconciliation {
+  integrationId: string;
+  contactSource: ContactSource;
+}
+
+const SOURCE_NAME: Record<ContactSource, string> = { ferry: 'Ferry', salesforce: 'Salesforce' };
+
+/**
+ * What choosing another contact source replaces, said before it is saved: for a stored
+ * reconciliation, the API's preview from its latest report (and why saving would be refused now, if
+ * it would); for a new one, which has no report, what a run will do.
+ */
+function ContactSourceNotice({ chosen, saved }: { chosen: ContactSource; saved: SavedReconciliation | null }) {
+  const switching = saved !== null && chosen !== saved.contactSource;
+  const preview = useQuery({
+    queryKey: [...reconciliationKey(saved?.integrationId ?? ''), 'contact-source', chosen],
+    queryFn: async () =>
+      unwrap(await api.GET('/api/v1/integrations/{id}/reconciliation/contact-source', { params: { path: { id: saved!.integrationId }, query: { to: chosen } } })),
+    enabled: switching,
+    // Other integrations may change meanwhile: what is shown is read when the choice is made.
+    staleTime: 0,
+  });
+  if (saved === null) {
+    if (chosen === 'ferry') return null;
+    return (
+      <Notice color="orange" title="Contacts from Salesforce" role="status">
+        From the first run, the contacts of each matched account (an Account and a Ferry account in one group) become those of its Account in Salesforce: Ferry contacts with the e-mail of one of the
+        Account&apos;s contacts are updated from it, the others are removed, and the rest of Salesforce&apos;s are created. Contacts of other accounts are left as they are. Saving is refused while another
+        integration writes contact data: an enabled Contact integration that sends Ferry&apos;s contacts to Salesforce, or a reconciliation that imports them.
+      </Notice>
+    );
+  }
+  if (!switching) return null;
+  if (preview.error !== null) return <ErrorAlert error={preview.error} title="What switching replaces could not be read" />;
+  if (preview.data === undefined) {
+    return (
+      <Text size="sm" role="status">
+        Reading what switching to {SOURCE_NAME[chosen]} replaces…
+      </Text>
+    );
+  }
+  const refused = preview.data.conflicts.length > 0;
+  // The API's message says it all, the conflicts included: they only set the tone here.
+  return (
+    <Notice color={refused ? 'red' : 'orange'} title={refused ? `Switching to ${SOURCE_NAME[chosen]} would be refused now` : `Switching to ${SOURCE_NAME[chosen]} when saved`} role="status">
+      {preview.data.message}
+    </Notice>
+  );
+}
+
+/**
+ * Where the contacts of matched accounts come from, and whether their owners come in as assigned
+ * users: a reconciliation's only writes into Ferry.
+ */
+function PeopleInputs({ values, saved, input }: { values: ReconciliationValues; saved: SavedReconciliation | null; input: Input }) {
+  return (
+    <Fieldset legend="People of matched accounts" p="sm">
+      <Stack gap="sm">
+        <Text size="sm" c="gray.7">
+          A matched account is a group of the report with a Salesforce Account and a Ferry account. These settings are what a run writes into Ferry; Salesforce is only read.
+        </Text>
+        <Radio.Group label="Contacts come from" description="Contact data comes from one source at a time." {...input('contactSource')}>
+          <Stack gap={6} mt="xs">
+            <Radio value="ferry" label="Ferry (the billing platform, through Ferry's API)" description="Runs leave the contacts alone." />
+            <Radio value="salesforce" label="Salesforce" description="Each run makes them the Account's Salesforce contacts: updated, linked by e-mail or created, and those Salesforce lacks removed." />
+          </Stack>
+        </Radio.Group>
+        <ContactSourceNotice chosen={values.contactSource} saved={saved} />
+        <Checkbox
+          label="Make each Salesforce Account's owner the assigned user"
+          description="Of the matched Ferry account: the Ferry user with the owner's e-mail, created if there is none."
+          {...input('importOwners', { type: 'checkbox' })}
+        />
+      </Stack>
+    </Fieldset>
+  );
+}
+
 /**
  * A Reconciliation integration's settings (`reconciliation`): how each side names the others, the
- * billing tool's source, and the fields compared. `input(path)` gives the form's props for a path
+ * billing tool's source, the fields compared and the people of matched accounts; `saved` is the
+ * stored reconciliation being edited (null: a new one). `input(path)` gives the form's props for a path
  * under `reconciliation.`; `errorOf` reads an error the inputs do not show (a union's, a compared
  * field's own, a list's); `onInsert` and `onRemove` change its lists.
  */
 export function ReconciliationFields({
   values,
+  saved,
   input,
   errorOf,
   onInsert,
   onRemove,
 }: {
   values: ReconciliationValues;
+  saved: SavedReconciliation | null;
   input: Input;
   errorOf: (path: string) => string | undefined;
   onInsert: (path: string, item: ComparedField | HeaderRow) => void;
@@ -252,7 +350,8 @@ export function ReconciliationFields({
   return (
     <Stack gap="sm">
       <Text size="sm" c="gray.7">
-        A reconciliation writes nothing: each run compares Salesforce Accounts, Ferry accounts and the billing tool&apos;s customers, and writes a report. Its Salesforce fields are checked against the credential&apos;s org when it is saved.
+        A reconciliation writes nothing to Salesforce: each run compares Salesforce Accounts, Ferry accounts and the billing tool&apos;s customers, and writes a report (and, if chosen under People of
+        matched accounts, brings their contacts and owners into Ferry). Its Salesforce fields are checked against the credential&apos;s org when it is saved.
       </Text>
       <TextInput
         label="Salesforce billing id field"
@@ -340,6 +439,7 @@ export function ReconciliationFields({
           Add compared field
         </Button>
       </Group>
+      <PeopleInputs values={values} saved={saved} input={input} />
     </Stack>
   );
 }
