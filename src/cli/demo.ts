@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../emulator/index.ts';
 import type { Engine } from '../engine/index.ts';
 import { RecordStore, type RecordData } from '../platform/index.ts';
@@ -72,7 +74,43 @@ export async function seedDemo(db: Database, engine: Engine, orgId: string, emul
     }
   }
   await seedDemoCatalogue(store, orgId);
+  await seedDemoReconciliation(engine, orgId, credential.id);
   return { seeded: true };
+}
+
+/** The billing tool's customers of the demo: samples/billing-customers.csv, shipped with Ferry. */
+export const DEMO_BILLING_CUSTOMERS = fileURLToPath(new URL('../../samples/billing-customers.csv', import.meta.url));
+
+/**
+ * A reconciliation of the demo's customers: Salesforce Accounts (the account code in
+ * AccountNumber, as the Accounts integration delivers it), Ferry accounts and a sample billing
+ * tool file in which one customer is named differently, one bills in another currency, one is
+ * missing and one is the billing tool's alone. It runs at 02:00 UTC, or now from the console or
+ * with `ferry reconciliation run`.
+ */
+async function seedDemoReconciliation(engine: Engine, orgId: string, credentialId: string): Promise<void> {
+  const integration = must(await engine.createIntegration(orgId, {
+    name: 'Customers across Salesforce, Ferry and billing (demo)', entityType: 'Reconciliation', credentialId,
+    reconciliation: {
+      salesforceBillingIdField: 'AccountNumber',
+      source: { kind: 'file', format: 'csv' },
+      sourceIdField: 'id',
+      ferryToSource: { field: 'code' },
+      fields: [
+        { name: 'name', ferry: 'name', salesforce: 'Name', source: 'company' },
+        { name: 'currency', ferry: 'currency', source: 'currency' },
+      ],
+    },
+  }));
+  must(await engine.reconciliations.uploadFile(orgId, integration.id, { format: 'csv', content: await readFile(DEMO_BILLING_CUSTOMERS, 'utf8') }));
+}
+
+/** The demo's reconciliation, if the demo made one. */
+export async function findDemoReconciliation(engine: Engine, orgId: string): Promise<string | undefined> {
+  const setup = await findDemoSetup(engine, orgId);
+  if (setup === undefined) return undefined;
+  const integrations = await engine.integrations.list(orgId);
+  return integrations.find((i) => i.entityType === 'Reconciliation' && i.credentialId === setup.credentialId)?.id;
 }
 
 /**

@@ -13,6 +13,7 @@ const commands = {
   org: () => import('./commands/org.ts'),
   import: () => import('./commands/import.ts'),
   importIntoSalesforce: () => import('./commands/import-into-salesforce.ts'),
+  reconciliation: () => import('./commands/reconciliation.ts'),
   api: () => import('../api/index.ts'),
 };
 
@@ -164,6 +165,28 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .action(async (credentialId: string, options: { org?: string }) => {
       const { importIntoSalesforceCommand } = await commands.importIntoSalesforce();
       exitCode = await importIntoSalesforceCommand({ env: env(), kind: 'ReferenceData', credentialId, org: options.org, print, printError, progress: io.isTty });
+    });
+
+  const reconciliation = program.command('reconciliation').description('Reconciliations: the billing tool\'s customers, and runs with their report');
+  reconciliation
+    .command('upload')
+    .argument('<integration>', 'the Reconciliation integration\'s id')
+    .argument('<file>', 'the billing tool\'s customers: a .csv file with a header row, or .jsonl (one JSON object a line)')
+    .option('--format <format>', 'csv or jsonl, when the file name does not tell')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description('Keep the billing tool\'s customers for the next run (checked first: a malformed file is refused with its line)')
+    .action(async (integrationId: string, file: string, options: { format?: string; org?: string }) => {
+      const { uploadCommand } = await commands.reconciliation();
+      exitCode = await uploadCommand({ env: env(), integrationId, file, format: options.format, org: options.org, print, printError });
+    });
+  reconciliation
+    .command('run')
+    .argument('<integration>', 'the Reconciliation integration\'s id')
+    .option('--org <id>', 'organization id (default: the default organization)')
+    .description('Run the reconciliation now and print its report: matched, on one side only, duplicates, differences')
+    .action(async (integrationId: string, options: { org?: string }) => {
+      const { runCommand } = await commands.reconciliation();
+      exitCode = await runCommand({ env: env(), integrationId, org: options.org, print, printError });
     });
 
   program

@@ -167,6 +167,27 @@ describe('ferry CLI', () => {
       expect([bills, items]).toEqual([15, 30]);
       expect((await conn.query('SELECT COUNT() FROM Account')).totalSize).toBe(5);
       expect((await conn.query('SELECT COUNT() FROM Ferry_Balance_Transaction__c')).totalSize).toBe(5);
+
+      // The demo's reconciliation, with the sample billing file, run through the running server.
+      const reconciliationId = /ferry reconciliation run (\S+)/.exec(ferry.output())?.[1];
+      expect(reconciliationId).toBeDefined();
+      const bad = join(dir, 'customers.csv');
+      writeFileSync(bad, 'id,company\nACME,"Acme\n');
+      const refused = await runFerry(['reconciliation', 'upload', reconciliationId!, bad], { FERRY_DATA_DIR: dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/content: .*line 2/);
+      const unknownFormat = await runFerry(['reconciliation', 'upload', reconciliationId!, join(dir, 'customers.txt')], { FERRY_DATA_DIR: dir });
+      expect([unknownFormat.code, unknownFormat.stderr]).toEqual([2, expect.stringContaining('pass --format csv or --format jsonl')]);
+      const uploaded = await runFerry(['reconciliation', 'upload', reconciliationId!, join(import.meta.dirname, '..', '..', 'samples', 'billing-customers.csv')], { FERRY_DATA_DIR: dir });
+      expect(uploaded.stdout).toContain(`Kept 5 billing customer(s)`);
+      const run = await runFerry(['reconciliation', 'run', reconciliationId!], { FERRY_DATA_DIR: dir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/run \S+: COMPLETE/);
+      expect(run.stdout).toContain('80.0% of the Salesforce Accounts matched on all three sides');
+      expect(run.stdout).toMatch(/on all three sides\s+4\n/);
+      expect(run.stdout).toMatch(/Salesforce and Ferry\s+1\n/);
+      expect(run.stdout).toMatch(/billing tool only\s+1\n/);
+      expect(run.stdout).toContain('matched groups with differences: 2');
     } finally {
       expect(await ferry.stop()).toBe(0);
     }
@@ -183,11 +204,27 @@ describe('ferry CLI', () => {
       const credential = await post('/api/v1/credentials', { name: 'Emulator', type: 'password', loginUrl: emulator.loginUrl, username: 'admin@ferry.test', password: 'ferry', securityToken: 'emulator' });
       const integration = await post('/api/v1/integrations', { name: 'Accounts', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false } });
       await post('/api/v1/accounts', { code: 'SYNC-1', name: 'Synced by the CLI' });
+      const reconciliation = await post('/api/v1/integrations', {
+        name: 'Customers', entityType: 'Reconciliation', credentialId: credential.id,
+        reconciliation: { salesforceBillingIdField: 'AccountNumber', source: { kind: 'file', format: 'jsonl' }, sourceIdField: 'id', ferryToSource: { field: 'code' }, fields: [{ name: 'name', ferry: 'name', salesforce: 'Name', source: 'name' }] },
+      });
       expect(await ferry.stop()).toBe(0);
 
       const sync = await runFerry(['sync', integration.id, '--full'], env);
       expect(sync.code).toBe(0);
       expect(sync.stdout).toMatch(/run \S+: COMPLETE — sent 1, created 1/);
+      // A reconciliation in this process: the billing tool's customers from a JSON lines file, then a run.
+      const customers = join(dir, 'customers.jsonl');
+      writeFileSync(customers, '{"id": "SYNC-1", "name": "Synced by the CLI Ltd"}\n{"id": "BILLING-ONLY", "name": "Only billed"}\n');
+      const kept = await runFerry(['reconciliation', 'upload', reconciliation.id, customers], env);
+      expect([kept.code, kept.stdout]).toEqual([0, expect.stringContaining('Kept 2 billing customer(s)')]);
+      const reconciled = await runFerry(['reconciliation', 'run', reconciliation.id], env);
+      expect(reconciled.code, reconciled.stderr).toBe(0);
+      expect(reconciled.stdout).toContain('100.0% of the Salesforce Accounts matched on all three sides');
+      expect(reconciled.stdout).toMatch(/billing tool only\s+1\n/);
+      expect(reconciled.stdout).toContain('matched groups with differences: 1');
+      const notOne = await runFerry(['reconciliation', 'run', integration.id], env);
+      expect([notOne.code, notOne.stderr]).toEqual([2, expect.stringContaining('Only Reconciliation integrations have reports and files.')]);
       const check = await runFerry(['salesforce', 'check', credential.id], env);
       expect(check.code).toBe(0);
       expect(check.stdout).toContain('has every object and field Ferry writes');
@@ -450,14 +487,14 @@ describe('ferry CLI', () => {
     }
     const warned = await startFerry(env);
     try {
-      expect(warned.output()).toContain('6 demo integrations still send to the emulated org, which does not run with --no-demo');
+      expect(warned.output()).toContain('7 demo integrations still send to the emulated org, which does not run with --no-demo');
       expect(warned.output()).toContain('npx ferry start --no-demo --remove-demo');
     } finally {
       expect(await warned.stop()).toBe(0);
     }
     const removed = await startFerry(env, ['--no-demo', '--remove-demo']);
     try {
-      expect(removed.output()).toContain("removed the demo's credential and its 6 integrations");
+      expect(removed.output()).toContain("removed the demo's credential and its 7 integrations");
       expect((await get(`${removed.url}/api/v1/integrations`, PRESET_KEY)).body.data).toEqual([]);
       expect((await get(`${removed.url}/api/v1/credentials`, PRESET_KEY)).body.data).toEqual([]);
     } finally {

@@ -8,7 +8,7 @@ import type { Engine } from '../../engine/index.ts';
 import { ensureDefaultOrganization } from '../../platform/index.ts';
 import { addApiKeyIfMissing } from '../../platform/organizations.ts';
 import type { Database } from '../../storage/index.ts';
-import { findDemoSetup, removeDemoSetup, seedDemo } from '../demo.ts';
+import { findDemoReconciliation, findDemoSetup, removeDemoSetup, seedDemo } from '../demo.ts';
 import { startEngine } from '../engine-runtime.ts';
 import { claimDataDir, dataDirOf, describeStore, newLocalAdminToken, openMigratedDatabase, publishServer, showKey } from '../runtime.ts';
 
@@ -102,6 +102,8 @@ export async function startCommand({ env, print, untilStopped, demo, removeDemo 
       print('  query it:');
       print(`    TOKEN=$(curl -s ${emulator.url}/services/oauth2/token -d grant_type=password -d client_id=${id.clientId} -d client_secret=${id.clientSecret} -d username=${id.username} -d password=${id.password}${id.securityToken} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`);
       print(`    curl -s -H "Authorization: Bearer $TOKEN" "${emulator.url}/services/data/v${id.apiVersion}/query?q=SELECT+Name,Total__c,Status__c+FROM+Ferry_Bill__c"`);
+      const reconciliationId = await findDemoReconciliation(engine, organization.id);
+      if (reconciliationId !== undefined) print(`  reconcile npx ferry reconciliation run ${reconciliationId}   (its customers against samples/billing-customers.csv)`);
       print('  (start without it: npx ferry start --no-demo)');
     }
     print(`  try       curl -H "Authorization: Bearer <API key>" ${url}/api/v1/integrations`);
