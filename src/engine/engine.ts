@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { fail, issuesFromZod, JOURNAL_CHANNEL, ok, RecordStore, type Issue, type Result } from '../platform/index.ts';
 import { startBoss, type JobMap } from '../queue/boss.ts';
-import { SalesforceError, type ClientOptions } from '../salesforce/index.ts';
+import { SalesforceError, type ClientOptions, type SalesforceClient } from '../salesforce/index.ts';
 import type { Database } from '../storage/index.ts';
 import { Credentials } from './credentials/credentials.ts';
 import type { SecretBox } from './credentials/secret-box.ts';
@@ -293,11 +293,15 @@ export class Engine {
    * (the run checks again: its query names the fields).
    */
   async #checkReconciliation(orgId: string, config: ReconciliationInput, credentialId: string): Promise<Issue[]> {
-    let fields: { name: string; type: string }[];
+    let fields: { name: string; type: string; relationshipName: string | null; referenceTo: string[] }[];
+    let client: SalesforceClient;
+    let salesforceOrgId: string;
     try {
-      const { client, identity } = await this.credentials.open(orgId, credentialId);
-      this.schemas.forget(identity.organizationId);
-      const account = (await this.schemas.describe(client, identity.organizationId, ['Account'])).get('account');
+      const opened = await this.credentials.open(orgId, credentialId);
+      client = opened.client;
+      salesforceOrgId = opened.identity.organizationId;
+      this.schemas.forget(salesforceOrgId);
+      const account = (await this.schemas.describe(client, salesforceOrgId, ['Account'])).get('account');
       if (account === undefined || account === null) return [{ path: ['reconciliation'], message: 'the credential\'s org has no Account object' }];
       fields = account.fields;
     } catch (error) {
@@ -311,13 +315,34 @@ export class Engine {
       if (found === undefined) return `Account has no field ${name} in the credential's org; its fields: ${available}`;
       return found === name ? undefined : `is spelled ${found} in Salesforce: use the exact API name`;
     };
+    // A field of a record the Account looks up ("Owner.Email"): the lookup by its relationship
+    // name, then the field on the object it points to.
+    const lookedUp = async (path: string): Promise<string | undefined> => {
+      const [relationship, name] = path.split('.') as [string, string];
+      const lookups = fields.filter((f) => f.relationshipName !== null && f.referenceTo.length > 0);
+      const lookup = lookups.find((f) => f.relationshipName!.toLowerCase() === relationship.toLowerCase());
+      if (lookup === undefined) return `Account has no lookup named ${relationship} in the credential's org; its lookups: ${lookups.map((f) => f.relationshipName).sort().join(', ')}`;
+      if (lookup.relationshipName !== relationship) return `the lookup is spelled ${lookup.relationshipName} in Salesforce: use the exact name`;
+      const target = lookup.referenceTo[0]!;
+      let described: { fields: { name: string }[] } | null | undefined;
+      try {
+        described = (await this.schemas.describe(client, salesforceOrgId, [target])).get(target.toLowerCase());
+      } catch (error) {
+        // Not reachable now: the run checks again (its query names the field).
+        if (error instanceof SalesforceError) return undefined;
+        throw error;
+      }
+      const found = described?.fields.find((f) => f.name.toLowerCase() === name.toLowerCase());
+      if (found === undefined) return `${target} (Account's ${relationship}) has no field ${name}; its fields: ${(described?.fields ?? []).map((f) => f.name).sort().join(', ')}`;
+      return found.name === name ? undefined : `is spelled ${relationship}.${found.name} in Salesforce: use the exact API name`;
+    };
     const issues: Issue[] = [];
     const billing = problem(config.salesforceBillingIdField);
     if (billing !== undefined) issues.push({ path: ['reconciliation', 'salesforceBillingIdField'], message: billing });
-    config.fields.forEach((field, index) => {
-      const wrong = field.salesforce === null ? undefined : problem(field.salesforce);
+    for (const [index, field] of config.fields.entries()) {
+      const wrong = field.salesforce === null ? undefined : field.salesforce.includes('.') ? await lookedUp(field.salesforce) : problem(field.salesforce);
       if (wrong !== undefined) issues.push({ path: ['reconciliation', 'fields', index, 'salesforce'], message: wrong });
-    });
+    }
     return issues;
   }
 

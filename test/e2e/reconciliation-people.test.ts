@@ -26,7 +26,7 @@ const CONFIG = {
   source: { kind: 'file', format: 'csv' },
   sourceIdField: 'id',
   ferryToSource: { field: 'externalKey' },
-  fields: [{ name: 'name', ferry: 'name', salesforce: 'Name', source: 'company' }],
+  fields: [{ name: 'name', ferry: 'name', salesforce: 'Name', source: 'company' }, { name: 'owner', ferry: 'owner.email', salesforce: 'Owner.Email' }],
 };
 
 const contactsOf = async (accountId: string) =>
@@ -53,6 +53,15 @@ describe('the people of matched accounts', () => {
       details: [{ path: 'body.reconciliation.contactSource', message: expect.stringContaining(`the Contact integration "Contacts out" (${contactIntegration.id}) sends Ferry's contacts to Salesforce; set its sync.contactData to "salesforce" or disable it first`) }],
     });
     expect((await must('GET', '/api/v1/integrations?entityType=Reconciliation')).data).toEqual([]);
+    // A field of a record the Account looks up is checked too: the lookup, then its field.
+    const lookups = await ferry.call('POST', '/api/v1/integrations', {
+      name: 'Customers', entityType: 'Reconciliation', credentialId: credential.id,
+      reconciliation: { ...CONFIG, fields: [{ name: 'owner', ferry: 'owner.email', salesforce: 'Owner.Emial' }, { name: 'creator', ferry: 'owner.name', salesforce: 'Creator.Name' }] },
+    });
+    expect(lookups.body.error.details).toEqual([
+      { path: 'body.reconciliation.fields[0].salesforce', message: expect.stringMatching(/^User \(Account's Owner\) has no field Emial; its fields: .*Email/) },
+      { path: 'body.reconciliation.fields[1].salesforce', message: expect.stringMatching(/^Account has no lookup named Creator in the credential's org; its lookups: .*Owner/) },
+    ]);
 
     // Contacts from Ferry for now; the owner as assigned user from the start.
     reconciliation = await must('POST', '/api/v1/integrations', { name: 'Customers', entityType: 'Reconciliation', credentialId: credential.id, reconciliation: { ...CONFIG, importOwners: true } });
@@ -90,6 +99,11 @@ describe('the people of matched accounts', () => {
     expect(first, JSON.stringify(first)).toMatchObject({ status: 'COMPLETE' });
     let report = (await must('GET', `/api/v1/integrations/${reconciliation.id}/reconciliation`)).report;
     expect(report.summary.counts).toMatchObject({ all_three: 1, salesforce_ferry: 1, ferry_only: 1 });
+    // Compared before the owners came in: each matched account's owner differs (none in Ferry yet).
+    const owners = (await must('GET', `/api/v1/integrations/${reconciliation.id}/reconciliation/items?limit=100`)).data.filter((i: any) => i.differences.length > 0);
+    expect(owners.map((i: any) => i.differences).sort((a: any, b: any) => a[0].salesforce.localeCompare(b[0].salesforce))).toEqual([
+      [{ field: 'owner', ferry: null, salesforce: admin.Email, dismissed: false }], [{ field: 'owner', ferry: null, salesforce: 'olga.owner@recon.example', dismissed: false }],
+    ].sort((a, b) => a[0]!.salesforce.localeCompare(b[0]!.salesforce)));
     expect(report.summary.people).toEqual({ owners: { assigned: 2, unchanged: 0, withoutOwner: 0, refused: 0 } });
     const users = (await must('GET', '/api/v1/users?limit=100')).data as any[];
     const adminUser = users.find((u) => u.email.toLowerCase() === admin.Email.toLowerCase());
@@ -121,6 +135,8 @@ describe('the people of matched accounts', () => {
       owners: { assigned: 0, unchanged: 2, withoutOwner: 0, refused: 0 },
       contacts: { read: 3, created: 2, updated: 1, unchanged: 0, removed: 1, refused: 0 },
     });
+    // Now the assigned users are the owners: no difference left.
+    expect(report.summary.withDifferences).toBe(0);
     // Jane keeps her Ferry id, with Salesforce's values (her home phone replaced); Bob is new; the
     // contact Salesforce lacks is gone; the unmatched account's contact is untouched.
     expect(await contactsOf(ids.get('P1')!)).toEqual([
@@ -148,6 +164,7 @@ describe('the people of matched accounts', () => {
       owners: { assigned: 0, unchanged: 2, withoutOwner: 0, refused: 0 },
       contacts: { read: 2, created: 0, updated: 1, unchanged: 1, removed: 1, refused: 0 },
     });
+    expect(report.summary.withDifferences).toBe(0);
     expect((await contactsOf(ids.get('P1')!)).map((c) => [c.email, c.title])).toEqual([['jane@alpha.test', 'CEO']]);
     expect((await must('GET', `/api/v1/external-mappings?integrationId=${reconciliation.id}&limit=100`)).data).toHaveLength(2);
   });

@@ -4246,9 +4246,15 @@ export interface components {
             fields: {
                 /** @description How the report names the field: "name", "currency", "owner". */
                 name: string;
-                /** @default null */
+                /**
+                 * @description A path on the Ferry account ("name", "address.locality", "customFields.region"), or "owner.email" / "owner.name": its assigned user's.
+                 * @default null
+                 */
                 ferry: string | null;
-                /** @default null */
+                /**
+                 * @description An Account field ("Name", "BillingCity") or a field of a record it looks up ("Owner.Email").
+                 * @default null
+                 */
                 salesforce: string | null;
                 /** @default null */
                 source: string | null;
@@ -14129,9 +14135,15 @@ export interface operations {
                         fields?: {
                             /** @description How the report names the field: "name", "currency", "owner". */
                             name: string;
-                            /** @default null */
+                            /**
+                             * @description A path on the Ferry account ("name", "address.locality", "customFields.region"), or "owner.email" / "owner.name": its assigned user's.
+                             * @default null
+                             */
                             ferry?: string | null;
-                            /** @default null */
+                            /**
+                             * @description An Account field ("Name", "BillingCity") or a field of a record it looks up ("Owner.Email").
+                             * @default null
+                             */
                             salesforce?: string | null;
                             /** @default null */
                             source?: string | null;

@@ -5,7 +5,7 @@ import { hashOf, type RunState } from '../delivery/context.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import { readPath } from '../mapping/paths.ts';
 import { CONTACT_FIELDS, importPeople, type PeopleSummary } from './people.ts';
-import type { Category, ReconciliationView } from './schemas.ts';
+import { OWNER_PATHS, type Category, type ReconciliationView } from './schemas.ts';
 
 /**
  * A reconciliation run: the three sides are staged in reconciliation_rows a page at a time (so
@@ -100,7 +100,7 @@ async function stageSalesforce(context: ReconcileContext): Promise<number> {
     source_id: text(r[config.salesforceBillingIdField]),
     name: text(r.Name),
     fields: {
-      ...Object.fromEntries(compared.map((f) => [f.name, text(r[f.salesforce!])])),
+      ...Object.fromEntries(compared.map((f) => [f.name, text(salesforceValue(r, f.salesforce!))])),
       // The owner, for the assigned user (read after matching): REST nests it, Bulk flattens it.
       ...(config.importOwners ? { '@ownerEmail': text(r['Owner.Email'] ?? ownerOf(r)?.Email), '@ownerName': text(r['Owner.Name'] ?? ownerOf(r)?.Name) } : {}),
     },
@@ -118,6 +118,15 @@ async function stageSalesforce(context: ReconcileContext): Promise<number> {
   const rows = await client.query<Record<string, unknown>>(soql, 'Account');
   await stage(db, integration.org_id, runId, 'salesforce', rows.map(toRow));
   return rows.length;
+}
+
+/** A field of a record as read: its own, or of a record it looks up ("Owner.Email": nested by REST, flat by Bulk). */
+function salesforceValue(r: Record<string, unknown>, path: string): unknown {
+  if (path in r) return r[path];
+  const [relationship, field] = path.split('.');
+  if (field === undefined) return undefined;
+  const parent = r[relationship!];
+  return typeof parent === 'object' && parent !== null ? (parent as Record<string, unknown>)[field] : undefined;
 }
 
 function ownerOf(r: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -191,6 +200,17 @@ async function stageFerry(context: ReconcileContext): Promise<number> {
     } else {
       toSalesforce = await mapped(db, orgId, ids, config.ferryToSalesforce.externalMapping);
     }
+    // The assigned users of the page, for compared owner fields (owner.email, owner.name).
+    const owners = new Map<string, Record<string, unknown>>();
+    const ownerIds = compared.some((f) => (OWNER_PATHS as readonly string[]).includes(f.ferry!)) ? [...new Set(records.map(({ record }) => record.ownerUserId).filter((v): v is string => typeof v === 'string'))] : [];
+    if (ownerIds.length > 0) {
+      for (const user of await db.query<{ id: string; data: Record<string, unknown> }>("SELECT id, data FROM records WHERE org_id = $1 AND entity = 'users' AND deleted_at IS NULL AND id = ANY($2::uuid[])", [orgId, ownerIds])) owners.set(user.id, user.data);
+    }
+    const ferryValue = (record: Record<string, unknown>, path: string): unknown => {
+      if (!(OWNER_PATHS as readonly string[]).includes(path)) return readPath(record, path);
+      const owner = typeof record.ownerUserId === 'string' ? owners.get(record.ownerUserId) : undefined;
+      return owner?.[path === 'owner.email' ? 'email' : 'name'];
+    };
     const ferryToSource = config.ferryToSource;
     const toSource = 'externalMapping' in ferryToSource ? await mapped(db, orgId, ids, ferryToSource.externalMapping) : undefined;
     await stage(db, orgId, runId, 'ferry', records.map(({ record }) => ({
@@ -198,7 +218,7 @@ async function stageFerry(context: ReconcileContext): Promise<number> {
       salesforce_id: toSalesforce.get(record.id) ?? null,
       source_id: toSource !== undefined ? (toSource.get(record.id) ?? null) : 'field' in ferryToSource ? text(readPath(record, ferryToSource.field)) : null,
       name: text(record.name),
-      fields: Object.fromEntries(compared.map((f) => [f.name, text(readPath(record, f.ferry!))])),
+      fields: Object.fromEntries(compared.map((f) => [f.name, text(ferryValue(record, f.ferry!))])),
     })));
     read += records.length;
     await context.onProgress({ step: 'reading Ferry accounts', done: read, total: read });

@@ -11,8 +11,12 @@ import { fileSourceInput, httpSourceInput, sourceInput } from './sources.ts';
  */
 
 const salesforceField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'must be a Salesforce field API name such as "Chargebee_ID__c"');
+/** A compared Account field: its own, or one of a record it looks up (one hop: "Owner.Email"). */
+const salesforceCompared = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,79}(\.[A-Za-z][A-Za-z0-9_]{0,79})?$/, 'must be an Account field API name such as "Name", or a field of a record it looks up such as "Owner.Email"');
 const sourceField = z.string().trim().min(1, 'must not be empty').max(200).meta({ description: 'A field of the source\'s records (a CSV column, a JSON key; dots go into objects: "billing.company").' });
 const ferryPath = z.string().regex(/^[a-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'must be a path on a Ferry account such as "name", "currency" or "customFields.chargebeeId"');
+/** Compared Ferry paths that name the account's assigned user (ownerUserId) rather than the account. */
+export const OWNER_PATHS = ['owner.email', 'owner.name'] as const;
 const externalMapping = z.strictObject({
   externalSystem: z.string().trim().min(1).max(64),
   externalTable: z.string().trim().min(1).max(64),
@@ -24,8 +28,10 @@ export type ContactSource = (typeof CONTACT_SOURCES)[number];
 
 export const reconciliationField = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(64).meta({ description: 'How the report names the field: "name", "currency", "owner".' }),
-  ferry: ferryPath.nullable().default(null),
-  salesforce: salesforceField.nullable().default(null),
+  ferry: ferryPath.nullable().default(null)
+    .meta({ description: 'A path on the Ferry account ("name", "address.locality", "customFields.region"), or "owner.email" / "owner.name": its assigned user\'s.' }),
+  salesforce: salesforceCompared.nullable().default(null)
+    .meta({ description: 'An Account field ("Name", "BillingCity") or a field of a record it looks up ("Owner.Email").' }),
   source: sourceField.nullable().default(null),
 }).refine((f) => [f.ferry, f.salesforce, f.source].filter((v) => v !== null).length >= 2, { message: 'a compared field needs a value on at least two sides (ferry, salesforce, source)' });
 
