@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { buildServer } from '../src/api/index.ts';
 import { DEFAULT_IDENTITY, startEmulator, type EmulatorOptions, type RunningEmulator } from '../src/emulator/index.ts';
-import { Engine, entitiesOf, SecretBox, type Mailer, type RunnerOptions } from '../src/engine/index.ts';
+import { Engine, entitiesOf, SecretBox, type Mailer, type RunnerOptions, type WebhookOptions } from '../src/engine/index.ts';
 import type { ClientOptions } from '../src/salesforce/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import type { Database } from '../src/storage/index.ts';
@@ -49,6 +49,10 @@ export interface TestFerryOptions {
   db?: Database;
   /** How often the worker queues due incoming runs (ms); tests that start them by hand set it long. */
   incomingCheckMs?: number;
+  /** Webhook delivery timings (tests make the backoff short). */
+  webhooks?: Partial<WebhookOptions>;
+  /** Runs at once in this worker (2 unless set). */
+  concurrency?: number;
 }
 
 export async function startTestFerry(options: TestFerryOptions = {}): Promise<TestFerry> {
@@ -65,6 +69,8 @@ export async function startTestFerry(options: TestFerryOptions = {}): Promise<Te
     clientOptions: { backoffMs: 20, timeoutMs: 5000, ...options.clientOptions },
     exclusive: true,
     ...(options.incomingCheckMs !== undefined ? { incomingCheckMs: options.incomingCheckMs } : {}),
+    ...(options.webhooks !== undefined ? { webhooks: options.webhooks } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
   });
   let engine = await startEngine();
   const { organization, apiKey } = await createOrganization(db, 'Test org');

@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   /** The organization's last active API key cannot be revoked: nothing could sign in after it. */
   last_api_key: 409,
   payload_too_large: 413,
+  /** /readyz: a check failed (the database, the queue, a worker's loop, or draining to stop). */
+  not_ready: 503,
   /** Salesforce did not answer, or refused: details[0].message is the kind (transient, auth, ...). */
   salesforce_error: 502,
   internal_error: 500,

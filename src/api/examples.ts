@@ -90,4 +90,8 @@ export const OPERATION_EXAMPLES: Record<string, OperationExample[]> = {
     { summary: 'Keep what Salesforce has for every held field', body: { ids: [CONFLICT_ID], choose: 'salesforce' } },
     { summary: 'Per field: a value of your own for the name', body: { ids: [CONFLICT_ID], fields: { name: { value: 'Acme Limited' } } } },
   ],
+  'put-webhook': [
+    { summary: 'Every alert, the secret generated (shown once in the answer)', body: { url: 'https://ops.example.com/ferry-alerts' } },
+    { summary: 'Failed runs and disabled integrations only, after 5 failed runs, with your own secret', body: { url: 'https://ops.example.com/ferry-alerts', secret: 'a-long-random-string-of-yours', events: ['runs.failed', 'integration.disabled'], failedRunsThreshold: 5 } },
+  ],
 };

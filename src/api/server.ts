@@ -14,11 +14,13 @@ import { serveConsole } from './console/serve-console.ts';
 import { serveDocs } from './docs/docs-page.ts';
 import { entityEndpoints } from './entities/endpoints.ts';
 import { ApiError, issuesToDetails } from './errors.ts';
-import { healthz, readyz } from './health/health.ts';
+import { healthz, readyz, registerMetrics } from './health/health.ts';
 import { localAdminEndpoints } from './local-admin/endpoints.ts';
 import { isLocalAdminToken, isLoopback, LOCAL_ORG_HEADER } from './local-admin/local-admin.ts';
 import { buildOpenApi } from './openapi.ts';
 import { sessionEndpoints } from './session/endpoints.ts';
+import { statusEndpoints } from './status/endpoints.ts';
+import { webhookEndpoints } from './webhooks/endpoints.ts';
 import { API_VERSION } from './version.ts';
 
 export { API_VERSION };
@@ -36,6 +38,8 @@ export interface ServerOptions {
   sessionLifetimeMs?: number | undefined;
   /** The built console (console/dist by default); a folder that does not exist serves a page saying how to build it. */
   consoleDir?: string | undefined;
+  /** FERRY_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
 }
 
 /** The console session cookie's name. */
@@ -43,7 +47,7 @@ export const SESSION_COOKIE = 'ferry_session';
 
 /** Every endpoint of the API, in the order the OpenAPI document lists them. */
 export function allEndpoints(): Endpoint[] {
-  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints, ...reconciliationEndpoints, ...sessionEndpoints, ...localAdminEndpoints];
+  return [healthz, readyz, listChanges, ...entityEndpoints(), ...credentialEndpoints, ...integrationEndpoints, ...runEndpoints, ...reconciliationEndpoints, ...webhookEndpoints, ...sessionEndpoints, ...statusEndpoints, ...localAdminEndpoints];
 }
 
 function checkPart<T>(schema: z.ZodType<T> | undefined, value: unknown, location: string): T {
@@ -158,6 +162,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (apiError.code === 'internal_error') request.log.error({ err: error, url: request.url }, 'request failed');
     void reply.status(apiError.status).send(apiError.toBody());
   });
+  registerMetrics(app, options.metricsToken);
   const consolePages = serveConsole(app, options.consoleDir);
   app.setNotFoundHandler((request, reply) => {
     if (consolePages.answers(request)) return consolePages.page(reply);

@@ -14,6 +14,7 @@ const commands = {
   import: () => import('./commands/import.ts'),
   importIntoSalesforce: () => import('./commands/import-into-salesforce.ts'),
   reconciliation: () => import('./commands/reconciliation.ts'),
+  retention: () => import('./commands/retention.ts'),
   api: () => import('../api/index.ts'),
 };
 
@@ -187,6 +188,25 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     .action(async (integrationId: string, options: { org?: string }) => {
       const { runCommand } = await commands.reconciliation();
       exitCode = await runCommand({ env: env(), integrationId, org: options.org, print, printError });
+    });
+
+  program
+    .command('status')
+    .option('--org <id>', 'only this organization\'s journal (default: every organization)')
+    .option('--json', 'print the status as JSON (every table)')
+    .description('Show table sizes, each organization\'s journal and the integration holding it back, the last pruning and the workers')
+    .action(async (options: { org?: string; json?: boolean }) => {
+      const { statusCommand } = await commands.retention();
+      exitCode = await statusCommand({ env: env(), org: options.org, json: options.json === true, print, printError });
+    });
+
+  program
+    .command('prune')
+    .option('--json', 'print what was removed as JSON')
+    .description('Remove now what the retention settings (FERRY_RETAIN_*_DAYS) let go, as the hourly pruning does; says which integration holds the journal back')
+    .action(async (options: { json?: boolean }) => {
+      const { pruneCommand } = await commands.retention();
+      exitCode = await pruneCommand({ env: env(), json: options.json === true, print, printError });
     });
 
   program

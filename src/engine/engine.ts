@@ -21,6 +21,9 @@ import { SchemaCache } from './delivery/schema-cache.ts';
 import { DEFINITIONS, requiredSalesforceFields } from './mapping/entities/index.ts';
 import { Mappings } from './mapping/mappings.ts';
 import type { Mailer } from './notifications/mailer.ts';
+import { RunAlerts } from './notifications/run-alerts.ts';
+import { Webhooks, type WebhookOptions } from './notifications/webhooks.ts';
+import { metrics } from './metrics.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
@@ -29,6 +32,7 @@ import { Reconciliations } from './reconciliation/reports.ts';
 import { copyInput, copyValue, linkInput, linkItems, type CopyOutcome, type LinkResult } from './reconciliation/actions.ts';
 import { invoiceColumnsInput, readInvoiceColumns, writeInvoiceColumns, type InvoiceColumns } from './invoice-columns.ts';
 import { readsFromSalesforce, type RunMode } from './types.ts';
+import { ferryStatus, prune, PRUNE_SCHEDULE_DEFAULT, retentionSettings, type PruneReport, type RetentionOptions, type RetentionSettings, type StatusView } from './retention/index.ts';
 
 export interface EngineOptions {
   db: Database;
@@ -49,6 +53,12 @@ export interface EngineOptions {
   exclusive?: boolean;
   /** How often this worker says it lives, and how long a silent worker counts as stopped. */
   liveness?: Partial<Liveness>;
+  /** How long journal entries, runs, events, request logs and the sync log are kept (see RETENTION_DEFAULTS). */
+  retention?: RetentionOptions | undefined;
+  /** Cron (UTC) of the background pruning on workers; null: off. Default PRUNE_SCHEDULE_DEFAULT (hourly). */
+  pruneSchedule?: string | null | undefined;
+  /** Webhook deliveries: timeout, attempts and backoff (see WEBHOOK_DEFAULTS). */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface Liveness {
@@ -66,6 +76,7 @@ export const LIVENESS_DEFAULTS: Readonly<Liveness> = { heartbeatMs: 2_000, deadA
 const INTERRUPTED_ERROR = JSON.stringify({ errorCode: 'WORKER_STOPPED', message: 'The worker running this run stopped (killed or lost) before it finished; its work was queued again.' });
 
 interface InterruptedRun {
+  id: string;
   org_id: string;
   integration_id: string;
   mode: RunMode;
@@ -91,6 +102,8 @@ export class Engine {
   readonly streams: ChangeStreams;
   /** Records, for the engine's own writes (incoming sync, settled conflicts). */
   readonly store: RecordStore;
+  /** The organization's webhook and its deliveries (alerts beyond e-mail). */
+  readonly webhooks: Webhooks;
   readonly schemas = new SchemaCache();
   readonly #db: Database;
   readonly #logger: Logger;
@@ -98,6 +111,15 @@ export class Engine {
   /** This process as a worker: named by the leases it holds and the runs it starts. */
   readonly workerId = uuidv7();
   readonly #liveness: Liveness;
+  /** What pruning keeps (engine/retention), and when it runs in the background. */
+  readonly retention: RetentionSettings;
+  readonly #pruneSchedule: string | null;
+  readonly #retentionLog: Logger;
+  /** Aborted by stop(): a pruning in progress ends after its current batch. */
+  readonly #stopping = new AbortController();
+  /** When this process last beat (readiness: a worker whose loop stalled is not ready). */
+  #lastBeat = Date.now();
+  #isWorker = false;
   #stopListening: (() => Promise<void>) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #beating: Promise<void> | undefined;
@@ -108,6 +130,9 @@ export class Engine {
     this.#logger = options.logger.child({ component: 'engine' });
     this.#boss = boss;
     this.#liveness = { ...LIVENESS_DEFAULTS, ...options.liveness };
+    this.retention = retentionSettings(options.retention);
+    this.#pruneSchedule = options.pruneSchedule === undefined ? PRUNE_SCHEDULE_DEFAULT : options.pruneSchedule;
+    this.#retentionLog = options.logger.child({ component: 'retention' });
     this.credentials = new Credentials(options.db, options.box, options.clientOptions, options.logger);
     this.integrations = new Integrations(options.db, options.box);
     this.reconciliations = new Reconciliations(options.db);
@@ -115,6 +140,7 @@ export class Engine {
     this.events = new Events(options.db);
     this.dispatcher = new Dispatcher(options.db, boss, this.#logger);
     this.store = new RecordStore(options.db);
+    this.webhooks = new Webhooks({ db: options.db, box: options.box, boss, logger: options.logger }, options.webhooks);
     this.streams = new ChangeStreams({
       db: options.db,
       credentials: this.credentials,
@@ -129,6 +155,7 @@ export class Engine {
         integrations: this.integrations,
         logger: this.#logger,
         mailer: options.mailer,
+        alerts: new RunAlerts(options.db, this.webhooks),
         requeue: (job, delayMs) => this.dispatcher.enqueue(job, delayMs),
         workerId: this.workerId,
         afterRun: async (orgId, integrationId) => {
@@ -157,6 +184,7 @@ export class Engine {
     const queueLog = options.logger.child({ component: 'queue' });
     const boss = await startBoss(options.db, options.connectionString, { onError: (error) => queueLog.error({ err: error }, 'queue error (pg-boss goes on and retries its own work)') });
     const engine = new Engine(options, boss);
+    metrics.useDatabase(options.db);
     // Every process that may execute a run beats, the API-only ones and `ferry sync` too: a run
     // names its process, and one whose process is not beating is taken over by the others.
     await engine.#register();
@@ -168,19 +196,22 @@ export class Engine {
   }
 
   async #startWorker(options: EngineOptions): Promise<void> {
+    this.#isWorker = true;
     let interrupted: InterruptedRun[];
     if (options.exclusive === true) {
       // Nobody else can hold a lease on an embedded database: whatever is held was left by a
       // crash. Interrupted runs are closed and queued again (their upserts are idempotent).
       interrupted = await this.#db.transaction(async (tx) => {
         const runs = await tx.query<InterruptedRun>(
-          `UPDATE runs SET status = 'INTERRUPTED', finished_at = now(), error = $1::jsonb WHERE status = 'STARTED' RETURNING org_id, integration_id, mode, record_ids`,
+          `UPDATE runs SET status = 'INTERRUPTED', finished_at = now(), error = $1::jsonb WHERE status = 'STARTED' RETURNING id, org_id, integration_id, mode, record_ids`,
           [INTERRUPTED_ERROR],
         );
         await tx.query('UPDATE integrations SET lease_run_id = NULL, lease_worker_id = NULL, lease_until = NULL WHERE lease_run_id IS NOT NULL');
         await tx.query('DELETE FROM workers WHERE id <> $1', [this.workerId]);
         return runs;
       });
+      // Webhook deliveries being sent when it stopped are sent again now.
+      await this.webhooks.recover();
     } else {
       interrupted = await this.#reapStopped();
     }
@@ -191,11 +222,31 @@ export class Engine {
         }),
       );
     }
+    // Each delivery waits out its retries in its handler: two at a time, beside the runs.
+    for (let i = 0; i < 2; i++) {
+      this.webhooks.workerIds.push(
+        await this.#boss.work<JobMap['webhook']>('webhook', { pollingIntervalSeconds: 1, batchSize: 1 }, async ([job]) => {
+          if (job !== undefined) await this.webhooks.deliver(job.data.orgId, job.data.deliveryId);
+        }),
+      );
+    }
     await this.#boss.work('schedule-tick', { pollingIntervalSeconds: 5 }, async () => {
       await this.dispatcher.tick();
       await expireEndedSubscriptions(this.#db, this.store);
+      await this.webhooks.sweep();
     });
     await this.#boss.schedule('schedule-tick', '* * * * *');
+    // Pruning is a queue of its own, so one runs at a time across every worker.
+    await this.#boss.work('prune', { pollingIntervalSeconds: 30 }, async () => {
+      try {
+        await this.prune('schedule');
+      } catch (error) {
+        this.#retentionLog.error({ err: error }, 'pruning failed; the next scheduled one tries again');
+        throw error;
+      }
+    });
+    if (this.#pruneSchedule === null) await this.#boss.unschedule('prune');
+    else await this.#boss.schedule('prune', this.#pruneSchedule);
     this.dispatcher.startPolling(options.incomingCheckMs ?? 5000);
     // Change event streams: opened for integrations that read by CDC, closed when switched off,
     // taken over from workers that stopped.
@@ -226,6 +277,7 @@ export class Engine {
   async #beat(): Promise<void> {
     try {
       const alive = await this.#db.query('UPDATE workers SET heartbeat_at = now() WHERE id = $1 RETURNING id', [this.workerId]);
+      this.#lastBeat = Date.now();
       if (alive.length === 0) {
         // Another worker took this one for stopped (it could not beat for too long) and closed
         // its runs; they were queued again. Carry on as a live worker.
@@ -273,7 +325,8 @@ export class Engine {
 
   async #requeueInterrupted(runs: InterruptedRun[]): Promise<void> {
     for (const run of runs) {
-      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined });
+      // A full run goes on from the record it got to.
+      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined, continueFrom: run.mode === 'full' ? run.id : undefined });
     }
   }
 
@@ -550,7 +603,7 @@ export class Engine {
   }
 
   /** A run requested through the API: created WAITING now, executed by a worker. */
-  async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean }): Promise<Result<RunView>> {
+  async requestRun(orgId: string, integrationId: string, input: { mode: RunMode; trigger: 'manual' | 'retry' | 'replay' | 'mapping' | 'poll'; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; replayOf?: string | undefined; force?: boolean; continueFrom?: string | undefined }): Promise<Result<RunView>> {
     const integration = await this.integrations.row(orgId, integrationId);
     if (integration === undefined) return fail('not_found', `No integration has id ${integrationId}.`);
     if (readsFromSalesforce(input.mode) && syncOf(integration).direction === 'to_salesforce') {
@@ -562,8 +615,8 @@ export class Engine {
         message: syncOf(integration).incoming ? 'the organization\'s switch is off: PUT /api/v1/sync/settings {"incoming": true}' : 'this integration\'s switch is off: PATCH /integrations/{id} {"sync": {"incoming": true}}',
       }]);
     }
-    const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf });
-    await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf, force: input.force });
+    const run = await this.runs.create(orgId, integrationId, { id: uuidv7(), trigger: input.trigger, mode: input.mode, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf, continuedFrom: input.continueFrom });
+    await this.dispatcher.enqueue({ orgId, integrationId, trigger: input.trigger, mode: input.mode, runId: run.id, recordIds: input.recordIds, salesforceIds: input.salesforceIds, replayOf: input.replayOf, force: input.force, continueFrom: input.continueFrom });
     return ok(run);
   }
 
@@ -692,13 +745,65 @@ export class Engine {
     return ok({ organizationId: identity.organizationId, missing });
   }
 
+  /** Removes what the retention settings let go, in short batches (see engine/retention). */
+  async prune(trigger: 'schedule' | 'manual'): Promise<PruneReport> {
+    return prune(this.#db, { settings: this.retention, trigger, logger: this.#retentionLog, signal: this.#stopping.signal });
+  }
+
+  /** Table sizes, the journal (of one organization, or all) and what holds it, the last pruning, the workers. */
+  async status(orgId?: string): Promise<StatusView> {
+    return ferryStatus(this.#db, { settings: this.retention, pruneSchedule: this.#pruneSchedule, orgId, deadAfterMs: this.#liveness.deadAfterMs });
+  }
+
+  /**
+   * Whether this process can take work, for /readyz: the database answers, the queue is there,
+   * and (a worker) its loop beats within the allowed silence and it is not draining to stop.
+   */
+  async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {
+    const timed = async (name: string, check: () => Promise<string>): Promise<{ name: string; ok: boolean; detail: string }> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const detail = await Promise.race([check(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2000)))]);
+        return { name, ok: true, detail };
+      } catch (error) {
+        return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const checks = [
+      await timed('database', async () => {
+        await this.#db.query('SELECT 1');
+        return this.#db.kind;
+      }),
+      await timed('queue', async () => {
+        const queue = await this.#boss.getQueue('integration-sync');
+        if (queue === null) throw new Error('the integration-sync queue does not exist');
+        return 'integration-sync';
+      }),
+    ];
+    if (this.#isWorker) {
+      const silent = Date.now() - this.#lastBeat;
+      const stopping = this.#stopping.signal.aborted;
+      checks.push({
+        name: 'worker',
+        ok: !stopping && silent < this.#liveness.deadAfterMs,
+        detail: stopping ? 'stopping: finishing or handing back its runs' : `last beat ${silent} ms ago (taken for stopped after ${this.#liveness.deadAfterMs} ms)`,
+      });
+    }
+    return { ready: checks.every((c) => c.ok), checks };
+  }
+
   async stop(): Promise<void> {
+    this.#stopping.abort();
     this.dispatcher.stop();
     clearInterval(this.#streamCheck);
     await this.streams.stop();
     clearInterval(this.#heartbeat);
     await this.#beating;
     await this.#stopListening?.();
+    // Deliveries waiting between attempts are handed back at once, not waited for.
+    await this.webhooks.stop();
     await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     // Gone on purpose: a run still held past the graceful stop is taken over at once by the others.
     await this.#db.query('DELETE FROM workers WHERE id = $1', [this.workerId]);

@@ -1,5 +1,6 @@
 export { Engine, type EngineOptions } from './engine.ts';
 export { SecretBox } from './credentials/secret-box.ts';
+export { metrics, Metrics } from './metrics.ts';
 export { credentialInput, credentialView, type CredentialView } from './credentials/schemas.ts';
 export { incomingStatus, integrationInput, integrationView, integrationWithLastRun, type IncomingStatus, type IntegrationView, type IntegrationWithLastRun } from './integrations/schemas.ts';
 export { runView, type RunView } from './runs/runs.ts';
@@ -9,6 +10,8 @@ export { overview, overviewView, type OverviewView } from './runs/overview.ts';
 export { conflictView, listConflicts, listSyncLog, SYNC_OUTCOMES, syncLogView, type ConflictView, type SyncLogView } from './incoming/sync-log.ts';
 export { resolveBody } from './incoming/resolve.ts';
 export { smtpMailer, type Mailer, type Mail } from './notifications/mailer.ts';
+export { WEBHOOK_DEFAULTS, type WebhookOptions } from './notifications/webhooks.ts';
+export { WEBHOOK_EVENTS, webhookDeliveriesQuery, webhookDeliveryView, webhookInput, webhookPutView, webhookTestView, webhookView, type WebhookEvent } from './notifications/webhook-schemas.ts';
 export { compileAccountFilter } from './filters/account-filter.ts';
 export { ENTITY_TYPES, RUN_STATUSES, EVENT_NAMES, type EntityType, type RunStatus } from './types.ts';
 export { EXTERNAL_ID_FIELD } from './mapping/definition.ts';
@@ -22,3 +25,4 @@ export { dismissalInput, fileUploadInput, reconciliationItemView, reconciliation
 export { CATEGORIES, CONTACT_SOURCES } from './reconciliation/schemas.ts';
 export { contactSourceChangeView } from './reconciliation/contact-source.ts';
 export { copyInput, linkInput } from './reconciliation/actions.ts';
+export { ferryStatus, prune, pruneReportView, statusView, PRUNE_SCHEDULE_DEFAULT, RETENTION_DEFAULTS, retentionSettings, type PruneReport, type RetentionOptions, type RetentionSettings, type StatusView } from './retention/index.ts';

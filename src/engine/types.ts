@@ -95,6 +95,11 @@ export const EVENT_NAMES = [
    * (the contacts of matched accounts), said when it was made.
    */
   'integration.contact_source.changed',
+  /**
+   * Journal entries a disabled integration had not sent were pruned (retention): when enabled again,
+   * its next delivery is a full pass instead of following the journal.
+   */
+  'integration.journal_gap.warning',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

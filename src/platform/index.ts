@@ -1,6 +1,6 @@
 export { ENTITIES, ENTITY_NAMES, entityByName, LINE_ITEM_TYPES } from './entities.ts';
 export type { EntityDefinition, Issue, RecordData, Reference } from './entity.ts';
-export { appendJournal, readChanges, JOURNAL_CHANNEL, type Change, type JournalEntry, type Operation, type Origin } from './journal.ts';
+export { appendJournal, journalPrunedThrough, readChanges, JOURNAL_CHANNEL, type Change, type JournalEntry, type Operation, type Origin } from './journal.ts';
 export { RecordStore, searchFieldsOf, toStoredRecord, type StoredRecord, type Written, type WriteStatus, type ListOptions } from './store.ts';
 export { errorText, fail, ok, type Result, type StoreError, type StoreErrorCode } from './result.ts';
 export {
@@ -25,6 +25,6 @@ export { countryCodeOf } from './fields.ts';
 export { issuesFromZod } from './issues.ts';
 export { safeString, unsafeTextIssues, unsafeTextReason } from './text.ts';
 export {
-  accountIdsOf, externalMappingsScopedTo, hasJournalAfter, journalAfter, lastJournalSeq, latestJournalSeqs, liveRecordIds, liveRecordIdsAfter, liveRecordsOf,
+  accountIdsOf, deletedRecordIdsSince, externalMappingsScopedTo, hasJournalAfter, journalAfter, lastJournalSeq, latestJournalSeqs, liveRecordIds, liveRecordIdsAfter, liveRecordsOf,
   loadRecordsWithAccount, referenceCodes, salesforceAccountMappings, userEmails, type JournalRead, type RecordWithAccount,
 } from './reads.ts';

@@ -100,3 +100,13 @@ export async function readChanges(db: Queryable, orgId: string, options: ReadCha
     at: row.at,
   }));
 }
+
+/**
+ * The newest of the organization's entries that retention removed (null: none yet). Entries are
+ * pruned oldest first once every integration has passed them (engine/retention): a follower of the
+ * journal whose position is below this may have missed changes.
+ */
+export async function journalPrunedThrough(db: Queryable, orgId: string): Promise<number | null> {
+  const [row] = await db.query<{ through_seq: string }>('SELECT through_seq::text AS through_seq FROM journal_pruned WHERE org_id = $1', [orgId]);
+  return row === undefined ? null : Number(row.through_seq);
+}

@@ -45,6 +45,18 @@ export async function liveRecordIdsAfter(db: Queryable, orgId: string, entity: s
   return rows.map((r) => r.id);
 }
 
+/**
+ * Ids of records of an entity deleted at or after `since`, after `afterId`, in id order: the
+ * deletions a full pass must also send when the journal entries that carried them were pruned.
+ */
+export async function deletedRecordIdsSince(db: Queryable, orgId: string, entity: string, since: Date, afterId: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at >= $3 AND id > $4 ORDER BY id LIMIT $5',
+    [orgId, entity, since, afterId, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Which of these ids are live records of the entity. */
 export async function liveRecordIds(db: Queryable, orgId: string, entity: string, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
@@ -94,9 +106,15 @@ export async function latestJournalSeqs(db: Queryable, orgId: string, entities: 
   return new Map(rows.map((r) => [r.entity, Number(r.seq ?? 0)]));
 }
 
-/** The organization's latest journal seq (0 when empty): where a new reader starts. */
+/**
+ * The organization's latest journal seq (0 when empty): where a new reader starts. Retention may
+ * have pruned the newest entries too (journal_pruned): the position is past them all the same.
+ */
 export async function lastJournalSeq(db: Queryable, orgId: string): Promise<number> {
-  const [row] = await db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM journal WHERE org_id = $1', [orgId]);
+  const [row] = await db.query<{ seq: number | null }>(
+    'SELECT GREATEST((SELECT max(seq) FROM journal WHERE org_id = $1), (SELECT through_seq FROM journal_pruned WHERE org_id = $1)) AS seq',
+    [orgId],
+  );
   return Number(row?.seq ?? 0);
 }
 

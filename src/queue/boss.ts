@@ -14,9 +14,18 @@ export interface JobMap {
     salesforceIds?: string[];
     replayOf?: string;
     force?: boolean;
+    /** The run this one continues (a time slice used up, or its worker stopped): a full run starts where it got to. */
+    continueFrom?: string;
   };
   /** Once a minute: queue the integrations whose schedule is due. */
   'schedule-tick': Record<string, never>;
+  /** Once an hour (FERRY_PRUNE_SCHEDULE): remove what the retention settings let go (engine/retention). */
+  prune: Record<string, never>;
+  /** Send one webhook delivery (its row says what and where; see engine/notifications/webhooks.ts). */
+  webhook: {
+    orgId: string;
+    deliveryId: string;
+  };
 }
 
 export type JobName = keyof JobMap;
@@ -56,5 +65,12 @@ export async function startBoss(db: Database, connectionString: string | undefin
   await boss.start();
   await boss.createQueue('integration-sync', { name: 'integration-sync', policy: 'short', retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 3600 });
   await boss.createQueue('schedule-tick', { name: 'schedule-tick', policy: 'singleton' });
+  // One pruning at a time across every worker; a long one (a first pruning of a large database)
+  // may take a while, and one that failed waits for the next hour rather than being retried.
+  await boss.createQueue('prune', { name: 'prune', policy: 'stately', retryLimit: 0, expireInSeconds: 4 * 3600 });
+  // One queued job per delivery (its id is the singleton key). The handler retries the receiver
+  // itself (about a minute); pg-boss retries only a handler that failed (the database, say), and a
+  // job that outlived its expiry is one whose worker stopped: the delivery's row outlasts both.
+  await boss.createQueue('webhook', { name: 'webhook', policy: 'short', retryLimit: 2, retryDelay: 30, expireInSeconds: 600 });
   return boss;
 }

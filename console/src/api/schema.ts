@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /**
+         * Readiness: the database answers, the queue is there, and a worker's loop beats (503 otherwise)
+         * @description Each check with its outcome. A worker draining to stop (SIGTERM) answers 503, so an orchestrator sends it nothing new.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -47,7 +50,7 @@ export interface paths {
         };
         /**
          * Follow the change journal
-         * @description Every committed write, in commit order. Keep the last seq you processed and pass it as after: a follower never misses a change, even with concurrent writers.
+         * @description Every committed write, in commit order. Keep the last seq you processed and pass it as after: a follower never misses a change, even with concurrent writers, as long as it keeps up with the retention (FERRY_RETAIN_JOURNAL_DAYS, 30 days by default): older entries are pruned once every integration has sent them, and prunedThroughSeq says how far.
          */
         get: operations["list-changes"];
         put?: never;
@@ -2213,6 +2216,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organization/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's webhook (never its secret) */
+        get: operations["get-webhook"];
+        /**
+         * Set the organization's webhook: signed alerts for disabled integrations, failed runs and held conflicts
+         * @description Alerts: integration.disabled, runs.failed, conflict.held. Events and threshold left out take their defaults. The secret is write-only: left out, the webhook keeps the one it has; a new webhook without one gets one generated, returned in this answer only. Each delivery is a JSON POST `{id, type, createdAt, organizationId, data}` with `X-Ferry-Delivery: <id>` and `X-Ferry-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed by the secret>`. A delivery is retried with backoff on no answer (within 10 s), 429 and 5xx, 5 attempts over about a minute; other answers and redirects (not followed) end it. See docs/operations.md, "Webhook alerts".
+         */
+        put: operations["put-webhook"];
+        post?: never;
+        /**
+         * Remove the organization's webhook: no more alerts are sent
+         * @description Deliveries not sent yet end failed; the list of past deliveries stays.
+         */
+        delete: operations["delete-webhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organization/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test delivery now (once, no retries) and say what the receiver answered
+         * @description Signed like every delivery. Answers 200 whatever the receiver said: `delivered` and `status` tell.
+         */
+        post: operations["test-webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organization/webhook/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent webhook deliveries and how each went
+         * @description Newest first; delivered and failed ones are kept 30 days.
+         */
+        get: operations["list-webhook-deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -2270,6 +2338,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the database holds, what holds the journal back, the last pruning, the workers
+         * @description Table sizes (Ferry's whole database), the retention settings, this organization's change journal (its length, its oldest entry, and the enabled integration furthest behind: its watermark and how many entries it has not passed, which pruning keeps for it), the last pruning (what it removed) and the worker processes. Pruning itself runs on workers (hourly by default); see docs/operations.md.
+         */
+        get: operations["get-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/local/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The status, with the journal of every organization
+         * @description Only for the `ferry` command on the same machine (the local admin token that `ferry start` writes into its data folder), for every organization at once.
+         */
+        get: operations["local-get-status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/local/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prune now: remove what the retention settings let go
+         * @description Only for the `ferry` command on the same machine (the local admin token that `ferry start` writes into its data folder), for every organization at once. Runs the same pruning as the hourly one, with this server's settings, and answers once it is done.
+         */
+        post: operations["local-prune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/local/organizations": {
         parameters: {
             query?: never;
@@ -2321,7 +2449,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "version_conflict" | "duplicate_key" | "record_locked" | "has_dependents" | "reference_not_found" | "org_mismatch" | "last_api_key" | "payload_too_large" | "salesforce_error" | "internal_error";
+                code: "validation_failed" | "malformed_json" | "unsupported_media_type" | "unauthorized" | "not_found" | "route_not_found" | "method_not_allowed" | "version_conflict" | "duplicate_key" | "record_locked" | "has_dependents" | "reference_not_found" | "org_mismatch" | "last_api_key" | "payload_too_large" | "not_ready" | "salesforce_error" | "internal_error";
                 message: string;
                 details: {
                     path: string;
@@ -4295,6 +4423,8 @@ export interface components {
             /** @enum {string} */
             status: "WAITING" | "STARTED" | "COMPLETE" | "ERROR" | "AWAITING_RETRY" | "AUTH_FAILED" | "RATE_LIMIT_RETRY" | "DISABLED" | "INTERRUPTED";
             replayOf: string | null;
+            /** @description The run this one continues: one that used up its time slice while other runs waited, or one whose worker stopped (a full run continues from the record it got to). */
+            continuedFrom: string | null;
             fromSeq: number | null;
             toSeq: number | null;
             counts: {
@@ -4676,7 +4806,7 @@ export interface components {
             integrationId: string;
             runId: string | null;
             /** @enum {string} */
-            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed";
+            name: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed" | "integration.journal_gap.warning";
             /** @enum {string} */
             severity: "error" | "warning" | "info";
             entity: string | null;
@@ -4922,6 +5052,79 @@ export interface components {
             /** @description What switching replaces, in words. */
             message: string;
         };
+        Webhook: {
+            url: string;
+            events: ("integration.disabled" | "runs.failed" | "conflict.held")[];
+            failedRunsThreshold: number;
+            /**
+             * @description The signing secret is set; it is never returned.
+             * @constant
+             */
+            hasSecret: true;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WebhookSaved: {
+            url: string;
+            events: ("integration.disabled" | "runs.failed" | "conflict.held")[];
+            failedRunsThreshold: number;
+            /**
+             * @description The signing secret is set; it is never returned.
+             * @constant
+             */
+            hasSecret: true;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The generated signing secret, in this answer only (present when one was generated): store it now. */
+            secret?: string;
+        };
+        WebhookInput: {
+            /** @description Where deliveries are POSTed: https (plain http only for 127.0.0.1, localhost and [::1]). Redirects are not followed. */
+            url: string;
+            /** @description The key of the HMAC-SHA256 signature. Left out: the webhook keeps its secret, or a new webhook gets one generated and shown once in this answer. Stored sealed, never returned again. */
+            secret?: string;
+            /**
+             * @description The alerts to send; all of them (integration.disabled, runs.failed, conflict.held) when left out.
+             * @default [
+             *       "integration.disabled",
+             *       "runs.failed",
+             *       "conflict.held"
+             *     ]
+             */
+            events: ("integration.disabled" | "runs.failed" | "conflict.held")[];
+            /**
+             * @description runs.failed goes when an integration's successive failed runs reach this many (default 3), once per streak.
+             * @default 3
+             */
+            failedRunsThreshold: number;
+        };
+        WebhookTest: {
+            delivered: boolean;
+            /** @description The receiver's HTTP status (null: no answer). */
+            status: number | null;
+            error: string | null;
+            delivery: components["schemas"]["WebhookDelivery"];
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "integration.disabled" | "runs.failed" | "conflict.held" | "webhook.test";
+            integrationId: string | null;
+            /**
+             * @description pending (queued), sending (being attempted, or waiting between attempts), delivered (a 2xx answer), failed (attempts used up, or an answer that is not retried).
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
+            attempts: number;
+            /** @description The HTTP status of the last attempt (null: no answer). */
+            lastStatus: number | null;
+            /** @description Why the last attempt failed. */
+            lastError: string | null;
+            createdAt: string;
+            lastAttemptAt: string | null;
+            finishedAt: string | null;
+        };
         Session: {
             organization: {
                 /** Format: uuid */
@@ -4948,6 +5151,136 @@ export interface components {
             revokedAt: string | null;
             /** @description The key this request was made with (directly, or to open the console session) */
             current: boolean;
+        };
+        Status: {
+            retention: {
+                /** @description Days kept; null: kept forever. */
+                journalDays: number | null;
+                /** @description Days kept; null: kept forever. */
+                runsDays: number | null;
+                /** @description Days kept; null: kept forever. */
+                eventsDays: number | null;
+                /** @description Days kept; null: kept forever. */
+                requestLogsDays: number | null;
+                /** @description Days kept; null: kept forever. */
+                syncLogDays: number | null;
+                /** @description Cron of the background pruning (UTC); null: off (FERRY_PRUNE_SCHEDULE=off). */
+                pruneSchedule: string | null;
+            };
+            /** @description Every table of Ferry's database, largest first. */
+            tables: {
+                /** @description Table (pg-boss's tables as pgboss.<name>). */
+                name: string;
+                /** @description Rows: the planner's estimate, or counted for a small table never analyzed; null when unknown. */
+                rows: number | null;
+                estimated: boolean;
+                /** @description Size on disk with its indexes and TOAST. */
+                bytes: number;
+            }[];
+            /** @description Per organization (the caller's only, with an API key). */
+            journal: {
+                /** Format: uuid */
+                orgId: string;
+                entries: number;
+                oldestSeq: number | null;
+                oldestAt: string | null;
+                newestSeq: number | null;
+                /** @description Entries older than FERRY_RETAIN_JOURNAL_DAYS (the next pruning removes those no integration holds); null when kept forever. */
+                olderThanRetention: number | null;
+                /** @description The newest entry pruning removed: a follower of GET /changes behind it may have missed changes. */
+                prunedThroughSeq: number | null;
+                /** @description Of the enabled integrations that send from the journal, the one furthest behind; null when all are caught up. */
+                heldBy: {
+                    /** Format: uuid */
+                    integrationId: string;
+                    name: string;
+                    entityType: string;
+                    cursorSeq: number;
+                    /** @description Entries of its entities it has not passed. */
+                    pendingEntries: number;
+                    /** @description When the oldest of them was written. */
+                    pendingSince: string;
+                    /** @description That entry is older than the retention: pruning keeps it (and every later one) because of this integration. */
+                    pastRetention: boolean;
+                } | null;
+                /** @description Integrations that lost unsent entries to pruning while disabled (or only reading): their next delivery is a full pass. */
+                catchingUp: {
+                    /** Format: uuid */
+                    integrationId: string;
+                    name: string;
+                    since: string;
+                }[];
+            }[];
+            lastPruning: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                trigger: "schedule" | "manual";
+                startedAt: string;
+                /** @description null while it runs (or when its process stopped mid-way). */
+                finishedAt: string | null;
+                removed: {
+                    [key: string]: number;
+                };
+                held: components["schemas"]["JournalHold"][];
+                error: string | null;
+            } | null;
+            /** @description Processes registered to run integrations (ferry start, ferry worker), oldest first. */
+            workers: {
+                /** Format: uuid */
+                id: string;
+                hostname: string;
+                pid: number;
+                startedAt: string;
+                heartbeatAt: string;
+                /** @description Beat within FERRY_WORKER_DEAD_AFTER_MS. */
+                alive: boolean;
+            }[];
+        };
+        JournalHold: {
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            integrationId: string;
+            name: string;
+            /** @description Its watermark: the journal seq it has delivered up to. */
+            cursorSeq: number;
+            /** @description When the oldest entry it has not passed was written. */
+            pendingSince: string;
+            /** @description Entries older than the retention kept because of it. */
+            entriesHeld: number;
+        };
+        PruneReport: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            trigger: "schedule" | "manual";
+            startedAt: string;
+            finishedAt: string;
+            /** @description Rows removed per table. */
+            removed: {
+                journal: number;
+                runs: number;
+                reconciliation_reports: number;
+                reconciliation_items: number;
+                events: number;
+                request_logs: number;
+                sync_log: number;
+                conflicts: number;
+            };
+            /** @description Per organization whose journal keeps entries older than the retention: the enabled integration that has not passed them. */
+            held: components["schemas"]["JournalHold"][];
+            /** @description Integrations that did not hold the journal (disabled, or only reading from Salesforce) and lost entries they had not sent: their next delivery is a full pass. */
+            gaps: {
+                /** Format: uuid */
+                orgId: string;
+                /** Format: uuid */
+                integrationId: string;
+                name: string;
+                since: string;
+            }[];
+            /** @description The process was stopping, so pruning stopped between two batches; the next pruning goes on. */
+            stopped: boolean;
         };
     };
     responses: never;
@@ -5000,11 +5333,16 @@ export interface operations {
                         /** @constant */
                         status: "ready";
                         database: string;
+                        checks: {
+                            name: string;
+                            ok: boolean;
+                            detail: string;
+                        }[];
                     };
                 };
             };
-            /** @description internal_error */
-            500: {
+            /** @description not_ready */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5037,6 +5375,8 @@ export interface operations {
                         changes: components["schemas"]["Change"][];
                         lastSeq: number;
                         hasMore: boolean;
+                        /** @description The newest entry retention removed (null: none yet). When after is below it, changes may be missing from this page: read the records again (list them with updatedSince). */
+                        prunedThroughSeq: number | null;
                     };
                 };
             };
@@ -15324,7 +15664,7 @@ export interface operations {
             query?: {
                 integrationId?: string;
                 runId?: string;
-                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed";
+                name?: "integration.validation.error" | "integration.missing_account_mapping.error" | "integration.authentication.error" | "integration.perform.error" | "integration.rate_limit.warning" | "integration.org_mismatch.error" | "integration.configuration.error" | "integration.internal.error" | "integration.disabled" | "integration.deleted_in_salesforce.warning" | "integration.incoming_refused.error" | "integration.incoming_value_left_out.warning" | "integration.deleted_in_ferry.warning" | "integration.incoming_gap.warning" | "integration.picklist_values_missing.warning" | "integration.contact_source.changed" | "integration.journal_gap.warning";
                 severity?: "error" | "warning" | "info";
                 actioned?: "true" | "false";
                 limit?: number;
@@ -16317,6 +16657,204 @@ export interface operations {
             };
         };
     };
+    "get-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "put-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description The webhook, with the generated secret when one was generated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSaved"];
+                };
+            };
+            /** @description validation_failed, malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "delete-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "test-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The receiver's answer and the delivery as recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTest"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "list-webhook-deliveries": {
+        parameters: {
+            query?: {
+                type?: "integration.disabled" | "runs.failed" | "conflict.held" | "webhook.test";
+                status?: "pending" | "sending" | "delivered" | "failed";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "get-session": {
         parameters: {
             query?: never;
@@ -16527,6 +17065,93 @@ export interface operations {
             };
             /** @description last_api_key */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "get-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "local-get-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "local-prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was removed per table, and what holds the journal back */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PruneReport"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

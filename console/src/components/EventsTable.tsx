@@ -33,6 +33,7 @@ const NAME_SET: Record<EventName, true> = {
   'integration.incoming_gap.warning': true,
   'integration.picklist_values_missing.warning': true,
   'integration.contact_source.changed': true,
+  'integration.journal_gap.warning': true,
 };
 const NAMES = Object.keys(NAME_SET) as EventName[];
 const SEVERITIES: Severity[] = ['error', 'warning', 'info'];

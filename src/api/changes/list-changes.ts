@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTITY_NAMES, readChanges } from '../../platform/index.ts';
+import { ENTITY_NAMES, journalPrunedThrough, readChanges } from '../../platform/index.ts';
 import { defineEndpoint } from '../contract.ts';
 
 const change = z
@@ -21,7 +21,7 @@ export const listChanges = defineEndpoint({
   operationId: 'list-changes',
   summary: 'Follow the change journal',
   description:
-    'Every committed write, in commit order. Keep the last seq you processed and pass it as after: a follower never misses a change, even with concurrent writers.',
+    'Every committed write, in commit order. Keep the last seq you processed and pass it as after: a follower never misses a change, even with concurrent writers, as long as it keeps up with the retention (FERRY_RETAIN_JOURNAL_DAYS, 30 days by default): older entries are pruned once every integration has sent them, and prunedThroughSeq says how far.',
   tag: 'Changes',
   auth: true,
   query: z.strictObject({
@@ -32,7 +32,12 @@ export const listChanges = defineEndpoint({
   success: {
     status: 200,
     description: 'Changes after the given sequence',
-    schema: z.strictObject({ changes: z.array(change), lastSeq: z.number().int(), hasMore: z.boolean() }),
+    schema: z.strictObject({
+      changes: z.array(change),
+      lastSeq: z.number().int(),
+      hasMore: z.boolean(),
+      prunedThroughSeq: z.number().int().nullable().meta({ description: 'The newest entry retention removed (null: none yet). When after is below it, changes may be missing from this page: read the records again (list them with updatedSince).' }),
+    }),
   },
   errors: ['validation_failed', 'unauthorized'],
   handler: async ({ orgId, query, deps }) => {
@@ -44,6 +49,7 @@ export const listChanges = defineEndpoint({
         changes: page.map((c) => ({ ...c, at: c.at.toISOString() })),
         lastSeq: page[page.length - 1]?.seq ?? query.after,
         hasMore: rows.length > query.limit,
+        prunedThroughSeq: await journalPrunedThrough(deps.db, orgId),
       },
     };
   },

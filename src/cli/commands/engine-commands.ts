@@ -1,5 +1,6 @@
 import { createLogger, type Env } from '../../config/index.ts';
 import { SalesforceError } from '../../salesforce/index.ts';
+import type { FastifyInstance } from 'fastify';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { startEngine } from '../engine-runtime.ts';
 import { RemoteFerry } from '../remote.ts';
@@ -38,11 +39,22 @@ function salesforceFailure(error: SalesforceError, loginUrl: string | undefined)
 export async function workerCommand({ env, print, printError, untilStopped }: { env: Env; untilStopped: Promise<void> } & Printing): Promise<void> {
   await withLocalStore(env, printError, async (db) => {
     const engine = await startEngine(env, db, createLogger(env.FERRY_LOG_LEVEL), true);
+    let probes: FastifyInstance | undefined;
     try {
       print(`Ferry worker running (${env.FERRY_WORKER_CONCURRENCY} concurrent runs) on ${env.DATABASE_URL !== undefined ? 'Postgres' : 'PGlite'}`);
+      if (env.FERRY_WORKER_PORT !== undefined) {
+        const { buildProbeServer } = await import('../../api/health/health.ts');
+        probes = buildProbeServer({ db, engine, metricsToken: env.FERRY_METRICS_TOKEN });
+        const url = await probes.listen({ host: env.FERRY_HOST, port: env.FERRY_WORKER_PORT }).catch((error: unknown) => {
+          throw new CliError(`The worker could not listen on ${env.FERRY_HOST}:${env.FERRY_WORKER_PORT} for its probes: ${error instanceof Error ? error.message : String(error)}. Set FERRY_WORKER_PORT to a free port.`, ExitCode.portInUse, { cause: error });
+        });
+        print(`  probes    ${url}/healthz, ${url}/readyz, ${url}/metrics`);
+      }
       await untilStopped;
     } finally {
+      // Not ready from here on (readyz answers 503) while the runs in flight finish or go back.
       await engine.stop();
+      await probes?.close();
     }
   });
 }

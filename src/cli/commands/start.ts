@@ -72,7 +72,7 @@ export async function startCommand({ env, print, untilStopped, demo, removeDemo 
     engine = await startEngine(env, db, logger, env.FERRY_WORKER);
     // Only the embedded store needs it: on Postgres other commands open the database themselves.
     const localAdminToken = env.DATABASE_URL === undefined ? newLocalAdminToken() : undefined;
-    app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL, localAdminToken, sessionLifetimeMs: env.FERRY_SESSION_HOURS * 3600_000 });
+    app = buildServer({ db, engine, logger: logger.child({ component: 'api' }), bodyLimitBytes: env.FERRY_BODY_LIMIT_BYTES, publicUrl: env.FERRY_PUBLIC_URL, localAdminToken, sessionLifetimeMs: env.FERRY_SESSION_HOURS * 3600_000, metricsToken: env.FERRY_METRICS_TOKEN });
     const url = await app.listen({ host: env.FERRY_HOST, port: env.FERRY_PORT }).catch((error: unknown) => {
       if (!isPortBusy(error)) throw error;
       throw new CliError(`Port ${env.FERRY_PORT} on ${env.FERRY_HOST} is in use by another program. Stop it, or set FERRY_PORT to a free port (FERRY_PORT=0 picks one).`, ExitCode.portInUse, { cause: error });

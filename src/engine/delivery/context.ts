@@ -87,6 +87,10 @@ export class RunState {
   waitingAccounts = new Set<string>();
   /** Skipped records by reason (the run shows them). */
   skips = new Map<string, { count: number; recordIds: string[] }>();
+  /** Conflicts incoming sync held for a person in this run (opened, or held again): one webhook alert lists them. */
+  heldConflicts = new Set<string>();
+  /** The run used up its time slice while others waited: a run that continues it is queued. */
+  continues = false;
 
   skip(recordId: string, reason: string): void {
     this.counts.skipped++;
@@ -102,11 +106,13 @@ export class RunState {
     const { successes } = this;
     const events = this.events.length;
     const skips = new Map([...this.skips].map(([reason, entry]) => [reason, { count: entry.count, recordIds: [...entry.recordIds] }]));
+    const heldConflicts = new Set(this.heldConflicts);
     return () => {
       this.counts = counts;
       this.successes = successes;
       this.events.length = events;
       this.skips = skips;
+      this.heldConflicts = heldConflicts;
     };
   }
 }

@@ -52,7 +52,9 @@ export class Dispatcher {
 
   async enqueue(job: SyncJob, delayMs = 0): Promise<void> {
     // Incoming runs queue apart from outgoing ones: one of each may wait at once.
-    const singletonKey = job.runId !== undefined ? `${job.integrationId}:${job.runId}` : job.mode === 'incoming' || job.mode === 'incoming_full' ? `${job.integrationId}:incoming` : job.integrationId;
+    // A continuation queues apart: a change queued meanwhile must not absorb what is left of a full run.
+    const singletonKey = job.runId !== undefined ? `${job.integrationId}:${job.runId}` : job.continueFrom !== undefined ? `${job.integrationId}:continues:${job.continueFrom}`
+      : job.mode === 'incoming' || job.mode === 'incoming_full' ? `${job.integrationId}:incoming` : job.integrationId;
     const data: JobMap['integration-sync'] = {
       orgId: job.orgId,
       integrationId: job.integrationId,
@@ -63,6 +65,7 @@ export class Dispatcher {
       ...(job.salesforceIds !== undefined ? { salesforceIds: job.salesforceIds } : {}),
       ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
       ...(job.force === true ? { force: true } : {}),
+      ...(job.continueFrom !== undefined ? { continueFrom: job.continueFrom } : {}),
     };
     await this.#boss.send('integration-sync', data, { singletonKey, ...(delayMs > 0 ? { startAfter: Math.ceil(delayMs / 1000) } : {}) });
     if (delayMs === 0) for (const id of this.workerIds) this.#boss.notifyWorker(id);
@@ -70,15 +73,16 @@ export class Dispatcher {
 
   /** Queues every on-change integration of the organization that has changes past its watermark. */
   async dispatch(orgId: string): Promise<number> {
-    const candidates = await this.#db.query<{ id: string; entity_type: EntityType; cursor_seq: number }>(
-      `SELECT id, entity_type, cursor_seq FROM integrations
+    const candidates = await this.#db.query<{ id: string; entity_type: EntityType; cursor_seq: number; catching_up: boolean }>(
+      `SELECT id, entity_type, cursor_seq, journal_gap IS NOT NULL AS catching_up FROM integrations
        WHERE org_id = $1 AND enabled AND credential_id IS NOT NULL AND (trigger->>'onChange')::boolean AND (paused_until IS NULL OR paused_until < now())
          AND COALESCE(sync->>'direction', 'to_salesforce') <> 'from_salesforce'`,
       [orgId],
     );
     if (candidates.length === 0) return 0;
     const heads = await latestJournalSeqs(this.#db, orgId, [...new Set(candidates.flatMap((c) => entitiesOf(c.entity_type)))]);
-    const due = candidates.filter((c) => entitiesOf(c.entity_type).some((entity) => (heads.get(entity) ?? 0) > Number(c.cursor_seq)));
+    // One that lost unsent journal entries to pruning while disabled catches up (a full pass) at once.
+    const due = candidates.filter((c) => c.catching_up || entitiesOf(c.entity_type).some((entity) => (heads.get(entity) ?? 0) > Number(c.cursor_seq)));
     for (const row of due) await this.enqueue({ orgId, integrationId: row.id, trigger: 'change', mode: 'incremental' });
     return due.length;
   }
@@ -113,8 +117,8 @@ export class Dispatcher {
    * job for a run is harmless: only one can move it to STARTED, the other finds it moved on.
    */
   async requeueOrphans(seconds: number): Promise<void> {
-    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: SyncJob['mode']; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null }>(
-      `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of FROM runs r
+    const orphans = await this.#db.query<{ org_id: string; id: string; integration_id: string; mode: SyncJob['mode']; trigger: SyncJob['trigger']; record_ids: string[] | null; replay_of: string | null; continued_from: string | null }>(
+      `SELECT r.org_id, r.id, r.integration_id, r.mode, r.trigger, r.record_ids, r.replay_of, r.continued_from FROM runs r
        WHERE r.status = 'WAITING' AND r.created_at <= now() - make_interval(secs => $1)
          AND NOT EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = 'integration-sync' AND j.data->>'runId' = r.id::text
                          AND (j.state IN ('created', 'retry') OR (j.state = 'active' AND j.started_on > now() - make_interval(secs => $1))))
@@ -125,7 +129,7 @@ export class Dispatcher {
       this.#logger.warn({ orgId: run.org_id, integrationId: run.integration_id, runId: run.id }, 'run was waiting with no job to run it: queued again');
       await this.enqueue({
         orgId: run.org_id, integrationId: run.integration_id, trigger: run.trigger, mode: run.mode, runId: run.id,
-        recordIds: run.record_ids ?? undefined, replayOf: run.replay_of ?? undefined, force: run.trigger === 'replay' || run.trigger === 'retry',
+        recordIds: run.record_ids ?? undefined, replayOf: run.replay_of ?? undefined, force: run.trigger === 'replay' || run.trigger === 'retry', continueFrom: run.continued_from ?? undefined,
       });
     }
   }

@@ -3,6 +3,7 @@ import type { ObjectMapper } from '../mapping/mapping.ts';
 import type { NewEvent } from '../runs/events.ts';
 import type { DeliveryContext, Planned, RunState } from './context.ts';
 import { writeSyncLog, type SyncLogEntry } from '../incoming/apply.ts';
+import { metrics } from '../metrics.ts';
 import { currentValuesOf } from '../incoming/reading.ts';
 import { syncOf } from '../integrations/integrations.ts';
 import { SYNC_MESSAGE_FIELD, SYNC_STATUS_FIELD } from '../mapping/definition.ts';
@@ -89,6 +90,11 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
       changedFields: [...(planned.candidate.changedFields ?? [])].sort(), outcome, reason,
     });
   };
+  // From the change in Ferry to Salesforce holding it: incremental deliveries only (a full sync
+  // sends records that may not have changed in months).
+  const arrived = (planned: Planned): void => {
+    if (!context.force) metrics.toSalesforceLatency.observe({ entity }, Math.max(0, (Date.now() - Date.parse(planned.candidate.record.updatedAt)) / 1000));
+  };
   const refusal = (result: Extract<SaveResult, { success: false }>): string => `Salesforce refused it: ${result.errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ')}`;
   for (const { planned, result } of outcome.deleted) {
     state.counts.sent++;
@@ -96,6 +102,7 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
       state.counts.deleted++;
       state.successes++;
       gone.push(planned.candidate.record.id);
+      arrived(planned);
       logged(planned, planned.action === 'delete' ? planned.salesforceId : null, 'applied', 'deleted in Ferry: deleted in Salesforce');
     } else {
       state.counts.failed++;
@@ -129,6 +136,7 @@ export async function recordWritten(context: DeliveryContext, runId: string, map
     state.successes++;
     if (result.created) state.counts.created++;
     else state.counts.updated++;
+    arrived(planned);
     logged(planned, result.id, 'applied', result.created ? 'created in Salesforce' : 'updated in Salesforce');
     const base = context.reading === undefined ? null : currentValuesOf(context.reading, planned.candidate.record);
     linkWrites.push({ entityId: id, salesforceId: result.id, version: planned.candidate.record.version, hash: planned.hash, children: planned.children === undefined ? null : (children?.ids ?? {}), base });

@@ -1,4 +1,4 @@
-import { hasJournalAfter, journalAfter, liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
+import { deletedRecordIdsSince, hasJournalAfter, journalAfter, liveRecordIdsAfter, loadRecordsWithAccount } from '../../platform/index.ts';
 import type { Database } from '../../storage/index.ts';
 import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { CompiledMapping, ObjectMapper } from '../mapping/mapping.ts';
@@ -8,10 +8,29 @@ import type { Candidate } from './context.ts';
 export interface Selection {
   mode: 'incremental' | 'full';
   recordIds?: string[] | undefined;
+  /**
+   * Full mode: also the records deleted since then (an integration catching up after pruning
+   * removed journal entries it had not sent: their deletions are in no live record).
+   */
+  deletedSince?: Date | undefined;
+  /** Full mode: where an earlier run of the same pass got to (it is continued, not started over). */
+  from?: FullPosition | undefined;
 }
 
-/** Candidates of one object, or the journal position up to which every earlier batch was delivered. */
-export type Batch = { mapper: ObjectMapper; candidates: Candidate[] } | { toSeq: number };
+/** Where a full pass stands: the object (by its place in the mapping), its phase, and the last record id done. */
+export interface FullPosition {
+  object: number;
+  phase: 'live' | 'deleted';
+  after: string;
+}
+
+/**
+ * Candidates of one object (in full mode, with the position reached once they are delivered), or
+ * the journal position up to which every earlier batch was delivered.
+ */
+export type Batch = { mapper: ObjectMapper; candidates: Candidate[]; position?: FullPosition } | { toSeq: number };
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 export async function loadCandidates(db: Database, orgId: string, entity: string, ids: string[], changed?: Map<string, Set<string> | null>): Promise<Candidate[]> {
   return (await loadRecordsWithAccount(db, orgId, entity, ids)).map((r) => ({ entity, ...r, changedFields: changed?.get(r.record.id) ?? null }));
@@ -34,13 +53,26 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
     return;
   }
   if (selection.mode === 'full') {
-    for (const mapper of mapping.objects) {
-      let after = '00000000-0000-0000-0000-000000000000';
+    const from = selection.from;
+    for (const [index, mapper] of mapping.objects.entries()) {
+      if (from !== undefined && index < from.object) continue;
+      const resuming = from !== undefined && index === from.object;
+      if (!(resuming && from.phase === 'deleted')) {
+        let after = resuming ? from.after : FIRST_ID;
+        for (;;) {
+          const ids = await liveRecordIdsAfter(db, orgId, mapper.definition.entity, after, chunkSize);
+          if (ids.length === 0) break;
+          after = ids[ids.length - 1]!;
+          yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, ids), position: { object: index, phase: 'live', after } };
+        }
+      }
+      if (selection.deletedSince === undefined) continue;
+      let after = resuming && from.phase === 'deleted' ? from.after : FIRST_ID;
       for (;;) {
-        const ids = await liveRecordIdsAfter(db, orgId, mapper.definition.entity, after, chunkSize);
+        const ids = await deletedRecordIdsSince(db, orgId, mapper.definition.entity, selection.deletedSince, after, chunkSize);
         if (ids.length === 0) break;
         after = ids[ids.length - 1]!;
-        yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, ids) };
+        yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, ids), position: { object: index, phase: 'deleted', after } };
       }
     }
     return;

@@ -14,6 +14,7 @@ import type { IntegrationRow } from '../integrations/integrations.ts';
 import type { IntegrationSync } from '../integrations/schemas.ts';
 import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { isContactData } from '../mapping/stored.ts';
+import { metrics } from '../metrics.ts';
 import { usersFor, type Person } from '../people/users.ts';
 import { merge, type FieldConflict, type MergeOutcome } from './merge.ts';
 import { currentValuesOf, ferryValuesOf, fieldsFor, normalise, patchOf, type ReadingMapping } from './reading.ts';
@@ -40,10 +41,19 @@ export interface SyncLogEntry {
   changedFields: string[];
   outcome: SyncOutcome;
   reason: string | null;
+  /** When the record changed in Salesforce (its SystemModstamp), for the latency metric; not stored. */
+  changedAt?: string | undefined;
 }
 
 export async function writeSyncLog(db: Queryable, orgId: string, entries: SyncLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const now = Date.now();
+  for (const e of entries) {
+    if (e.direction !== 'incoming') continue;
+    metrics.received.inc({ entity: e.entity, outcome: e.outcome });
+    const changed = e.changedAt === undefined ? Number.NaN : Date.parse(e.changedAt.replace(/\+0000$/, 'Z'));
+    if (e.outcome === 'applied' && Number.isFinite(changed)) metrics.toFerryLatency.observe({ entity: e.entity }, Math.max(0, (now - changed) / 1000));
+  }
   await db.query(
     `INSERT INTO sync_log (org_id, id, integration_id, direction, object, salesforce_id, entity, entity_id, changed_fields, outcome, reason)
      SELECT $1, x.id, x.integration_id, x.direction, x.object, x.salesforce_id, x.entity, x.entity_id, ARRAY(SELECT jsonb_array_elements_text(x.changed_fields)), x.outcome, x.reason
@@ -107,8 +117,9 @@ const isTrue = (value: unknown) => value === true || value === 'true';
 /** What decides whether a deal's line item counts (read with every line item). */
 export const DEAL_WON_FIELD = 'Opportunity.IsWon';
 
-export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'>, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
-  return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason };
+export function logEntry(a: Applying, row: Pick<SalesforceRow, 'Id'> & { SystemModstamp?: unknown }, outcome: SyncOutcome, entityId: string | null, changedFields: string[], reason: string | null): SyncLogEntry {
+  const changedAt = typeof row.SystemModstamp === 'string' ? row.SystemModstamp : undefined;
+  return { integrationId: a.integration.id, direction: 'incoming', object: a.reading.object, salesforceId: row.Id, entity: a.reading.entity, entityId, changedFields, outcome, reason, changedAt };
 }
 
 /**
@@ -744,11 +755,15 @@ async function saveConflicts(tx: Queryable, a: Applying, entityId: string, sales
   if (conflicts.length === 0) return;
   const { integration } = a;
   const policy = a.sync.conflictPolicy;
-  const insert = (fields: FieldConflict[], outcome: FieldConflict['outcome']) =>
-    tx.query(
+  const insert = async (fields: FieldConflict[], outcome: FieldConflict['outcome']): Promise<string> => {
+    const id = uuidv7();
+    metrics.conflicts.inc({ entity: a.reading.entity, outcome }, 1);
+    await tx.query(
       'INSERT INTO conflicts (org_id, id, integration_id, entity, entity_id, salesforce_id, fields, policy, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [integration.org_id, uuidv7(), integration.id, a.reading.entity, entityId, salesforceId, JSON.stringify(fields), policy, outcome],
+      [integration.org_id, id, integration.id, a.reading.entity, entityId, salesforceId, JSON.stringify(fields), policy, outcome],
     );
+    return id;
+  };
   const settled = conflicts.filter((c) => c.outcome !== 'held');
   if (settled.length > 0) await insert(settled, settled[0]!.outcome);
   const held = conflicts.filter((c) => c.outcome === 'held');
@@ -757,10 +772,12 @@ async function saveConflicts(tx: Queryable, a: Applying, entityId: string, sales
     "SELECT id, fields FROM conflicts WHERE org_id = $1 AND integration_id = $2 AND entity_id = $3 AND outcome = 'held' AND resolved_at IS NULL FOR UPDATE",
     [integration.org_id, integration.id, entityId],
   );
+  // Noted for the run's conflict.held webhook alert (RunAlerts): one delivery per run lists them.
   if (open === undefined) {
-    await insert(held, 'held');
+    a.state.heldConflicts.add(await insert(held, 'held'));
     return;
   }
+  a.state.heldConflicts.add(open.id);
   const byPath = new Map(open.fields.map((f) => [f.path, f]));
   for (const field of held) byPath.set(field.path, field);
   await tx.query('UPDATE conflicts SET fields = $3, salesforce_id = $4 WHERE org_id = $1 AND id = $2', [integration.org_id, open.id, JSON.stringify([...byPath.values()]), salesforceId]);

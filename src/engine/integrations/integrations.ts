@@ -9,6 +9,7 @@ import { storedRules } from '../mapping/stored.ts';
 import { asInput, withoutSecrets, type ReconciliationView } from '../reconciliation/schemas.ts';
 import { contactSourceConflicts } from '../reconciliation/contact-source.ts';
 import type { SecretBox } from '../credentials/secret-box.ts';
+import type { JournalGap } from '../retention/journal.ts';
 import type { EntityType, RunStatus, RunTrigger } from '../types.ts';
 
 export interface IntegrationRow {
@@ -41,6 +42,8 @@ export interface IntegrationRow {
   reconciliation: ReconciliationView | null;
   /** Secrets of its settings (a reconciliation source's headers), sealed. */
   sealed_secrets: string | null;
+  /** Journal entries it had not sent were pruned (retention): its next delivery is a full pass. */
+  journal_gap: JournalGap | null;
   version: number;
   created_at: Date;
   updated_at: Date;

@@ -11,7 +11,7 @@ import { plan, verifyParents } from '../delivery/map.ts';
 import { HINTS, markPlannedFailures, recordPlanned, recordWritten } from '../delivery/record.ts';
 import type { SchemaCache } from '../delivery/schema-cache.ts';
 import { scopeOf } from '../delivery/scope.ts';
-import { hasPendingChanges, select } from '../delivery/select.ts';
+import { hasPendingChanges, select, type FullPosition } from '../delivery/select.ts';
 import { partsOf } from '../delivery/parts.ts';
 import { NothingToReadError, readChanges, writePendingKeys } from '../incoming/incoming.ts';
 import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
@@ -29,10 +29,13 @@ import { entitiesOf } from '../mapping/entities/index.ts';
 import { compileMapping, MappingCompileError, type CompiledMapping, type ObjectMapper } from '../mapping/mapping.ts';
 import { effectiveRules } from '../mapping/stored.ts';
 import type { Mailer } from '../notifications/mailer.ts';
+import type { RunAlerts } from '../notifications/run-alerts.ts';
 import { Events, severityOf } from '../runs/events.ts';
 import { databaseRequestLogger } from '../runs/request-logs.ts';
 import { Runs, type RunView } from '../runs/runs.ts';
+import { followsJournal, type JournalGap } from '../retention/journal.ts';
 import { InvalidTransitionError, readsFromSalesforce, type RunMode, type RunStatus, type RunTrigger } from '../types.ts';
+import { metrics } from '../metrics.ts';
 
 export interface SyncJob {
   orgId: string;
@@ -48,6 +51,8 @@ export interface SyncJob {
   /** Send even records unchanged since their last delivery (a person's retry or replay, full sync). */
   force?: boolean | undefined;
   replayOf?: string | undefined;
+  /** The run this one continues: a full run starts at the position it reached. */
+  continueFrom?: string | undefined;
 }
 
 export interface RunnerOptions {
@@ -59,6 +64,11 @@ export interface RunnerOptions {
   retryDelayMs?: number;
   /** How long a run holds its integration's lease before another worker may take over. */
   leaseMs?: number;
+  /**
+   * Fair queueing: a run that has worked this long while other runs wait ends after its current
+   * batch, and a run that continues it queues behind them (0: never).
+   */
+  sliceMs?: number;
   clientOptions?: ClientOptions;
 }
 
@@ -84,10 +94,20 @@ function baseFields(integration: IntegrationRow): ReadingMapping | undefined {
   return { ...reading, fields: reading.fields.filter((f) => f.both) };
 }
 
+/**
+ * The gap a delivery run must catch up on (see engine/retention): journal entries the integration
+ * had not sent were pruned. Not for a run of given records (a retried event, a replay), nor for
+ * imports, which read everything at every run.
+ */
+function catchUpOf(integration: IntegrationRow, job: SyncJob): JournalGap | null {
+  if (integration.journal_gap === null || job.recordIds !== undefined || readsFromSalesforce(job.mode)) return null;
+  return followsJournal(integration.entity_type) ? integration.journal_gap : null;
+}
+
 /** Parts of a batch on their way to Salesforce at once. */
 const PARTS_IN_FLIGHT = 4;
 
-export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000 } as const;
+export const RUNNER_DEFAULTS = { chunkSize: 10_000, rateLimitPauseMs: 15 * 60_000, retryDelayMs: 30_000, leaseMs: 10 * 60_000, sliceMs: 60_000 } as const;
 
 export interface RunnerDeps {
   db: Database;
@@ -95,6 +115,8 @@ export interface RunnerDeps {
   integrations: Integrations;
   logger: Logger;
   mailer?: Mailer | undefined;
+  /** The organization's webhook alerts (disabled integrations, failed runs, held conflicts). */
+  alerts?: RunAlerts | undefined;
   /** Queues a follow-up run after `delayMs` (retries, rate-limit pauses, busy integrations). */
   requeue: (job: SyncJob, delayMs: number) => Promise<void>;
   /** This worker process, as registered in `workers`: leases and started runs name it. */
@@ -210,11 +232,11 @@ export class Runner {
       // Another worker runs this integration. Changes need no job of their own: the running one
       // dispatches again when it finishes if more arrived (journal changes, stored change events).
       // A requested run keeps its id and waits.
-      if ((job.trigger !== 'change' && job.trigger !== 'stream') || job.runId !== undefined) await this.#deps.requeue(job, 1000);
+      if ((job.trigger !== 'change' && job.trigger !== 'stream') || job.runId !== undefined || job.continueFrom !== undefined) await this.#deps.requeue(job, 1000);
       return undefined;
     }
     const log = this.#deps.logger.child({ orgId: job.orgId, integrationId: integration.id, runId });
-    const run = await runs.create(job.orgId, integration.id, { id: runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds });
+    const run = await runs.create(job.orgId, integration.id, { id: runId, trigger: job.trigger, mode: job.mode, replayOf: job.replayOf, recordIds: job.recordIds, continuedFrom: job.continueFrom });
     try {
       await runs.transition(job.orgId, run.id, 'STARTED', { workerId: this.#deps.workerId });
     } catch (error) {
@@ -240,7 +262,7 @@ export class Runner {
       } else if (integration.entity_type === 'Reconciliation') {
         // A reconciliation follows no change: each run (scheduled, or by hand) compares the three sides.
         await this.#signInAndDeliver(integration, job, run.id, state);
-      } else if (job.mode === 'full' || job.recordIds !== undefined || (await hasPendingChanges(db, integration, entitiesOf(integration.entity_type)))) {
+      } else if (job.mode === 'full' || job.recordIds !== undefined || catchUpOf(integration, job) !== null || (await hasPendingChanges(db, integration, entitiesOf(integration.entity_type)))) {
         checkStoredSettings(integration);
         this.#mappingOf(integration);
         await this.#signInAndDeliver(integration, job, run.id, state);
@@ -356,7 +378,22 @@ export class Runner {
       this.#deps.logger.warn({ orgId: job.orgId, integrationId: integration.id, runId, reason: error.message }, 'run was closed by another worker while it ran');
       return (await new Runs(db).get(job.orgId, runId))!;
     }
+    metrics.runs.inc({ entity_type: integration.entity_type, mode: job.mode, status });
+    // Its time slice used up while others waited: the rest is a run of its own, at the back of the queue.
+    if (state.continues && status === 'COMPLETE') {
+      await this.#deps.requeue({ orgId: job.orgId, integrationId: integration.id, trigger: job.trigger, mode: job.mode, force: job.force, continueFrom: runId }, 0);
+      this.#deps.logger.info({ orgId: job.orgId, integrationId: integration.id, runId }, 'time slice used while other runs wait: the rest continues in a run queued behind them');
+    }
+    if (!readsFromSalesforce(job.mode)) {
+      for (const outcome of ['created', 'updated', 'deleted', 'skipped', 'failed'] as const) {
+        if (state.counts[outcome] > 0) metrics.delivered.inc({ entity_type: integration.entity_type, outcome }, state.counts[outcome]);
+      }
+    }
     await this.#account(integration, state, runId);
+    if (state.heldConflicts.size > 0) {
+      const held = [...state.heldConflicts];
+      await this.#alert(integration, runId, 'conflict.held', (alerts) => alerts.conflictsHeld(integration, runId, held));
+    }
     // Changes that arrived during the run are delivered at once, not after a poll. Only when the
     // watermark moved: a run that failed as a whole waits for the next change or retry instead of
     // looping on the same failure.
@@ -413,7 +450,9 @@ export class Runner {
        WHERE org_id = $1 AND id = $2 RETURNING consecutive_errors, error_threshold, enabled`,
       [integration.org_id, integration.id, failed],
     );
-    if (row === undefined || !row.enabled || row.consecutive_errors < row.error_threshold) return;
+    if (row === undefined) return;
+    if (failed) await this.#alert(integration, runId, 'runs.failed', (alerts) => alerts.failedRuns(integration, runId, row.consecutive_errors));
+    if (!row.enabled || row.consecutive_errors < row.error_threshold) return;
     const reason = `${row.consecutive_errors} successive failed runs (threshold ${row.error_threshold})`;
     // Guarded: of two runs crossing the threshold at once, one disables and e-mails.
     const disabled = await db.query(
@@ -429,6 +468,21 @@ export class Runner {
       hint: 'Fix the causes listed in its error events, then re-enable it (POST /integrations/{id}/enable).',
     }]);
     await this.#notifyDisabled(integration, reason);
+    await this.#alert(integration, runId, 'integration.disabled', (alerts) => alerts.disabled(integration, runId, reason, row.consecutive_errors));
+  }
+
+  /**
+   * Queues a webhook alert after the run has ended: it only writes a row and a job (a worker sends
+   * it), and a failure to queue it is logged, never the run's.
+   */
+  async #alert(integration: IntegrationRow, runId: string, type: string, queue: (alerts: RunAlerts) => Promise<void>): Promise<void> {
+    const { alerts } = this.#deps;
+    if (alerts === undefined) return;
+    try {
+      await queue(alerts);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, orgId: integration.org_id, integrationId: integration.id, runId, type }, 'could not queue the webhook alert');
+    }
   }
 
   async #notifyDisabled(integration: IntegrationRow, reason: string): Promise<void> {
@@ -625,8 +679,18 @@ export class Runner {
 
   async #deliverBatches(integration: IntegrationRow, job: SyncJob, runId: string, mapping: CompiledMapping, contextNow: () => Promise<DeliveryContext>, state: RunState): Promise<void> {
     const { db } = this.#deps;
-    const mode = job.mode === 'full' ? 'full' : 'incremental';
-    for await (const batch of select(db, integration, mapping, { mode, recordIds: job.recordIds }, this.#options.chunkSize)) {
+    // Journal entries it had not sent were pruned while it was disabled (see engine/retention): a
+    // full pass instead, the deletions since then included; read where the journal ends first.
+    const gap = catchUpOf(integration, job);
+    const head = gap === null ? 0 : await lastJournalSeq(db, integration.org_id);
+    const mode = job.mode === 'full' || gap !== null ? 'full' : 'incremental';
+    // A full pass continues where the run it continues got to (a catch-up pass starts over: its
+    // watermark is where the journal ended when it began).
+    const whole = gap === null && job.recordIds === undefined;
+    const from = mode === 'full' && whole && job.continueFrom !== undefined ? await this.#positionOf(integration.org_id, job.continueFrom) : undefined;
+    const selection = { mode, recordIds: job.recordIds, deletedSince: gap === null ? undefined : new Date(gap.since), from } as const;
+    const started = Date.now();
+    for await (const batch of select(db, integration, mapping, selection, this.#options.chunkSize)) {
       if ('toSeq' in batch) {
         state.fromSeq ??= integration.cursor_seq;
         state.toSeq = batch.toSeq;
@@ -636,11 +700,60 @@ export class Runner {
           [integration.org_id, integration.id, batch.toSeq, String(this.#options.leaseMs), runId],
         );
         if (moved.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
+        if (whole && (await this.#sliceUsed(integration, started))) {
+          state.continues = true;
+          break;
+        }
         continue;
       }
       await this.#deliverBatch(await contextNow(), runId, batch.mapper, batch.candidates, state);
+      if (batch.position !== undefined && whole) {
+        await db.query('UPDATE runs SET position = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify(batch.position)]);
+        if (await this.#sliceUsed(integration, started)) {
+          state.continues = true;
+          break;
+        }
+      }
     }
     await contextNow();
+    if (gap !== null) await this.#caughtUp(integration, runId, gap, head, state);
+  }
+
+  /** Where a full run got to (none: it had not finished a batch, or is not a full run). */
+  async #positionOf(orgId: string, runId: string): Promise<FullPosition | undefined> {
+    const [row] = await this.#deps.db.query<{ position: FullPosition | null; mode: string }>('SELECT position, mode FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+    return row?.mode === 'full' && row.position !== null ? row.position : undefined;
+  }
+
+  /**
+   * Fair queueing: a run has had its time slice when it has worked sliceMs and a run of another
+   * integration waits to start (none waiting: it goes on, as yielding would gain nobody anything).
+   */
+  async #sliceUsed(integration: IntegrationRow, started: number): Promise<boolean> {
+    if (this.#options.sliceMs <= 0 || Date.now() - started < this.#options.sliceMs) return false;
+    const waiting = await this.#deps.db.query(
+      `SELECT 1 FROM pgboss.job WHERE name = 'integration-sync' AND state IN ('created', 'retry') AND start_after <= now()
+         AND data->>'integrationId' <> $1 LIMIT 1`,
+      [integration.id],
+    );
+    return waiting.length > 0;
+  }
+
+  /**
+   * After a catch-up pass, the watermark moves to where the journal ended when the pass began
+   * (every record was looked at since), and the gap is cleared unless pruning marked a newer one
+   * meanwhile. Failed records have their events, as in any run.
+   */
+  async #caughtUp(integration: IntegrationRow, runId: string, gap: JournalGap, head: number, state: RunState): Promise<void> {
+    state.fromSeq ??= integration.cursor_seq;
+    state.toSeq = Math.max(head, integration.cursor_seq);
+    const moved = await this.#deps.db.query(
+      `UPDATE integrations SET cursor_seq = GREATEST(cursor_seq, $3), journal_gap = CASE WHEN journal_gap = $5::jsonb THEN NULL ELSE journal_gap END
+       WHERE org_id = $1 AND id = $2 AND lease_run_id = $4 RETURNING id`,
+      [integration.org_id, integration.id, head, runId, JSON.stringify(gap)],
+    );
+    if (moved.length === 0) throw new LeaseLostError(`Run ${runId} no longer holds the lease of integration ${integration.id}; its worker was presumed stopped.`);
+    this.#deps.logger.info({ orgId: integration.org_id, integrationId: integration.id, runId, since: gap.since, toSeq: head }, 'caught up after pruning: every record looked at, the watermark moved to the end of the journal');
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
+import { metrics } from '../metrics.ts';
 import type { RequestLogger } from '../../salesforce/index.ts';
 import type { Queryable } from '../../storage/index.ts';
 
@@ -70,6 +71,8 @@ export function databaseRequestLogger(db: Queryable, scope: { orgId: string; int
         [scope.orgId, id, scope.integrationId ?? null, scope.runId ?? null, scope.credentialId ?? null, entry.operation, entry.method, entry.object ?? null, entry.records],
       );
       return async (outcome) => {
+        metrics.apiCalls.inc({ operation: entry.operation, status: outcome.status });
+        if (outcome.apiUsed !== undefined && outcome.apiMax !== undefined) metrics.apiRemaining.set({ organization: scope.orgId }, outcome.apiMax - outcome.apiUsed);
         await db.query(
           `UPDATE request_logs SET status = $3, http_status = $4, duration_ms = $5, api_used = $6, api_max = $7, error = $8 WHERE org_id = $1 AND id = $2`,
           [scope.orgId, id, outcome.status, outcome.httpStatus ?? null, outcome.durationMs, outcome.apiUsed ?? null, outcome.apiMax ?? null,

@@ -26,6 +26,7 @@ interface RunRow extends RunCounts {
   mode: RunMode;
   status: RunStatus;
   replay_of: string | null;
+  continued_from: string | null;
   record_ids: string[] | null;
   from_seq: number | null;
   to_seq: number | null;
@@ -58,6 +59,7 @@ export const runView = z
     mode: z.enum(RUN_MODES).meta({ description: 'incremental: pending Ferry changes; full: every record; incoming: Salesforce changes read back into Ferry; incoming_full: every record of the object read from Salesforce (the initial load).' }),
     status: z.enum(RUN_STATUSES),
     replayOf: z.string().nullable(),
+    continuedFrom: z.string().nullable().meta({ description: 'The run this one continues: one that used up its time slice while other runs waited, or one whose worker stopped (a full run continues from the record it got to).' }),
     fromSeq: z.number().nullable(),
     toSeq: z.number().nullable(),
     counts: z.strictObject({ sent: z.number(), created: z.number(), updated: z.number(), skipped: z.number(), deleted: z.number(), failed: z.number() }),
@@ -81,6 +83,7 @@ const toView = (row: RunRow): RunView => ({
   mode: row.mode,
   status: row.status,
   replayOf: row.replay_of,
+  continuedFrom: row.continued_from,
   fromSeq: row.from_seq,
   toSeq: row.to_seq,
   counts: { sent: row.sent, created: row.created, updated: row.updated, skipped: row.skipped, deleted: row.deleted, failed: row.failed },
@@ -101,12 +104,12 @@ export class Runs {
     this.#db = db;
   }
 
-  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: RunMode; replayOf?: string | undefined; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; id?: string | undefined }): Promise<RunView> {
+  async create(orgId: string, integrationId: string, input: { trigger: RunTrigger; mode: RunMode; replayOf?: string | undefined; recordIds?: string[] | undefined; salesforceIds?: string[] | undefined; id?: string | undefined; continuedFrom?: string | undefined }): Promise<RunView> {
     const [row] = await this.#db.query<RunRow>(
-      `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids, salesforce_ids)
-       VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7, $8)
+      `INSERT INTO runs (org_id, id, integration_id, trigger, mode, status, replay_of, record_ids, salesforce_ids, continued_from)
+       VALUES ($1, $2, $3, $4, $5, 'WAITING', $6, $7, $8, $9)
        ON CONFLICT (org_id, id) DO UPDATE SET trigger = runs.trigger RETURNING *`,
-      [orgId, input.id ?? uuidv7(), integrationId, input.trigger, input.mode, input.replayOf ?? null, input.recordIds ?? null, input.salesforceIds ?? null],
+      [orgId, input.id ?? uuidv7(), integrationId, input.trigger, input.mode, input.replayOf ?? null, input.recordIds ?? null, input.salesforceIds ?? null, input.continuedFrom ?? null],
     );
     return toView(row!);
   }
