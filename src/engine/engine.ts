@@ -326,7 +326,7 @@ export class Engine {
   async #requeueInterrupted(runs: InterruptedRun[]): Promise<void> {
     for (const run of runs) {
       // A full run goes on from the record it got to.
-      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined, continueFrom: run.mode === 'full' ? run.id : undefined });
+      await this.requestRun(run.org_id, run.integration_id, { mode: run.mode, trigger: 'retry', recordIds: run.record_ids ?? undefined, continueFrom: run.mode === 'full' || run.mode === 'incoming_full' ? run.id : undefined });
     }
   }
 

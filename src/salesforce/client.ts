@@ -396,35 +396,57 @@ export class SalesforceClient {
    * is fetched only once it has returned, so memory holds one page whatever the size of the
    * object. Answers the number of rows read.
    */
-  async bulkQueryPages(soql: string, object: string, pageSize: number, onPage: (rows: Record<string, string | null>[]) => Promise<void>): Promise<number> {
+  async bulkQueryPages(
+    soql: string, object: string, pageSize: number, onPage: (rows: Record<string, string | null>[]) => Promise<void>,
+    options: { resume?: { jobId: string; locator: string | null } | undefined; afterPage?: ((reached: { jobId: string; locator: string | null }) => Promise<void>) | undefined } = {},
+  ): Promise<number> {
     const base = `/services/data/v${this.connection.version}/jobs/query`;
-    // Opening is retried (a connection reset on a kept-alive socket): a query job opened twice
-    // only reads twice, and the one left behind expires in the org.
-    const job = await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () =>
-      this.connection.request<{ id: string }>({ method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'content-type': 'application/json' } }));
-    const deadline = Date.now() + this.#options.bulkTimeoutMs;
-    for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs * 4, Math.round(wait * 1.5))) {
-      const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => this.connection.request<{ state: string; errorMessage?: string }>(`${base}/${job.id}`));
-      if (info.state === 'JobComplete') break;
-      if (info.state === 'Failed' || info.state === 'Aborted') {
-        throw new SalesforceError({ kind: 'fatal', errorCode: 'BULK_JOB_FAILED', message: `Bulk API query job ${job.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}` });
-      }
-      if (Date.now() > deadline) throw new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `Bulk API query job ${job.id} was still ${info.state} after ${this.#options.bulkTimeoutMs} ms` });
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    let job: { id: string } | undefined;
     let locator: string | null = null;
+    // A read that stopped partway (its worker killed) goes on with the same job, from the page it
+    // had reached; a job the org no longer has is opened again.
+    if (options.resume !== undefined) {
+      const resume = options.resume;
+      const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => this.connection.request<{ state: string }>(`${base}/${resume.jobId}`)).catch((error: unknown) => {
+        if (error instanceof SalesforceError && error.info.kind !== 'transient' && error.info.kind !== 'auth') return undefined;
+        throw error;
+      });
+      if (info?.state === 'JobComplete') {
+        job = { id: resume.jobId };
+        locator = resume.locator;
+      }
+    }
+    if (job === undefined) {
+      // Opening is retried (a connection reset on a kept-alive socket): a query job opened twice
+      // only reads twice, and the one left behind expires in the org.
+      job = await this.#call({ operation: 'bulk_open', method: 'POST', object, records: 0 }, () =>
+        this.connection.request<{ id: string }>({ method: 'POST', url: base, body: JSON.stringify({ operation: 'query', query: soql }), headers: { 'content-type': 'application/json' } }));
+      const opened = job;
+      const deadline = Date.now() + this.#options.bulkTimeoutMs;
+      for (let wait = this.#options.bulkPollMs; ; wait = Math.min(this.#options.bulkPollMaxMs * 4, Math.round(wait * 1.5))) {
+        const info = await this.#call({ operation: 'bulk_status', method: 'GET', object, records: 0 }, () => this.connection.request<{ state: string; errorMessage?: string }>(`${base}/${opened.id}`));
+        if (info.state === 'JobComplete') break;
+        if (info.state === 'Failed' || info.state === 'Aborted') {
+          throw new SalesforceError({ kind: 'fatal', errorCode: 'BULK_JOB_FAILED', message: `Bulk API query job ${opened.id} ended ${info.state}: ${info.errorMessage ?? 'no reason given'}` });
+        }
+        if (Date.now() > deadline) throw new SalesforceError({ kind: 'transient', errorCode: 'TIMEOUT', message: `Bulk API query job ${opened.id} was still ${info.state} after ${this.#options.bulkTimeoutMs} ms` });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+    const jobId = job.id;
     let total = 0;
     do {
-      const url: string = `${base}/${job.id}/results?maxRecords=${pageSize}${locator === null ? '' : `&locator=${encodeURIComponent(locator)}`}`;
+      const url: string = `${base}/${jobId}/results?maxRecords=${pageSize}${locator === null ? '' : `&locator=${encodeURIComponent(locator)}`}`;
       const page: { text: string; locator: string | null } = await this.#call({ operation: 'bulk_results', method: 'GET', object, records: 0 }, () => this.#csvPage(url));
       locator = page.locator === null || page.locator === 'null' || page.locator === '' ? null : page.locator;
       const rows = page.text.trim() === '' ? [] : parse<Record<string, string | null>>(page.text, { columns: true, relax_column_count: true, cast: (value) => (value === '' ? null : value) });
       total += rows.length;
       await onPage(rows);
+      await options.afterPage?.({ jobId, locator });
     } while (locator !== null);
     // Tidying up only: every row was read, so a job that cannot be deleted (a reset connection,
     // retried first) is left to expire in the org rather than failing the read.
-    await this.#call({ operation: 'bulk_close', method: 'DELETE', object, records: 0 }, () => this.connection.request({ method: 'DELETE', url: `${base}/${job.id}` })).catch(() => undefined);
+    await this.#call({ operation: 'bulk_close', method: 'DELETE', object, records: 0 }, () => this.connection.request({ method: 'DELETE', url: `${base}/${jobId}` })).catch(() => undefined);
     return total;
   }
 

@@ -73,3 +73,83 @@ describe('a full sync killed halfway', () => {
     }
   }, 120_000);
 });
+
+describe('a first read from Salesforce killed halfway', () => {
+  it('goes on with the same Bulk API query job from the page it had reached', async () => {
+    const emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-resume-'));
+    dirs.push(dir);
+    const env = { FERRY_DATA_DIR: dir, FERRY_API_KEY: KEY, FERRY_BATCH_SIZE: '300' };
+    try {
+      emulator.controls.seed(Array.from({ length: 3000 }, (_, i) => ({ attributes: { type: 'Account' }, Name: `Read ${i}`, AccountNumber: `IN${i}` })));
+      let ferry = await startFerry({ ...env, FERRY_WORKER: 'false' });
+      let url = ferry.url;
+      const call = (method: string, path: string, body?: unknown) => fetch(`${url}${path}`, {
+        method, headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }).then((r) => r.json() as Promise<any>);
+      const credential = await call('POST', '/api/v1/credentials', { name: 'Emulator', type: 'password', loginUrl: emulator.loginUrl, username: 'admin@ferry.test', password: 'ferry', securityToken: 'emulator' });
+      const integration = await call('POST', '/api/v1/integrations', {
+        name: 'Accounts in', entityType: 'Account', credentialId: credential.id, trigger: { onChange: false }, delivery: { bulkThreshold: 100 },
+        sync: { direction: 'from_salesforce', accountSelection: 'all', reader: 'polling' },
+      });
+      expect(integration.id, JSON.stringify(integration)).toBeDefined();
+      const killed = await call('POST', `/api/v1/integrations/${integration.id}/sync`, { mode: 'incoming_full' });
+      expect(await ferry.stop()).toBe(0);
+
+      // A worker takes the load; each result page (300 rows) is slow to fetch.
+      emulator.controls.setLatency({ fixedMs: 400, perRecordMs: 0 });
+      ferry = await startFerry(env);
+      url = ferry.url;
+      const deadline = Date.now() + 60_000;
+      const pages = () => emulator.controls.counters().apiCalls;
+      const before = JSON.stringify(pages());
+      const accounts = async () => (await call('GET', '/api/v1/accounts?limit=1000')).data.length as number;
+      while ((await accounts()) < 900 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      ferry.child.kill('SIGKILL');
+      await new Promise((resolve) => ferry.child.once('close', resolve));
+      emulator.controls.setLatency({ fixedMs: 0, perRecordMs: 0 });
+
+      ferry = await startFerry(env);
+      url = ferry.url;
+      try {
+        const runs = await (async () => {
+          for (;;) {
+            const list = (await call('GET', `/api/v1/runs?integrationId=${integration.id}&limit=20`)).data as any[];
+            const load = list.filter((r) => r.mode === 'incoming_full');
+            if (load.length >= 2 && load.every((r) => r.status !== 'WAITING' && r.status !== 'STARTED')) return load.reverse();
+            if (Date.now() > deadline) throw new Error(`runs did not settle: ${JSON.stringify(list)} (calls before: ${before})`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })();
+        expect(runs[0]).toMatchObject({ id: killed.id, status: 'INTERRUPTED' });
+        expect(runs[1]).toMatchObject({ status: 'COMPLETE', continuedFrom: killed.id });
+        // Every Account came in once; the continuation read the pages the first had not applied.
+        let all: any[] = [];
+        for (let cursor: string | null = null; ;) {
+          const page = await call('GET', `/api/v1/accounts?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`);
+          all = all.concat(page.data);
+          cursor = page.nextCursor;
+          if (cursor === null) break;
+        }
+        expect(new Set(all.map((a) => a.name)).size).toBe(3000);
+        expect(runs[1].counts.created).toBeLessThanOrEqual(3000 - 900 + 300);
+        // The same Bulk API query job, from the page reached: of its 10 result pages of 300, the
+        // continuation read only those after the 900 or more rows applied before the kill (and
+        // the page in flight then), where starting over would have read all 10.
+        const logs = (await call('GET', `/api/v1/request-logs?runId=${runs[1].id}&limit=500`)).data as any[];
+        const count = (operation: string) => logs.filter((l) => l.operation === operation).length;
+        const calls = JSON.stringify(logs.map((l) => [l.operation, l.method, l.records]));
+        // Every job it opened was an ingest job writing Ferry's ids back (one upload each), none a query;
+        // an ingest job's results are read twice (successful, failed), the rest are query pages.
+        expect(count('bulk_open'), calls).toBe(count('bulk_upload'));
+        const queryPages = count('bulk_results') - 2 * count('bulk_upload');
+        expect(queryPages, calls).toBeGreaterThan(0);
+        expect(queryPages, calls).toBeLessThanOrEqual(8);
+      } finally {
+        expect(await ferry.stop()).toBe(0);
+      }
+    } finally {
+      await emulator.stop();
+    }
+  }, 120_000);
+});

@@ -14,7 +14,7 @@ import { EXTERNAL_ID_FIELD, LAST_SYSTEM_FIELD } from '../mapping/definition.ts';
 import { effectiveRules } from '../mapping/stored.ts';
 import { applyBatch, applyOne, DEAL_WON_FIELD, type Applying, type IncomingDeps, type SalesforceRow } from './apply.ts';
 import { applyOpportunityEvents, applyStoredEvents } from './change-events.ts';
-import { readEverything } from './initial-load.ts';
+import { readEverything, type LoadPosition } from './initial-load.ts';
 import { compileReading } from './reading.ts';
 
 /** Records read per query; a run reads up to PAGES_PER_RUN pages, the next run goes on. */
@@ -158,7 +158,7 @@ export async function positionReader(db: Database, client: SalesforceClient, int
  * the object from the cursor when events may be missing; polling reads changes after the cursor,
  * oldest first.
  */
-export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined } = {}): Promise<void> {
+export async function readChanges(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: ReadOptions = {}): Promise<void> {
   const applying = await readWith(deps, integration, runId, client, ferryUserId, state, only);
   if (applying !== undefined) await bringFollowers(applying);
 }
@@ -220,7 +220,16 @@ export async function pollDeals(a: Applying, pages: number): Promise<void> {
   }
 }
 
-async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: { everything?: boolean; salesforceIds?: string[] | undefined; why?: string | undefined }): Promise<Applying | undefined> {
+/** What an incoming run reads: the changes, everything (a load, continued from where one stopped), or given records. */
+export interface ReadOptions {
+  everything?: boolean;
+  /** A load: where the one it continues got to, and where to keep its own position. */
+  load?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined } | undefined;
+  salesforceIds?: string[] | undefined;
+  why?: string | undefined;
+}
+
+async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: string, client: SalesforceClient, ferryUserId: string, state: RunState, only: ReadOptions): Promise<Applying | undefined> {
   const { db } = deps;
   const reading = compileReading(integration.entity_type, effectiveRules(integration));
   if (reading.fields.length === 0) {
@@ -258,7 +267,7 @@ async function readWith(deps: IncomingDeps, integration: IntegrationRow, runId: 
   if (only.everything === true) {
     // The position is taken first: what changes during the read is read again after it.
     if (position === undefined || position.setting !== sync.reader) await positionReader(db, client, integration, reading.object);
-    await readEverything(applying);
+    await readEverything(applying, only.load);
     await markPolled(db, orgId, integration.id, reading.object);
     return applying;
   }

@@ -3,8 +3,9 @@
 // keeps what it needs). Small objects come in SOQL pages; above the integration's bulk threshold,
 // through a Bulk API 2.0 query job read one result page at a time, so memory holds one page
 // whatever the size. Records are applied as every incoming change is (created and linked, linked
-// by the match rule, or merged against the base), 200 to a transaction (apply.ts). A run stopped
-// midway starts over: records it applied come back as unchanged. Then the links the read did not
+// by the match rule, or merged against the base), 200 to a transaction (apply.ts). The read's
+// position is kept after each page (the Bulk API job and the next page's locator, or the last Id
+// read): a run that continues one stopped midway (its worker killed) goes on from there. Then the links the read did not
 // meet are settled: their Salesforce record was deleted (or emptied from the recycle bin, which
 // polling after a long pause cannot see).
 import { applyBatch, logEntry, writeSyncLog, type Applying, type SalesforceRow, type SyncLogEntry } from './apply.ts';
@@ -13,23 +14,34 @@ import { BATCH_SIZE, PAGE_SIZE, readByIds, RECYCLE_BIN_DAYS, writePendingKeys } 
 /** Rows of a Bulk API query result page. */
 export const BULK_PAGE_SIZE = 10_000;
 
-export async function readEverything(a: Applying): Promise<void> {
+/** Where a read of everything stands: when it began, and the page it reached. */
+export interface LoadPosition {
+  started: string;
+  bulk?: { jobId: string; locator: string | null } | undefined;
+  after?: string | undefined;
+}
+
+export async function readEverything(a: Applying, resume?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined }): Promise<void> {
   const { integration, reading, client } = a;
   // Deleted records are not part of a load (query, not queryAll).
   const fields = a.fields.filter((f) => f !== 'IsDeleted');
-  // Links written from here on were met by this read (links.read_at).
-  const [{ started }] = (await a.deps.db.query<{ started: string }>('SELECT clock_timestamp()::text AS started')) as [{ started: string }];
+  // Links written from here on were met by this read (links.read_at); a continued read keeps the
+  // time the first began.
+  const started = resume?.from?.started ?? ((await a.deps.db.query<{ started: string }>('SELECT clock_timestamp()::text AS started')) as [{ started: string }])[0].started;
   const count = await client.count(`SELECT COUNT() FROM ${reading.object}`, reading.object);
   const page = async (rows: SalesforceRow[]): Promise<void> => {
     for (let i = 0; i < rows.length; i += BATCH_SIZE) await applyBatch(a, rows.slice(i, i + BATCH_SIZE));
     await writePendingKeys(a.deps.db, client, integration, reading.object);
   };
-  if (count > integration.delivery.bulkThreshold) {
-    await client.bulkQueryPages(`SELECT ${fields.join(', ')} FROM ${reading.object}`, reading.object, BULK_PAGE_SIZE, (rows) => page(rows as SalesforceRow[]));
+  if (count > integration.delivery.bulkThreshold || resume?.from?.bulk !== undefined) {
+    await client.bulkQueryPages(`SELECT ${fields.join(', ')} FROM ${reading.object}`, reading.object, resume?.pageSize ?? BULK_PAGE_SIZE, (rows) => page(rows as SalesforceRow[]), {
+      resume: resume?.from?.bulk,
+      afterPage: async (reached) => resume?.save({ started, bulk: reached }),
+    });
     await settleUnmet(a, started);
     return;
   }
-  let after = '';
+  let after = resume?.from?.after ?? '';
   for (;;) {
     const rows = await client.queryAll<SalesforceRow>(
       `SELECT ${fields.join(', ')} FROM ${reading.object} WHERE IsDeleted = false${after === '' ? '' : ` AND Id > '${after}'`} ORDER BY Id LIMIT ${PAGE_SIZE}`,
@@ -38,6 +50,7 @@ export async function readEverything(a: Applying): Promise<void> {
     await page(rows);
     if (rows.length < PAGE_SIZE) break;
     after = rows.at(-1)!.Id;
+    await resume?.save({ started, after });
   }
   await settleUnmet(a, started);
 }

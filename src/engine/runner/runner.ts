@@ -14,6 +14,7 @@ import { scopeOf } from '../delivery/scope.ts';
 import { hasPendingChanges, select, type FullPosition } from '../delivery/select.ts';
 import { partsOf } from '../delivery/parts.ts';
 import { NothingToReadError, readChanges, writePendingKeys } from '../incoming/incoming.ts';
+import type { LoadPosition } from '../incoming/initial-load.ts';
 import { compileReading, type ReadingMapping } from '../incoming/reading.ts';
 import { settleInterrupted, writeParents } from '../delivery/write.ts';
 import { compileAccountFilter } from '../filters/account-filter.ts';
@@ -335,7 +336,16 @@ export class Runner {
           await this.#deps.requeue({ orgId, integrationId, trigger: 'follow', mode: 'incoming', runId: follow.id, salesforceIds: ids }, 0);
         };
         const why = job.trigger === 'follow' ? 'read as its parent came in' : undefined;
-        await readChanges({ db, store: this.#deps.store, requestRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', salesforceIds, why });
+        // A load keeps its position after each page; one continuing a stopped load goes on from it.
+        const load = job.mode === 'incoming_full' ? {
+          from: job.continueFrom === undefined ? undefined : await this.#positionOf<LoadPosition>(job.orgId, job.continueFrom, 'incoming_full'),
+          save: async (position: LoadPosition) => {
+            await db.query('UPDATE runs SET position = $3::jsonb WHERE org_id = $1 AND id = $2', [job.orgId, runId, JSON.stringify(position)]);
+          },
+          // A Bulk API result page is read whole: its size follows the batch size (memory).
+          pageSize: this.#options.chunkSize,
+        } : undefined;
+        await readChanges({ db, store: this.#deps.store, requestRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', load, salesforceIds, why });
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });
@@ -719,10 +729,10 @@ export class Runner {
     if (gap !== null) await this.#caughtUp(integration, runId, gap, head, state);
   }
 
-  /** Where a full run got to (none: it had not finished a batch, or is not a full run). */
-  async #positionOf(orgId: string, runId: string): Promise<FullPosition | undefined> {
-    const [row] = await this.#deps.db.query<{ position: FullPosition | null; mode: string }>('SELECT position, mode FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
-    return row?.mode === 'full' && row.position !== null ? row.position : undefined;
+  /** Where a run of this mode got to (none: it had not finished a batch or page, or is another mode). */
+  async #positionOf<P = FullPosition>(orgId: string, runId: string, mode: RunMode = 'full'): Promise<P | undefined> {
+    const [row] = await this.#deps.db.query<{ position: P | null; mode: string }>('SELECT position, mode FROM runs WHERE org_id = $1 AND id = $2', [orgId, runId]);
+    return row?.mode === mode && row.position !== null ? row.position : undefined;
   }
 
   /**
