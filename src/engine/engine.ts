@@ -796,15 +796,19 @@ export class Engine {
 
   async stop(): Promise<void> {
     this.#stopping.abort();
+    // Runs in flight end after the batch (or result page) they are on, and what is left of them
+    // is queued for another worker, which continues from where they got to.
+    this.runner.stopAfterBatch();
     this.dispatcher.stop();
     clearInterval(this.#streamCheck);
     await this.streams.stop();
-    clearInterval(this.#heartbeat);
-    await this.#beating;
     await this.#stopListening?.();
     // Deliveries waiting between attempts are handed back at once, not waited for.
     await this.webhooks.stop();
+    // Still beating meanwhile: the others must not take over runs that are finishing here.
     await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    clearInterval(this.#heartbeat);
+    await this.#beating;
     // Gone on purpose: a run still held past the graceful stop is taken over at once by the others.
     await this.#db.query('DELETE FROM workers WHERE id = $1', [this.workerId]);
   }

@@ -90,7 +90,7 @@ afterAll(() => {
 const KEY = 'ferry_preset_key_for_observability_0123456789';
 
 describe('ferry worker', () => {
-  it('serves its probes and metrics on FERRY_WORKER_PORT, and on SIGTERM stops taking work, finishes its run and exits', async () => {
+  it('serves its probes and metrics on FERRY_WORKER_PORT, and on SIGTERM is not ready, ends its run after the batch it is on and exits; the next worker continues the run', async () => {
     const emulator = await startEmulator({ port: 0, host: '127.0.0.1', printIdentity: false });
     const dir = mkdtempSync(join(tmpdir(), 'ferry-worker-'));
     dirs.push(dir);
@@ -112,7 +112,7 @@ describe('ferry worker', () => {
       // Every Salesforce call takes 700 ms: the run is still going when the worker is told to stop.
       emulator.controls.setLatency({ fixedMs: 700, perRecordMs: 0 });
       const port = await freePort();
-      const worker = spawn(process.execPath, [FERRY_BIN, 'worker'], { env: { ...process.env, FERRY_LOG_LEVEL: 'error', ...env, FERRY_WORKER_PORT: String(port), FERRY_METRICS_TOKEN: 'a-token-of-sixteen-chars' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const worker = spawn(process.execPath, [FERRY_BIN, 'worker'], { env: { ...process.env, FERRY_LOG_LEVEL: 'error', ...env, FERRY_WORKER_PORT: String(port), FERRY_METRICS_TOKEN: 'a-token-of-sixteen-chars', FERRY_BATCH_SIZE: '200' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       worker.stdout.on('data', (c: Buffer) => (out += c.toString()));
       worker.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -141,13 +141,25 @@ describe('ferry worker', () => {
       }
       expect(seen, out).toContain(503);
       expect(await exited).toBe(0);
-      expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+      // The run ends after the batch of 200 it is on (a call of 700 ms), not the whole sync.
+      expect(Date.now() - stoppedAt).toBeLessThan(5_000);
       emulator.controls.setLatency({ fixedMs: 0, perRecordMs: 0 });
 
       const again = await startFerry(env);
       try {
-        const runs = (await fetch(`${again.url}/api/v1/runs?integrationId=${integration.id}`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json() as Promise<any>)).data;
-        expect(runs[runs.length - 1]).toMatchObject({ status: 'COMPLETE', counts: expect.objectContaining({ created: 2000 }) });
+        // What the stopped worker left is continued, from where it got to, by the next worker.
+        const runs = await (async () => {
+          for (;;) {
+            const list = (await fetch(`${again.url}/api/v1/runs?integrationId=${integration.id}&limit=50`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.json() as Promise<any>)).data as any[];
+            if (list.reduce((n, r) => n + r.counts.created, 0) >= 2000 && list.every((r) => r.status === 'COMPLETE')) return list.reverse();
+            if (Date.now() - stoppedAt > 60_000) throw new Error(`runs did not finish: ${JSON.stringify(list.map((r) => [r.status, r.counts.created, r.continuedFrom]))}`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        })();
+        expect(runs.length).toBeGreaterThanOrEqual(2);
+        expect(runs[0].counts.created).toBeLessThan(2000);
+        for (let i = 1; i < runs.length; i++) expect(runs[i].continuedFrom).toBe(runs[i - 1].id);
+        expect(runs.reduce((n: number, r: any) => n + r.counts.sent, 0)).toBe(2000);
       } finally {
         expect(await again.stop()).toBe(0);
       }

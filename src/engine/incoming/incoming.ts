@@ -224,7 +224,7 @@ export async function pollDeals(a: Applying, pages: number): Promise<void> {
 export interface ReadOptions {
   everything?: boolean;
   /** A load: where the one it continues got to, and where to keep its own position. */
-  load?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined } | undefined;
+  load?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined; shouldStop?: (() => boolean) | undefined } | undefined;
   salesforceIds?: string[] | undefined;
   why?: string | undefined;
 }

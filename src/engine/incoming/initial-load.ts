@@ -21,7 +21,10 @@ export interface LoadPosition {
   after?: string | undefined;
 }
 
-export async function readEverything(a: Applying, resume?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined }): Promise<void> {
+/** Thrown after a page when the process is stopping: the read ends there, to be continued elsewhere. */
+class ReadPaused extends Error {}
+
+export async function readEverything(a: Applying, resume?: { from?: LoadPosition | undefined; save: (position: LoadPosition) => Promise<void>; pageSize?: number | undefined; shouldStop?: (() => boolean) | undefined }): Promise<void> {
   const { integration, reading, client } = a;
   // Deleted records are not part of a load (query, not queryAll).
   const fields = a.fields.filter((f) => f !== 'IsDeleted');
@@ -34,10 +37,20 @@ export async function readEverything(a: Applying, resume?: { from?: LoadPosition
     await writePendingKeys(a.deps.db, client, integration, reading.object);
   };
   if (count > integration.delivery.bulkThreshold || resume?.from?.bulk !== undefined) {
-    await client.bulkQueryPages(`SELECT ${fields.join(', ')} FROM ${reading.object}`, reading.object, resume?.pageSize ?? BULK_PAGE_SIZE, (rows) => page(rows as SalesforceRow[]), {
-      resume: resume?.from?.bulk,
-      afterPage: async (reached) => resume?.save({ started, bulk: reached }),
-    });
+    try {
+      await client.bulkQueryPages(`SELECT ${fields.join(', ')} FROM ${reading.object}`, reading.object, resume?.pageSize ?? BULK_PAGE_SIZE, (rows) => page(rows as SalesforceRow[]), {
+        resume: resume?.from?.bulk,
+        afterPage: async (reached) => {
+          await resume?.save({ started, bulk: reached });
+          // Stopping (SIGTERM): the rest of the job is read by the run that continues this one.
+          if (reached.locator !== null && resume?.shouldStop?.() === true) throw new ReadPaused();
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ReadPaused)) throw error;
+      a.state.continues = true;
+      return;
+    }
     await settleUnmet(a, started);
     return;
   }
@@ -51,6 +64,10 @@ export async function readEverything(a: Applying, resume?: { from?: LoadPosition
     if (rows.length < PAGE_SIZE) break;
     after = rows.at(-1)!.Id;
     await resume?.save({ started, after });
+    if (resume?.shouldStop?.() === true) {
+      a.state.continues = true;
+      return;
+    }
   }
   await settleUnmet(a, started);
 }

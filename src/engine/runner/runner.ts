@@ -189,6 +189,7 @@ function checkStoredSettings(integration: IntegrationRow): void {
 export class Runner {
   readonly #deps: RunnerDeps;
   readonly #options: Required<RunnerOptions>;
+  #stopping = false;
 
   constructor(deps: RunnerDeps, options: RunnerOptions = {}) {
     this.#deps = deps;
@@ -344,6 +345,8 @@ export class Runner {
           },
           // A Bulk API result page is read whole: its size follows the batch size (memory).
           pageSize: this.#options.chunkSize,
+          // A stopping process ends the read after the page it is on; another worker continues it.
+          shouldStop: () => this.#stopping,
         } : undefined;
         await readChanges({ db, store: this.#deps.store, requestRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', load, salesforceIds, why });
       } catch (error) {
@@ -735,11 +738,18 @@ export class Runner {
     return row?.mode === mode && row.position !== null ? row.position : undefined;
   }
 
+  /** The process is stopping: runs in flight end after their batch, and what is left continues elsewhere. */
+  stopAfterBatch(): void {
+    this.#stopping = true;
+  }
+
   /**
    * Fair queueing: a run has had its time slice when it has worked sliceMs and a run of another
    * integration waits to start (none waiting: it goes on, as yielding would gain nobody anything).
+   * A stopping process's runs have had theirs.
    */
   async #sliceUsed(integration: IntegrationRow, started: number): Promise<boolean> {
+    if (this.#stopping) return true;
     if (this.#options.sliceMs <= 0 || Date.now() - started < this.#options.sliceMs) return false;
     const waiting = await this.#deps.db.query(
       `SELECT 1 FROM pgboss.job WHERE name = 'integration-sync' AND state IN ('created', 'retry') AND start_after <= now()
