@@ -24,6 +24,7 @@ import type { Mailer } from './notifications/mailer.ts';
 import { RunAlerts } from './notifications/run-alerts.ts';
 import { Webhooks, type WebhookOptions } from './notifications/webhooks.ts';
 import { metrics } from './metrics.ts';
+import { RunState } from './delivery/context.ts';
 import { Runner, type RunnerOptions } from './runner/runner.ts';
 import { Events, type EventView } from './runs/events.ts';
 import { Runs, type RunView } from './runs/runs.ts';
@@ -708,6 +709,10 @@ export class Engine {
     if (run === undefined) return fail('not_found', `No run has id ${runId}.`);
     if (run.status === 'WAITING' || run.status === 'STARTED') return fail('version_conflict', 'The run has not finished; replay it once it has.');
     if (run.recordIds.length === 0) return fail('validation_failed', 'The run considered no records, so there is nothing to replay.', [{ path: ['recordIds'], message: 'is empty' }]);
+    const considered = run.counts.sent + run.counts.skipped;
+    if (run.recordIds.length >= RunState.MAX_RECORD_IDS && considered > run.recordIds.length) {
+      return fail('validation_failed', `The run considered ${considered} records; Ferry keeps the ids of the first ${RunState.MAX_RECORD_IDS} only, so it cannot be replayed record by record.`, [{ path: ['recordIds'], message: 'run a full sync instead: POST /api/v1/integrations/{id}/sync {"mode": "full"}' }]);
+    }
     return this.requestRun(orgId, run.integrationId, { mode: run.mode, trigger: 'replay', recordIds: run.recordIds, replayOf: run.id, force: true });
   }
 

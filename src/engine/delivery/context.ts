@@ -92,6 +92,14 @@ export class RunState {
   /** The run used up its time slice while others waited: a run that continues it is queued. */
   continues = false;
 
+  /** The ids a run keeps of the records it considered (for a replay): bounded, so memory follows the batch, not the data. */
+  static readonly MAX_RECORD_IDS = 10_000;
+
+  /** Notes a record the run considered; past MAX_RECORD_IDS only the count shows it. */
+  consider(recordId: string): void {
+    if (this.recordIds.size < RunState.MAX_RECORD_IDS) this.recordIds.add(recordId);
+  }
+
   skip(recordId: string, reason: string): void {
     this.counts.skipped++;
     const entry = this.skips.get(reason) ?? { count: 0, recordIds: [] };

@@ -57,7 +57,7 @@ export function failureEvent(integrationId: string, runId: string, entity: strin
 /** Skips and failures found before anything was sent (scope, map, check). */
 export function recordPlanned(context: DeliveryContext, runId: string, planned: Planned[], state: RunState): void {
   for (const p of planned) {
-    state.recordIds.add(p.candidate.record.id);
+    state.consider(p.candidate.record.id);
     if (p.action === 'skip') {
       state.skip(p.candidate.record.id, p.reason);
       if (p.event !== undefined) state.events.push({ integrationId: context.integration.id, runId, ...p.event });

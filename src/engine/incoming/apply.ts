@@ -73,7 +73,12 @@ export interface IncomingDeps {
    * trigger `follow`): records that follow a parent that has just come in.
    */
   requestRead?: ((orgId: string, integrationId: string, salesforceIds: string[]) => Promise<void>) | undefined;
+  /** Asks another integration to read everything of its object (its followers of too many parents to name). */
+  requestFullRead?: ((orgId: string, integrationId: string) => Promise<void>) | undefined;
 }
+
+/** Parents a run names to their followers' readers; past this, those readers read everything instead. */
+export const MAX_BROUGHT_IN = 10_000;
 
 export interface Applying {
   runId: string;
@@ -93,6 +98,8 @@ export interface Applying {
   selectionWhere?: string | undefined;
   /** Salesforce records this run brought in (created or matched in Ferry): their followers come next. */
   broughtIn?: Set<string> | undefined;
+  /** More than MAX_BROUGHT_IN came in (a first load): the followers' readers read everything instead. */
+  broughtInOverflow?: boolean | undefined;
   /**
    * Deal line items (Subscription integrations): one counts while its opportunity is Closed Won
    * (`Opportunity.IsWon`), and its subscription goes when it stops counting or is deleted.
@@ -608,7 +615,7 @@ async function creating(a: Applying, row: SalesforceRow, index: number, lookups:
       links.push({ salesforceId: row.Id, target: { entityId, base: null, linked: false, keyPending: a.deal !== true }, base: values });
       state.counts.created++;
       state.successes++;
-      state.recordIds.add(entityId);
+      state.consider(entityId);
       return Promise.resolve(logEntry(a, row, 'applied', entityId, Object.keys(values).filter((k) => values[k] !== null), 'created in Salesforce: created in Ferry and linked'));
     },
   };
@@ -647,7 +654,7 @@ async function updating(tx: Queryable, a: Applying, row: SalesforceRow, index: n
       if (writes) state.counts.updated++;
       links.push({ salesforceId: row.Id, target, base: outcome.base });
       await saveConflicts(tx, a, target.entityId, row.Id, outcome.conflicts);
-      state.recordIds.add(target.entityId);
+      state.consider(target.entityId);
       if (restored) {
         state.successes++;
         return logEntry(a, row, 'applied', target.entityId, outcome.salesforceChanged, 'undeleted in Salesforce: restored in Ferry (salesforceDeletes is propagate)');
@@ -713,7 +720,7 @@ async function deletedIn(tx: Queryable, a: Applying, row: SalesforceRow, target:
   }
   state.counts.deleted++;
   state.successes++;
-  state.recordIds.add(target.entityId);
+  state.consider(target.entityId);
   // The link goes with the record; the deletion reaches the organization's other integrations.
   await tx.query('DELETE FROM links WHERE org_id = $1 AND integration_id = $2 AND entity = $3 AND entity_id = $4', [integration.org_id, integration.id, reading.entity, target.entityId]);
   return logEntry(a, row, 'applied', target.entityId, [], a.deal === true ? `${why}: its subscription is deleted in Ferry` : `${why}: deleted in Ferry (salesforceDeletes is propagate)`);
@@ -734,7 +741,11 @@ async function writeLinks(tx: Queryable, a: Applying, writes: LinkWrite[]): Prom
     );
   }
   const fresh = writes.filter((w) => !w.target.linked);
-  for (const w of fresh) if (w.target.keyPending) a.broughtIn?.add(w.salesforceId);
+  for (const w of fresh) {
+    if (!w.target.keyPending || a.broughtIn === undefined) continue;
+    if (a.broughtIn.size < MAX_BROUGHT_IN) a.broughtIn.add(w.salesforceId);
+    else a.broughtInOverflow = true;
+  }
   if (fresh.length > 0) {
     await tx.query(
       `INSERT INTO links (org_id, integration_id, entity, entity_id, salesforce_org_id, salesforce_object, salesforce_id, synced_version, synced_hash, children, base, key_pending, read_at)

@@ -313,6 +313,8 @@ async function bringFollowers(a: Applying): Promise<void> {
   const parents = [...(a.broughtIn ?? [])];
   const follow = a.deps.requestRead;
   if (parents.length === 0 || follow === undefined) return;
+  // Too many parents to name (a first load): each reader of their followers reads everything.
+  const overflow = a.broughtInOverflow === true && a.deps.requestFullRead !== undefined;
   for (const kind of FOLLOWERS[a.reading.entity] ?? []) {
     const readers = await a.deps.db.query<{ id: string }>(
       `SELECT id FROM integrations WHERE org_id = $1 AND id <> $2 AND entity_type = $3 AND enabled AND credential_id IS NOT NULL
@@ -321,6 +323,10 @@ async function bringFollowers(a: Applying): Promise<void> {
       [a.integration.org_id, a.integration.id, kind.entityType, a.integration.salesforce_org_id],
     );
     if (readers.length === 0) continue;
+    if (overflow) {
+      for (const reader of readers) await a.deps.requestFullRead!(a.integration.org_id, reader.id);
+      continue;
+    }
     const ids: string[] = [];
     for (let i = 0; i < parents.length; i += 200) {
       const chunk = parents.slice(i, i + 200);

@@ -348,7 +348,11 @@ export class Runner {
           // A stopping process ends the read after the page it is on; another worker continues it.
           shouldStop: () => this.#stopping,
         } : undefined;
-        await readChanges({ db, store: this.#deps.store, requestRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', load, salesforceIds, why });
+        const requestFullRead = async (orgId: string, integrationId: string) => {
+          const everything = await new Runs(db).create(orgId, integrationId, { trigger: 'follow', mode: 'incoming_full' });
+          await this.#deps.requeue({ orgId, integrationId, trigger: 'follow', mode: 'incoming_full', runId: everything.id }, 0);
+        };
+        await readChanges({ db, store: this.#deps.store, requestRead, requestFullRead }, integration, runId, client, identity.userId, state, { everything: job.mode === 'incoming_full', load, salesforceIds, why });
       } catch (error) {
         if (!(error instanceof NothingToReadError)) throw error;
         throw new StoredSettingsError({ kind: 'config', errorCode: 'NOTHING_TO_READ', message: error.message, fields: ['mapping'] });
