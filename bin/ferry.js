@@ -11,3 +11,6 @@ process.umask(0o077);
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// The command is done: whatever still holds the process open (a stopped worker's run still waiting
+// on Salesforce after the graceful stop; the others took it over) gets two seconds, not longer.
+globalThis.setTimeout(() => process.exit(), 2000).unref();

@@ -814,7 +814,8 @@ export class Engine {
     await this.#boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     clearInterval(this.#heartbeat);
     await this.#beating;
-    // Gone on purpose: a run still held past the graceful stop is taken over at once by the others.
+    // Gone on purpose: a run still going after the graceful stop (a batch longer than 10 s) is
+    // taken over by the others at their next beat, and the process exits (see ferry worker).
     await this.#db.query('DELETE FROM workers WHERE id = $1', [this.workerId]);
   }
 }
