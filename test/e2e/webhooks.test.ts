@@ -114,7 +114,7 @@ describe('the organization\'s webhook', () => {
     const plain = await ferry.call('PUT', '/api/v1/organization/webhook', { url: 'http://alerts.example.com/ferry' });
     expect(plain.status).toBe(400);
     expect(plain.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'body.url', message: expect.stringContaining('must use https') }] });
-    expect(plain.body.error.details[0].message).toBe('must use https; plain http is allowed only for 127.0.0.1, localhost and [::1] (a receiver on this machine), not for http://alerts.example.com');
+    expect(plain.body.error.details[0].message).toBe('must use https; plain http is allowed only for 127.0.0.1, localhost and [::1], not for http://alerts.example.com');
     const ftp = await ferry.call('PUT', '/api/v1/organization/webhook', { url: 'ftp://alerts.example.com/ferry' });
     expect(ftp.body.error.details).toEqual([{ path: 'body.url', message: expect.stringContaining('must use https') }]);
     const threshold = await ferry.call('PUT', '/api/v1/organization/webhook', { url: receiverUrl, failedRunsThreshold: 0, events: ['runs.failed', 'nothing.happened'] });

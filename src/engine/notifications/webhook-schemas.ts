@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { safeString } from '../../platform/index.ts';
+import { checkOutboundUrl } from '../outbound-url.ts';
 
 /**
  * The alerts an organization's webhook can receive:
@@ -20,27 +21,10 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 export const DEFAULT_FAILED_RUNS_THRESHOLD = 3;
 
-/** Plain http is for receivers on this machine only: a delivery that leaves it goes over TLS. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 const webhookUrl = safeString({ error: 'must be the receiver\'s address, such as "https://ops.example.com/ferry-alerts"' })
   .trim()
   .max(2048, 'must be at most 2048 characters')
-  .superRefine((value, context) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      context.addIssue({ code: 'custom', message: 'is not an absolute URL: give the whole address, such as "https://ops.example.com/ferry-alerts"' });
-      return;
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-      context.addIssue({ code: 'custom', message: `must use https; plain http is allowed only for 127.0.0.1, localhost and [::1] (a receiver on this machine), not for ${url.protocol}//${url.host}` });
-    }
-    if (url.username !== '' || url.password !== '') {
-      context.addIssue({ code: 'custom', message: 'must not hold a user name or password (user:password@host): the receiver checks the X-Ferry-Signature header instead' });
-    }
-  });
+  .superRefine(checkOutboundUrl({ example: 'https://ops.example.com/ferry-alerts', why: '', credentials: 'the receiver checks the X-Ferry-Signature header instead' }));
 
 export const webhookInput = z
   .strictObject({

@@ -3,6 +3,7 @@ import { parse as parseCsv } from 'csv-parse';
 import jsonata from 'jsonata';
 import pRetry from 'p-retry';
 import { z } from 'zod';
+import { checkOutboundUrl } from '../outbound-url.ts';
 
 /**
  * Reconciliation compares the customers in Salesforce, in Ferry and in the customer's billing
@@ -39,30 +40,15 @@ export class SourceError extends Error {
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-/** Plain http is for tests and tools on this machine only: anything that leaves it carries secrets. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
+// The configuration is stored unsealed: credentials belong in the headers, which the engine seals.
 const sourceUrl = z
   .string({ error: 'must be the address of the first page, such as "https://billing.example.com/api/customers?limit=100"' })
   .trim()
   .max(2048, 'must be at most 2048 characters')
-  .superRefine((value, context) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      context.addIssue({ code: 'custom', message: 'is not an absolute URL: give the whole address, such as "https://billing.example.com/api/customers"' });
-      return;
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-      context.addIssue({ code: 'custom', message: `must use https (the request carries the source's credentials); plain http is allowed only for 127.0.0.1, localhost and [::1], not for ${url.protocol}//${url.host}` });
-    }
-    // fetch refuses such a URL anyway, and the configuration is stored unsealed: credentials
-    // belong in the headers, which the engine seals.
-    if (url.username !== '' || url.password !== '') {
-      context.addIssue({ code: 'custom', message: 'must not hold a user name or password (user:password@host): send credentials in headers, such as {"authorization": "Basic ..."}' });
-    }
-  });
+  .superRefine(checkOutboundUrl({
+    example: 'https://billing.example.com/api/customers', why: ' (the request carries the source\'s credentials)',
+    credentials: 'send credentials in headers, such as {"authorization": "Basic ..."}',
+  }));
 
 /** RFC 9110 token characters: what a header name may be made of. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
