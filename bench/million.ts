@@ -46,6 +46,7 @@ import { DEFAULT_IDENTITY, type Counters } from '../src/emulator/index.ts';
 import { createOrganization } from '../src/platform/index.ts';
 import { migrate, openDatabase, type Database } from '../src/storage/index.ts';
 import { FERRY_BIN, startFerry, type RunningFerry } from '../test/cli.ts';
+import { untilWorkerUp } from '../test/cluster.ts';
 import { apiClient, freePort } from '../test/net.ts';
 import { startRemoteOrg, type RemoteOrg } from './baseline/remote-org.ts';
 import { mib, printTable, sampleBill, saveResults, seedOrg, startPostgres } from './lib.ts';
@@ -151,28 +152,8 @@ async function startWorker(databaseUrl: string, batch: number): Promise<Worker> 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the worker did not come up within 60 s:\n${out}`));
-    }, 60_000);
-    const onData = (chunk: Buffer) => {
-      out = (out + chunk.toString()).slice(-64 * 1024);
-      if (/Ferry worker running[\s\S]*probes\s+http/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker ended (${code ?? signal}) before it came up:\n${out}`));
-    });
-  });
-  return { pid: child.pid!, child, output: () => out, exited };
+  const { output, exited } = await untilWorkerUp(child, 'the worker');
+  return { pid: child.pid!, child, output, exited };
 }
 
 async function stopWorker(worker: Worker): Promise<void> {

@@ -74,6 +74,44 @@ function keepTail(buffer: string, chunk: string): string {
   return next.length > OUTPUT_LIMIT ? next.slice(-OUTPUT_LIMIT) : next;
 }
 
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  at: number;
+}
+
+/**
+ * Watches a spawned `ferry worker`: keeps the end of its output and notes when it ends; resolves
+ * once it takes work (its engine is up, its probes listen), or fails with its output if it ends or
+ * stays silent for 60 s first. `name` says which worker in the errors.
+ */
+export async function untilWorkerUp(child: ChildProcess, name: string): Promise<{ output: () => string; exited: Promise<WorkerExit> }> {
+  let out = '';
+  const exited = new Promise<WorkerExit>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not come up within 60 s:\n${out}`));
+    }, 60_000);
+    const onData = (chunk: Buffer) => {
+      out = keepTail(out, chunk.toString());
+      if (/Ferry worker running[\s\S]*probes\s+http/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} ended (${code ?? signal}) before it came up:\n${out}`));
+    });
+  });
+  return { output: () => out, exited };
+}
+
 /** An API call that must succeed: its body, or an error naming the call and the answer. */
 export async function must(call: Call, method: string, path: string, body?: unknown): Promise<any> {
   const res = await call(method, path, body);
@@ -138,37 +176,15 @@ export class Cluster {
       env: { ...process.env, ...this.#env, FERRY_WORKER_CONCURRENCY: String(this.#options.concurrency), FERRY_WORKER_PORT: String(port), FERRY_LOG_LEVEL: this.#options.logLevel ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let out = '';
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
-      child.once('close', (code, signal) => resolve({ code, signal, at: Date.now() }));
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`worker ${n} did not come up within 60 s:\n${out}`));
-      }, 60_000);
-      const onData = (chunk: Buffer) => {
-        out = keepTail(out, chunk.toString());
-        if (/Ferry worker running[\s\S]*probes\s+http/.test(out)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      void exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`worker ${n} ended (${code ?? signal}) before it came up:\n${out}`));
-      });
-    });
+    const { output, exited } = await untilWorkerUp(child, `worker ${n}`);
     // Registered before it printed that it runs; the pid is unique on this machine.
     const [row] = await this.db.query<{ id: string }>('SELECT id FROM workers WHERE pid = $1 ORDER BY started_at DESC LIMIT 1', [child.pid]);
-    if (row === undefined) throw new Error(`worker ${n} (pid ${child.pid}) runs but has no row in workers:\n${out}`);
+    if (row === undefined) throw new Error(`worker ${n} (pid ${child.pid}) runs but has no row in workers:\n${output()}`);
     let ended = false;
     void exited.then(() => (ended = true));
     const worker: WorkerProcess = {
       n, child, pid: child.pid!, workerId: row.id, probesUrl: `http://127.0.0.1:${port}`,
-      output: () => out, exited, running: () => !ended,
+      output, exited, running: () => !ended,
     };
     this.workers.push(worker);
     return worker;
