@@ -28,6 +28,8 @@
 //            the Accounts are in Ferry and a new one started at once: the killed run's position,
 //            the pages (and query jobs) of the run that takes over, the time from the kill until
 //            all are in.
+// --worker-flags="..." adds node flags to the worker's command line (e.g. "--max-old-space-size=160"),
+// to compare V8 settings against Ferry's own (bin/ferry.js sets --heap-growing-percent=30).
 // Query result pages are a run's bulk_results calls less the two (successful, failed results) of
 // each ingest job that writes Ferry's ids back to the Accounts it created (for a run that ended).
 // Results: bench/results/million-postgres.json (another --records or --parts: million-postgres-N-parts.json).
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     'kill-at': { type: 'string', default: '0.5' },
     'org-heap': { type: 'string', default: '12288' },
     'load-concurrency': { type: 'string', default: '2' },
+    'worker-flags': { type: 'string', default: '' },
   },
 });
 const N = Number(values.records);
@@ -73,6 +76,7 @@ const PARTS = new Set(values.parts.split(','));
 const KILL_AT = Number(values['kill-at']);
 const ORG_HEAP_MB = Number(values['org-heap']);
 const LOAD_CONCURRENCY = Number(values['load-concurrency']);
+const WORKER_FLAGS = values['worker-flags'].split(' ').filter((f) => f !== '');
 if (!(N >= 100) || BATCHES.some((b) => !Number.isInteger(b) || b < 10) || !(KILL_AT > 0 && KILL_AT < 1) || [...PARTS].some((p) => !['full', 'small', 'resume', 'incoming', 'incoming-resume'].includes(p))) {
   throw new Error('--records N (at least 100), --batches sizes (2000,10000), --kill-at a fraction (0.5), --parts of full,small,resume,incoming,incoming-resume');
 }
@@ -145,7 +149,7 @@ interface Worker {
 /** One `ferry worker`, started as its executable starts it; resolves once it takes work. */
 async function startWorker(databaseUrl: string, batch: number): Promise<Worker> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', FERRY_BIN, 'worker'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...WORKER_FLAGS, FERRY_BIN, 'worker'], {
     env: {
       ...process.env, ...sharedEnv(databaseUrl), FERRY_BATCH_SIZE: String(batch), FERRY_WORKER_CONCURRENCY: String(FERRY_CONCURRENCY),
       FERRY_WORKER_PORT: String(port), FERRY_LOG_LEVEL: 'warn',
