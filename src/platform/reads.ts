@@ -36,11 +36,28 @@ export async function liveRecordsOf(db: Queryable, orgId: string, entity: string
   }
 }
 
-/** Ids of live records of an entity after `afterId`, in id order: pages of a full pass. */
-export async function liveRecordIdsAfter(db: Queryable, orgId: string, entity: string, afterId: string, limit: number): Promise<string[]> {
+/**
+ * Ids of live records of an entity after `afterId`, in id order: pages of a full pass. With
+ * `itemsPath` (a bill's `lineItems`) a record weighs one plus the items of that array, and a page
+ * holds as many records as fit in `limit` (always at least one): a page of bills is then bounded
+ * by what it sends, not by its bills alone.
+ */
+export async function liveRecordIdsAfter(db: Queryable, orgId: string, entity: string, afterId: string, limit: number, itemsPath?: string): Promise<string[]> {
+  if (itemsPath === undefined) {
+    const rows = await db.query<{ id: string }>(
+      'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4',
+      [orgId, entity, afterId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
   const rows = await db.query<{ id: string }>(
-    'SELECT id FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4',
-    [orgId, entity, afterId, limit],
+    `SELECT id FROM (
+       SELECT id, row_number() OVER (ORDER BY id) AS n, sum(weight) OVER (ORDER BY id) AS total FROM (
+         SELECT id, 1 + CASE WHEN jsonb_typeof(data -> $5) = 'array' THEN jsonb_array_length(data -> $5) ELSE 0 END AS weight
+         FROM records WHERE org_id = $1 AND entity = $2 AND deleted_at IS NULL AND id > $3 ORDER BY id LIMIT $4
+       ) page
+     ) weighed WHERE total <= $4 OR n = 1 ORDER BY id`,
+    [orgId, entity, afterId, limit, itemsPath],
   );
   return rows.map((r) => r.id);
 }

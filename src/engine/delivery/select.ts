@@ -42,8 +42,8 @@ export async function hasPendingChanges(db: Database, integration: IntegrationRo
 }
 
 /**
- * Yields candidates per object in delivery order (parents first), `chunkSize` journal entries (or
- * records) at a time. In incremental mode a `{ toSeq }` follows the batches of each chunk: the
+ * Yields candidates per object in delivery order (parents first), `chunkSize` journal entries (or,
+ * in full mode, records, a parent's children counted with it) at a time. In incremental mode a `{ toSeq }` follows the batches of each chunk: the
  * watermark may move there once they are delivered.
  */
 export async function* select(db: Database, integration: IntegrationRow, mapping: CompiledMapping, selection: Selection, chunkSize: number): AsyncGenerator<Batch> {
@@ -60,7 +60,7 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
       if (!(resuming && from.phase === 'deleted')) {
         let after = resuming ? from.after : FIRST_ID;
         for (;;) {
-          const ids = await liveRecordIdsAfter(db, orgId, mapper.definition.entity, after, chunkSize);
+          const ids = await liveRecordIdsAfter(db, orgId, mapper.definition.entity, after, chunkSize, mapper.definition.children?.path);
           if (ids.length === 0) break;
           after = ids[ids.length - 1]!;
           yield { mapper, candidates: await loadCandidates(db, orgId, mapper.definition.entity, ids), position: { object: index, phase: 'live', after } };
