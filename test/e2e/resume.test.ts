@@ -65,6 +65,11 @@ describe('a full sync killed halfway', () => {
         const resent = emulator.controls.counters().recordsWritten - 2000;
         expect(resent, `written at the kill: ${writtenAtKill}; the retry sent ${runs[1].counts.sent}`).toBeLessThanOrEqual(200);
         expect(runs[1].counts.sent).toBeLessThanOrEqual(2000 - writtenAtKill + 200);
+        // The killed run still tells what it delivered (its counts are saved with each batch's
+        // position): its batches and the continuation's cover the 2,000, the batch in flight twice at most.
+        expect(runs[0].counts.created).toBeGreaterThanOrEqual(400);
+        expect(runs[0].counts.created + runs[1].counts.created + runs[1].counts.updated).toBeGreaterThanOrEqual(2000);
+        expect(runs[0].counts.created + runs[1].counts.created).toBeLessThanOrEqual(2000);
       } finally {
         expect(await ferry.stop()).toBe(0);
       }
@@ -133,6 +138,13 @@ describe('a first read from Salesforce killed halfway', () => {
         }
         expect(new Set(all.map((a) => a.name)).size).toBe(3000);
         expect(runs[1].counts.created).toBeLessThanOrEqual(3000 - 900 + 300);
+        // The killed load still tells what it brought in up to the last page it finished (counts
+        // are saved with each page's position); the continuation counts the rest, the page in
+        // flight at the kill included (what of it had come in is then no creation).
+        expect(runs[0].counts.created).toBeGreaterThanOrEqual(600);
+        const after = runs[1].counts;
+        expect(runs[0].counts.created + after.created + after.updated + after.skipped, JSON.stringify([runs[0].counts, after])).toBeGreaterThanOrEqual(3000);
+        expect(runs[0].counts.created + after.created).toBeLessThanOrEqual(3000);
         // The same Bulk API query job, from the page reached: of its 10 result pages of 300, the
         // continuation read only those after the 900 or more rows applied before the kill (and
         // the page in flight then), where starting over would have read all 10.

@@ -340,9 +340,7 @@ export class Runner {
         // A load keeps its position after each page; one continuing a stopped load goes on from it.
         const load = job.mode === 'incoming_full' ? {
           from: job.continueFrom === undefined ? undefined : await this.#positionOf<LoadPosition>(job.orgId, job.continueFrom, 'incoming_full'),
-          save: async (position: LoadPosition) => {
-            await db.query('UPDATE runs SET position = $3::jsonb WHERE org_id = $1 AND id = $2', [job.orgId, runId, JSON.stringify(position)]);
-          },
+          save: (position: LoadPosition) => this.#saveProgress(job.orgId, runId, state, position),
           // A Bulk API result page is read whole: its size follows the batch size (memory).
           pageSize: this.#options.chunkSize,
           // A stopping process ends the read after the page it is on; another worker continues it.
@@ -725,7 +723,7 @@ export class Runner {
       }
       await this.#deliverBatch(await contextNow(), runId, batch.mapper, batch.candidates, state);
       if (batch.position !== undefined && whole) {
-        await db.query('UPDATE runs SET position = $3::jsonb WHERE org_id = $1 AND id = $2', [integration.org_id, runId, JSON.stringify(batch.position)]);
+        await this.#saveProgress(integration.org_id, runId, state, batch.position);
         if (await this.#sliceUsed(integration, started)) {
           state.continues = true;
           break;
@@ -734,6 +732,18 @@ export class Runner {
     }
     await contextNow();
     if (gap !== null) await this.#caughtUp(integration, runId, gap, head, state);
+  }
+
+  /**
+   * A long run's position and counts so far, after each batch (page): a run that continues it
+   * starts there, and a run cut off (its worker killed) still tells what it delivered.
+   */
+  async #saveProgress(orgId: string, runId: string, state: RunState, position: unknown): Promise<void> {
+    const c = state.counts;
+    await this.#deps.db.query(
+      'UPDATE runs SET position = $3::jsonb, sent = $4, created = $5, updated = $6, skipped = $7, deleted = $8, failed = $9 WHERE org_id = $1 AND id = $2',
+      [orgId, runId, JSON.stringify(position), c.sent, c.created, c.updated, c.skipped, c.deleted, c.failed],
+    );
   }
 
   /** Where a run of this mode got to (none: it had not finished a batch or page, or is another mode). */
