@@ -11,8 +11,8 @@ import { register } from 'tsx/esm/api';
 // it sends leaves as much garbage, promoted early by the small young generation: with the default
 // a worker sending batches of 2,000 records peaked at 343 MiB RSS; at 1.3 times, 181 MiB, at
 // about the same speed (bench:million). The factor is read at every collection, so setting it
-// here, before any work, holds for the whole process.
-setFlagsFromString('--heap-growing-percent=30');
+// here, before any work, holds for the whole process (unless the node command line sets its own).
+if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=30');
 
 // Everything Ferry writes (the database, the secret key, the local admin token) is for its owner
 // only: set before any file is created, so none is ever world-readable, even for a moment.
