@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { API_VERSION } from '../api/version.ts';
 import { ConfigError, parseEnv } from '../config/index.ts';
 import { ENTITY_NAMES } from '../platform/entities.ts';
+import { addEmulatorOptions, emulatorCommandOptions, type EmulatorFlags } from '../emulator/command-line.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 import { withLocalStore } from './runtime.ts';
 
@@ -16,6 +17,7 @@ const commands = {
   reconciliation: () => import('./commands/reconciliation.ts'),
   retention: () => import('./commands/retention.ts'),
   api: () => import('../api/index.ts'),
+  emulator: () => import('../emulator/command.ts'),
 };
 
 export interface CliIo {
@@ -85,16 +87,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       exitCode = await syncCommand({ env: env(), integrationId, full: options.full === true, org: options.org, print, printError });
     });
 
-  program
-    .command('emulator')
-    .description('Run the Salesforce emulator alone')
-    .option('--port <port>', 'port to listen on (0: any free port; the URL is printed)', '8788')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--snapshot <file>', 'keep the org\'s data in this file across restarts')
-    .action(async (options: { port: string; host: string; snapshot?: string }) => {
-      const { emulatorCommand } = await commands.engine();
-      await emulatorCommand({ port: Number(options.port), host: options.host, snapshot: options.snapshot, untilStopped: io.untilStopped() });
-    });
+  addEmulatorOptions(program.command('emulator').description('Run the Salesforce emulator alone')).action(async (flags: EmulatorFlags) => {
+    const { runEmulatorCommand } = await commands.emulator();
+    const stopped = new AbortController();
+    void io.untilStopped().then(() => stopped.abort());
+    exitCode = await runEmulatorCommand({ ...emulatorCommandOptions(flags), signal: stopped.signal, write: io.stdout, writeError: io.stderr });
+  });
 
   program
     .command('salesforce')

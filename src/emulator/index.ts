@@ -2,22 +2,28 @@
 // nothing from the rest of Ferry and runs alone (`ferry emulator`).
 import { oauthRoutes } from './auth/oauth.ts';
 import { BulkService } from './bulk/bulk.ts';
-import { soapRoutes } from './auth/soap.ts';
+import { Bulk1Service } from './bulk1/bulk1.ts';
+import { soapRoutes } from './soap/endpoint.ts';
 import { EmulatorControls, controlsHandler } from './controls/controls.ts';
 import { createDispatcher } from './http/dispatch.ts';
 import type { Route } from './http/types.ts';
 import { compositeRoutes } from './rest/composite.ts';
-import { resolveCurrencies, resolveOptions, type EmulatorOptions, type RequestInfo } from './options.ts';
+import { identityText } from './identity-text.ts';
+import { resolveOptions, type EmulatorOptions } from './options.ts';
 import { Org } from './org.ts';
 import { limitRoutes, queryRoutes } from './rest/query.ts';
 import { sobjectRoutes } from './rest/sobjects.ts';
-import { EmulatorServer } from './server.ts';
+import { EmulatorServer, listenAsConfigured } from './server.ts';
 import { loadSnapshot, SnapshotWriter } from './snapshot.ts';
 import { CometdServer } from './streaming/cometd.ts';
+import { streamingChannelRoutes } from './streaming/generic-streaming.ts';
 import { toolingRoutes } from './tooling/tooling.ts';
+import { searchRoutes } from './rest/search.ts';
+import { uiRoutes } from './ui/routes.ts';
 
 export { DEFAULT_HOST, DEFAULT_IDENTITY, DEFAULT_PORT, DEFAULT_SFDX_PROJECT, DEFAULT_USERS } from './options.ts';
 export type { EmulatorOptions, EmulatorUser, RequestInfo } from './options.ts';
+export { EMULATOR_EXIT, parseEmulatorCommand, runEmulatorCommand, type EmulatorCommandOptions } from './command.ts';
 export type { EmulatorControls, SeedResult } from './controls/controls.ts';
 export type { FaultSpec, LatencyModel } from './controls/faults.ts';
 export type { Counters } from './org.ts';
@@ -35,11 +41,18 @@ export interface EmulatorIdentity {
   apiVersion: string;
   /** Active currencies, corporate first; more than one in a multi-currency org. */
   currencies: string[];
+  /** With an HTTPS listener: its URL (the instance URL with `https`, another port with `httpsPort`). */
+  httpsUrl?: string;
+  httpsPort?: number;
+  /** With an HTTPS listener: PEM of its self-signed certificate, for clients to trust. */
+  certificate?: string;
 }
 
 export interface RunningEmulator {
-  /** Base URL of the instance (also the login URL; one origin serves both). */
+  /** Base URL of the instance (also the login URL; one origin serves both); https with `https`. */
   url: string;
+  /** URL of the HTTPS listener, if any (equals `url` with `https`). */
+  httpsUrl: string | undefined;
   loginUrl: string;
   port: number;
   identity: EmulatorIdentity;
@@ -53,8 +66,12 @@ export interface RunningEmulator {
 function routes(org: Org, bulk: BulkService, cometd: CometdServer): Route[] {
   const all: Route[] = [];
   const dispatch = createDispatcher(() => all);
-  // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X.
-  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...sobjectRoutes(org), ...queryRoutes(org), ...toolingRoutes(org), ...limitRoutes(org), ...bulk.routes(), ...cometd.routes());
+  // Composite routes come first: /composite/sobjects/X must not be read as /sobjects/X; the
+  // StreamingChannel push resource precedes the sobject routes' external-id lookup.
+  all.push(...oauthRoutes(org), ...soapRoutes(org), ...compositeRoutes(org, dispatch), ...streamingChannelRoutes(org, cometd), ...sobjectRoutes(org), ...queryRoutes(org), ...toolingRoutes(org), ...limitRoutes(org), ...bulk.routes(), ...cometd.routes());
+  all.push(...bulk.adopt(new Bulk1Service(org, bulk.jobIds)).routes());
+  all.push(...searchRoutes(org));
+  all.unshift(...uiRoutes(org, () => all)); // first: sobjects/X/describe/layouts and the like would read as records
   return all;
 }
 
@@ -78,9 +95,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     cometd.clear();
   }, () => cometd.clear());
   holder.controls = controls;
-  const address = await server.listen(resolved.port, resolved.host);
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const listening = await listenAsConfigured(server, resolved);
+  const url = listening.url;
   identity = {
     loginUrl: url,
     instanceUrl: url,
@@ -93,13 +109,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     userId: org.adminUserId,
     apiVersion: resolved.apiVersion,
     currencies: [...resolved.currencies],
+    ...(listening.https === undefined ? {} : { httpsUrl: listening.https.url, httpsPort: listening.https.port, certificate: listening.https.tls.cert }),
   };
-  if (resolved.printIdentity) process.stdout.write(identityText(identity, resolved.snapshot));
+  if (resolved.printIdentity) process.stdout.write(identityText(identity, resolved));
   let stopped = false;
   return {
     url,
+    httpsUrl: listening.https?.url,
     loginUrl: url,
-    port: address.port,
+    port: listening.port,
     identity,
     controls,
     saveSnapshot: async () => {
@@ -113,83 +131,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       await writer?.flush();
     },
   };
-}
-
-function identityText(identity: EmulatorIdentity, snapshot: string | undefined): string {
-  const lines = [
-    `Salesforce emulator listening on ${identity.instanceUrl}`,
-    `  login URL      ${identity.loginUrl}`,
-    `  username       ${identity.username}`,
-    `  password       ${identity.password}`,
-    `  security token ${identity.securityToken}   (password grant: ${identity.password}${identity.securityToken})`,
-    `  client id      ${identity.clientId}`,
-    `  client secret  ${identity.clientSecret}`,
-    `  org id         ${identity.orgId}`,
-    `  API version    ${identity.apiVersion}`,
-    `  currencies     ${identity.currencies.join(', ')}${identity.currencies.length > 1 ? ' (multi-currency; corporate first)' : ''}`,
-    `  data           ${snapshot === undefined ? 'in memory' : `snapshot ${snapshot}`}`,
-    `  controls       ${identity.instanceUrl}/__emulator`,
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-export interface EmulatorCommandOptions {
-  port?: number | string;
-  host?: string;
-  snapshot?: string;
-  /** Stops the emulator when aborted; by default SIGINT and SIGTERM do. */
-  signal?: AbortSignal;
-  /** Where the identity (and, with `log`, each request) is printed; default stdout. */
-  write?: (text: string) => void;
-  /** Print one line per request. */
-  log?: boolean;
-  /** Active currencies, corporate first, as a list or comma-separated ("USD,EUR"). */
-  currencies?: string[] | string;
-}
-
-/**
- * `ferry emulator [--port 8788] [--host 127.0.0.1] [--snapshot FILE]` (and, run alone through
- * main.ts, `[--currencies USD,EUR]`): starts the emulator, prints its identity and runs until
- * SIGINT/SIGTERM (or `signal`). Resolves with the exit code.
- */
-export async function runEmulatorCommand(options: EmulatorCommandOptions = {}): Promise<number> {
-  const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const port = options.port === undefined ? undefined : Number(options.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    write(`ferry emulator: invalid port ${String(options.port)}\n`);
-    return 2;
-  }
-  const listed = typeof options.currencies === 'string' ? options.currencies.split(',').map((c) => c.trim().toUpperCase()).filter((c) => c !== '') : options.currencies;
-  let currencies: string[] | undefined;
-  try {
-    currencies = listed === undefined ? undefined : resolveCurrencies(listed);
-  } catch (error) {
-    write(`ferry emulator: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const emulator = await startEmulator({
-    ...(port === undefined ? {} : { port }),
-    ...(options.host === undefined ? {} : { host: options.host }),
-    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
-    ...(currencies === undefined ? {} : { currencies }),
-    ...(options.log === true ? { onRequest: (r: RequestInfo) => write(`${r.method} ${r.url} -> ${r.status} (${r.ms} ms)\n`) } : {}),
-  });
-  write(identityText(emulator.identity, options.snapshot));
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      options.signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    if (options.signal !== undefined) {
-      if (options.signal.aborted) stop();
-      else options.signal.addEventListener('abort', stop, { once: true });
-    } else {
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    }
-  });
-  await emulator.stop();
-  return 0;
 }

@@ -15,6 +15,15 @@ export interface EmulatorOptions {
   /** TCP port; 0 lets the OS pick (tests). Default 8788. */
   port?: number;
   host?: string;
+  /**
+   * Serve HTTPS on `port` instead of HTTP, with a self-signed certificate made at start (its PEM
+   * is `identity.certificate`: clients trust it, e.g. NODE_EXTRA_CA_CERTS for the Salesforce CLI).
+   */
+  https?: boolean;
+  /** Serve HTTPS on this port too (0: any free port), beside HTTP on `port`. */
+  httpsPort?: number;
+  /** Latency every Salesforce call gets from the start, as the /__emulator/latency control sets it. */
+  latency?: { fixedMs: number; perRecordMs: number };
   /** JSON file the org's data is loaded from on start and saved to on changes and stop. */
   snapshot?: string;
   /** SFDX project folders whose objects and fields extend the schema. Default: the repo's salesforce/. */
@@ -44,6 +53,12 @@ export interface EmulatorOptions {
   eventRetentionCount?: number;
   /** Longest a CometD connect is held open. Default 110 s as in Salesforce; tests shorten it. */
   streamingTimeoutMs?: number;
+  /**
+   * The org setting "Enable Dynamic Streaming Channel Creation": a subscription to /u/{name} of a
+   * channel that does not exist creates its StreamingChannel instead of being refused. Default off,
+   * as in a new org.
+   */
+  dynamicStreamingChannels?: boolean;
   /** Rows per Bulk API 2.0 query results page when the client sends no maxRecords. */
   bulkQueryPageSize?: number;
   /** Clock, for tests that need fixed dates. */
@@ -93,6 +108,9 @@ export const DEFAULT_SFDX_PROJECT = fileURLToPath(new URL('../../salesforce', im
 export interface ResolvedOptions {
   port: number;
   host: string;
+  https: boolean;
+  httpsPort: number | undefined;
+  latency: { fixedMs: number; perRecordMs: number };
   snapshot: string | undefined;
   sfdxProjects: string[];
   username: string;
@@ -110,6 +128,7 @@ export interface ResolvedOptions {
   eventRetentionHours: number;
   eventRetentionCount: number;
   streamingTimeoutMs: number;
+  dynamicStreamingChannels: boolean;
   bulkQueryPageSize: number;
   now: () => number;
   printIdentity: boolean;
@@ -132,9 +151,15 @@ export function resolveCurrencies(currencies: readonly string[] | undefined): st
 }
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  if (options.https === true && options.httpsPort !== undefined) {
+    throw new Error('emulator options https and httpsPort exclude each other: https makes `port` serve HTTPS; httpsPort adds an HTTPS port beside HTTP on `port`');
+  }
   return {
     port: options.port ?? DEFAULT_PORT,
     host: options.host ?? DEFAULT_HOST,
+    https: options.https ?? false,
+    httpsPort: options.httpsPort,
+    latency: { ...(options.latency ?? { fixedMs: 0, perRecordMs: 0 }) },
     snapshot: options.snapshot,
     sfdxProjects: options.sfdxProjects ?? [DEFAULT_SFDX_PROJECT],
     username: options.username ?? DEFAULT_IDENTITY.username,
@@ -152,6 +177,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     eventRetentionHours: options.eventRetentionHours ?? 72,
     eventRetentionCount: options.eventRetentionCount ?? 100_000,
     streamingTimeoutMs: options.streamingTimeoutMs ?? 110_000,
+    dynamicStreamingChannels: options.dynamicStreamingChannels ?? false,
     bulkQueryPageSize: options.bulkQueryPageSize ?? 50_000,
     now: options.now ?? Date.now,
     printIdentity: options.printIdentity ?? false,

@@ -3,10 +3,14 @@
 // CSV and XML bodies, CometD long polls held open) and a framework would fight several of them.
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import { isIPv6, type AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Org } from './org.ts';
 import { Faults, NO_LATENCY, type LatencyModel } from './controls/faults.ts';
 import { JSON_TYPE, sfError, type EmuRequest, type EmuResponse, type Route } from './http/types.ts';
+import type { ResolvedOptions } from './options.ts';
+import { selfSignedCertificate, type TlsCredentials } from './tls.ts';
 
 const MAX_BODY = 150 * 1024 * 1024;
 
@@ -22,6 +26,39 @@ function bearer(headers: IncomingMessage['headers']): string | null {
   if (header === undefined) return null;
   const m = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(header.trim());
   return m?.[1] ?? null;
+}
+
+// A Host header names a host and an optional port; anything else (spaces, markup, paths) is not a
+// host, and is not echoed into the URLs we answer with.
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(',')[0]?.trim();
+}
+
+/**
+ * scheme://host[:port] as the client addressed us, which instance URLs, identity URLs and SOAP
+ * server URLs are built from, so that a client keeps talking to the origin it chose. The scheme
+ * is https on a TLS socket. X-Forwarded-Proto and X-Forwarded-Host (from a TLS-terminating proxy
+ * in front of the emulator) are trusted: the URLs built from them go back only to the client that
+ * sent them, and nothing in the emulator is guarded by its own origin, so a client spoofing them
+ * can only mislead itself.
+ */
+export function requestBaseUrl(raw: IncomingMessage): string {
+  const encrypted = (raw.socket as Partial<TLSSocket>).encrypted === true;
+  const forwardedProto = firstValue(raw.headers['x-forwarded-proto'])?.toLowerCase();
+  const scheme = forwardedProto === 'https' || forwardedProto === 'http' ? forwardedProto : encrypted ? 'https' : 'http';
+  const forwardedHost = firstValue(raw.headers['x-forwarded-host']);
+  const host = [forwardedHost, raw.headers.host].find((h) => h !== undefined && HOST.test(h)) ?? socketHost(raw);
+  return `${scheme}://${host}`;
+}
+
+/** host:port of the socket the request came in on, for a client that sent no usable Host. */
+function socketHost(raw: IncomingMessage): string {
+  // An IPv4 client on a dual-stack socket shows as ::ffff:127.0.0.1.
+  const address = (raw.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d)/, '');
+  return `${isIPv6(address) ? `[${address}]` : address}:${raw.socket.localPort ?? 0}`;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -46,14 +83,15 @@ export class EmulatorServer {
   readonly #org: Org;
   readonly #routes: Route[];
   readonly #controls: ControlHandler;
-  readonly state: ServerState = { faults: new Faults(), latency: { ...NO_LATENCY } };
-  #server: Server | null = null;
+  readonly state: ServerState;
+  #servers: Server[] = [];
   #closing = new AbortController();
 
   constructor(org: Org, routes: Route[], controls: ControlHandler) {
     this.#org = org;
     this.#routes = routes;
     this.#controls = controls;
+    this.state = { faults: new Faults(), latency: { ...NO_LATENCY, ...org.options.latency } };
     // Every request in flight listens for the stop: many at once is normal, not a leak.
     setMaxListeners(0, this.#closing.signal);
   }
@@ -63,8 +101,9 @@ export class EmulatorServer {
     return this.#closing.signal;
   }
 
-  async listen(port: number, host: string): Promise<AddressInfo> {
-    const server = createServer({ keepAlive: true }, (req, res) => {
+  /** Starts one more listener: plain HTTP, or HTTPS with `tls`. Several may serve the same org. */
+  async listen(port: number, host: string, tls?: { cert: string; key: string }): Promise<AddressInfo> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'Content-Type': JSON_TYPE });
@@ -73,28 +112,36 @@ export class EmulatorServer {
           res.destroy();
         }
       });
-    });
+    };
+    const server: Server = tls === undefined ? createServer({ keepAlive: true }, handler) : createTlsServer({ keepAlive: true, cert: tls.cert, key: tls.key }, handler);
     // Long polls hold connections for up to the CometD timeout; don't let Node cut them first.
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
     server.keepAliveTimeout = 5_000;
-    this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => resolve());
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
+    this.#servers.push(server);
     return server.address() as AddressInfo;
   }
 
   async close(): Promise<void> {
     this.#closing.abort();
-    const server = this.#server;
-    if (server === null) return;
-    this.#server = null;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const servers = this.#servers;
+    this.#servers = [];
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   async #handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,7 +165,7 @@ export class EmulatorServer {
       params: [],
       session: null,
       apiVersion: this.#org.options.apiVersion,
-      baseUrl: `http://${raw.headers.host ?? 'localhost'}`,
+      baseUrl: requestBaseUrl(raw),
       signal: abort.signal,
     };
     let response: EmuResponse;
@@ -216,4 +263,35 @@ export class EmulatorServer {
     res.writeHead(response.status, headers);
     res.end(payload);
   }
+}
+
+export interface Listening {
+  /** The first listener's URL: https with `https`, else http. */
+  url: string;
+  port: number;
+  /** The HTTPS listener (on `port` with `https`, on `httpsPort` beside HTTP), if any. */
+  https: { url: string; port: number; tls: TlsCredentials } | undefined;
+}
+
+/** Opens the listeners the options ask for; if one cannot listen, none stays open. */
+export async function listenAsConfigured(server: EmulatorServer, options: Pick<ResolvedOptions, 'port' | 'host' | 'https' | 'httpsPort'>): Promise<Listening> {
+  const tls = options.https || options.httpsPort !== undefined ? await selfSignedCertificate(options.host) : undefined;
+  try {
+    const main = await server.listen(options.port, options.host, options.https ? tls : undefined);
+    const url = listenerUrl(options.https ? 'https' : 'http', main);
+    if (tls === undefined) return { url, port: main.port, https: undefined };
+    if (options.https) return { url, port: main.port, https: { url, port: main.port, tls } };
+    const secure = await server.listen(options.httpsPort ?? 0, options.host, tls);
+    return { url, port: main.port, https: { url: listenerUrl('https', secure), port: secure.port, tls } };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+function listenerUrl(scheme: 'http' | 'https', address: AddressInfo): string {
+  // "Every interface" is no address to connect to; loopback is one of them.
+  const any = address.address === '0.0.0.0' || address.address === '::';
+  const host = any ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${scheme}://${host}:${address.port}`;
 }

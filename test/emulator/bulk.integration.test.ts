@@ -55,6 +55,37 @@ describe('Bulk API 2.0 through jsforce', () => {
     ]);
   });
 
+  it('upserts with externalIdFieldName Id: inserts rows without an Id, updates rows with one, fails an unknown Id', async () => {
+    fastPolling();
+    const [existing = ''] = ctx.emu.controls.seed([{ attributes: { type: 'Account' }, Name: 'Old Name' }]).map((r) => r.id ?? '');
+    const deleted = ctx.emu.controls.seed([{ attributes: { type: 'Account' }, Name: 'Binned' }])[0]?.id ?? '';
+    await ctx.conn.sobject('Account').destroy(deleted);
+    const unknown = '001000000000000AAA';
+    const result = await ctx.conn.bulk2.loadAndWaitForResults({
+      object: 'Account',
+      operation: 'upsert',
+      externalIdFieldName: 'Id',
+      input: [
+        { Id: existing, Name: 'New Name' },
+        { Id: '', Name: 'Fresh' },
+        { Id: unknown, Name: 'Ghost' },
+        { Id: deleted, Name: 'Zombie' },
+      ],
+    });
+    const successful = result.successfulResults as Record<string, unknown>[];
+    const failed = result.failedResults as Record<string, unknown>[];
+    expect(successful.map((r) => [r['sf__Id'], r['sf__Created'], r['Name']])).toEqual([
+      [existing, 'false', 'New Name'],
+      [expect.stringMatching(/^001/), 'true', 'Fresh'],
+    ]);
+    expect(failed.map((r) => [r['sf__Error'], r['Name']])).toEqual([
+      ['INVALID_CROSS_REFERENCE_KEY:invalid cross reference id: --', 'Ghost'],
+      ['ENTITY_IS_DELETED:entity is deleted: --', 'Zombie'],
+    ]);
+    const names = await ctx.conn.query<{ Name: string }>('SELECT Name FROM Account ORDER BY Name');
+    expect(names.records.map((r) => r.Name)).toEqual(['Fresh', 'New Name']);
+  });
+
   it('runs a job asynchronously: open, upload, close, then poll to JobComplete', async () => {
     const job = (await raw(ctx.conn, 'POST', '/jobs/ingest', { object: 'Lead', operation: 'insert', contentType: 'CSV', lineEnding: 'LF', columnDelimiter: 'COMMA' })).body as { id: string; state: string; contentUrl: string; jobType: string };
     expect(job).toMatchObject({ state: 'Open', jobType: 'V2Ingest' });

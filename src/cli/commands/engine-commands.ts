@@ -139,22 +139,3 @@ export async function checkCommand(options: { env: Env; credentialId: string; or
     }
   });
 }
-
-/** `ferry emulator`: the emulated org alone, until stopped; prints where it listens and how to sign in. */
-export async function emulatorCommand(options: { port: number; host: string; snapshot?: string | undefined; untilStopped: Promise<void> }): Promise<void> {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new CliError('--port must be a number from 0 to 65535.', ExitCode.usage);
-  // Loaded here: only this command and the demo need the emulator's code.
-  const { startEmulator } = await import('../../emulator/index.ts');
-  const emulator = await startEmulator({ port: options.port, host: options.host, printIdentity: true, ...(options.snapshot !== undefined ? { snapshot: options.snapshot } : {}) }).catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw new CliError(`Port ${options.port} on ${options.host} is in use. Pick another with --port (0 picks a free one and prints it).`, ExitCode.portInUse, { cause: error });
-    }
-    throw error;
-  });
-  try {
-    await options.untilStopped;
-  } finally {
-    await emulator.saveSnapshot();
-    await emulator.stop();
-  }
-}

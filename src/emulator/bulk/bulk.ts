@@ -5,17 +5,15 @@
 import { IdGenerator } from '../ids.ts';
 import type { Org } from '../org.ts';
 import type { FieldDef, ObjectDef } from '../schema/types.ts';
-import type { SaveResult } from '../store/store.ts';
 import { formatDatetime, text } from '../store/values.ts';
 import { isPlainObject, json, parseJsonBody, sfError, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
 import { apiRoute, userOf } from '../rest/sobjects.ts';
 import { delimiterOf, isColumnDelimiter, parseCsv, rowToRecord, toCsv, type ColumnDelimiter } from './csv.ts';
 import { headerError } from './header.ts';
+import { INGEST_OPERATIONS, saveErrorText, saveRecord, type IngestOperation } from './save-row.ts';
 
-type IngestOperation = 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete';
 type JobState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
 
-const OPERATIONS: ReadonlySet<string> = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
 const CHUNK = 2000;
 const MAX_UPLOAD_BYTES = 150 * 1024 * 1024;
 
@@ -115,8 +113,9 @@ function csvResponse(body: string, headers: Record<string, string> = {}): EmuRes
   return { status: 200, raw: body, contentType: 'text/csv', headers };
 }
 
-function saveErrorText(r: Extract<SaveResult, { success: false }>): string {
-  return r.errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')} --`).join(' ');
+export interface BulkCompanion {
+  clear(): void;
+  stop(): Promise<void>;
 }
 
 export class BulkService {
@@ -126,20 +125,33 @@ export class BulkService {
   readonly #ids = new IdGenerator();
   #stopped = false;
   #running = new Set<Promise<void>>();
+  readonly #companions: BulkCompanion[] = [];
 
   constructor(org: Org) {
     this.#org = org;
   }
 
+  /** Job ids (750...), shared with Bulk API 1.0 so that no two jobs of the org share an id. */
+  get jobIds(): IdGenerator {
+    return this.#ids;
+  }
+
+  /** Another bulk service (Bulk API 1.0) that is cleared and stopped with this one. */
+  adopt<T extends BulkCompanion>(companion: T): T {
+    this.#companions.push(companion);
+    return companion;
+  }
+
   /** Lets running jobs finish their current chunk and stops the rest (server shutdown). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    await Promise.all(this.#running);
+    await Promise.all([...this.#running, ...this.#companions.map((c) => c.stop())]);
   }
 
   clear(): void {
     this.#ingest.clear();
     this.#query.clear();
+    for (const companion of this.#companions) companion.clear();
   }
 
   #track(work: Promise<void>): void {
@@ -214,7 +226,7 @@ export class BulkService {
     const object = typeof body['object'] === 'string' ? this.#org.schema.get(body['object']) : undefined;
     if (object === undefined || object.isEvent) return sfError(400, 'INVALIDJOB', `InvalidJob : Unable to find object: ${text(body['object'])}`);
     const operation = body['operation'];
-    if (typeof operation !== 'string' || !OPERATIONS.has(operation)) return sfError(400, 'INVALIDJOB', `InvalidJob : Invalid operation: ${text(operation)}`);
+    if (typeof operation !== 'string' || !INGEST_OPERATIONS.has(operation)) return sfError(400, 'INVALIDJOB', `InvalidJob : Invalid operation: ${text(operation)}`);
     let externalIdField: FieldDef | null = null;
     if (operation === 'upsert') {
       const name = typeof body['externalIdFieldName'] === 'string' ? body['externalIdFieldName'] : '';
@@ -312,7 +324,6 @@ export class BulkService {
     }
     job.state = 'InProgress';
     job.startedAt = this.#org.store.now();
-    const idColumn = job.header.findIndex((c) => c.toLowerCase() === 'id');
     const ctx = { userId: job.createdById };
     const store = this.#org.store;
     for (let start = 0; start < rows.length; start += CHUNK) {
@@ -323,36 +334,7 @@ export class BulkService {
       const chunk = rows.slice(start, start + CHUNK);
       store.transaction(() => {
         for (const row of chunk) {
-          const record = rowToRecord(job.header, row);
-          const rawId = idColumn < 0 ? '' : (row[idColumn] ?? '');
-          let result: SaveResult | { multiple: string[] };
-          switch (job.operation) {
-            case 'insert':
-              result = store.create(job.object.name, record, ctx);
-              break;
-            case 'update':
-              result = rawId === '' ? { success: false, id: null, errors: [{ statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] }] } : store.update(job.object.name, rawId, record, ctx);
-              break;
-            case 'upsert': {
-              const field = job.externalIdField;
-              const keyColumn = field === null ? -1 : job.header.findIndex((c) => c.toLowerCase() === field.name.toLowerCase());
-              const keyValue = keyColumn < 0 ? '' : (row[keyColumn] ?? '');
-              result =
-                field === null || keyValue === ''
-                  ? { success: false, id: null, errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${field?.name ?? 'External id'} not specified`, fields: [] }] }
-                  : store.upsert(job.object.name, field, keyValue, record, ctx);
-              break;
-            }
-            case 'delete':
-              result = store.delete(rawId, ctx, job.object.name);
-              break;
-            case 'hardDelete':
-              result = store.hardDelete(rawId, ctx);
-              break;
-          }
-          if ('multiple' in result) {
-            result = { success: false, id: null, errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID', message: `more than one record found for external id field: ${result.multiple.join(', ')}`, fields: [] }] };
-          }
+          const result = saveRecord(store, job, rowToRecord(job.header, row), ctx);
           job.processed += 1;
           if (result.success) {
             job.successful.push([result.id, result.created ? 'true' : 'false', ...row]);

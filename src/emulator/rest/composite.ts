@@ -4,17 +4,12 @@ import { normalizeId } from '../ids.ts';
 import type { Org } from '../org.ts';
 import type { ObjectDef, RecordValues } from '../schema/types.ts';
 import type { SaveResult } from '../store/store.ts';
-import { text, type FieldError } from '../store/values.ts';
+import { ROLLED_BACK, text, type FieldError } from '../store/values.ts';
 import type { SyncDispatcher } from '../http/dispatch.ts';
 import { isPlainObject, json, parseJsonBody, sfError, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
 import { apiRoute, recordToJson, userOf } from './sobjects.ts';
 
 const MAX_COLLECTION = 200;
-const ROLLED_BACK: FieldError = {
-  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
-  fields: [],
-};
 
 type CollectionResult = { id?: string | null; success: boolean; errors: FieldError[]; created?: boolean };
 
@@ -35,7 +30,12 @@ function runCollection(org: Org, allOrNone: boolean, count: number, op: (i: numb
     for (let i = 0; i < count; i += 1) results.push(op(i));
     const failed = results.some((r) => !r.success);
     if (allOrNone && failed) {
-      const value = results.map((r): CollectionResult => (r.success ? { success: false, errors: [ROLLED_BACK] } : toCollectionResult(r, withCreated)));
+      // Upsert results always carry `created`; after a rollback nothing was created, so every
+      // row (the failing one and the rolled-back ones) answers false, as Salesforce does.
+      const value = results.map((r): CollectionResult => {
+        const out = r.success ? { success: false, errors: [ROLLED_BACK] } : toCollectionResult(r, false);
+        return withCreated ? { ...out, created: false } : out;
+      });
       return { commit: false, value };
     }
     return { commit: true, value: results.map((r) => toCollectionResult(r, withCreated)) };

@@ -9,6 +9,7 @@ const SOAP_TYPES: Record<FieldType, string> = {
   email: 'xsd:string',
   phone: 'xsd:string',
   url: 'xsd:string',
+  combobox: 'xsd:string',
   picklist: 'xsd:string',
   multipicklist: 'xsd:string',
   boolean: 'xsd:boolean',
@@ -43,7 +44,8 @@ export function describeGlobalEntry(o: ObjectDef, v: string): Record<string, unk
     hasSubtypes: false,
     isInterface: false,
     isSubtype: false,
-    keyPrefix: o.keyPrefix,
+    // ActivityHistory and OpenActivity have no key prefix of their own.
+    keyPrefix: o.keyPrefix === '' ? null : o.keyPrefix,
     label: o.label,
     labelPlural: o.labelPlural,
     layoutable: !o.isEvent && !setting,
@@ -62,14 +64,17 @@ export function describeGlobalEntry(o: ObjectDef, v: string): Record<string, unk
 }
 
 function describeField(f: FieldDef): Record<string, unknown> {
+  // A compound address is selected whole only: it can't be sorted, grouped or aggregated.
+  const compound = f.type === 'address';
   const isText = f.type !== 'boolean' && f.type !== 'int' && f.type !== 'double' && f.type !== 'currency' && f.type !== 'percent' && f.type !== 'date' && f.type !== 'datetime' && f.type !== 'time';
   return {
-    aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist',
+    aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist' && !compound,
     autoNumber: f.autoNumber,
     byteLength: isText ? f.length * 3 : 0,
     calculated: f.calculated,
     cascadeDelete: false,
     caseSensitive: f.caseSensitive,
+    compoundFieldName: f.compoundFieldName,
     createable: f.createable,
     custom: f.custom,
     defaultValue: f.defaultedOnCreate && f.type !== 'boolean' ? null : f.type === 'boolean' ? (f.defaultValue ?? false) : null,
@@ -79,8 +84,9 @@ function describeField(f: FieldDef): Record<string, unknown> {
     deprecatedAndHidden: false,
     digits: f.type === 'int' ? f.digits : 0,
     externalId: f.externalId,
+    extraTypeInfo: f.extraTypeInfo,
     filterable: f.type !== 'textarea' || f.length <= 255,
-    groupable: f.type !== 'textarea' && f.type !== 'double' && f.type !== 'currency' && f.type !== 'percent' && f.type !== 'datetime' && f.type !== 'multipicklist',
+    groupable: !compound && f.type !== 'textarea' && f.type !== 'double' && f.type !== 'currency' && f.type !== 'percent' && f.type !== 'datetime' && f.type !== 'multipicklist',
     htmlFormatted: false,
     idLookup: f.idLookup,
     label: f.label,
@@ -90,7 +96,7 @@ function describeField(f: FieldDef): Record<string, unknown> {
     nillable: f.nillable,
     permissionable: f.nillable && !f.calculated && f.name !== 'Id',
     picklistValues: f.picklistValues.map((p) => ({ active: p.active, defaultValue: p.defaultValue, label: p.label, validFor: null, value: p.value })),
-    polymorphicForeignKey: false,
+    polymorphicForeignKey: f.referenceTo.length > 1,
     precision: f.type === 'double' || f.type === 'currency' || f.type === 'percent' ? f.precision : 0,
     referenceTargetField: null,
     referenceTo: f.referenceTo,
@@ -100,7 +106,7 @@ function describeField(f: FieldDef): Record<string, unknown> {
     restrictedPicklist: f.restrictedPicklist,
     scale: f.type === 'double' || f.type === 'currency' || f.type === 'percent' ? f.scale : 0,
     soapType: SOAP_TYPES[f.type],
-    sortable: f.type !== 'textarea' || f.length <= 255,
+    sortable: !compound && (f.type !== 'textarea' || f.length <= 255),
     type: f.type,
     unique: f.unique,
     updateable: f.updateable,

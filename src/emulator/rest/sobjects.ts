@@ -2,7 +2,7 @@
 // external id, getUpdated/getDeleted, and platform event publishing.
 import { normalizeId } from '../ids.ts';
 import type { Org } from '../org.ts';
-import type { ObjectDef, RecordValues } from '../schema/types.ts';
+import { readField, type ObjectDef, type RecordValues } from '../schema/types.ts';
 import type { SaveResult } from '../store/store.ts';
 import { parseDatetime, formatDatetime } from '../store/values.ts';
 import { isPlainObject, json, parseJsonBody, sfError, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
@@ -34,7 +34,7 @@ export function recordToJson(org: Org, def: ObjectDef, values: RecordValues, ver
   const names = fields ?? def.fields.map((f) => f.name);
   for (const name of names) {
     const f = def.fieldMap.get(name.toLowerCase());
-    if (f !== undefined) out[f.name] = values[f.name] ?? null;
+    if (f !== undefined) out[f.name] = readField(f, values) ?? null;
   }
   return out;
 }

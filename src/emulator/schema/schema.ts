@@ -1,8 +1,9 @@
 // The org's schema: standard objects plus what the SFDX project adds. Lookups by name are
 // case-insensitive, as in SOQL and REST paths.
-import { toBase62 } from '../ids.ts';
-import { addCurrencies, customObjectSystemFields, standardObjects } from './standard-objects.ts';
+import { keyPrefixOf, toBase62 } from '../ids.ts';
+import { addCurrencies, customObjectSystemFields, polymorphicNameObject, standardObjects } from './standard-objects.ts';
 import { loadSfdxObjects, sfdxObjectDirs, type SfdxObject } from './sfdx-loader.ts';
+import { streamingObjects } from '../streaming/streaming-objects.ts';
 import { makeField, makeObject, type FieldDef, type ObjectDef } from './types.ts';
 
 export class Schema {
@@ -10,6 +11,8 @@ export class Schema {
   #byPrefix = new Map<string, ObjectDef>();
   /** Per object: lower-case relationship name -> its reference field (Account -> AccountId). */
   #parentRelationships = new Map<ObjectDef, Map<string, FieldDef>>();
+  /** What a polymorphic lookup (Task.What, Task.Who) reaches in SOQL: Salesforce's Name object. */
+  readonly nameObject: ObjectDef = polymorphicNameObject((id) => this.byPrefix(keyPrefixOf(id)));
 
   constructor(objects: ObjectDef[]) {
     for (const o of objects) {
@@ -39,6 +42,11 @@ export class Schema {
     return this.#byPrefix.get(prefix);
   }
 
+  /** The object a lookup's relationship reaches: its one target, or Name for a polymorphic lookup. */
+  parentObject(ref: FieldDef): ObjectDef | undefined {
+    return ref.referenceTo.length > 1 ? this.nameObject : this.get(ref.referenceTo[0] ?? '');
+  }
+
   #linkChildren(): void {
     for (const o of this.#byName.values()) o.childRelationships = [];
     for (const child of this.#byName.values()) {
@@ -47,10 +55,13 @@ export class Schema {
         for (const target of field.referenceTo) {
           const parent = this.get(target);
           if (parent === undefined) continue;
+          // A parent names a relationship once: Account's ActivityHistories go through AccountId,
+          // so the view's WhatId, which may also hold an account, is listed there unnamed.
+          const taken = parent.childRelationships.some((r) => r.relationshipName !== null && r.relationshipName === field.childRelationshipName);
           parent.childRelationships.push({
             childSObject: child.name,
             field: field.name,
-            relationshipName: field.childRelationshipName,
+            relationshipName: taken ? null : field.childRelationshipName,
             cascadeDelete: field.cascadeDelete,
           });
         }
@@ -132,7 +143,7 @@ export interface SchemaOptions {
  * get key prefixes a00, a01, ... in name order, so ids stay stable across restarts; events e01...
  */
 export async function buildSchema(objectDirs: string[], options: SchemaOptions = {}): Promise<Schema> {
-  const objects = standardObjects();
+  const objects = [...standardObjects(), ...streamingObjects()];
   const byName = new Map(objects.map((o) => [o.name.toLowerCase(), o]));
   const customs: SfdxObject[] = [];
   for (const dir of objectDirs) {

@@ -1,6 +1,19 @@
 // The standard objects the emulator knows, with the fields integrations usually touch. Field
 // names, types, lengths and relationship names follow a real org's describe.
-import { makeField as f, makeObject, picklist, type FieldDef, type ObjectBehaviour, type ObjectDef, type RecordAccess, type RecordValues, type RuleError } from './types.ts';
+import { activityHistoryView, eventBehaviour, openActivityView, taskBehaviour } from './activities.ts';
+import {
+  makeField as f,
+  makeObject,
+  picklist,
+  readField,
+  type FieldDef,
+  type ObjectBehaviour,
+  type ObjectDef,
+  type ObjectView,
+  type RecordAccess,
+  type RecordValues,
+  type RuleError,
+} from './types.ts';
 
 function systemFields(): FieldDef[] {
   const audit = { createable: false, updateable: false, nillable: false, defaultedOnCreate: true };
@@ -33,18 +46,103 @@ function nameOf(first: string, last: string) {
   };
 }
 
-function address(prefix: string): FieldDef[] {
+const GEOCODE_ACCURACY = ['Address', 'NearAddress', 'Block', 'Street', 'ExtendedZip', 'Zip', 'Neighborhood', 'City', 'County', 'State', 'Unknown'];
+
+/** A compound address as REST and SOQL return it: null when every part is empty. */
+function addressOf(prefix: string) {
+  return (r: RecordValues): unknown => {
+    const part = (name: string): unknown => r[`${prefix}${name}`] ?? null;
+    const value = {
+      city: part('City'),
+      country: part('Country'),
+      geocodeAccuracy: part('GeocodeAccuracy'),
+      latitude: part('Latitude'),
+      longitude: part('Longitude'),
+      postalCode: part('PostalCode'),
+      state: part('State'),
+      street: part('Street'),
+    };
+    return Object.values(value).every((v) => v === null) ? null : value;
+  };
+}
+
+/**
+ * An address's parts and its read-only compound field (BillingAddress), which is built from the
+ * parts when read; `label` prefixes the parts' labels as the org does (Billing City, Mailing City).
+ */
+function address(prefix: string, label: string): FieldDef[] {
+  const compound = `${prefix}Address`;
+  const named = (part: string): string => (label === '' ? part : `${label} ${part}`);
+  const part = { compoundFieldName: compound };
+  const coordinate = { ...part, precision: 18, scale: 15 };
   return [
-    f(`${prefix}Street`, 'textarea', { length: 255 }),
-    f(`${prefix}City`, 'string', { length: 40 }),
-    f(`${prefix}State`, 'string', { length: 80 }),
-    f(`${prefix}PostalCode`, 'string', { length: 20 }),
-    f(`${prefix}Country`, 'string', { length: 80 }),
+    f(`${prefix}Street`, 'textarea', { ...part, length: 255, label: named('Street'), extraTypeInfo: 'plaintextarea' }),
+    f(`${prefix}City`, 'string', { ...part, length: 40, label: named('City') }),
+    f(`${prefix}State`, 'string', { ...part, length: 80, label: named('State/Province') }),
+    f(`${prefix}PostalCode`, 'string', { ...part, length: 20, label: named('Zip/Postal Code') }),
+    f(`${prefix}Country`, 'string', { ...part, length: 80, label: named('Country') }),
+    f(`${prefix}Latitude`, 'double', { ...coordinate, label: named('Latitude') }),
+    f(`${prefix}Longitude`, 'double', { ...coordinate, label: named('Longitude') }),
+    f(`${prefix}GeocodeAccuracy`, 'picklist', { ...part, length: 40, label: named('Geocode Accuracy'), restrictedPicklist: true, picklistValues: picklist(GEOCODE_ACCURACY) }),
+    f(compound, 'address', { label: named('Address'), createable: false, updateable: false, derive: addressOf(prefix) }),
   ];
 }
 
-const INDUSTRIES = ['Agriculture', 'Banking', 'Communications', 'Consulting', 'Education', 'Energy', 'Finance', 'Healthcare', 'Manufacturing', 'Media', 'Retail', 'Technology', 'Other'];
+/** First and last name parts of a person's compound Name (salutation too where the object has one). */
+function personName(options: { salutation: boolean; middle?: boolean }): FieldDef[] {
+  const part = { compoundFieldName: 'Name' };
+  return [
+    ...(options.salutation ? [f('Salutation', 'picklist', { ...part, picklistValues: picklist(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.', 'Mx.']) })] : []),
+    f('FirstName', 'string', { ...part, length: 40, label: 'First Name' }),
+    ...(options.middle === true ? [f('MiddleName', 'string', { ...part, length: 40, label: 'Middle Name' }), f('Suffix', 'string', { ...part, length: 40 })] : []),
+    f('LastName', 'string', { ...part, length: 80, nillable: false, label: 'Last Name' }),
+    f('Name', 'string', { length: 121, label: 'Full Name', calculated: true, createable: false, updateable: false, nameField: true, extraTypeInfo: 'personname', compute: nameOf('FirstName', 'LastName') }),
+  ];
+}
+
+/** Fields Salesforce maintains itself on records users view: read-only dates. */
+function viewedDates(options: { activity: boolean }): FieldDef[] {
+  const readOnly = { createable: false, updateable: false };
+  return [
+    ...(options.activity ? [f('LastActivityDate', 'date', { ...readOnly, label: 'Last Activity' })] : []),
+    f('LastViewedDate', 'datetime', { ...readOnly, label: 'Last Viewed Date' }),
+    f('LastReferencedDate', 'datetime', { ...readOnly, label: 'Last Referenced Date' }),
+  ];
+}
+
+/** Data.com (Jigsaw) fields of accounts, contacts and leads. */
+function dataCom(idField: string, idLabel: string): FieldDef[] {
+  return [
+    f('Jigsaw', 'string', { length: 20, label: 'Data.com Key' }),
+    f(idField, 'string', { length: 20, label: idLabel, createable: false, updateable: false }),
+    f('CleanStatus', 'picklist', {
+      label: 'Clean Status',
+      length: 40,
+      picklistValues: [
+        ['Matched', 'In Sync'],
+        ['Different', 'Different'],
+        ['Acknowledged', 'Reviewed'],
+        ['NotFound', 'Not Found'],
+        ['Inactive', 'Inactive'],
+        ['Pending', 'Not Compared'],
+        ['SelectMatch', 'Select Match'],
+        ['Skipped', 'Skipped'],
+      ].map(([value, label]) => ({ value: value ?? '', label: label ?? '', active: true, defaultValue: false })),
+    }),
+  ];
+}
+
+function masterRecord(objectName: string): FieldDef {
+  return f('MasterRecordId', 'reference', { label: 'Master Record ID', referenceTo: [objectName], relationshipName: 'MasterRecord', createable: false, updateable: false });
+}
+
+const INDUSTRIES = [
+  'Agriculture', 'Apparel', 'Banking', 'Biotechnology', 'Chemicals', 'Communications', 'Construction', 'Consulting', 'Education', 'Electronics', 'Energy',
+  'Engineering', 'Entertainment', 'Environmental', 'Finance', 'Food & Beverage', 'Government', 'Healthcare', 'Hospitality', 'Insurance', 'Machinery',
+  'Manufacturing', 'Media', 'Not For Profit', 'Recreation', 'Retail', 'Shipping', 'Technology', 'Telecommunications', 'Transportation', 'Utilities', 'Other',
+];
 const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
+const RATINGS = ['Hot', 'Warm', 'Cold'];
 
 function ref(name: string, to: string, relationshipName: string, childRelationshipName: string | null, extra: Partial<FieldDef> = {}): FieldDef {
   return f(name, 'reference', { referenceTo: [to], relationshipName, childRelationshipName, ...extra });
@@ -101,6 +199,7 @@ const opportunityLineItem: ObjectBehaviour = {
     values['HasRevenueSchedule'] = defaultRevenueSchedule(product) !== undefined;
   },
   afterCreate: (values, org: RecordAccess) => {
+    if (typeof values['OpportunityId'] === 'string') org.setDerived('Opportunity', values['OpportunityId'], { HasOpportunityLineItem: true });
     const schedule = defaultRevenueSchedule(typeof values['Product2Id'] === 'string' ? org.get(values['Product2Id']) : undefined);
     if (schedule === undefined) return;
     const opportunity = typeof values['OpportunityId'] === 'string' ? org.get(values['OpportunityId']) : undefined;
@@ -200,15 +299,30 @@ const pricebookEntry: ObjectBehaviour = {
   },
 };
 
-/** A case gets its ClosedDate when it closes, and loses it when it is reopened. */
+/** A converted lead is read-only for every API (its conversion fields are set as it is converted). */
+const leadBehaviour: ObjectBehaviour = {
+  validate: (_values, before) =>
+    before?.['IsConverted'] === true ? [{ statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }] : [],
+};
+
+/**
+ * A case gets its ClosedDate when it closes, and loses it when it is reopened; ContactPhone,
+ * ContactEmail ... are its contact's, read when the case is saved.
+ */
 const caseBehaviour: ObjectBehaviour = {
-  onSave: (values, before, stamp) => {
+  onSave: (values, before, stamp, org) => {
     if (values['IsClosed'] !== true) values['ClosedDate'] = null;
     else if (before?.['IsClosed'] !== true || before['ClosedDate'] === null) values['ClosedDate'] = stamp;
+    const contact = typeof values['ContactId'] === 'string' ? org.get(values['ContactId']) : undefined;
+    values['ContactPhone'] = contact?.['Phone'] ?? null;
+    values['ContactMobile'] = contact?.['MobilePhone'] ?? null;
+    values['ContactEmail'] = contact?.['Email'] ?? null;
+    values['ContactFax'] = contact?.['Fax'] ?? null;
   },
 };
 
-function obj(name: string, keyPrefix: string, labelPlural: string, fields: FieldDef[], flags: Partial<ObjectDef> = {}): ObjectDef {
+/** A standard object: system fields first, label from the name ("PushTopic" -> "Push Topic"). */
+export function obj(name: string, keyPrefix: string, labelPlural: string, fields: FieldDef[], flags: Partial<ObjectDef> = {}): ObjectDef {
   return makeObject({
     name,
     label: name.replace(/([a-z])([A-Z])/g, '$1 $2'),
@@ -222,6 +336,225 @@ function obj(name: string, keyPrefix: string, labelPlural: string, fields: Field
     isEvent: false,
     ...flags,
     fields: [...systemFields(), ...fields],
+  });
+}
+
+/** Opportunity stages of a Developer Edition org, with the probability and forecast category each sets. */
+const STAGES: { stage: string; probability: number; forecast: string; closed: boolean }[] = [
+  { stage: 'Prospecting', probability: 10, forecast: 'Pipeline', closed: false },
+  { stage: 'Qualification', probability: 10, forecast: 'Pipeline', closed: false },
+  { stage: 'Needs Analysis', probability: 20, forecast: 'Pipeline', closed: false },
+  { stage: 'Value Proposition', probability: 50, forecast: 'Pipeline', closed: false },
+  { stage: 'Id. Decision Makers', probability: 60, forecast: 'Pipeline', closed: false },
+  { stage: 'Perception Analysis', probability: 70, forecast: 'Pipeline', closed: false },
+  { stage: 'Proposal/Price Quote', probability: 75, forecast: 'Pipeline', closed: false },
+  { stage: 'Negotiation/Review', probability: 90, forecast: 'Pipeline', closed: false },
+  { stage: 'Closed Won', probability: 100, forecast: 'Closed', closed: true },
+  { stage: 'Closed Lost', probability: 0, forecast: 'Omitted', closed: true },
+];
+
+/** ForecastCategoryName (the label an admin picks) -> ForecastCategory (the API value). */
+const FORECAST_API: Record<string, string> = { Omitted: 'Omitted', Pipeline: 'Pipeline', 'Best Case': 'BestCase', Commit: 'Forecast', Closed: 'Closed' };
+
+/** The calendar fiscal year and quarter of the close date (the org's fiscal year starts in January). */
+function fiscalOf(r: RecordValues): { year: number; quarter: number } | undefined {
+  const close = r['CloseDate'];
+  if (typeof close !== 'string') return undefined;
+  return { year: Number(close.slice(0, 4)), quarter: Math.floor((Number(close.slice(5, 7)) - 1) / 3) + 1 };
+}
+
+function fiscalPeriod(r: RecordValues): unknown {
+  const fiscal = fiscalOf(r);
+  return fiscal === undefined ? null : `${fiscal.year} ${fiscal.quarter}`;
+}
+
+/**
+ * A stage sets the opportunity's probability and forecast category unless the same save gives its
+ * own; ExpectedRevenue follows amount and probability; a stage change after creation is dated.
+ */
+const opportunityBehaviour: ObjectBehaviour = {
+  onSave: (values, before, stamp) => {
+    const stage = STAGES.find((s) => s.stage === values['StageName']);
+    const stageMoved = values['StageName'] !== before?.['StageName'];
+    const untouched = (field: string): boolean => (before === undefined ? values[field] === null : values[field] === before[field]);
+    if (stage !== undefined && stageMoved) {
+      if (untouched('Probability')) values['Probability'] = stage.probability;
+      if (untouched('ForecastCategoryName')) values['ForecastCategoryName'] = stage.forecast;
+    }
+    if (stageMoved && before !== undefined) values['LastStageChangeDate'] = stamp;
+    values['ForecastCategory'] = FORECAST_API[String(values['ForecastCategoryName'])] ?? null;
+    const amount = values['Amount'];
+    const probability = values['Probability'];
+    values['ExpectedRevenue'] = typeof amount === 'number' && typeof probability === 'number' ? Math.round(amount * probability) / 100 : null;
+  },
+};
+
+const TASK_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'];
+const ACTIVITY_TYPES = ['Call', 'Email', 'Meeting', 'Other'];
+/** Objects an activity's WhatId may name (those of the emulator's standard objects that allow activities). */
+const WHAT_OBJECTS = ['Account', 'Case', 'Opportunity'];
+
+// Deleting a contact, lead, account, opportunity or case deletes its activities with it (and
+// an undelete brings them back), so Who and What cascade.
+function who(childRelationshipName: string | null, extra: Partial<FieldDef> = {}): FieldDef {
+  return f('WhoId', 'reference', { label: 'Name ID', referenceTo: ['Contact', 'Lead'], relationshipName: 'Who', childRelationshipName, cascadeDelete: true, ...extra });
+}
+
+function what(childRelationshipName: string | null, extra: Partial<FieldDef> = {}): FieldDef {
+  return f('WhatId', 'reference', { label: 'Related To ID', referenceTo: WHAT_OBJECTS, relationshipName: 'What', childRelationshipName, cascadeDelete: true, ...extra });
+}
+
+function activityAccountField(childRelationshipName: string | null): FieldDef {
+  return ref('AccountId', 'Account', 'Account', childRelationshipName, { label: 'Account ID', createable: false, updateable: false });
+}
+
+/** Fields Task and Event share (and ActivityHistory/OpenActivity show). */
+function activityFields(): FieldDef[] {
+  return [
+    f('Subject', 'combobox', { length: 255 }),
+    f('ActivityDate', 'date', { label: 'Due Date Only' }),
+    f('Description', 'textarea', { length: 32000 }),
+    f('Type', 'picklist', { picklistValues: picklist(ACTIVITY_TYPES) }),
+    { ...owner(), label: 'Assigned To ID' },
+    f('ReminderDateTime', 'datetime', { label: 'Reminder Date/Time' }),
+    f('IsReminderSet', 'boolean', { label: 'Reminder Set' }),
+    f('IsArchived', 'boolean', { label: 'Archived', createable: false, updateable: false }),
+    f('IsRecurrence', 'boolean', { label: 'Create Recurring Series' }),
+  ];
+}
+
+function taskObject(): ObjectDef {
+  return obj('Task', '00T', 'Tasks', [
+    who('Tasks'),
+    what('Tasks'),
+    activityAccountField(null),
+    ...activityFields(),
+    f('Status', 'picklist', { nillable: false, defaultedOnCreate: true, defaultValue: 'Not Started', picklistValues: picklist(TASK_STATUSES, 'Not Started') }),
+    f('Priority', 'picklist', { nillable: false, defaultedOnCreate: true, defaultValue: 'Normal', picklistValues: picklist(['High', 'Normal', 'Low'], 'Normal') }),
+    f('IsHighPriority', 'boolean', { label: 'High Priority', createable: false, updateable: false, calculated: true, compute: (r) => r['Priority'] === 'High' }),
+    f('IsClosed', 'boolean', { label: 'Closed', createable: false, updateable: false, calculated: true, compute: (r) => r['Status'] === 'Completed' }),
+    f('CompletedDateTime', 'datetime', { label: 'Completed Date/Time', createable: false, updateable: false }),
+    f('CallDurationInSeconds', 'int', { label: 'Call Duration', digits: 8 }),
+    f('CallType', 'picklist', { label: 'Call Type', restrictedPicklist: true, picklistValues: picklist(['Internal', 'Inbound', 'Outbound']) }),
+    f('CallDisposition', 'string', { label: 'Call Result' }),
+    f('CallObject', 'string', { label: 'Call Object Identifier' }),
+    f('TaskSubtype', 'picklist', {
+      label: 'Task Subtype',
+      updateable: false,
+      defaultedOnCreate: true,
+      defaultValue: 'Task',
+      restrictedPicklist: true,
+      picklistValues: picklist(['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'], 'Task'),
+    }),
+  ], { behaviour: taskBehaviour });
+}
+
+function eventObject(): ObjectDef {
+  const readOnly = { createable: false, updateable: false };
+  return obj('Event', '00U', 'Events', [
+    who('Events'),
+    what('Events'),
+    activityAccountField(null),
+    ...activityFields(),
+    f('Location', 'string'),
+    f('IsAllDayEvent', 'boolean', { label: 'All-Day Event' }),
+    f('ActivityDateTime', 'datetime', { label: 'Due Date Time' }),
+    f('DurationInMinutes', 'int', { label: 'Duration', digits: 8 }),
+    f('StartDateTime', 'datetime', { label: 'Start Date Time' }),
+    f('EndDateTime', 'datetime', { label: 'End Date Time' }),
+    f('EndDate', 'date', { label: 'End', ...readOnly }),
+    f('IsPrivate', 'boolean', { label: 'Private' }),
+    f('ShowAs', 'picklist', { label: 'Show Time As', defaultedOnCreate: true, defaultValue: 'Busy', restrictedPicklist: true, picklistValues: picklist(['Busy', 'OutOfOffice', 'Free'], 'Busy') }),
+    f('IsChild', 'boolean', { label: 'Is Child', ...readOnly }),
+    f('IsGroupEvent', 'boolean', { label: 'Group Event', ...readOnly }),
+    f('IsVisibleInSelfService', 'boolean', { label: 'Visible in Self-Service' }),
+    f('EventSubtype', 'picklist', { label: 'Event Subtype', updateable: false, defaultedOnCreate: true, defaultValue: 'Event', restrictedPicklist: true, picklistValues: picklist(['Event'], 'Event') }),
+  ], { behaviour: eventBehaviour });
+}
+
+/**
+ * ActivityHistory / OpenActivity: read-only, no key prefix of their own (rows keep their task's or
+ * event's id), reached from Account (through AccountId), Contact and Lead (WhoId), Opportunity and
+ * Case (WhatId) as ActivityHistories / OpenActivities.
+ */
+function activityViewObject(name: string, labelPlural: string, relationship: string, view: ObjectView): ObjectDef {
+  const readOnly = (field: FieldDef): FieldDef => ({ ...field, createable: false, updateable: false });
+  const fields = [
+    activityAccountField(relationship),
+    who(relationship),
+    what(relationship),
+    ...activityFields(),
+    f('Status', 'picklist', { picklistValues: picklist(TASK_STATUSES) }),
+    f('Priority', 'picklist', { picklistValues: picklist(['High', 'Normal', 'Low']) }),
+    f('IsHighPriority', 'boolean', { label: 'High Priority' }),
+    f('IsTask', 'boolean', { label: 'Task' }),
+    f('IsClosed', 'boolean', { label: 'Closed' }),
+    f('ActivityType', 'picklist', { label: 'Type', picklistValues: picklist(ACTIVITY_TYPES) }),
+    f('ActivitySubtype', 'picklist', { label: 'Activity Subtype', picklistValues: picklist(['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'Event', 'LinkedIn']) }),
+    f('Location', 'string'),
+    f('IsAllDayEvent', 'boolean', { label: 'All-Day Event' }),
+    f('DurationInMinutes', 'int', { label: 'Duration', digits: 8 }),
+    f('StartDateTime', 'datetime', { label: 'Start Date Time' }),
+    f('EndDateTime', 'datetime', { label: 'End Date Time' }),
+    f('ShowAs', 'picklist', { label: 'Show Time As', picklistValues: picklist(['Busy', 'OutOfOffice', 'Free']) }),
+    f('IsVisibleInSelfService', 'boolean', { label: 'Visible in Self-Service' }),
+    f('CallDurationInSeconds', 'int', { label: 'Call Duration', digits: 8 }),
+    f('CallType', 'picklist', { label: 'Call Type', picklistValues: picklist(['Internal', 'Inbound', 'Outbound']) }),
+    f('CallDisposition', 'string', { label: 'Call Result' }),
+    f('CallObject', 'string', { label: 'Call Object Identifier' }),
+  ].map(readOnly);
+  return obj(name, '', labelPlural, fields, { createable: false, updateable: false, deletable: false, view });
+}
+
+function activityObjects(): ObjectDef[] {
+  return [
+    taskObject(),
+    eventObject(),
+    activityViewObject('ActivityHistory', 'Activity Histories', 'ActivityHistories', activityHistoryView),
+    activityViewObject('OpenActivity', 'Open Activities', 'OpenActivities', openActivityView),
+  ];
+}
+
+/**
+ * Salesforce's Name object: what a polymorphic relationship (Task.What, Task.Who) reaches in SOQL.
+ * Its fields read the record the lookup names, whatever its object: Name is that object's name
+ * field (a case's CaseNumber), Type the object's name.
+ */
+export function polymorphicNameObject(objectOf: (id: string) => ObjectDef | undefined): ObjectDef {
+  const target = (r: RecordValues): ObjectDef | undefined => (typeof r['Id'] === 'string' ? objectOf(r['Id']) : undefined);
+  const readOnly = { createable: false, updateable: false };
+  const nameOfTarget = (r: RecordValues): unknown => {
+    const nameField = target(r)?.fields.find((field) => field.nameField);
+    return nameField === undefined ? null : (readField(nameField, r) ?? null);
+  };
+  return makeObject({
+    name: 'Name',
+    label: 'Name',
+    labelPlural: 'Names',
+    keyPrefix: '',
+    custom: false,
+    createable: false,
+    updateable: false,
+    deletable: false,
+    queryable: false,
+    isEvent: false,
+    fields: [
+      f('Id', 'id', { label: 'ID', ...readOnly }),
+      f('Name', 'string', { ...readOnly, nameField: true, derive: nameOfTarget }),
+      f('Type', 'string', { ...readOnly, length: 40, derive: (r) => target(r)?.name ?? null }),
+      f('Alias', 'string', { ...readOnly, length: 8 }),
+      f('FirstName', 'string', { ...readOnly, length: 40, label: 'First Name' }),
+      f('LastName', 'string', { ...readOnly, length: 80, label: 'Last Name' }),
+      f('Email', 'email', readOnly),
+      f('Phone', 'phone', { ...readOnly, length: 40 }),
+      f('Title', 'string', { ...readOnly, length: 80 }),
+      f('Username', 'string', { ...readOnly, length: 80 }),
+      f('IsActive', 'boolean', { ...readOnly, label: 'Active' }),
+      f('UserRoleId', 'reference', { ...readOnly, label: 'Role ID', referenceTo: ['UserRole'] }),
+      f('ProfileId', 'reference', { ...readOnly, label: 'Profile ID', referenceTo: ['Profile'] }),
+      f('LastViewedDate', 'datetime', readOnly),
+      f('LastReferencedDate', 'datetime', readOnly),
+    ],
   });
 }
 
@@ -247,71 +580,128 @@ export function standardObjects(): ObjectDef[] {
     ),
     obj('User', '005', 'Users', [
       f('Username', 'string', { length: 80, nillable: false, unique: true, idLookup: true }),
-      f('FirstName', 'string', { length: 40 }),
-      f('LastName', 'string', { length: 80, nillable: false }),
-      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
-      f('Email', 'email', { length: 128, nillable: false }),
-      f('Alias', 'string', { length: 8, nillable: false }),
-      f('CommunityNickname', 'string', { length: 40 }),
+      ...personName({ salutation: false, middle: true }),
+      f('CompanyName', 'string', { length: 80, label: 'Company Name' }),
+      f('Division', 'string', { length: 80 }),
+      f('Department', 'string', { length: 80 }),
       f('Title', 'string', { length: 80 }),
-      f('CompanyName', 'string', { length: 80 }),
-      f('IsActive', 'boolean', { defaultValue: true }),
+      ...address('', ''),
+      f('Email', 'email', { length: 128, nillable: false }),
+      f('SenderEmail', 'email', { length: 80, label: 'Email Sender Address' }),
+      f('SenderName', 'string', { length: 80, label: 'Email Sender Name' }),
+      f('Signature', 'textarea', { length: 1333, label: 'Email Signature' }),
+      f('Phone', 'phone', { length: 40 }),
+      f('Fax', 'phone', { length: 40 }),
+      f('MobilePhone', 'phone', { length: 40, label: 'Mobile' }),
+      f('Extension', 'phone', { length: 40 }),
+      f('Alias', 'string', { length: 8, nillable: false }),
+      f('CommunityNickname', 'string', { length: 40, label: 'Nickname' }),
+      f('IsActive', 'boolean', { defaultValue: true, label: 'Active' }),
       f('UserType', 'picklist', { picklistValues: picklist(['Standard'], 'Standard'), createable: false, updateable: false, defaultedOnCreate: true, defaultValue: 'Standard' }),
       f('TimeZoneSidKey', 'picklist', { picklistValues: picklist(['GMT', 'America/Los_Angeles'], 'GMT'), defaultValue: 'GMT', defaultedOnCreate: true }),
       f('LocaleSidKey', 'picklist', { picklistValues: picklist(['en_US'], 'en_US'), defaultValue: 'en_US', defaultedOnCreate: true }),
       f('LanguageLocaleKey', 'picklist', { picklistValues: picklist(['en_US'], 'en_US'), defaultValue: 'en_US', defaultedOnCreate: true }),
       f('EmailEncodingKey', 'picklist', { picklistValues: picklist(['UTF-8'], 'UTF-8'), defaultValue: 'UTF-8', defaultedOnCreate: true }),
+      // Profiles and roles are not modelled: the lookups exist and stay empty unless set.
+      f('ProfileId', 'reference', { label: 'Profile ID', referenceTo: ['Profile'], relationshipName: 'Profile' }),
+      f('UserRoleId', 'reference', { label: 'Role ID', referenceTo: ['UserRole'], relationshipName: 'UserRole' }),
+      ref('ManagerId', 'User', 'Manager', 'ManagedUsers', { label: 'Manager ID' }),
+      f('DelegatedApproverId', 'reference', { label: 'Delegated Approver ID', referenceTo: ['Group', 'User'] }),
+      f('EmployeeNumber', 'string', { length: 20, label: 'Employee Number' }),
+      f('FederationIdentifier', 'string', { length: 512, label: 'SAML Federation ID' }),
+      f('AboutMe', 'textarea', { length: 1000, label: 'About Me' }),
+      f('ReceivesInfoEmails', 'boolean', { label: 'Info Emails' }),
+      f('ReceivesAdminInfoEmails', 'boolean', { label: 'Admin Info Emails' }),
+      f('LastLoginDate', 'datetime', { label: 'Last Login', createable: false, updateable: false }),
+      f('LastPasswordChangeDate', 'datetime', { label: 'Last Password Change or Reset', createable: false, updateable: false }),
+      f('FullPhotoUrl', 'url', { length: 1024, label: 'Url for full-sized Photo', createable: false, updateable: false }),
+      f('MediumPhotoUrl', 'url', { length: 1024, label: 'Url for medium profile photo', createable: false, updateable: false }),
+      f('SmallPhotoUrl', 'url', { length: 1024, label: 'Photo', createable: false, updateable: false }),
+      f('IsProfilePhotoActive', 'boolean', { label: 'Has Profile Photo', createable: false, updateable: false }),
+      ...viewedDates({ activity: false }),
     ]),
     obj('Account', '001', 'Accounts', [
-      owner(),
+      masterRecord('Account'),
       f('Name', 'string', { label: 'Account Name', nillable: false, nameField: true }),
-      f('AccountNumber', 'string', { length: 40 }),
-      f('Site', 'string', { length: 80 }),
-      f('Type', 'picklist', { picklistValues: picklist(['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other']) }),
-      ref('ParentId', 'Account', 'Parent', 'ChildAccounts'),
-      ...address('Billing'),
-      ...address('Shipping'),
-      f('Phone', 'phone', { length: 40 }),
-      f('Fax', 'phone', { length: 40 }),
+      f('Type', 'picklist', {
+        label: 'Account Type',
+        picklistValues: picklist(['Prospect', 'Customer - Direct', 'Customer - Channel', 'Channel Partner / Reseller', 'Installation Partner', 'Technology Partner', 'Other']),
+      }),
+      ref('ParentId', 'Account', 'Parent', 'ChildAccounts', { label: 'Parent Account ID' }),
+      ...address('Billing', 'Billing'),
+      ...address('Shipping', 'Shipping'),
+      f('Phone', 'phone', { length: 40, label: 'Account Phone' }),
+      f('Fax', 'phone', { length: 40, label: 'Account Fax' }),
+      f('AccountNumber', 'string', { length: 40, label: 'Account Number' }),
       f('Website', 'url'),
+      f('PhotoUrl', 'url', { label: 'Photo URL', createable: false, updateable: false }),
+      f('Sic', 'string', { length: 20, label: 'SIC Code' }),
       f('Industry', 'picklist', { picklistValues: picklist(INDUSTRIES) }),
-      f('AnnualRevenue', 'currency'),
-      f('NumberOfEmployees', 'int', { digits: 8 }),
-      f('Rating', 'picklist', { picklistValues: picklist(['Hot', 'Warm', 'Cold']) }),
-      f('Description', 'textarea'),
+      f('AnnualRevenue', 'currency', { label: 'Annual Revenue', scale: 0 }),
+      f('NumberOfEmployees', 'int', { digits: 8, label: 'Employees' }),
+      f('Ownership', 'picklist', { picklistValues: picklist(['Public', 'Private', 'Subsidiary', 'Other']) }),
+      f('TickerSymbol', 'string', { length: 20, label: 'Ticker Symbol' }),
+      f('Description', 'textarea', { length: 32000, label: 'Account Description' }),
+      f('Rating', 'picklist', { label: 'Account Rating', picklistValues: picklist(RATINGS) }),
+      f('Site', 'string', { length: 80, label: 'Account Site' }),
+      owner(),
+      ...viewedDates({ activity: true }),
+      ...dataCom('JigsawCompanyId', 'Jigsaw Company ID'),
+      f('AccountSource', 'picklist', { label: 'Account Source', picklistValues: picklist(LEAD_SOURCES) }),
+      f('DunsNumber', 'string', { length: 9, label: 'D-U-N-S Number' }),
+      f('Tradestyle', 'string', { length: 255 }),
+      f('NaicsCode', 'string', { length: 8, label: 'NAICS Code' }),
+      f('NaicsDesc', 'string', { length: 120, label: 'NAICS Description' }),
+      f('YearStarted', 'string', { length: 4, label: 'Year Started' }),
+      f('SicDesc', 'string', { length: 80, label: 'SIC Description' }),
+      f('DandbCompanyId', 'reference', { label: 'D&B Company ID', referenceTo: ['DandBCompany'], relationshipName: 'DandbCompany' }),
     ]),
     obj('Contact', '003', 'Contacts', [
-      owner(),
+      masterRecord('Contact'),
       // Deleting an account deletes its contacts, opportunities and cases in Salesforce.
-      ref('AccountId', 'Account', 'Account', 'Contacts', { cascadeDelete: true }),
-      f('Salutation', 'picklist', { picklistValues: picklist(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']) }),
-      f('FirstName', 'string', { length: 40 }),
-      f('LastName', 'string', { length: 80, nillable: false }),
-      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
+      ref('AccountId', 'Account', 'Account', 'Contacts', { cascadeDelete: true, label: 'Account ID' }),
+      ...personName({ salutation: true }),
+      ...address('Other', 'Other'),
+      ...address('Mailing', 'Mailing'),
+      f('Phone', 'phone', { length: 40, label: 'Business Phone' }),
+      f('Fax', 'phone', { length: 40, label: 'Business Fax' }),
+      f('MobilePhone', 'phone', { length: 40, label: 'Mobile Phone' }),
+      f('HomePhone', 'phone', { length: 40, label: 'Home Phone' }),
+      f('OtherPhone', 'phone', { length: 40, label: 'Other Phone' }),
+      f('AssistantPhone', 'phone', { length: 40, label: 'Asst. Phone' }),
+      ref('ReportsToId', 'Contact', 'ReportsTo', null, { label: 'Reports To ID' }),
+      f('Email', 'email'),
       f('Title', 'string', { length: 128 }),
       f('Department', 'string', { length: 80 }),
-      f('Email', 'email'),
-      f('Phone', 'phone', { length: 40 }),
-      f('MobilePhone', 'phone', { length: 40 }),
-      f('HomePhone', 'phone', { length: 40 }),
-      f('OtherPhone', 'phone', { length: 40 }),
-      f('Fax', 'phone', { length: 40 }),
-      ...address('Mailing'),
-      ...address('Other'),
+      f('AssistantName', 'string', { length: 40, label: "Assistant's Name" }),
+      f('LeadSource', 'picklist', { label: 'Lead Source', picklistValues: picklist(LEAD_SOURCES) }),
       f('Birthdate', 'date'),
-      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
-      ref('ReportsToId', 'Contact', 'ReportsTo', null),
-      f('Description', 'textarea'),
+      f('Description', 'textarea', { length: 32000, label: 'Contact Description' }),
+      owner(),
+      ...viewedDates({ activity: true }),
+      f('LastCURequestDate', 'datetime', { label: 'Last Stay-in-Touch Request Date', createable: false, updateable: false }),
+      f('LastCUUpdateDate', 'datetime', { label: 'Last Stay-in-Touch Save Date', createable: false, updateable: false }),
+      f('EmailBouncedReason', 'string', { length: 255, label: 'Email Bounced Reason' }),
+      f('EmailBouncedDate', 'datetime', { label: 'Email Bounced Date' }),
+      f('IsEmailBounced', 'boolean', { label: 'Is Email Bounced', createable: false, updateable: false }),
+      f('PhotoUrl', 'url', { label: 'Photo URL', createable: false, updateable: false }),
+      ...dataCom('JigsawContactId', 'Jigsaw Contact ID'),
+      f('IndividualId', 'reference', { label: 'Individual ID', referenceTo: ['Individual'], relationshipName: 'Individual' }),
     ]),
     obj('Lead', '00Q', 'Leads', [
-      owner(),
-      f('FirstName', 'string', { length: 40 }),
-      f('LastName', 'string', { length: 80, nillable: false }),
-      f('Name', 'string', { length: 121, calculated: true, createable: false, updateable: false, nameField: true, compute: nameOf('FirstName', 'LastName') }),
-      f('Company', 'string', { nillable: false }),
+      masterRecord('Lead'),
+      ...personName({ salutation: true }),
       f('Title', 'string', { length: 128 }),
-      f('Email', 'email'),
+      f('Company', 'string', { nillable: false }),
+      ...address('', ''),
       f('Phone', 'phone', { length: 40 }),
+      f('MobilePhone', 'phone', { length: 40, label: 'Mobile Phone' }),
+      f('Fax', 'phone', { length: 40 }),
+      f('Email', 'email'),
+      f('Website', 'url'),
+      f('PhotoUrl', 'url', { label: 'Photo URL', createable: false, updateable: false }),
+      f('Description', 'textarea', { length: 32000 }),
+      f('LeadSource', 'picklist', { label: 'Lead Source', picklistValues: picklist(LEAD_SOURCES) }),
       f('Status', 'picklist', {
         nillable: false,
         defaultedOnCreate: true,
@@ -319,50 +709,81 @@ export function standardObjects(): ObjectDef[] {
         picklistValues: picklist(['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'], 'Open - Not Contacted'),
       }),
       f('Industry', 'picklist', { picklistValues: picklist(INDUSTRIES) }),
-      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
-      f('Rating', 'picklist', { picklistValues: picklist(['Hot', 'Warm', 'Cold']) }),
-      f('AnnualRevenue', 'currency'),
-      f('NumberOfEmployees', 'int', { digits: 8 }),
-      ...address(''),
-      f('IsConverted', 'boolean', { updateable: false }),
-      ref('ConvertedAccountId', 'Account', 'ConvertedAccount', null, { createable: false, updateable: false }),
-      ref('ConvertedContactId', 'Contact', 'ConvertedContact', null, { createable: false, updateable: false }),
-      ref('ConvertedOpportunityId', 'Opportunity', 'ConvertedOpportunity', null, { createable: false, updateable: false }),
-      f('Description', 'textarea'),
-    ]),
-    obj('Opportunity', '006', 'Opportunities', [
+      f('Rating', 'picklist', { picklistValues: picklist(RATINGS) }),
+      f('AnnualRevenue', 'currency', { label: 'Annual Revenue', scale: 0 }),
+      f('NumberOfEmployees', 'int', { digits: 8, label: 'Employees' }),
       owner(),
-      ref('AccountId', 'Account', 'Account', 'Opportunities', { cascadeDelete: true }),
+      f('IsConverted', 'boolean', { label: 'Converted', updateable: false }),
+      f('ConvertedDate', 'date', { label: 'Converted Date', createable: false, updateable: false }),
+      ref('ConvertedAccountId', 'Account', 'ConvertedAccount', null, { label: 'Converted Account ID', createable: false, updateable: false }),
+      ref('ConvertedContactId', 'Contact', 'ConvertedContact', null, { label: 'Converted Contact ID', createable: false, updateable: false }),
+      ref('ConvertedOpportunityId', 'Opportunity', 'ConvertedOpportunity', null, { label: 'Converted Opportunity ID', createable: false, updateable: false }),
+      f('IsUnreadByOwner', 'boolean', { label: 'Unread By Owner' }),
+      ...viewedDates({ activity: true }),
+      ...dataCom('JigsawContactId', 'Jigsaw Contact ID'),
+      f('CompanyDunsNumber', 'string', { length: 9, label: 'Company D-U-N-S Number' }),
+      f('DandbCompanyId', 'reference', { label: 'D&B Company ID', referenceTo: ['DandBCompany'], relationshipName: 'DandbCompany' }),
+      f('EmailBouncedReason', 'string', { length: 255, label: 'Email Bounced Reason' }),
+      f('EmailBouncedDate', 'datetime', { label: 'Email Bounced Date' }),
+      f('IndividualId', 'reference', { label: 'Individual ID', referenceTo: ['Individual'], relationshipName: 'Individual' }),
+    ], { behaviour: leadBehaviour }),
+    obj('Opportunity', '006', 'Opportunities', [
+      ref('AccountId', 'Account', 'Account', 'Opportunities', { cascadeDelete: true, label: 'Account ID' }),
+      f('IsPrivate', 'boolean', { label: 'Private' }),
       f('Name', 'string', { length: 120, nillable: false, nameField: true }),
-      f('StageName', 'picklist', {
-        label: 'Stage',
-        nillable: false,
-        picklistValues: picklist(['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost']),
-      }),
-      f('CloseDate', 'date', { nillable: false }),
+      f('Description', 'textarea', { length: 32000 }),
+      f('StageName', 'picklist', { label: 'Stage', nillable: false, picklistValues: picklist(STAGES.map((s) => s.stage)) }),
       f('Amount', 'currency'),
-      f('Probability', 'percent', { precision: 3, scale: 0 }),
-      f('Type', 'picklist', { picklistValues: picklist(['Existing Customer - Upgrade', 'Existing Customer - Replacement', 'New Customer']) }),
-      f('LeadSource', 'picklist', { picklistValues: picklist(LEAD_SOURCES) }),
-      f('NextStep', 'string'),
-      f('IsClosed', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => typeof r['StageName'] === 'string' && r['StageName'].startsWith('Closed') }),
-      f('IsWon', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => r['StageName'] === 'Closed Won' }),
-      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'Opportunities'),
-      f('Description', 'textarea'),
-    ]),
+      f('Probability', 'percent', { label: 'Probability (%)', precision: 3, scale: 0 }),
+      f('ExpectedRevenue', 'currency', { label: 'Expected Amount', calculated: true, createable: false, updateable: false }),
+      f('TotalOpportunityQuantity', 'double', { label: 'Quantity', precision: 18, scale: 2 }),
+      f('CloseDate', 'date', { nillable: false, label: 'Close Date' }),
+      f('Type', 'picklist', { label: 'Opportunity Type', picklistValues: picklist(['Existing Customer - Upgrade', 'Existing Customer - Replacement', 'Existing Customer - Downgrade', 'New Customer']) }),
+      f('NextStep', 'string', { label: 'Next Step' }),
+      f('LeadSource', 'picklist', { label: 'Lead Source', picklistValues: picklist(LEAD_SOURCES) }),
+      f('IsClosed', 'boolean', { label: 'Closed', createable: false, updateable: false, calculated: true, compute: (r) => STAGES.find((s) => s.stage === r['StageName'])?.closed ?? (typeof r['StageName'] === 'string' && r['StageName'].startsWith('Closed')) }),
+      f('IsWon', 'boolean', { label: 'Won', createable: false, updateable: false, calculated: true, compute: (r) => r['StageName'] === 'Closed Won' }),
+      f('ForecastCategory', 'picklist', {
+        label: 'Forecast Category',
+        createable: false,
+        updateable: false,
+        defaultedOnCreate: true,
+        picklistValues: [['Omitted', 'Omitted'], ['Pipeline', 'Pipeline'], ['BestCase', 'Best Case'], ['Forecast', 'Commit'], ['Closed', 'Closed']].map(([value, label]) => ({ value: value ?? '', label: label ?? '', active: true, defaultValue: false })),
+      }),
+      f('ForecastCategoryName', 'picklist', { label: 'Forecast Category', defaultedOnCreate: true, picklistValues: picklist(Object.keys(FORECAST_API)) }),
+      f('CampaignId', 'reference', { label: 'Campaign ID', referenceTo: ['Campaign'], relationshipName: 'Campaign' }),
+      f('HasOpportunityLineItem', 'boolean', { label: 'Has Line Item', createable: false, updateable: false, defaultedOnCreate: true }),
+      ref('Pricebook2Id', 'Pricebook2', 'Pricebook2', 'Opportunities', { label: 'Price Book ID' }),
+      owner(),
+      ...viewedDates({ activity: true }),
+      f('FiscalQuarter', 'int', { label: 'Fiscal Quarter', digits: 9, calculated: true, createable: false, updateable: false, compute: (r) => fiscalOf(r)?.quarter ?? null }),
+      f('FiscalYear', 'int', { label: 'Fiscal Year', digits: 9, calculated: true, createable: false, updateable: false, compute: (r) => fiscalOf(r)?.year ?? null }),
+      f('Fiscal', 'string', { length: 6, label: 'Fiscal Period', calculated: true, createable: false, updateable: false, compute: fiscalPeriod }),
+      ref('ContactId', 'Contact', 'Contact', 'Opportunities', { label: 'Contact ID' }),
+      f('LastStageChangeDate', 'datetime', { label: 'Last Stage Change Date', createable: false, updateable: false }),
+      f('HasOpenActivity', 'boolean', { label: 'Has Open Activity', createable: false, updateable: false }),
+      f('HasOverdueTask', 'boolean', { label: 'Has Overdue Task', createable: false, updateable: false }),
+    ], { behaviour: opportunityBehaviour }),
     obj('Product2', '01t', 'Products', [
       f('Name', 'string', { nillable: false, nameField: true, label: 'Product Name' }),
-      f('ProductCode', 'string'),
-      f('Description', 'textarea', { length: 4000 }),
-      f('IsActive', 'boolean'),
-      f('Family', 'picklist', { picklistValues: picklist(['None', 'Subscription', 'Usage', 'Services']) }),
-      f('QuantityUnitOfMeasure', 'picklist', { picklistValues: picklist(['Each', 'Hour', 'GB']) }),
-      f('StockKeepingUnit', 'string', { length: 180 }),
+      f('ProductCode', 'string', { label: 'Product Code' }),
+      f('Description', 'textarea', { length: 4000, label: 'Product Description' }),
+      f('IsActive', 'boolean', { label: 'Active' }),
+      f('Family', 'picklist', { label: 'Product Family', picklistValues: picklist(['None', 'Subscription', 'Usage', 'Services']) }),
+      f('IsArchived', 'boolean', { label: 'Archived', createable: false, updateable: false }),
+      f('DisplayUrl', 'url', { length: 1000, label: 'Display URL' }),
+      f('QuantityUnitOfMeasure', 'picklist', { label: 'Quantity Unit Of Measure', picklistValues: picklist(['Each', 'Hour', 'GB']) }),
+      f('StockKeepingUnit', 'string', { length: 180, label: 'Product SKU' }),
       f('ExternalId', 'string', { label: 'External ID', externalId: true, idLookup: true }),
+      f('CanUseQuantitySchedule', 'boolean', { label: 'Quantity Schedule Enabled' }),
+      f('QuantityScheduleType', 'picklist', { label: 'Quantity Schedule Type', picklistValues: picklist(['Divide', 'Repeat']) }),
+      f('QuantityInstallmentPeriod', 'picklist', { label: 'Quantity Installment Period', picklistValues: picklist(INSTALLMENT_PERIODS) }),
+      f('NumberOfQuantityInstallments', 'int', { label: 'Number Of Quantity Installments', digits: 3 }),
       f('CanUseRevenueSchedule', 'boolean', { label: 'Revenue Schedule Enabled' }),
-      f('RevenueScheduleType', 'picklist', { picklistValues: picklist(['Divide', 'Repeat']) }),
-      f('RevenueInstallmentPeriod', 'picklist', { picklistValues: picklist(INSTALLMENT_PERIODS) }),
-      f('NumberOfRevenueInstallments', 'int', { digits: 3 }),
+      f('RevenueScheduleType', 'picklist', { label: 'Revenue Schedule Type', picklistValues: picklist(['Divide', 'Repeat']) }),
+      f('RevenueInstallmentPeriod', 'picklist', { label: 'Revenue Installment Period', picklistValues: picklist(INSTALLMENT_PERIODS) }),
+      f('NumberOfRevenueInstallments', 'int', { label: 'Number Of Revenue Installments', digits: 3 }),
+      ...viewedDates({ activity: false }),
     ], { behaviour: product2 }),
     obj('Pricebook2', '01s', 'Price Books', [
       f('Name', 'string', { nillable: false, nameField: true, label: 'Price Book Name' }),
@@ -409,26 +830,39 @@ export function standardObjects(): ObjectDef[] {
       f('Description', 'string', { length: 80, label: 'Comments' }),
     ]),
     obj('Case', '500', 'Cases', [
-      owner(),
-      f('CaseNumber', 'string', { length: 30, autoNumber: true, createable: false, updateable: false, defaultedOnCreate: true, nillable: false, nameField: true, autoNumberFormat: '{00000000}' }),
-      ref('AccountId', 'Account', 'Account', 'Cases', { cascadeDelete: true }),
-      ref('ContactId', 'Contact', 'Contact', 'Cases'),
-      f('Subject', 'string'),
-      f('Description', 'textarea'),
+      masterRecord('Case'),
+      f('CaseNumber', 'string', { label: 'Case Number', length: 30, autoNumber: true, createable: false, updateable: false, defaultedOnCreate: true, nillable: false, nameField: true, autoNumberFormat: '{00000000}' }),
+      ref('ContactId', 'Contact', 'Contact', 'Cases', { label: 'Contact ID' }),
+      ref('AccountId', 'Account', 'Account', 'Cases', { cascadeDelete: true, label: 'Account ID' }),
+      ref('ParentId', 'Case', 'Parent', 'Cases', { label: 'Parent Case ID' }),
+      f('SuppliedName', 'string', { length: 80, label: 'Name' }),
+      f('SuppliedEmail', 'email', { label: 'Email Address' }),
+      f('SuppliedPhone', 'string', { length: 40, label: 'Phone' }),
+      f('SuppliedCompany', 'string', { length: 80, label: 'Company' }),
+      f('Type', 'picklist', { label: 'Case Type', picklistValues: picklist(['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other']) }),
       f('Status', 'picklist', {
         nillable: false,
         defaultedOnCreate: true,
         defaultValue: 'New',
         picklistValues: picklist(['New', 'Working', 'Escalated', 'Closed'], 'New'),
       }),
+      f('Reason', 'picklist', { label: 'Case Reason', picklistValues: picklist(['Installation', 'Equipment Complexity', 'Performance', 'Breakdown', 'Equipment Design', 'Feedback', 'Other']) }),
+      f('Origin', 'picklist', { label: 'Case Origin', picklistValues: picklist(['Phone', 'Email', 'Web']) }),
+      f('Subject', 'string'),
       f('Priority', 'picklist', { defaultedOnCreate: true, defaultValue: 'Medium', picklistValues: picklist(['High', 'Medium', 'Low'], 'Medium') }),
-      f('Origin', 'picklist', { picklistValues: picklist(['Phone', 'Email', 'Web']) }),
-      f('Type', 'picklist', { picklistValues: picklist(['Question', 'Problem', 'Feature Request']) }),
-      f('Reason', 'picklist', { picklistValues: picklist(['Installation', 'Performance', 'Breakdown', 'Other']) }),
-      f('IsClosed', 'boolean', { createable: false, updateable: false, calculated: true, compute: (r) => r['Status'] === 'Closed' }),
-      f('ClosedDate', 'datetime', { createable: false, updateable: false }),
-      f('SuppliedEmail', 'email'),
+      f('Description', 'textarea', { length: 32000 }),
+      f('IsClosed', 'boolean', { label: 'Closed', createable: false, updateable: false, calculated: true, compute: (r) => r['Status'] === 'Closed' }),
+      f('ClosedDate', 'datetime', { label: 'Closed Date', createable: false, updateable: false }),
+      f('IsEscalated', 'boolean', { label: 'Escalated' }),
+      owner(),
+      f('ContactPhone', 'phone', { length: 40, label: 'Contact Phone', createable: false, updateable: false }),
+      f('ContactMobile', 'phone', { length: 40, label: 'Contact Mobile', createable: false, updateable: false }),
+      f('ContactEmail', 'email', { label: 'Contact Email', createable: false, updateable: false }),
+      f('ContactFax', 'phone', { length: 40, label: 'Contact Fax', createable: false, updateable: false }),
+      f('Comments', 'textarea', { length: 4000, label: 'Internal Comments' }),
+      ...viewedDates({ activity: false }),
     ], { behaviour: caseBehaviour }),
+    ...activityObjects(),
   ];
 }
 

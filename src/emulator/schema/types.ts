@@ -20,6 +20,7 @@ export type FieldType =
   | 'phone'
   | 'url'
   | 'address'
+  | 'combobox'
   | 'base64';
 
 export interface PicklistValue {
@@ -63,8 +64,17 @@ export interface FieldDef {
   restrictedDelete: boolean;
   picklistValues: PicklistValue[];
   restrictedPicklist: boolean;
+  /** The compound field this one is a part of (BillingCity -> BillingAddress). */
+  compoundFieldName: string | null;
+  /** describe's extraTypeInfo (plaintextarea for address streets, personname for Name parts). */
+  extraTypeInfo: string | null;
   /** For calculated fields: derives the value from the stored record. */
   compute?: (record: RecordValues) => unknown;
+  /**
+   * For compound fields (BillingAddress): built from the stored parts each time it is read, never
+   * stored itself, so a save, a change event or a snapshot only ever carries the parts.
+   */
+  derive?: (record: RecordValues) => unknown;
   autoNumberFormat?: string;
 }
 
@@ -94,6 +104,18 @@ export interface ObjectDef {
   childRelationships: ChildRelationship[];
   /** What the platform itself does as a record is saved, and after one is created. */
   behaviour?: ObjectBehaviour | undefined;
+  /** A read-only object made of other objects' rows, read only through a parent's subquery. */
+  view?: ObjectView;
+}
+
+/**
+ * ActivityHistory and OpenActivity: rows of `sources` (Task, Event) that `select` keeps, as the
+ * view's record (or undefined to leave the row out), ordered by `order` unless the query orders.
+ */
+export interface ObjectView {
+  sources: string[];
+  select: (record: RecordValues, source: string, now: number) => RecordValues | undefined;
+  order: (a: RecordValues, b: RecordValues) => number;
 }
 
 /** A rule's refusal, in the shape of a save error (statusCode, message, fields). */
@@ -149,6 +171,7 @@ export function isTextType(type: FieldType): boolean {
     type === 'email' ||
     type === 'phone' ||
     type === 'url' ||
+    type === 'combobox' ||
     type === 'picklist' ||
     type === 'multipicklist'
   );
@@ -167,7 +190,7 @@ function labelOf(name: string): string {
 export function makeField(name: string, type: FieldType, options: FieldOptions = {}): FieldDef {
   const custom = name.endsWith('__c');
   const defaultLength =
-    type === 'string' || type === 'picklist' || type === 'url'
+    type === 'string' || type === 'picklist' || type === 'url' || type === 'combobox'
       ? 255
       : type === 'textarea'
         ? 32768
@@ -206,8 +229,15 @@ export function makeField(name: string, type: FieldType, options: FieldOptions =
     restrictedDelete: false,
     picklistValues: [],
     restrictedPicklist: false,
+    compoundFieldName: null,
+    extraTypeInfo: null,
   };
   return { ...base, ...options };
+}
+
+/** A field's value as reads see it: stored, or built from the stored parts for a compound field. */
+export function readField(field: FieldDef, record: RecordValues): unknown {
+  return field.derive === undefined ? record[field.name] : field.derive(record);
 }
 
 export function picklist(values: string[], defaultValue?: string): PicklistValue[] {

@@ -9,9 +9,9 @@ import soqlParser, {
   type Query,
   type Subquery,
 } from 'soql-parser-js';
-import { normalizeId } from '../ids.ts';
+import { keyPrefixOf, normalizeId } from '../ids.ts';
 import type { Schema } from '../schema/schema.ts';
-import { makeField, type FieldDef, type ObjectDef, type RecordValues } from '../schema/types.ts';
+import { makeField, readField, type FieldDef, type ObjectDef, type RecordValues } from '../schema/types.ts';
 import type { Store, Table } from '../store/store.ts';
 import { formatDatetime, parseDate, parseDatetime, text } from '../store/values.ts';
 import { dateLiteralRange } from './date-literals.ts';
@@ -119,6 +119,7 @@ function isTextLike(field: FieldDef): boolean {
     case 'email':
     case 'phone':
     case 'url':
+    case 'combobox':
     case 'picklist':
     case 'multipicklist':
     case 'address':
@@ -201,6 +202,13 @@ export class SoqlEngine {
     });
   }
 
+  /** A compound field (BillingAddress) is only ever selected whole: WHERE, ORDER BY and GROUP BY refuse it. */
+  #refuseCompound(soql: string, field: FieldDef, at: string, use: 'filtered in query call' | 'sorted in a query call' | 'grouped in a query call'): void {
+    if (field.type !== 'address') return;
+    const col = this.#columnOf(soql, at);
+    throw new SoqlError({ errorCode: 'INVALID_FIELD', message: `\n${soql}\n${' '.repeat(col - 1)}^\nERROR at Row:1:Column:${col}\nfield '${field.name}' can not be ${use}` });
+  }
+
   /** Resolves `Account.Owner.Name` from `object`: the reference chain and the final field. */
   #resolvePath(soql: string, object: ObjectDef, path: string, alias?: string): { refs: FieldDef[]; field: FieldDef; get: Getter; names: string[] } {
     let segments = path.split('.');
@@ -212,7 +220,7 @@ export class SoqlEngine {
     let current = object;
     for (const seg of segments.slice(0, -1)) {
       const ref = this.#schema.parentRelationship(current, seg);
-      const target = ref === undefined ? undefined : this.#schema.get(ref.referenceTo[0] ?? '');
+      const target = ref === undefined ? undefined : this.#schema.parentObject(ref);
       if (ref === undefined || target === undefined) throw this.#fieldError(soql, seg, current, true);
       refs.push(ref);
       names.push(ref.relationshipName ?? seg);
@@ -223,10 +231,9 @@ export class SoqlEngine {
     if (field === undefined) throw this.#fieldError(soql, last, current, false, path);
     names.push(field.name);
     const store = this.#store;
-    const name = field.name;
     const get: Getter =
       refs.length === 0
-        ? (row) => row[name]
+        ? (row) => readField(field, row)
         : (row) => {
             let values: RecordValues | undefined = row;
             for (const ref of refs) {
@@ -236,7 +243,7 @@ export class SoqlEngine {
               if (parent === undefined) return null;
               values = parent.values;
             }
-            return values[name];
+            return readField(field, values);
           };
     return { refs, field, get, names };
   }
@@ -247,7 +254,7 @@ export class SoqlEngine {
       const relName = ref.relationshipName ?? ref.name;
       let entry = current.entries.find((e): e is ShapeParent => e.kind === 'parent' && e.name === relName);
       if (entry === undefined) {
-        const target = this.#schema.get(ref.referenceTo[0] ?? '');
+        const target = this.#schema.parentObject(ref);
         if (target === undefined) return;
         entry = { kind: 'parent', name: relName, refField: ref, shape: { object: target, entries: [] } };
         current.entries.push(entry);
@@ -270,6 +277,8 @@ export class SoqlEngine {
           message: `\n${soql}\n${' '.repeat(col - 1)}^\nERROR at Row:1:Column:${col}\nsObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
         });
       }
+      // ActivityHistory and OpenActivity are read through a parent only (SELECT (SELECT ... FROM ActivityHistories) FROM Account).
+      if (object.view !== undefined) throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: `entity type ${object.name} does not support query` });
     } else {
       const rel = this.#schema.childRelationship(parent.object, (query as Subquery).relationshipName);
       if (rel === undefined) {
@@ -318,7 +327,9 @@ export class SoqlEngine {
       }
       const groupBy = groupByClauses.map((g) => {
         if (!('field' in g)) throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: 'GROUP BY supports fields only' });
-        return this.#resolvePath(soql, object, g.field, alias).get;
+        const resolved = this.#resolvePath(soql, object, g.field, alias);
+        this.#refuseCompound(soql, resolved.field, g.field, 'grouped in a query call');
+        return resolved.get;
       });
       for (const item of items) {
         if (item.fn === null && groupByClauses.length === 0) {
@@ -340,6 +351,7 @@ export class SoqlEngine {
     const orderBy: OrderSpec[] = orderClauses.map((o) => {
       if (!('field' in o)) throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: 'ORDER BY supports fields only' });
       const resolved = this.#resolvePath(soql, object, o.field, alias);
+      this.#refuseCompound(soql, resolved.field, o.field, 'sorted in a query call');
       const desc = o.order === 'DESC';
       return { get: resolved.get, field: resolved.field, desc, nullsLast: o.nulls === 'LAST' };
     });
@@ -368,7 +380,7 @@ export class SoqlEngine {
       case 'FieldRelationship': {
         const path = f.type === 'Field' ? f.field : [...f.relationships, f.field].join('.');
         const resolved = this.#resolvePath(soql, object, path, alias);
-        this.#addToShape(shape, resolved.refs, resolved.field.name, (row) => row[resolved.field.name]);
+        this.#addToShape(shape, resolved.refs, resolved.field.name, (row) => readField(resolved.field, row));
         columns.push({ name: resolved.names.join('.'), path: resolved.names });
         return;
       }
@@ -379,7 +391,7 @@ export class SoqlEngine {
           for (const field of object.fields) {
             if (which === 'CUSTOM' && !field.custom) continue;
             if (which === 'STANDARD' && field.custom) continue;
-            this.#addToShape(shape, [], field.name, (row) => row[field.name]);
+            this.#addToShape(shape, [], field.name, (row) => readField(field, row));
             columns.push({ name: field.name, path: [field.name] });
           }
           return;
@@ -389,7 +401,7 @@ export class SoqlEngine {
         if (typeof param !== 'string') throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: `unexpected token: '${f.rawValue ?? fn}'` });
         const resolved = this.#resolvePath(soql, object, param, alias);
         const name = f.alias ?? resolved.field.name;
-        this.#addToShape(shape, resolved.refs, name, (row) => row[resolved.field.name]);
+        this.#addToShape(shape, resolved.refs, name, (row) => readField(resolved.field, row));
         columns.push({ name, path: [...resolved.names.slice(0, -1), name] });
         return;
       }
@@ -444,6 +456,7 @@ export class SoqlEngine {
       case 'email':
       case 'phone':
       case 'url':
+      case 'combobox':
       case 'picklist':
       case 'multipicklist':
       case 'address':
@@ -485,6 +498,7 @@ export class SoqlEngine {
   #compileCondition(soql: string, c: ConditionWithValueQuery, object: ObjectDef, alias: string | undefined, options: QueryOptions): (row: RecordValues) => boolean {
     if (!('field' in c)) throw new SoqlError({ errorCode: 'MALFORMED_QUERY', message: 'Functions in WHERE are not supported by the emulator' });
     const resolved = this.#resolvePath(soql, object, c.field, alias);
+    this.#refuseCompound(soql, resolved.field, c.field, 'filtered in query call');
     const { field, get } = resolved;
     const op = c.operator;
     const textual = isTextLike(field) && !field.caseSensitive;
@@ -724,6 +738,13 @@ export class SoqlEngine {
       matches.push(row.values);
       if (plan.orderBy.length === 0 && plan.aggregate === null && matches.length >= wanted) break;
     }
+    this.#sortRows(plan, matches);
+    if (plan.aggregate !== null) return matches;
+    return matches.slice(plan.offset, wanted === Infinity ? undefined : wanted);
+  }
+
+  /** Sorts rows in place by the plan's ORDER BY (nulls first unless NULLS LAST, text case-insensitive). */
+  #sortRows(plan: Plan, matches: RecordValues[]): void {
     if (plan.orderBy.length > 0) {
       const specs = plan.orderBy;
       matches.sort((a, b) => {
@@ -742,8 +763,28 @@ export class SoqlEngine {
         return 0;
       });
     }
-    if (plan.aggregate !== null) return matches;
-    return matches.slice(plan.offset, wanted === Infinity ? undefined : wanted);
+  }
+
+  /** A parent's rows for a subquery: its children, or for a view the source rows the view keeps. */
+  #childRows(entry: ShapeChild, parentId: string, options: QueryOptions): RecordValues[] {
+    const view = entry.plan.object.view;
+    if (view === undefined) {
+      const kids = entry.plan.table.childrenOf(entry.parentField.name, parentId);
+      return kids === undefined ? [] : this.#matchingRows(entry.plan, options.includeDeleted, kids);
+    }
+    const viewed: RecordValues[] = [];
+    for (const source of view.sources) {
+      const table = this.#store.table(source);
+      for (const childId of table?.childrenOf(entry.parentField.name, parentId) ?? []) {
+        const row = table?.rows.get(childId);
+        if (row === undefined || (!options.includeDeleted && row.deletedAt !== null)) continue;
+        const record = view.select(row.values, source, options.now);
+        if (record !== undefined && (entry.plan.where === null || entry.plan.where(record))) viewed.push(record);
+      }
+    }
+    if (entry.plan.orderBy.length === 0) viewed.sort(view.order);
+    else this.#sortRows(entry.plan, viewed);
+    return viewed.slice(entry.plan.offset, entry.plan.limit === undefined ? undefined : entry.plan.offset + entry.plan.limit);
   }
 
   #aggregate(plan: Plan, rows: RecordValues[]): QueryResultSet {
@@ -806,8 +847,10 @@ export class SoqlEngine {
 
   #project(shape: Shape, values: RecordValues, options: QueryOptions): Record<string, unknown> {
     const id = values['Id'];
+    // A polymorphic parent (What, Who) is typed Name, as Salesforce answers; its url names its own object.
+    const urlObject = shape.object === this.#schema.nameObject && typeof id === 'string' ? (this.#schema.byPrefix(keyPrefixOf(id))?.name ?? shape.object.name) : shape.object.name;
     const out: Record<string, unknown> = {
-      attributes: { type: shape.object.name, url: `/services/data/v${options.apiVersion}/sobjects/${shape.object.name}/${String(id)}` },
+      attributes: { type: shape.object.name, url: `/services/data/v${options.apiVersion}/sobjects/${urlObject}/${String(id)}` },
     };
     for (const entry of shape.entries) {
       switch (entry.kind) {
@@ -823,8 +866,7 @@ export class SoqlEngine {
           break;
         }
         case 'child': {
-          const kids = entry.plan.table.childrenOf(entry.parentField.name, String(id));
-          const rows = kids === undefined ? [] : this.#matchingRows(entry.plan, options.includeDeleted, kids);
+          const rows = this.#childRows(entry, String(id), options);
           out[entry.name] =
             rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((r) => this.#project(entry.plan.shape, r, options)) };
           break;

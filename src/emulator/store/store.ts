@@ -29,6 +29,12 @@ export interface RecordChange {
 
 export interface WriteContext {
   userId: string;
+  /**
+   * A write the platform makes itself (lead conversion, merge): it may set fields no API
+   * client can (IsConverted, ConvertedAccountId, MasterRecordId, a master-detail parent);
+   * every other rule still applies.
+   */
+  system?: boolean;
 }
 
 interface Row {
@@ -69,6 +75,8 @@ export class Table {
     this.autoNumbers = def.fields.filter((f) => f.autoNumber);
     this.template = {};
     for (const f of def.fields) {
+      // A compound field (BillingAddress) is never stored: reads build it from its parts.
+      if (f.derive !== undefined) continue;
       this.template[f.name] = f.defaultedOnCreate && f.defaultValue !== undefined ? f.defaultValue : f.type === 'boolean' ? false : null;
     }
     for (const f of def.fields) {
@@ -289,7 +297,7 @@ export class Store {
    * relationship name (`Account__r`) is resolved to its id and then checked exactly as that id
    * given directly would be. Returns the errors; `target` holds the accepted values.
    */
-  #applyInput(table: Table, input: RecordValues, target: RecordValues, mode: 'create' | 'update'): FieldError[] {
+  #applyInput(table: Table, input: RecordValues, target: RecordValues, mode: 'create' | 'update' | 'system'): FieldError[] {
     const errors: FieldError[] = [];
     const def = table.def;
     const notWritable: string[] = [];
@@ -325,7 +333,7 @@ export class Store {
       }
       // The id given beside a parent key: already refused under the relationship name.
       if (!byKey && field.relationshipName !== null && field.type === 'reference' && keysOf().byKey.has(field.relationshipName.toLowerCase())) continue;
-      const writable = mode === 'create' ? field.createable : field.updateable;
+      const writable = mode === 'system' || (mode === 'create' ? field.createable : field.updateable);
       if (!writable) {
         notWritable.push(field.name);
         continue;
@@ -569,7 +577,7 @@ export class Store {
     }
     const before = row.values;
     const values: RecordValues = { ...before };
-    const errors = this.#applyInput(table, input, values, 'update');
+    const errors = this.#applyInput(table, input, values, ctx.system === true ? 'system' : 'update');
     if (errors.length > 0) return { success: false, id, errors };
     this.#computeDerived(table, values);
     const behaviour = table.def.behaviour;

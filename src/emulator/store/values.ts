@@ -42,6 +42,13 @@ export interface FieldError {
   fields: string[];
 }
 
+/** The error of a valid record whose all-or-none request failed elsewhere (REST collections, SOAP AllOrNoneHeader). */
+export const ROLLED_BACK: FieldError = {
+  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+  message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+  fields: [],
+};
+
 export type Coerced = { ok: true; value: unknown } | { ok: false; error: FieldError };
 
 function parserError(field: FieldDef, raw: unknown, as: string): Coerced {
@@ -115,6 +122,7 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
     case 'email':
     case 'phone':
     case 'url':
+    case 'combobox':
     case 'picklist':
     case 'multipicklist':
     case 'address':

@@ -14,6 +14,10 @@ function cdcValue(value: unknown): unknown {
   return value;
 }
 
+// Setup-like objects whose changes publish no change events (PushTopic and StreamingChannel
+// cannot be selected for Change Data Capture).
+const NO_CHANGE_EVENTS: ReadonlySet<string> = new Set(['User', 'Organization', 'PushTopic', 'StreamingChannel']);
+
 export class ChangeDataCapture {
   readonly #bus: EventBus;
   #enabled: Set<string> | 'all';
@@ -41,7 +45,7 @@ export class ChangeDataCapture {
     const commitNumber = ++this.#commitNumber;
     const groups = new Map<string, { change: RecordChange; payload: Record<string, unknown>; recordIds: string[] }>();
     for (const change of changes) {
-      if (change.objectName === 'User' || change.objectName === 'Organization' || !this.isEnabled(change.objectName)) continue;
+      if (NO_CHANGE_EVENTS.has(change.objectName) || !this.isEnabled(change.objectName)) continue;
       const fields: Record<string, unknown> = {};
       if (change.changeType === 'CREATE' || change.changeType === 'UPDATE' || change.changeType === 'UNDELETE') {
         for (const [k, v] of Object.entries(change.values)) {

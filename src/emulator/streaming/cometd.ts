@@ -4,7 +4,9 @@
 import { randomToken } from '../ids.ts';
 import type { Org } from '../org.ts';
 import { changeEventName } from './change-events.ts';
-import { channelMatches, type StreamEvent } from './event-bus.ts';
+import { channelMatches, reaches, type StreamEvent } from './event-bus.ts';
+import { createDynamicChannel, streamingChannelNamed, type SubscriberDirectory } from './generic-streaming.ts';
+import { PushTopicNotifier, pushTopicNamed } from './push-topics.ts';
 import { isPlainObject, json, type EmuRequest, type EmuResponse, type Route } from '../http/types.ts';
 
 type Message = Record<string, unknown>;
@@ -21,7 +23,7 @@ interface Client {
 
 const BAYEUX_VERSION = '1.0';
 
-export class CometdServer {
+export class CometdServer implements SubscriberDirectory {
   readonly #org: Org;
   readonly #clients = new Map<string, Client>();
   readonly #timeoutMs: number;
@@ -29,7 +31,16 @@ export class CometdServer {
   constructor(org: Org) {
     this.#org = org;
     this.#timeoutMs = org.options.streamingTimeoutMs;
+    // PushTopic notifications follow the store's commits for as long as the org streams.
+    new PushTopicNotifier(org);
     org.bus.onEvent((event) => this.#deliver(event));
+  }
+
+  /** Users with a live client subscribed to exactly `channel` (a generic channel's online users). */
+  subscribers(channel: string): Set<string> {
+    const users = new Set<string>();
+    for (const client of this.#clients.values()) if (client.subscriptions.has(channel)) users.add(client.userId);
+    return users;
   }
 
   get clientCount(): number {
@@ -149,8 +160,17 @@ export class CometdServer {
     return { channel: m['channel'], id: m['id'], clientId: m['clientId'], successful: false, error: '403::Unknown client', advice: { reconnect: 'handshake', interval: 0 } };
   }
 
-  #validChannel(channel: string): boolean {
+  /**
+   * /topic/{Name} needs a PushTopic of that name (active or not); /u/{name} a StreamingChannel,
+   * which a subscription creates when the org allows dynamic channels.
+   */
+  #validChannel(channel: string, userId: string): boolean {
     if (channel === '/data/ChangeEvents') return true;
+    if (channel.startsWith('/topic/')) return pushTopicNamed(this.#org, channel.slice('/topic/'.length)) !== undefined;
+    if (channel.startsWith('/u/')) {
+      if (streamingChannelNamed(this.#org, channel) !== undefined) return true;
+      return this.#org.options.dynamicStreamingChannels && createDynamicChannel(this.#org, channel, userId);
+    }
     const data = /^\/data\/(.+)$/.exec(channel);
     if (data !== null) return this.#org.schema.objects.some((o) => !o.isEvent && changeEventName(o.name) === data[1]);
     const event = /^\/event\/(.+)$/.exec(channel);
@@ -164,7 +184,7 @@ export class CometdServer {
     client.lastSeen = now;
     const subscription = String(m['subscription']);
     const base = { channel: '/meta/subscribe', id: m['id'], clientId: client.id, subscription };
-    if (!this.#validChannel(subscription)) return { ...base, successful: false, error: `400::The channel you requested to subscribe to does not exist {${subscription}}` };
+    if (!this.#validChannel(subscription, client.userId)) return { ...base, successful: false, error: `400::The channel you requested to subscribe to does not exist {${subscription}}` };
     const ext = isPlainObject(m['ext']) ? m['ext'] : {};
     const replayMap = isPlainObject(ext['replay']) ? ext['replay'] : {};
     const rawReplay = replayMap[subscription];
@@ -178,8 +198,9 @@ export class CometdServer {
       };
     }
     client.subscriptions.add(subscription);
-    for (const event of replay.events) client.queue.push(this.#message(subscription, event));
-    if (replay.events.length > 0) client.wake?.();
+    const replayed = replay.events.filter((e) => reaches(e, client.userId));
+    for (const event of replayed) client.queue.push(this.#message(subscription, event));
+    if (replayed.length > 0) client.wake?.();
     return { ...base, successful: true };
   }
 
@@ -196,6 +217,7 @@ export class CometdServer {
 
   #deliver(event: StreamEvent): void {
     for (const client of this.#clients.values()) {
+      if (!reaches(event, client.userId)) continue;
       let matched = false;
       for (const sub of client.subscriptions) {
         if (channelMatches(sub, event.channel)) {

@@ -8,6 +8,13 @@ export interface StreamEvent {
   createdAt: number;
   /** The Bayeux `data` member: {schema, payload, event: {replayId}}. */
   data: Record<string, unknown>;
+  /** Users the event is for (a generic push naming userIds); absent means every subscriber. */
+  audience?: string[];
+}
+
+/** Whether a subscriber acting as `userId` may receive `event`. */
+export function reaches(event: StreamEvent, userId: string): boolean {
+  return event.audience === undefined || event.audience.includes(userId);
 }
 
 export type ReplayOutcome = { ok: true; events: StreamEvent[] } | { ok: false };
@@ -35,9 +42,9 @@ export class EventBus {
     this.#now = now;
   }
 
-  publish(channel: string, build: (replayId: number) => Record<string, unknown>): StreamEvent {
+  publish(channel: string, build: (replayId: number) => Record<string, unknown>, audience?: string[]): StreamEvent {
     const replayId = this.#nextReplayId++;
-    const event: StreamEvent = { channel, replayId, createdAt: this.#now(), data: build(replayId) };
+    const event: StreamEvent = { channel, replayId, createdAt: this.#now(), data: build(replayId), ...(audience === undefined ? {} : { audience }) };
     this.#events.push(event);
     this.#trim();
     for (const listener of this.#listeners) listener(event);
