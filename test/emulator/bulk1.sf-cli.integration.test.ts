@@ -3,20 +3,12 @@
 // `delete` and `status` against the emulator.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sfCli, type SfCli } from './sf-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { useSfCli } from './sf-cli.ts';
 import { useEmulator } from './support.ts';
 
 const ctx = useEmulator();
-let cli: SfCli;
-
-beforeAll(async () => {
-  cli = await sfCli(ctx.emu);
-}, 600_000);
-
-afterAll(async () => {
-  await cli.dispose();
-});
+const cli = useSfCli(ctx);
 
 async function csvFile(name: string, text: string): Promise<string> {
   const path = join(cli.home, name);

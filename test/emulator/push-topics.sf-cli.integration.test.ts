@@ -3,20 +3,12 @@
 // `sf api request rest`, and jsforce receiving what they cause.
 import jsforce from 'jsforce';
 import type { GenericStreamingMessage, StreamingMessage } from 'jsforce/api/streaming';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sfCli, type SfCli } from './sf-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { useSfCli } from './sf-cli.ts';
 import { API_VERSION, useEmulator } from './support.ts';
 
 const ctx = useEmulator();
-let cli: SfCli;
-
-beforeAll(async () => {
-  cli = await sfCli(ctx.emu);
-}, 600_000);
-
-afterAll(async () => {
-  await cli.dispose();
-});
+const cli = useSfCli(ctx);
 
 type Disconnectable = { disconnect(): void };
 

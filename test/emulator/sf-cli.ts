@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The last release that runs on Node 20 (later ones need Node 22). */
 export const SF_CLI_VERSION = '2.130.9';
@@ -255,4 +256,31 @@ function exec(command: string, args: string[], options: ExecOptions): Promise<{ 
       else resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * The CLI for a test file, logged in to the file's emulator (`useEmulator`): installed and logged
+ * in before the file's tests (an install takes minutes on a cold npm cache), its home removed
+ * after. Its members are read inside tests, once that has run.
+ */
+export function useSfCli(fixture: { emu: RunningEmulator }, options: SfCliOptions = {}): SfCli {
+  let cli: SfCli | undefined;
+  beforeAll(async () => {
+    cli = await sfCli(fixture.emu, options);
+  }, 600_000);
+  afterAll(async () => {
+    await cli?.dispose();
+  });
+  const ready = (): SfCli => {
+    if (cli === undefined) throw new Error('the Salesforce CLI was used before beforeAll installed it');
+    return cli;
+  };
+  return {
+    get alias() { return ready().alias; },
+    get username() { return ready().username; },
+    get home() { return ready().home; },
+    get env() { return ready().env; },
+    run: (args, runOptions) => ready().run(args, runOptions),
+    dispose: () => ready().dispose(),
+  };
 }

@@ -2,20 +2,12 @@
 // API query: `sf data search` and `sf data query --use-tooling-api`.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sfCli, type SfCli } from './sf-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { useSfCli } from './sf-cli.ts';
 import { useEmulator } from './support.ts';
 
 const ctx = useEmulator();
-let cli: SfCli;
-
-beforeAll(async () => {
-  cli = await sfCli(ctx.emu);
-}, 600_000);
-
-afterAll(async () => {
-  await cli.dispose();
-});
+const cli = useSfCli(ctx);
 
 function seed(): { acme: string; jane: string } {
   const [acme = '', , jane = ''] = ctx.emu.controls

@@ -1,19 +1,11 @@
 // The standard schema as the Salesforce CLI (@salesforce/cli 2.130.9) reads it from the emulator:
 // `sf sobject describe` and `sf data query` over compound addresses and polymorphic activities.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sfCli, type SfCli } from './sf-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { useSfCli } from './sf-cli.ts';
 import { useEmulator } from './support.ts';
 
 const ctx = useEmulator();
-let cli: SfCli;
-
-beforeAll(async () => {
-  cli = await sfCli(ctx.emu);
-}, 600_000);
-
-afterAll(async () => {
-  await cli.dispose();
-});
+const cli = useSfCli(ctx);
 
 interface Described {
   name: string;

@@ -1,19 +1,11 @@
 // The UI metadata resources through the Salesforce CLI 2.130.9: `sf api request rest` (beta in
 // that release, no --json flag: it prints the response body as JSON and exits 1 on an HTTP error).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sfCli, type SfCli } from './sf-cli.ts';
+import { describe, expect, it } from 'vitest';
+import { useSfCli } from './sf-cli.ts';
 import { API_VERSION, useEmulator } from './support.ts';
 
 const ctx = useEmulator();
-let cli: SfCli;
-
-beforeAll(async () => {
-  cli = await sfCli(ctx.emu);
-}, 600_000);
-
-afterAll(async () => {
-  await cli.dispose();
-});
+const cli = useSfCli(ctx);
 
 async function rest(path: string, extra: string[] = []): Promise<{ code: number | null; body: unknown }> {
   const run = await cli.run(['api', 'request', 'rest', `/services/data/v${API_VERSION}${path}`, ...extra]);
