@@ -7,7 +7,9 @@
 //   - throughput: the backlog (loaded through an API-only `ferry start` while the integrations are
 //     disabled) is let go at once (enable + sync); records per second until the org holds all of
 //     them, and apart the small organizations' share and the large one's (one integration runs on
-//     one worker at a time, so the large one alone does not go faster with more workers);
+//     one worker at a time, so the large one alone does not go faster with more workers): for the
+//     large one's run, its time, its Salesforce calls and the share of its time a call was in
+//     flight (request logs), which says whether Salesforce is what bounds it;
 //   - small organizations' latency: once the large organization's run has started, one new account
 //     in each small organization, timed until the org holds it (p50 and max), and how many arrived
 //     before the large backlog was all in;
@@ -93,11 +95,45 @@ interface Round {
   smallPerS: number;
   largeInS: number;
   largePerS: number;
+  /** The large organization's run(s): their time, Salesforce calls, and the share of that time a call was in flight. */
+  largeRun: SalesforceShare;
   probes: { p50S: number; maxS: number; whileLargeDraining: number; of: number };
   sentByWorker: Record<string, number>;
   handover: { interruptedS: number; takenOverS: number; allInS: number; killedWorker: number; takenOverBy: number } | null;
   /** runEndS: when the run in flight at SIGTERM ended, from the SIGTERM (negative: before it; null: it had not). */
   drain: { exitS: number; exitCode: number | null; runStatus: string; runEndS: number | null; allInS: number };
+}
+
+interface SalesforceShare {
+  runS: number;
+  calls: number;
+  inFlightShare: number;
+}
+
+/**
+ * How much of an integration's run time had a Salesforce call in flight: the union of its calls'
+ * spans (request logs: start and duration) over the time its runs took. Near 1, the run waits on
+ * Salesforce; what is left is Ferry's own work (reading, mapping, recording).
+ */
+async function salesforceShare(cluster: Cluster, integrationId: string): Promise<SalesforceShare> {
+  const [runs] = await cluster.db.query<{ ms: number }>(
+    'SELECT COALESCE(sum(EXTRACT(EPOCH FROM finished_at - started_at) * 1000), 0)::float8 AS ms FROM runs WHERE integration_id = $1 AND started_at IS NOT NULL AND finished_at IS NOT NULL',
+    [integrationId],
+  );
+  const calls = await cluster.db.query<{ start: Date; ms: number }>(
+    'SELECT created_at AS start, duration_ms AS ms FROM request_logs WHERE integration_id = $1 AND duration_ms IS NOT NULL ORDER BY created_at',
+    [integrationId],
+  );
+  let busy = 0;
+  let until = 0;
+  for (const call of calls) {
+    const from = call.start.getTime();
+    const to = from + call.ms;
+    if (to <= until) continue;
+    busy += to - Math.max(from, until);
+    until = to;
+  }
+  return { runS: seconds(runs!.ms), calls: calls.length, inFlightShare: runs!.ms === 0 ? 0 : Number((busy / runs!.ms).toFixed(2)) };
 }
 
 const median = (values: number[]) => {
@@ -163,6 +199,7 @@ async function round(server: { url: string }, org: RemoteOrg, workerCount: numbe
     // A run's counts are written as it ends (the org may hold its records a moment before).
     await cluster.settled();
     const sent = await cluster.sentByWorker();
+    const largeRun = await salesforceShare(cluster, large.integrationId);
     const result: Omit<Round, 'handover' | 'drain'> = {
       workers: workerCount,
       records,
@@ -172,6 +209,7 @@ async function round(server: { url: string }, org: RemoteOrg, workerCount: numbe
       smallPerS: Math.round((small.length * SMALL) / ((smallInAt - t0) / 1000)),
       largeInS: seconds(largeInAt - t0),
       largePerS: Math.round(LARGE / ((largeInAt - t0) / 1000)),
+      largeRun,
       probes: { p50S: seconds(percentile(latencies, 50)), maxS: seconds(latencies.at(-1)!), whileLargeDraining: whileDraining, of: probeCodes.length },
       sentByWorker: Object.fromEntries([...sent].sort((a, b) => a[0] - b[0]).map(([n, count]) => [n === 0 ? 'other' : `worker ${n}`, count])),
     };
@@ -261,6 +299,7 @@ async function main(): Promise<void> {
       rounds: of.length,
       recordsPerS: m((r) => r.recordsPerS), allInS: m((r) => r.allInS),
       smallPerS: m((r) => r.smallPerS), smallInS: m((r) => r.smallInS), largeInS: m((r) => r.largeInS),
+      largeRunS: m((r) => r.largeRun.runS), largeCalls: m((r) => r.largeRun.calls), largeInFlight: m((r) => r.largeRun.inFlightShare),
       probeP50S: m((r) => r.probes.p50S), probeMaxS: m((r) => r.probes.maxS),
       probesBeforeLargeDone: of.map((r) => `${r.probes.whileLargeDraining}/${r.probes.of}`),
       handover: handovers.length === 0 ? null : {
@@ -285,6 +324,7 @@ async function main(): Promise<void> {
       'small rec/s': r.smallPerS,
       'small vs 1': ratio(r.smallPerS, one?.smallPerS),
       'large in': `${r.largeInS} s`,
+      'large run: time, calls, a call in flight': `${r.largeRunS} s, ${r.largeCalls}, ${Math.round(r.largeInFlight * 100)}%`,
       'probe p50/max': `${r.probeP50S}/${r.probeMaxS} s`,
       'probes before large done': r.probesBeforeLargeDone.join(' '),
       'kill: interrupted/taken over/all in': r.handover === null ? '-' : `${r.handover.interruptedS}/${r.handover.takenOverS}/${r.handover.allInS} s`,
