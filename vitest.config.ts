@@ -26,7 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'postgres',
-          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/crash.test.ts', 'test/e2e/fuzz.test.ts', 'test/e2e/parts.test.ts', 'test/e2e/incoming.test.ts', 'test/e2e/incoming-cdc.test.ts', 'test/e2e/catalogue.test.ts', 'test/e2e/reconciliation.test.ts', 'test/e2e/reconciliation-people.test.ts', 'test/e2e/fairness.test.ts', 'test/e2e/observability.test.ts', 'src/engine/retention/**/*.integration.test.ts', 'test/e2e/retention.test.ts', 'test/e2e/webhooks.test.ts', 'test/e2e/*.postgres.test.ts'],
+          include: ['src/storage/**/*.integration.test.ts', 'src/platform/**/*.integration.test.ts', 'src/api/**/*.integration.test.ts', 'test/e2e/integrations.test.ts', 'test/e2e/bills.test.ts', 'test/e2e/reliability.test.ts', 'test/e2e/crash.test.ts', 'test/e2e/fuzz.test.ts', 'test/e2e/parts.test.ts', 'test/e2e/incoming.test.ts', 'test/e2e/incoming-cdc.test.ts', 'test/e2e/catalogue.test.ts', 'test/e2e/reconciliation.test.ts', 'test/e2e/reconciliation-people.test.ts', 'test/e2e/fairness.test.ts', 'test/e2e/observability.test.ts', 'src/engine/retention/**/*.integration.test.ts', 'test/e2e/retention.test.ts', 'test/e2e/webhooks.test.ts', 'test/e2e/batches.test.ts', 'test/e2e/*.postgres.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           expect: { poll: { timeout: 15_000, interval: 100 } },

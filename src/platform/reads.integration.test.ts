@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/db.ts';
 import type { Database } from '../storage/index.ts';
 import { createOrganization } from './organizations.ts';
-import { liveRecordIdsAfter } from './reads.ts';
+import { journalAfter, liveRecordIdsAfter } from './reads.ts';
 import { RecordStore } from './store.ts';
 
 let db: Database;
@@ -62,5 +62,27 @@ describe('pages of a full pass', () => {
     }
     // Records without the array weigh one each.
     expect(await liveRecordIdsAfter(db, orgId, 'accounts', FIRST, 10, 'lineItems')).toHaveLength(1);
+
+    // The journal reads the same way for an incremental run: entries of bills weigh their
+    // records' line items, each page says whether more may follow, and together they are every entry.
+    const entries = (await journalAfter(db, orgId, ['accounts', 'bills'], 0, 100)).entries;
+    expect(entries).toHaveLength(7);
+    const weightOf = (entry: { entity: string; entityId: string }) => (entry.entity === 'bills' ? weights.get(entry.entityId)! : 1);
+    const journalPages: typeof entries[] = [];
+    for (let after = 0; ;) {
+      const page = await journalAfter(db, orgId, ['accounts', 'bills'], after, 10, { bills: 'lineItems' });
+      journalPages.push(page.entries);
+      if (!page.full) break;
+      after = page.entries[page.entries.length - 1]!.seq;
+    }
+    expect(journalPages.flat().map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+    for (const page of journalPages) {
+      const weight = page.reduce((sum, e) => sum + weightOf(e), 0);
+      expect(page.length === 1 || weight <= 10, `page of ${page.length} entries weighing ${weight}`).toBe(true);
+    }
+    expect(journalPages.length).toBeGreaterThan(1);
+    // Unweighed, the first page of 10 holds all 7 and says nothing more follows.
+    expect(await journalAfter(db, orgId, ['accounts', 'bills'], 0, 10)).toMatchObject({ full: false });
+    expect((await journalAfter(db, orgId, ['accounts', 'bills'], 0, 7)).full).toBe(true);
   });
 });

@@ -98,13 +98,38 @@ export interface JournalRead {
   origin: string;
 }
 
-/** Journal entries of these entities after `afterSeq`, in commit order. */
-export async function journalAfter(db: Queryable, orgId: string, entities: string[], afterSeq: number, limit: number): Promise<JournalRead[]> {
-  const rows = await db.query<{ seq: number; entity: string; entity_id: string; operation: Operation; changed_fields: string[] | null; origin: string }>(
-    'SELECT seq, entity, entity_id, operation, changed_fields, origin FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
-    [orgId, entities, afterSeq, limit],
+/**
+ * Journal entries of these entities after `afterSeq`, in commit order, up to `limit`. With
+ * `itemsPaths` (entity to child array: bills to `lineItems`) an entry weighs one plus the items
+ * its record holds now, and a page holds the entries that fit in `limit` (always at least one).
+ * `full` says the page was cut by the limit: more entries may follow at once.
+ */
+export async function journalAfter(db: Queryable, orgId: string, entities: string[], afterSeq: number, limit: number, itemsPaths: Record<string, string> = {}): Promise<{ entries: JournalRead[]; full: boolean }> {
+  type Row = { seq: number; entity: string; entity_id: string; operation: Operation; changed_fields: string[] | null; origin: string };
+  const toRead = (r: Row): JournalRead => ({ seq: Number(r.seq), entity: r.entity, entityId: r.entity_id, operation: r.operation, changedFields: r.changed_fields, origin: r.origin });
+  const weighed = Object.entries(itemsPaths).filter(([entity]) => entities.includes(entity));
+  if (weighed.length === 0) {
+    const rows = await db.query<Row>(
+      'SELECT seq, entity, entity_id, operation, changed_fields, origin FROM journal WHERE org_id = $1 AND entity = ANY($2::text[]) AND seq > $3 ORDER BY seq LIMIT $4',
+      [orgId, entities, afterSeq, limit],
+    );
+    return { entries: rows.map(toRead), full: rows.length === limit };
+  }
+  const rows = await db.query<Row & { cut: boolean }>(
+    `SELECT seq, entity, entity_id, operation, changed_fields, origin, scanned = $4 OR max_total > $4 AS cut FROM (
+       SELECT page.*, row_number() OVER (ORDER BY seq) AS n, sum(weight) OVER (ORDER BY seq) AS total,
+              count(*) OVER () AS scanned, sum(weight) OVER () AS max_total FROM (
+         SELECT j.seq, j.entity, j.entity_id, j.operation, j.changed_fields, j.origin,
+                1 + CASE WHEN jsonb_typeof(r.data -> p.path) = 'array' THEN jsonb_array_length(r.data -> p.path) ELSE 0 END AS weight
+         FROM journal j
+         LEFT JOIN unnest($5::text[], $6::text[]) AS p (entity, path) ON p.entity = j.entity
+         LEFT JOIN records r ON p.path IS NOT NULL AND r.org_id = j.org_id AND r.id = j.entity_id
+         WHERE j.org_id = $1 AND j.entity = ANY($2::text[]) AND j.seq > $3 ORDER BY j.seq LIMIT $4
+       ) page
+     ) weighed WHERE total <= $4 OR n = 1 ORDER BY seq`,
+    [orgId, entities, afterSeq, limit, weighed.map(([entity]) => entity), weighed.map(([, path]) => path)],
   );
-  return rows.map((r) => ({ seq: Number(r.seq), entity: r.entity, entityId: r.entity_id, operation: r.operation, changedFields: r.changed_fields, origin: r.origin }));
+  return { entries: rows.map(toRead), full: rows[0]?.cut === true };
 }
 
 /** Whether any entry of these entities follows `afterSeq`. */

@@ -43,8 +43,9 @@ export async function hasPendingChanges(db: Database, integration: IntegrationRo
 
 /**
  * Yields candidates per object in delivery order (parents first), `chunkSize` journal entries (or,
- * in full mode, records, a parent's children counted with it) at a time. In incremental mode a `{ toSeq }` follows the batches of each chunk: the
- * watermark may move there once they are delivered.
+ * in full mode, records) at a time, a parent's children counted with it. In incremental mode a
+ * `{ toSeq }` follows the batches of each chunk: the watermark may move there once they are
+ * delivered.
  */
 export async function* select(db: Database, integration: IntegrationRow, mapping: CompiledMapping, selection: Selection, chunkSize: number): AsyncGenerator<Batch> {
   const orgId = integration.org_id;
@@ -78,10 +79,12 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
     return;
   }
   const entities = mapping.objects.map((m) => m.definition.entity);
+  // A bill's line items count with it in a batch, as in a full pass.
+  const itemsPaths = Object.fromEntries(mapping.objects.flatMap((m) => (m.definition.children === undefined ? [] : [[m.definition.entity, m.definition.children.path]])));
   const ownOrigin = `integration:${integration.id}`;
   let cursor = integration.cursor_seq;
   for (;;) {
-    const entries = await journalAfter(db, orgId, entities, cursor, chunkSize);
+    const { entries, full } = await journalAfter(db, orgId, entities, cursor, chunkSize, itemsPaths);
     if (entries.length === 0) return;
     const toSeq = entries[entries.length - 1]!.seq;
     for (const mapper of mapping.objects) {
@@ -101,6 +104,6 @@ export async function* select(db: Database, integration: IntegrationRow, mapping
     }
     yield { toSeq };
     cursor = toSeq;
-    if (entries.length < chunkSize) return;
+    if (!full) return;
   }
 }
