@@ -33,24 +33,35 @@ export interface RunningFerry {
   stop(): Promise<number | null>;
 }
 
-/** Starts `ferry start` and resolves once it prints where it listens. */
-export function startFerry(env: Record<string, string>, args: string[] = ['--no-demo']): Promise<RunningFerry> {
+export interface StartedProcess {
+  child: ChildProcess;
+  /** What the output matched when it was ready. */
+  ready: RegExpExecArray;
+  output: () => string;
+  /** SIGTERM, and the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+/**
+ * Spawns node with `args` and resolves once its output (stdout and stderr) matches `ready`;
+ * rejects with the output if it exits first or is not ready within a minute.
+ */
+export function spawnUntil(args: string[], ready: RegExp, what: string, env: NodeJS.ProcessEnv = process.env): Promise<StartedProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FERRY_BIN, 'start', ...args], { env: { ...process.env, FERRY_LOG_LEVEL: 'error', FERRY_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ferry start did not come up:\n${out}`));
+      reject(new Error(`${what} did not come up:\n${out}`));
     }, 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      // The banner ends with the "try" line; wait for all of it.
-      const match = /Ferry is running at (http:\/\/\S+)[\s\S]*\n {2}try /.exec(out);
+      const match = ready.exec(out);
       if (match !== null) {
         clearTimeout(timer);
         resolve({
           child,
-          url: match[1]!,
+          ready: match,
           output: () => out,
           stop: () =>
             new Promise((done) => {
@@ -64,7 +75,14 @@ export function startFerry(env: Record<string, string>, args: string[] = ['--no-
     child.stderr.on('data', onData);
     child.on('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`ferry start exited with ${code}:\n${out}`));
+      reject(new Error(`${what} exited with ${code}:\n${out}`));
     });
   });
+}
+
+/** Starts `ferry start` and resolves once it prints where it listens. */
+export async function startFerry(env: Record<string, string>, args: string[] = ['--no-demo']): Promise<RunningFerry> {
+  // The banner ends with the "try" line; wait for all of it.
+  const started = await spawnUntil([FERRY_BIN, 'start', ...args], /Ferry is running at (http:\/\/\S+)[\s\S]*\n {2}try /, 'ferry start', { ...process.env, FERRY_LOG_LEVEL: 'error', FERRY_PORT: '0', ...env });
+  return { child: started.child, url: started.ready[1]!, output: started.output, stop: started.stop };
 }

@@ -1,6 +1,6 @@
 // `ferry emulator` as a user runs it: the real binary as a child process, with the options the
 // library has (HTTPS, extra SFDX projects, a JWT certificate, more users, latency, currencies).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,49 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { importPKCS8, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDENTITY } from '../../src/emulator/index.ts';
-import { FERRY_BIN, runFerry } from '../cli.ts';
+import { FERRY_BIN, runFerry, spawnUntil, type StartedProcess } from '../cli.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const EMULATOR_MAIN = fileURLToPath(new URL('../../src/emulator/main.ts', import.meta.url));
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  stop(): Promise<number | null>;
-}
-
 /** Starts a command and resolves once it has printed its whole identity (the controls line). */
-function startCommand(args: string[]): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the emulator did not come up:\n${out}`));
-    }, 60_000);
-    const onData = (chunk: Buffer): void => {
-      out += chunk.toString();
-      if (/\n {2}controls +\S+\n/.test(out)) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          output: () => out,
-          stop: () =>
-            new Promise((done) => {
-              child.once('close', (code) => done(code));
-              child.kill('SIGTERM');
-            }),
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the emulator exited with ${String(code)}:\n${out}`));
-    });
-  });
-}
+const startCommand = (args: string[]): Promise<StartedProcess> => spawnUntil(args, /\n {2}controls +\S+\n/, 'the emulator');
 
 function line(output: string, label: string): string {
   const match = new RegExp(`^ {2}${label} +(.+)$`, 'm').exec(output);
