@@ -288,6 +288,19 @@ describe('recently viewed items', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('keeps the 200 most recent records of an object for a user', async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `Bulk ${String(i).padStart(3, '0')}`);
+    const ids: string[] = [];
+    for (let i = 0; i < names.length; i += 200) {
+      const results = await ctx.conn.sobject('Account').create(names.slice(i, i + 200).map((Name) => ({ Name })), { allOrNone: true });
+      ids.push(...results.map((r) => r.id ?? ''));
+    }
+    const contact = await ctx.conn.sobject('Contact').create({ LastName: 'After them' });
+    const recent = (await ctx.conn.recent()) as unknown as Json[];
+    // The contact, then the last 200 accounts created, newest first; the first 50 fell out.
+    expect(recent.map((r) => r['Id'])).toEqual([contact.id, ...ids.slice(50).reverse()]);
+  });
+
   it('keeps each user their own list and forgets deleted records', async () => {
     const [a] = seedAccounts(['Shared']);
     const rep = connectionAs(ctx.emu, REP);
