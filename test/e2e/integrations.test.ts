@@ -148,9 +148,13 @@ describe('bulk delivery', () => {
 describe('state guarded where it lives', () => {
   it('refuses the second of two updates racing on one integration instead of overwriting the first', async () => {
     const integration = (await ferry.call('POST', '/api/v1/integrations', { name: 'Raced', entityType: 'Account', credentialId: credential.id, enabled: false })).body;
+    // Both writers saw the same version. Without it the outcome hung on timing: a second update
+    // that read after the first had committed rightly succeeded (it overwrote nothing it had not
+    // seen), and CI once saw ['ok', 'ok']. With it, whichever comes second is refused, whether at
+    // its read or at the guarded write.
     const [a, b] = await Promise.all([
-      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'First writer', errorThreshold: 3 }),
-      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'Second writer', errorThreshold: 7 }),
+      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'First writer', errorThreshold: 3, version: integration.version }),
+      ferry.engine.integrations.update(ferry.orgId, integration.id, { name: 'Second writer', errorThreshold: 7, version: integration.version }),
     ]);
     const outcomes = [a, b].map((r) => (r.ok ? 'ok' : r.error.code)).sort();
     expect(outcomes).toEqual(['ok', 'version_conflict']);
